@@ -1,0 +1,2 @@
+export * from './connection.js'
+export type {TlsOptions} from './dial.js'

@@ -1,0 +1,3 @@
+export * from './nsqd-client.js'
+export * from './lookupd-client.js'
+export {type HttpOptions} from './request.js'

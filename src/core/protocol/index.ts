@@ -1,0 +1,6 @@
+export * from './frame-decoder.js'
+export * from './message.js'
+export * from './commands.js'
+export * from './names.js'
+export * from './identify.js'
+export * from './snappy-frames.js'
