@@ -2,15 +2,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {ChildProcess} from 'node:child_process'
-import {inject} from 'vitest'
 import {collectOutput, spawnTracked, stopChild} from './processes.js'
 
 /** Set NSQ_SKIP_INTEGRATION=1 to skip (visibly) every test that needs real NSQ. */
 export const skipIntegration = process.env.NSQ_SKIP_INTEGRATION === '1'
 
+/** Path of an NSQ binary from NSQ_BIN_DIR (set by the test global setup, or by a benchmark). */
 export function nsqBin(name: string): string {
-  const dir = inject('nsqBinDir')
-  if (!dir) throw new Error('NSQ binaries are not available (NSQ_SKIP_INTEGRATION=1?)')
+  const dir = process.env.NSQ_BIN_DIR
+  if (!dir) throw new Error('NSQ binaries are not available: NSQ_BIN_DIR is not set (NSQ_SKIP_INTEGRATION=1?)')
   return path.join(dir, name)
 }
 

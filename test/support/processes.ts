@@ -1,7 +1,6 @@
 import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import {inject} from 'vitest'
 
 /** Children started by this test process, so an exit handler can kill them by pid. */
 const live = new Set<ChildProcess>()
@@ -10,8 +9,10 @@ process.on('exit', () => {
   for (const child of live) if (child.pid !== undefined) try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ }
 })
 
-function pidFile(pid: number): string {
-  return path.join(inject('pidDir'), String(pid))
+/** Where the pid of a running child is recorded, when a test run asked for that (NSQ_TEST_PID_DIR). */
+function pidFile(pid: number): string | undefined {
+  const dir = process.env.NSQ_TEST_PID_DIR
+  return dir ? path.join(dir, String(pid)) : undefined
 }
 
 /** Spawns a child that is tracked by pid until it exits (see global-setup.ts). */
@@ -20,10 +21,11 @@ export function spawnTracked(command: string, args: readonly string[], options: 
   if (child.pid === undefined) throw new Error(`could not start ${command}`)
   const pid = child.pid
   live.add(child)
-  fs.writeFileSync(pidFile(pid), command)
+  const file = pidFile(pid)
+  if (file !== undefined) fs.writeFileSync(file, command)
   child.once('exit', () => {
     live.delete(child)
-    fs.rmSync(pidFile(pid), {force: true})
+    if (file !== undefined) fs.rmSync(file, {force: true})
   })
   return child
 }
