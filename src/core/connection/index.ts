@@ -1,2 +1,3 @@
 export * from './connection.js'
 export type {TlsOptions} from './dial.js'
+export type {ConnectionSettings} from './settings.js'

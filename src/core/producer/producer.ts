@@ -1,4 +1,5 @@
-import {Connection, type ConnectionOptions} from '../connection/connection.js'
+import {Connection} from '../connection/connection.js'
+import type {ConnectionSettings} from '../connection/settings.js'
 import {ConnectionError, NsqError, ServerError, isNsqError} from '../errors.js'
 import {encodeDpub, encodeMpub, encodePub} from '../protocol/commands.js'
 import {describeInvalidName} from '../protocol/names.js'
@@ -6,7 +7,7 @@ import {backoffDelay, DEFAULT_RECONNECT_BACKOFF, type BackoffPolicy} from '../ut
 import {formatHostPort, parseHostPort} from '../util/address.js'
 
 /** Connection settings shared by every nsqd the producer talks to. */
-export type ProducerConnectionOptions = Omit<ConnectionOptions, 'host' | 'port' | 'events'>
+export type ProducerConnectionOptions = ConnectionSettings
 
 export interface ProducerEvents {
   connected?(address: string): void

@@ -1,0 +1,486 @@
+import {Connection} from '../connection/connection.js'
+import type {ConnectionSettings} from '../connection/settings.js'
+import {NsqError, type ServerError} from '../errors.js'
+import {encodeCls, encodeFin, encodeRdy, encodeReq, encodeTouch} from '../protocol/commands.js'
+import {describeInvalidName} from '../protocol/names.js'
+import type {RawMessage} from '../protocol/message.js'
+import {LookupdPoller, type ProducerDiff} from '../discovery/lookupd-poller.js'
+import type {HttpOptions} from '../http/request.js'
+import {backoffDelay, type BackoffPolicy} from '../util/backoff.js'
+import {formatHostPort, parseHostPort} from '../util/address.js'
+import {Fifo} from '../util/fifo.js'
+import {DEFAULT_CONSUMER_BACKOFF, INITIAL_BACKOFF, nextBackoff, type BackoffConfig, type BackoffState} from './backoff.js'
+import {Message, type MessageResponder} from './message.js'
+import {planRdy} from './rdy-planner.js'
+
+export interface ConsumerEvents {
+  connected?(address: string): void
+  disconnected?(address: string, error: NsqError | undefined): void
+  lookupdError?(address: string, error: NsqError): void
+  /** The set of nsqd carrying the topic changed (lookupd mode). */
+  discovered?(diff: ProducerDiff): void
+  /** FIN/REQ/TOUCH refused by nsqd (usually: the message had already timed out). */
+  nonFatalError?(address: string, error: ServerError): void
+  /** A message over maxAttempts was finished without being delivered (policy 'finish'). */
+  gaveUp?(message: Message): void
+}
+
+export interface ConsumerOptions extends ConnectionSettings {
+  topic: string
+  channel: string
+  /** nsqd TCP addresses to consume from directly. */
+  nsqd?: readonly string[]
+  /** nsqlookupd HTTP addresses to discover nsqd from. */
+  lookupd?: readonly string[]
+  /** Most messages in flight across all connections (default 200). */
+  maxInFlight?: number
+  /** Lookupd poll period, ms (default 60000), jittered by `lookupdPollJitter` (0.3). */
+  lookupdPollIntervalMs?: number
+  lookupdPollJitter?: number
+  lookupdHttp?: HttpOptions
+  /** Backoff on requeue-with-backoff; `false` turns it off (tail does not want it). */
+  backoff?: BackoffConfig | false
+  /** Deliveries after which a message goes to `maxAttemptsPolicy` (0 = no limit, the default). */
+  maxAttempts?: number
+  /** 'deliver': hand it over flagged `overMaxAttempts`; 'finish': FIN it and report `gaveUp`. */
+  maxAttemptsPolicy?: 'deliver' | 'finish'
+  /** Reconnect delays for lost or unreachable nsqd. */
+  reconnectBackoff?: BackoffPolicy
+  /** How long a connection holds RDY when there are more connections than max-in-flight, ms. */
+  rdyRotateMs?: number
+  /** Dial these instead of what lookupd reports: `broadcast:port` (or `broadcast`) → `host:port`. */
+  addressMap?: ReadonlyMap<string, string>
+  events?: ConsumerEvents
+  random?: () => number
+}
+
+/** What `stop()` did with the messages in flight. */
+export interface DrainSummary {
+  finished: number
+  requeued: number
+  /** Messages still unanswered at the deadline: nsqd redelivers them after its msg-timeout. */
+  leftToTimeOut: number
+}
+
+export interface ConsumerStats {
+  received: number
+  finished: number
+  requeued: number
+  touched: number
+  gaveUp: number
+  reconnects: number
+  inFlight: number
+  connections: number
+}
+
+/** One nsqd the consumer wants to be connected to, across reconnects. */
+interface Target {
+  readonly address: string
+  /** Still configured or still listed by lookupd. */
+  wanted: boolean
+  link: Link | undefined
+  failures: number
+  timer: NodeJS.Timeout | undefined
+}
+
+/** One live connection, as the consumer accounts for it. */
+interface Link extends MessageResponder {
+  readonly id: number
+  readonly target: Target
+  readonly connection: Connection
+  ready: boolean
+  retiring: boolean
+  closed: boolean
+  rdy: number
+  since: number
+  inFlight: number
+  maxRdyCount: number
+}
+
+let nextLinkId = 1
+
+/**
+ * Consumes one (topic, channel) from nsqd given directly and/or discovered through nsqlookupd.
+ * Messages come out of an async iterator; each must be finished or requeued. Max-in-flight is
+ * spread as RDY across connections (rotating when there are more connections than slots); lost
+ * connections come back with jittered exponential backoff; `stop()` drains gracefully.
+ */
+export class Consumer implements AsyncIterable<Message> {
+  private readonly targets = new Map<string, Target>()
+  private readonly links = new Set<Link>()
+  private readonly queue = new Fifo<Message>()
+  private waiter: ((result: IteratorResult<Message>) => void) | undefined
+  private poller: LookupdPoller | undefined
+  private backoffState: BackoffState = INITIAL_BACKOFF
+  private backoffTimer: NodeJS.Timeout | undefined
+  private planTimer: NodeJS.Timeout | undefined
+  private stopping: Promise<DrainSummary> | undefined
+  private drainWake: (() => void) | undefined
+  private started = false
+  private readonly maxInFlight: number
+  private readonly backoffConfig: BackoffConfig | false
+  private readonly reconnect: BackoffPolicy
+  private readonly random: () => number
+  private readonly events: ConsumerEvents
+  private readonly counters = {received: 0, finished: 0, requeued: 0, touched: 0, gaveUp: 0, reconnects: 0, inFlight: 0}
+
+  constructor(private readonly options: ConsumerOptions) {
+    const invalid = describeInvalidName('topic', options.topic) ?? describeInvalidName('channel', options.channel)
+    if (invalid !== undefined) throw new NsqError('CONFIG', invalid)
+    if ((options.nsqd?.length ?? 0) === 0 && (options.lookupd?.length ?? 0) === 0) {
+      throw new NsqError('CONFIG', 'give at least one nsqd TCP address or nsqlookupd HTTP address')
+    }
+    this.maxInFlight = options.maxInFlight ?? 200
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 0) throw new NsqError('CONFIG', `invalid max-in-flight ${this.maxInFlight}`)
+    this.backoffConfig = options.backoff === undefined ? DEFAULT_CONSUMER_BACKOFF : options.backoff
+    const pollMs = options.lookupdPollIntervalMs ?? 60_000
+    this.reconnect = options.reconnectBackoff ?? {initialMs: 200, maxMs: Math.min(30_000, pollMs), jitter: 0.5}
+    this.random = options.random ?? Math.random
+    this.events = options.events ?? {}
+  }
+
+  get stats(): ConsumerStats {
+    let connections = 0
+    for (const link of this.links) if (link.ready) connections++
+    return {...this.counters, connections}
+  }
+
+  /** Addresses of the nsqd currently connected and subscribed. */
+  get connectedAddresses(): string[] {
+    return [...this.links].filter((l) => l.ready && !l.closed).map((l) => l.target.address)
+  }
+
+  /**
+   * Connects to the nsqd given directly and runs the first lookupd round. Rejects when nothing
+   * at all could be reached (every direct nsqd refused and no lookupd answered).
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new NsqError('CONFIG', 'consumer already started')
+    this.started = true
+    const direct = (this.options.nsqd ?? []).map((a) => {
+      const {host, port} = parseHostPort(a)
+      return formatHostPort(host, port)
+    })
+    const attempts = direct.map((address) => this.ensureTarget(address))
+    let lookupdReachable = false
+    if ((this.options.lookupd?.length ?? 0) > 0) {
+      let failures = 0
+      this.poller = new LookupdPoller({
+        lookupd: this.options.lookupd ?? [],
+        topic: this.options.topic,
+        ...(this.options.lookupdPollIntervalMs === undefined ? {} : {intervalMs: this.options.lookupdPollIntervalMs}),
+        ...(this.options.lookupdPollJitter === undefined ? {} : {jitter: this.options.lookupdPollJitter}),
+        ...(this.options.lookupdHttp === undefined ? {} : {http: this.options.lookupdHttp}),
+        random: this.random,
+        events: {
+          changed: (diff) => this.onDiscovery(diff, attempts),
+          lookupdError: (address, error) => {
+            failures++
+            this.events.lookupdError?.(address, error)
+          },
+        },
+      })
+      await this.poller.start()
+      lookupdReachable = failures < (this.options.lookupd?.length ?? 0)
+    }
+    const results = await Promise.allSettled(attempts)
+    const anyConnected = results.some((r) => r.status === 'fulfilled' && r.value === true)
+    if (!anyConnected && !lookupdReachable) {
+      const firstError = results.find((r): r is PromiseFulfilledResult<NsqError | true> => r.status === 'fulfilled' && r.value !== true)
+      await this.stop({timeoutMs: 0})
+      const cause = firstError?.value
+      throw cause instanceof NsqError ? cause : new NsqError('CONNECTION_FAILED', 'no nsqd or nsqlookupd could be reached')
+    }
+    this.planTimer = setInterval(() => this.replan(), Math.max(50, Math.floor(this.rotateMs() / 2)))
+    this.planTimer.unref()
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return {
+      next: () => this.next(),
+      return: () => Promise.resolve({done: true, value: undefined}),
+    }
+  }
+
+  /** The next message; resolves done once the consumer is stopping and nothing is queued. */
+  next(): Promise<IteratorResult<Message>> {
+    const message = this.queue.shift()
+    if (message !== undefined) return Promise.resolve({done: false, value: message})
+    if (this.stopping !== undefined) return Promise.resolve({done: true, value: undefined})
+    return new Promise((resolve) => {
+      this.waiter = resolve
+    })
+  }
+
+  /**
+   * Graceful drain: RDY 0 everywhere, give back messages never handed out, wait (up to
+   * `timeoutMs`) for handed-out ones to be finished or requeued, then CLS and close.
+   */
+  stop(options: {timeoutMs?: number} = {}): Promise<DrainSummary> {
+    this.stopping ??= this.drain(options.timeoutMs ?? 5000)
+    return this.stopping
+  }
+
+  private async drain(timeoutMs: number): Promise<DrainSummary> {
+    this.poller?.stop()
+    if (this.planTimer !== undefined) clearInterval(this.planTimer)
+    if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer)
+    for (const target of this.targets.values()) {
+      target.wanted = false
+      if (target.timer !== undefined) clearTimeout(target.timer)
+    }
+    for (const link of this.links) this.setRdy(link, 0)
+    this.requeueQueued()
+    const waiter = this.waiter
+    this.waiter = undefined
+    waiter?.({done: true, value: undefined})
+    if (this.counters.inFlight > 0 && timeoutMs > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          this.drainWake = resolve
+        }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs)
+        }),
+      ])
+      clearTimeout(timer)
+      this.drainWake = undefined
+    }
+    const leftToTimeOut = this.counters.inFlight
+    await Promise.all([...this.links].map((link) => this.closeLink(link)))
+    return {finished: this.counters.finished, requeued: this.counters.requeued, leftToTimeOut}
+  }
+
+  private requeueQueued(): void {
+    for (let message = this.queue.shift(); message !== undefined; message = this.queue.shift()) {
+      message.requeue(0, {backoff: false})
+    }
+  }
+
+  private onDiscovery(diff: ProducerDiff, initial: Promise<NsqError | true>[]): void {
+    this.events.discovered?.(diff)
+    for (const address of diff.added) {
+      const attempt = this.ensureTarget(address)
+      initial.push(attempt)
+    }
+    for (const address of diff.removed) {
+      const target = this.targets.get(address)
+      if (target === undefined || (this.options.nsqd ?? []).includes(address)) continue
+      target.wanted = false
+      if (target.timer !== undefined) clearTimeout(target.timer)
+      if (target.link !== undefined) this.retire(target.link)
+    }
+  }
+
+  /** Starts connecting to `address` unless already wanted; resolves true or with the error. */
+  private ensureTarget(address: string): Promise<NsqError | true> {
+    let target = this.targets.get(address)
+    if (target === undefined) {
+      target = {address, wanted: true, link: undefined, failures: 0, timer: undefined}
+      this.targets.set(address, target)
+    } else if (target.wanted && (target.link !== undefined || target.timer !== undefined)) {
+      return Promise.resolve(true)
+    }
+    target.wanted = true
+    return this.connect(target)
+  }
+
+  private async connect(target: Target): Promise<NsqError | true> {
+    if (!target.wanted || this.stopping !== undefined) return true
+    const mapped = this.options.addressMap?.get(target.address) ?? this.options.addressMap?.get(parseHostPort(target.address).host) ?? target.address
+    const {host, port} = parseHostPort(mapped, parseHostPort(target.address).port)
+    const link = this.createLink(target, host, port)
+    target.link = link
+    try {
+      const identify = await link.connection.connect()
+      link.maxRdyCount = identify.maxRdyCount
+      await link.connection.subscribe(this.options.topic, this.options.channel)
+    } catch (error) {
+      const failure = error instanceof NsqError ? error : new NsqError('CONNECTION_FAILED', String(error))
+      link.connection.destroy(failure)
+      return failure
+    }
+    if (link.closed) return new NsqError('CONNECTION_CLOSED', `${target.address} closed during subscribe`)
+    if (target.failures > 0) this.counters.reconnects++
+    target.failures = 0
+    link.ready = true
+    this.events.connected?.(target.address)
+    if (this.stopping !== undefined || !target.wanted) this.retire(link)
+    else this.replan()
+    return true
+  }
+
+  private createLink(target: Target, host: string, port: number): Link {
+    const link: Link = {
+      id: nextLinkId++,
+      target,
+      connection: new Connection({
+        ...this.options,
+        host,
+        port,
+        events: {
+          message: (raw) => this.onMessage(link, raw),
+          nonFatalError: (error) => this.events.nonFatalError?.(target.address, error),
+          closed: (error) => this.onClosed(link, error),
+        },
+      }),
+      ready: false,
+      retiring: false,
+      closed: false,
+      rdy: 0,
+      since: Date.now(),
+      inFlight: 0,
+      maxRdyCount: 2500,
+      finish: (message) => this.respond(link, message, encodeFin(message.idBytes), 'finished'),
+      requeue: (message, delayMs, backoff) => {
+        this.respond(link, message, encodeReq(message.idBytes, delayMs), 'requeued')
+        if (backoff && this.backoffConfig !== false) this.backoffSignal('failure')
+      },
+      touch: (message) => {
+        if (link.closed) return
+        link.connection.send(encodeTouch(message.idBytes))
+        this.counters.touched++
+      },
+    }
+    this.links.add(link)
+    return link
+  }
+
+  private onMessage(link: Link, raw: RawMessage): void {
+    link.inFlight++
+    this.counters.inFlight++
+    this.counters.received++
+    const limit = this.options.maxAttempts ?? 0
+    const over = limit > 0 && raw.attempts > limit
+    const message = new Message(raw, link.target.address, this.options.topic, this.options.channel, link, over)
+    if (over && this.options.maxAttemptsPolicy === 'finish') {
+      message.finish()
+      this.counters.gaveUp++
+      this.events.gaveUp?.(message)
+      return
+    }
+    if (this.stopping !== undefined) {
+      message.requeue(0, {backoff: false})
+      return
+    }
+    const waiter = this.waiter
+    if (waiter !== undefined) {
+      this.waiter = undefined
+      waiter({done: false, value: message})
+    } else {
+      this.queue.push(message)
+    }
+  }
+
+  /** FIN or REQ on the connection the message came from; accounts for in-flight. */
+  private respond(link: Link, _message: Message, command: Buffer, kind: 'finished' | 'requeued'): void {
+    if (link.closed) return // nsqd already gave it up with the connection; it will be redelivered
+    link.connection.send(command)
+    link.inFlight--
+    this.counters.inFlight--
+    this.counters[kind]++
+    if (kind === 'finished' && this.backoffConfig !== false && this.backoffState.level > 0) this.backoffSignal('success')
+    if (link.retiring && link.inFlight === 0) void this.closeLink(link)
+    if (this.counters.inFlight === 0) this.drainWake?.()
+  }
+
+  private onClosed(link: Link, error: NsqError | undefined): void {
+    const wasReady = link.ready
+    link.closed = true
+    link.ready = false
+    this.links.delete(link)
+    // What was in flight there is nsqd's again (it requeues on disconnect).
+    this.counters.inFlight -= link.inFlight
+    link.inFlight = 0
+    if (this.counters.inFlight === 0) this.drainWake?.()
+    const target = link.target
+    if (target.link === link) target.link = undefined
+    if (wasReady) this.events.disconnected?.(target.address, error)
+    if (this.stopping !== undefined) return
+    this.replan()
+    if (target.wanted) {
+      target.failures++
+      const delay = backoffDelay(this.reconnect, target.failures, this.random())
+      target.timer = setTimeout(() => {
+        target.timer = undefined
+        void this.connect(target)
+      }, delay)
+      target.timer.unref()
+    }
+    this.poller?.pollSoon()
+  }
+
+  /** RDY 0 now; close once its in-flight messages are answered. */
+  private retire(link: Link): void {
+    link.retiring = true
+    this.setRdy(link, 0)
+    if (link.inFlight === 0) void this.closeLink(link)
+    this.replan()
+  }
+
+  private async closeLink(link: Link): Promise<void> {
+    if (link.closed) return
+    link.ready = false
+    try {
+      if (link.connection.state.kind === 'ready') await link.connection.command(encodeCls())
+      await link.connection.close(2000)
+    } catch {
+      link.connection.destroy()
+    }
+  }
+
+  private rotateMs(): number {
+    return this.options.rdyRotateMs ?? 1000
+  }
+
+  /** Applies the RDY plan for the current connections and backoff phase. */
+  private replan(): void {
+    if (this.stopping !== undefined) return
+    const active = [...this.links].filter((l) => l.ready && !l.retiring && !l.closed)
+    const phase = this.backoffState.phase.kind
+    const plan = planRdy({
+      maxInFlight: this.maxInFlight,
+      connections: active.map((l) => ({id: l.id, rdy: l.rdy, inFlight: l.inFlight, maxRdyCount: l.maxRdyCount, since: l.since})),
+      mode: phase === 'paused' ? 'paused' : phase,
+      now: Date.now(),
+      rotateAfterMs: this.rotateMs(),
+    })
+    for (const link of active) {
+      const want = plan.get(link.id)
+      if (want !== undefined) this.setRdy(link, want)
+    }
+  }
+
+  private setRdy(link: Link, count: number): void {
+    if (link.closed || link.rdy === count) return
+    if (link.connection.state.kind !== 'ready') return
+    link.connection.send(encodeRdy(count))
+    link.rdy = count
+    link.since = Date.now()
+  }
+
+  private backoffSignal(event: 'success' | 'failure'): void {
+    if (this.backoffConfig === false) return
+    const before = this.backoffState
+    this.backoffState = nextBackoff(before, event, this.backoffConfig, Date.now(), this.random())
+    if (this.backoffState === before) return
+    this.onBackoffChanged()
+  }
+
+  private onBackoffChanged(): void {
+    if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer)
+    this.backoffTimer = undefined
+    const phase = this.backoffState.phase
+    if (phase.kind === 'paused' && this.backoffConfig !== false) {
+      const config = this.backoffConfig
+      this.backoffTimer = setTimeout(() => {
+        this.backoffTimer = undefined
+        this.backoffState = nextBackoff(this.backoffState, 'timer', config, Date.now(), this.random())
+        this.replan()
+      }, Math.max(0, phase.until - Date.now()))
+      this.backoffTimer.unref()
+    }
+    this.replan()
+  }
+}
