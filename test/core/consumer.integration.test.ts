@@ -1,0 +1,232 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {Consumer, type ConsumerOptions} from '../../src/core/consumer/consumer.js'
+import type {Message} from '../../src/core/consumer/message.js'
+import {Producer} from '../../src/core/producer/producer.js'
+import {NsqdHttpClient} from '../../src/core/http/nsqd-client.js'
+import {skipIntegration, startCluster, startNsqd, stopAllServices, type Cluster} from '../support/nsq.js'
+
+async function publishSpread(cluster: Cluster, topic: string, total: number): Promise<Set<string>> {
+  const sent = new Set<string>()
+  await Promise.all(cluster.nsqd.map(async (nsqd, n) => {
+    const producer = new Producer({nsqd: [nsqd.tcpAddress]})
+    const batch: string[] = []
+    for (let i = n; i < total; i += cluster.nsqd.length) {
+      const body = `${topic}-${i}`
+      batch.push(body)
+      sent.add(body)
+    }
+    for (let i = 0; i < batch.length; i += 500) await producer.multiPublish(topic, batch.slice(i, i + 500))
+    await producer.close()
+  }))
+  return sent
+}
+
+/** Consumes until `until()` or the deadline; returns the bodies seen (with duplicates). */
+async function consume(consumer: Consumer, until: (seen: string[]) => boolean, timeoutMs: number, onMessage: (m: Message) => void = (m) => m.finish()): Promise<string[]> {
+  const seen: string[] = []
+  const deadline = setTimeout(() => void consumer.stop({timeoutMs: 1000}), timeoutMs)
+  for await (const message of consumer) {
+    seen.push(message.body.toString())
+    onMessage(message)
+    if (until(seen)) break
+  }
+  clearTimeout(deadline)
+  return seen
+}
+
+const fast: Partial<ConsumerOptions> = {lookupdPollIntervalMs: 1000, reconnectBackoff: {initialMs: 100, maxMs: 1000, jitter: 0.3}}
+
+describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology', () => {
+  let cluster: Cluster
+  beforeAll(async () => {
+    cluster = await startCluster(3, 2)
+  })
+  afterAll(stopAllServices)
+
+  it('consumes 30,000 messages published across three nsqd exactly once, through the lookupds', async () => {
+    const sent = await publishSpread(cluster, 'exactly_once', 30_000)
+    const consumer = new Consumer({topic: 'exactly_once', channel: 'c', lookupd: cluster.lookupd.map((l) => l.httpAddress), ...fast})
+    await consumer.start()
+    const seen = await consume(consumer, (s) => s.length >= 30_000, 60_000)
+    const summary = await consumer.stop()
+    expect(seen).toHaveLength(30_000)
+    expect(new Set(seen)).toEqual(sent)
+    expect(summary).toMatchObject({finished: 30_000, requeued: 0, leftToTimeOut: 0})
+    // Nothing left anywhere.
+    for (const nsqd of cluster.nsqd) {
+      const channel = (await new NsqdHttpClient(nsqd.httpAddress).stats({topic: 'exactly_once'})).topics[0]?.channels[0]
+      expect(channel).toMatchObject({depth: 0, in_flight_count: 0})
+    }
+  })
+
+  it('max-in-flight 1 over three nsqd still gets every message from all three', async () => {
+    const sent = await publishSpread(cluster, 'mif1', 60)
+    const consumer = new Consumer({topic: 'mif1', channel: 'c', lookupd: [cluster.lookupd[0]!.httpAddress], maxInFlight: 1, rdyRotateMs: 100, ...fast})
+    await consumer.start()
+    const from = new Set<string>()
+    const seen = await consume(consumer, (s) => s.length >= 60, 30_000, (m) => {
+      from.add(m.nsqd)
+      m.finish()
+    })
+    await consumer.stop()
+    expect(new Set(seen)).toEqual(sent)
+    expect(from.size).toBe(3)
+  })
+
+  it('two consumers on one channel share the messages; consumers on different channels each get all', async () => {
+    const lookupd = cluster.lookupd.map((l) => l.httpAddress)
+    // Create the channels first so each one receives every message.
+    for (const nsqd of cluster.nsqd) {
+      const http = new NsqdHttpClient(nsqd.httpAddress)
+      await http.createTopic('share')
+      await http.createChannel('share', 'shared')
+      await http.createChannel('share', 'other')
+    }
+    const sent = await publishSpread(cluster, 'share', 3000)
+    const a = new Consumer({topic: 'share', channel: 'shared', lookupd, maxInFlight: 10, ...fast})
+    const b = new Consumer({topic: 'share', channel: 'shared', lookupd, maxInFlight: 10, ...fast})
+    const c = new Consumer({topic: 'share', channel: 'other', lookupd, ...fast})
+    await Promise.all([a.start(), b.start(), c.start()])
+    const seenA: string[] = []
+    const seenB: string[] = []
+    const both = (): boolean => seenA.length + seenB.length >= 3000
+    const run = async (consumer: Consumer, into: string[]): Promise<void> => {
+      const timer = setTimeout(() => void consumer.stop(), 30_000)
+      for await (const m of consumer) {
+        into.push(m.body.toString())
+        m.finish()
+        // Slow enough that both consumers get a share.
+        await new Promise((r) => setImmediate(r))
+        if (both()) {
+          void a.stop()
+          void b.stop()
+          break
+        }
+      }
+      clearTimeout(timer)
+    }
+    const [seenC] = await Promise.all([consume(c, (s) => s.length >= 3000, 30_000), run(a, seenA), run(b, seenB)])
+    await Promise.all([a.stop(), b.stop(), c.stop()])
+    expect(seenA.length).toBeGreaterThan(0)
+    expect(seenB.length).toBeGreaterThan(0)
+    expect(new Set([...seenA, ...seenB])).toEqual(sent)
+    expect(seenA.length + seenB.length).toBe(3000)
+    expect(new Set(seenC)).toEqual(sent)
+  })
+
+  it('keeps consuming when one nsqd and one lookupd die, and reconnects within a poll interval once they are back', async () => {
+    const topic = 'survive'
+    const lookupd = cluster.lookupd.map((l) => l.httpAddress)
+    await publishSpread(cluster, topic, 300)
+    const consumer = new Consumer({topic, channel: 'c', lookupd, heartbeatIntervalMs: 1000, ...fast})
+    await consumer.start()
+    const seen = new Set<string>()
+    const reader = (async () => {
+      for await (const m of consumer) {
+        seen.add(m.body.toString())
+        m.finish()
+      }
+    })()
+    const waitFor = async (check: () => boolean, ms: number, what: string): Promise<number> => {
+      const start = Date.now()
+      while (!check()) {
+        if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`)
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      return Date.now() - start
+    }
+    await waitFor(() => seen.size >= 300, 20_000, 'the first 300')
+    expect(consumer.connectedAddresses).toHaveLength(3)
+    const victim = cluster.nsqd[0]!
+    await victim.kill()
+    await cluster.lookupd[0]!.kill()
+    await waitFor(() => consumer.connectedAddresses.length === 2, 5000, 'the loss to be noticed')
+    // The two survivors still deliver.
+    const more = new Producer({nsqd: [cluster.nsqd[1]!.tcpAddress, cluster.nsqd[2]!.tcpAddress]})
+    await Promise.all(Array.from({length: 100}, (_, i) => more.publish(topic, `after-${i}`)))
+    await waitFor(() => [...seen].filter((s) => s.startsWith('after-')).length === 100, 10_000, 'messages from the survivors')
+    // Back again: reconnected within one poll interval (1 s here) plus the restart itself.
+    await cluster.lookupd[0]!.restart()
+    await victim.restart()
+    const took = await waitFor(() => consumer.connectedAddresses.length === 3, 10_000, 'the reconnect')
+    expect(took).toBeLessThan(3000)
+    await new Producer({nsqd: [victim.tcpAddress]}).publish(topic, 'from-the-restarted-one')
+    await waitFor(() => seen.has('from-the-restarted-one'), 5000, 'a message from the restarted nsqd')
+    await consumer.stop()
+    await reader
+    await more.close()
+  })
+
+  it('drains gracefully with 200 in flight: afterwards nothing is in flight and nothing is lost', async () => {
+    const topic = 'drain'
+    const sent = await publishSpread(cluster, topic, 1000)
+    const consumer = new Consumer({topic, channel: 'c', nsqd: cluster.nsqd.map((n) => n.tcpAddress), maxInFlight: 200})
+    await consumer.start()
+    const held: Message[] = []
+    let finished = 0
+    for await (const m of consumer) {
+      held.push(m)
+      if (held.length === 200) break
+    }
+    // 200 handed out and unanswered; finish half during the drain, requeue the rest.
+    const stopping = consumer.stop({timeoutMs: 5000})
+    held.forEach((m, i) => {
+      if (i % 2 === 0) {
+        m.finish()
+        finished++
+      } else m.requeue(0, {backoff: false})
+    })
+    const summary = await stopping
+    expect(summary.leftToTimeOut).toBe(0)
+    expect(summary.finished).toBe(finished)
+    let depth = 0
+    for (const nsqd of cluster.nsqd) {
+      const channel = (await new NsqdHttpClient(nsqd.httpAddress).stats({topic})).topics[0]?.channels[0]
+      expect(channel?.in_flight_count).toBe(0)
+      depth += (channel?.depth ?? 0) + (channel?.deferred_count ?? 0)
+    }
+    expect(depth + finished).toBe(sent.size)
+  })
+})
+
+describe.skipIf(skipIntegration)('Consumer against a stalled nsqd', () => {
+  afterAll(stopAllServices)
+
+  it('detects a SIGSTOPped nsqd within about two heartbeat intervals; its messages come again after msg-timeout', async () => {
+    const nsqd = await startNsqd({args: ['--msg-timeout=2s']})
+    const producer = new Producer({nsqd: [nsqd.tcpAddress]})
+    await producer.multiPublish('stall', ['one', 'two', 'three'])
+    await producer.close()
+    const disconnects: {at: number; code: string | undefined}[] = []
+    const consumer = new Consumer({
+      topic: 'stall', channel: 'c', nsqd: [nsqd.tcpAddress], heartbeatIntervalMs: 1000,
+      reconnectBackoff: {initialMs: 100, maxMs: 500, jitter: 0.2},
+      events: {disconnected: (_a, e) => disconnects.push({at: Date.now(), code: e?.code})},
+    })
+    await consumer.start()
+    const first: Message[] = []
+    for await (const m of consumer) {
+      first.push(m) // held, not answered
+      if (first.length === 3) break
+    }
+    const stoppedAt = Date.now()
+    nsqd.pause()
+    while (disconnects.length === 0 && Date.now() - stoppedAt < 6000) await new Promise((r) => setTimeout(r, 20))
+    nsqd.resume()
+    expect(disconnects[0]?.code).toBe('PEER_DEAD')
+    expect(disconnects[0]!.at - stoppedAt).toBeLessThan(3500)
+    // Answers to messages of the dead connection go nowhere; nsqd redelivers after msg-timeout.
+    for (const m of first) m.finish()
+    const again: Message[] = []
+    const timer = setTimeout(() => void consumer.stop(), 15_000)
+    for await (const m of consumer) {
+      again.push(m)
+      m.finish()
+      if (again.length === 3) break
+    }
+    clearTimeout(timer)
+    await consumer.stop()
+    expect(again.map((m) => m.body.toString()).sort()).toEqual(['one', 'three', 'two'])
+    expect(again.every((m) => m.attempts === 2)).toBe(true)
+  })
+})
