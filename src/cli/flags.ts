@@ -1,0 +1,161 @@
+/**
+ * Flag builders shared by every command, so the same connection, TLS, auth and compression
+ * flags (with their `NSQ_*` environment variables) mean the same thing everywhere, and the
+ * Go-style names of the official apps carry over.
+ */
+import fs from 'node:fs'
+import {Flags} from '@oclif/core'
+import type {ConnectionSettings, HttpOptions, TlsOptions} from '../core/index.js'
+import {parseDuration, parseSize} from './units.js'
+
+const CONNECTION = 'CONNECTION'
+const SECURITY = 'TLS AND AUTH'
+
+/** A duration flag (`30s`, `500ms`, `1h30m`); the value is milliseconds. */
+export const durationFlag = Flags.custom<number>({
+  helpValue: '<duration>',
+  parse: async (input) => parseDuration(input),
+})
+
+/** A size flag (`1048576`, `64KiB`, `100MB`); the value is bytes. */
+export const sizeFlag = Flags.custom<number>({
+  helpValue: '<size>',
+  parse: async (input) => parseSize(input),
+})
+
+/** `--nsqd-tcp-address` (repeatable, or comma-separated), env NSQ_NSQD_TCP_ADDRESS. */
+export const nsqdTcpAddressFlag = Flags.string({
+  summary: 'nsqd TCP address (host:port); repeatable',
+  multiple: true,
+  delimiter: ',',
+  env: 'NSQ_NSQD_TCP_ADDRESS',
+  helpGroup: CONNECTION,
+})
+
+/** `--nsqd-http-address` (repeatable), env NSQ_NSQD_HTTP_ADDRESS. */
+export const nsqdHttpAddressFlag = Flags.string({
+  summary: 'nsqd HTTP address (host:port or http(s)://host:port); repeatable',
+  multiple: true,
+  delimiter: ',',
+  env: 'NSQ_NSQD_HTTP_ADDRESS',
+  helpGroup: CONNECTION,
+})
+
+/** `--lookupd-http-address` (repeatable), env NSQ_LOOKUPD_HTTP_ADDRESS. */
+export const lookupdHttpAddressFlag = Flags.string({
+  summary: 'nsqlookupd HTTP address (host:port or http(s)://host:port); repeatable',
+  multiple: true,
+  delimiter: ',',
+  env: 'NSQ_LOOKUPD_HTTP_ADDRESS',
+  helpGroup: CONNECTION,
+})
+
+/** TLS, AUTH, compression, address mapping and HTTP auth: spread into a command's `flags`. */
+export const securityFlags = {
+  tls: Flags.boolean({summary: 'connect to nsqd with TLS (verified against the host dialled)', env: 'NSQ_TLS', helpGroup: SECURITY}),
+  'tls-ca': Flags.string({summary: 'PEM file of the CA that signed nsqd\'s certificate (implies --tls)', env: 'NSQ_TLS_CA', helpGroup: SECURITY}),
+  'tls-cert': Flags.string({summary: 'PEM client certificate for mutual TLS (implies --tls)', env: 'NSQ_TLS_CERT', helpGroup: SECURITY}),
+  'tls-key': Flags.string({summary: 'PEM private key of --tls-cert', env: 'NSQ_TLS_KEY', helpGroup: SECURITY}),
+  'tls-insecure': Flags.boolean({summary: 'do NOT verify nsqd\'s certificate (prints a warning)', env: 'NSQ_TLS_INSECURE', helpGroup: SECURITY}),
+  'tls-min-version': Flags.option({options: ['TLSv1.2', 'TLSv1.3'] as const, summary: 'lowest TLS version accepted', helpGroup: SECURITY})(),
+  'auth-secret': Flags.string({
+    summary: 'secret for nsqd AUTH; prefer the env var or --auth-secret-file (flags show in the process list)',
+    env: 'NSQ_AUTH_SECRET',
+    noCacheDefault: true,
+    helpGroup: SECURITY,
+  }),
+  'auth-secret-file': Flags.string({summary: 'file holding the secret for nsqd AUTH', env: 'NSQ_AUTH_SECRET_FILE', helpGroup: SECURITY}),
+  'http-auth-file': Flags.string({
+    summary: 'file holding an Authorization header value for the nsqd / nsqlookupd HTTP APIs (e.g. "Bearer …"); env NSQ_HTTP_AUTH holds the value itself',
+    env: 'NSQ_HTTP_AUTH_FILE',
+    helpGroup: SECURITY,
+  }),
+  compression: Flags.option({options: ['none', 'snappy', 'deflate'] as const, default: 'none', summary: 'compression negotiated with nsqd', env: 'NSQ_COMPRESSION', helpGroup: CONNECTION})(),
+  'deflate-level': Flags.integer({min: 1, max: 9, default: 6, summary: 'deflate level (with --compression deflate)', helpGroup: CONNECTION}),
+  'address-map': Flags.string({
+    summary: 'dial ADDR instead of what lookupd reports for HOST (HOST[:PORT]=ADDR:PORT); repeatable. For nsqd whose --broadcast-address does not resolve here',
+    multiple: true,
+    helpGroup: CONNECTION,
+  }),
+}
+
+/** The parsed values of `securityFlags`. */
+export interface SecurityFlagValues {
+  tls: boolean
+  'tls-ca'?: string | undefined
+  'tls-cert'?: string | undefined
+  'tls-key'?: string | undefined
+  'tls-insecure': boolean
+  'tls-min-version'?: 'TLSv1.2' | 'TLSv1.3' | undefined
+  'auth-secret'?: string | undefined
+  'auth-secret-file'?: string | undefined
+  'http-auth-file'?: string | undefined
+  compression: 'none' | 'snappy' | 'deflate'
+  'deflate-level': number
+  'address-map'?: string[] | undefined
+}
+
+function readFileFlag(flag: string, file: string): Buffer {
+  try {
+    return fs.readFileSync(file)
+  } catch (error) {
+    throw new Error(`--${flag} ${file}: ${(error as Error).message}`)
+  }
+}
+
+/** TLS options for nsqd connections, or undefined when TLS is off. */
+export function tlsOptions(flags: SecurityFlagValues): TlsOptions | undefined {
+  const wanted = flags.tls || flags['tls-insecure'] || flags['tls-ca'] !== undefined || flags['tls-cert'] !== undefined
+  if (!wanted) return undefined
+  if ((flags['tls-cert'] === undefined) !== (flags['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together')
+  return {
+    ca: flags['tls-ca'] === undefined ? undefined : readFileFlag('tls-ca', flags['tls-ca']),
+    cert: flags['tls-cert'] === undefined ? undefined : readFileFlag('tls-cert', flags['tls-cert']),
+    key: flags['tls-key'] === undefined ? undefined : readFileFlag('tls-key', flags['tls-key']),
+    insecure: flags['tls-insecure'],
+    minVersion: flags['tls-min-version'],
+  }
+}
+
+/** The AUTH secret from --auth-secret / NSQ_AUTH_SECRET or --auth-secret-file (trailing newline dropped). */
+export function authSecret(flags: SecurityFlagValues): string | undefined {
+  if (flags['auth-secret-file'] !== undefined) return readFileFlag('auth-secret-file', flags['auth-secret-file']).toString('utf8').replace(/\r?\n$/, '')
+  return flags['auth-secret']
+}
+
+/** Connection settings for a Producer or Consumer. */
+export function connectionSettings(flags: SecurityFlagValues): ConnectionSettings {
+  const settings: ConnectionSettings = {compression: flags.compression, deflateLevel: flags['deflate-level']}
+  const tls = tlsOptions(flags)
+  if (tls !== undefined) settings.tls = tls
+  const secret = authSecret(flags)
+  if (secret !== undefined) settings.authSecret = secret
+  return settings
+}
+
+/** HTTP options for the nsqd / nsqlookupd API clients (Authorization header, TLS for https URLs). */
+export function httpOptions(flags: SecurityFlagValues, timeoutMs?: number): HttpOptions {
+  const options: HttpOptions = {}
+  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs
+  const auth = flags['http-auth-file'] !== undefined ? readFileFlag('http-auth-file', flags['http-auth-file']).toString('utf8').trim() : process.env.NSQ_HTTP_AUTH
+  if (auth !== undefined && auth !== '') options.authorization = auth
+  const tls = tlsOptions(flags)
+  if (tls !== undefined) {
+    options.ca = tls.ca
+    options.cert = tls.cert
+    options.key = tls.key
+    options.insecure = tls.insecure
+  }
+  return options
+}
+
+/** `--address-map host[:port]=addr:port` pairs as the Consumer's `addressMap`. */
+export function addressMap(flags: SecurityFlagValues): Map<string, string> {
+  const map = new Map<string, string>()
+  for (const entry of flags['address-map'] ?? []) {
+    const eq = entry.indexOf('=')
+    if (eq <= 0 || eq === entry.length - 1) throw new Error(`--address-map "${entry}": expected HOST[:PORT]=ADDR:PORT`)
+    map.set(entry.slice(0, eq), entry.slice(eq + 1))
+  }
+  return map
+}

@@ -1,0 +1,17 @@
+/**
+ * oclif installs a process.stdout 'error' handler that swallows EPIPE, so `nsq tail | head -3`
+ * would never exit (cli-ux.md §5.2). Streaming commands register this watcher and stop when
+ * the reader goes away (EPIPE: success, exit 0) or stdout fails otherwise (e.g. ENOSPC: error).
+ */
+export function watchStdout(onClosed: (error: NodeJS.ErrnoException) => void, stream: NodeJS.WriteStream = process.stdout): () => void {
+  const listener = (error: NodeJS.ErrnoException): void => onClosed(error)
+  stream.on('error', listener)
+  return () => {
+    stream.off('error', listener)
+  }
+}
+
+/** True for the errors that mean "the reader went away". */
+export function isBrokenPipe(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
+}
