@@ -1,0 +1,97 @@
+import {describe, expect, it} from 'vitest'
+import {colorEnabled} from '../../src/cli/color.js'
+import {translateGoArgs} from '../../src/cli/drop-in.js'
+import {formatBytes, formatDuration, parseDuration, parseSize} from '../../src/cli/units.js'
+import {addressMap, authSecret, tlsOptions, type SecurityFlagValues} from '../../src/cli/flags.js'
+import {exitCodeFor} from '../../src/cli/base-command.js'
+import {NsqError, ServerError} from '../../src/core/index.js'
+
+describe('units', () => {
+  it('parses durations in Go and human forms', () => {
+    expect(parseDuration('250ms')).toBe(250)
+    expect(parseDuration('30s')).toBe(30_000)
+    expect(parseDuration('1h30m')).toBe(5_400_000)
+    expect(parseDuration('2.5s')).toBe(2500)
+    expect(parseDuration('10')).toBe(10_000)
+    expect(parseDuration('1500us')).toBe(1.5)
+    for (const bad of ['', 's', '10x', '5 m', '1h-2m']) expect(() => parseDuration(bad), bad).toThrow(/invalid duration/)
+  })
+  it('formats durations so they parse back', () => {
+    for (const ms of [250, 1000, 61_000, 5_400_000, 3_723_000]) expect(parseDuration(formatDuration(ms))).toBe(ms)
+  })
+  it('parses sizes with SI and binary units', () => {
+    expect(parseSize('1048576')).toBe(1_048_576)
+    expect(parseSize('64KiB')).toBe(65_536)
+    expect(parseSize('100MB')).toBe(100_000_000)
+    expect(parseSize('1.5gib')).toBe(1_610_612_736)
+    for (const bad of ['', 'MB', '10 parsecs', '-1']) expect(() => parseSize(bad), bad).toThrow(/invalid size/)
+    expect(formatBytes(1536)).toBe('1.5 KiB')
+    expect(formatBytes(12)).toBe('12 B')
+  })
+})
+
+describe('colour rule', () => {
+  const tty = {flag: undefined, env: {}, isTTY: true}
+  it('follows flag, then NO_COLOR, then FORCE_COLOR, then TERM=dumb, then the TTY', () => {
+    expect(colorEnabled(tty)).toBe(true)
+    expect(colorEnabled({...tty, isTTY: false})).toBe(false)
+    expect(colorEnabled({...tty, env: {NO_COLOR: '1'}})).toBe(false)
+    expect(colorEnabled({...tty, env: {NO_COLOR: ''}})).toBe(true)
+    expect(colorEnabled({...tty, flag: true, env: {NO_COLOR: '1'}})).toBe(true)
+    expect(colorEnabled({...tty, isTTY: false, env: {FORCE_COLOR: '1'}})).toBe(true)
+    expect(colorEnabled({...tty, env: {FORCE_COLOR: '0'}})).toBe(false)
+    expect(colorEnabled({...tty, env: {TERM: 'dumb'}})).toBe(false)
+    expect(colorEnabled({...tty, flag: false})).toBe(false)
+  })
+})
+
+describe('Go-style flag translation', () => {
+  const spec = {command: 'tail', rename: {n: 'count'}, booleans: ['print-topic'], ignoredWithValue: ['consumer-opt']}
+  it('turns single-dash and = forms into our long flags', () => {
+    const {argv, notes} = translateGoArgs(['-topic=x', '-n', '10', '--channel', 'c', '-print-topic', '-nsqd-tcp-address=127.0.0.1:4150', '-consumer-opt', 'a=b'], spec)
+    expect(argv).toEqual(['tail', '--topic=x', '--count', '10', '--channel', 'c', '--print-topic', '--nsqd-tcp-address=127.0.0.1:4150'])
+    expect(notes).toEqual(['ignoring -consumer-opt: not needed by nsq-toolkit'])
+  })
+  it('maps Go booleans with explicit values', () => {
+    expect(translateGoArgs(['-print-topic=false'], spec).argv).toEqual(['tail', '--no-print-topic'])
+    expect(translateGoArgs(['-print-topic=true', '-n=3'], spec).argv).toEqual(['tail', '--print-topic', '--count=3'])
+    expect(translateGoArgs(['-print-topic=false'], {...spec, booleansWithoutNo: ['print-topic']}).argv).toEqual(['tail'])
+  })
+  it('keeps positionals, help and version, and stops at --', () => {
+    expect(translateGoArgs(['-h'], spec).argv).toEqual(['tail', '--help'])
+    expect(translateGoArgs(['-version'], spec).argv).toEqual(['tail', '--version'])
+    expect(translateGoArgs(['topic1', '--', '-n=3'], spec).argv).toEqual(['tail', 'topic1', '--', '-n=3'])
+  })
+})
+
+describe('security flags', () => {
+  const base: SecurityFlagValues = {tls: false, 'tls-insecure': false, compression: 'none', 'deflate-level': 6}
+  it('TLS is off unless asked, and cert and key go together', () => {
+    expect(tlsOptions(base)).toBeUndefined()
+    expect(tlsOptions({...base, 'tls-insecure': true})?.insecure).toBe(true)
+    expect(() => tlsOptions({...base, 'tls-cert': '/etc/hostname'})).toThrow(/go together/)
+    expect(() => tlsOptions({...base, 'tls-ca': '/nonexistent/ca.pem'})).toThrow(/--tls-ca \/nonexistent\/ca.pem/)
+  })
+  it('reads the AUTH secret from a file without its newline', async () => {
+    const fs = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'secret-')), 's')
+    fs.writeFileSync(file, 'hunter2\n')
+    expect(authSecret({...base, 'auth-secret-file': file})).toBe('hunter2')
+    expect(authSecret({...base, 'auth-secret': 'x'})).toBe('x')
+  })
+  it('parses --address-map', () => {
+    expect([...addressMap({...base, 'address-map': ['nsqd-1=10.0.0.5:4150', 'h:4150=127.0.0.1:5150']})]).toEqual([['nsqd-1', '10.0.0.5:4150'], ['h:4150', '127.0.0.1:5150']])
+    expect(() => addressMap({...base, 'address-map': ['nope']})).toThrow(/HOST\[:PORT\]=ADDR:PORT/)
+  })
+})
+
+describe('exit codes', () => {
+  it('maps error codes to the documented exit codes', () => {
+    expect(exitCodeFor(new NsqError('CONFIG', 'x'))).toBe(2)
+    expect(exitCodeFor(new NsqError('CONNECTION_REFUSED', 'x'))).toBe(69)
+    expect(exitCodeFor(new ServerError('E_UNAUTHORIZED', 'x'))).toBe(69)
+    expect(exitCodeFor(new ServerError('E_BAD_MESSAGE', 'x'))).toBe(1)
+  })
+})
