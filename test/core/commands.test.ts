@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {
-  MAGIC_V2, encodeAuth, encodeCls, encodeDpub, encodeFin, encodeIdentify, encodeMpub, encodeNop, encodePub, encodeRdy, encodeReq, encodeSub, encodeTouch, mpubBodySize,
+  MAGIC_V2, encodeAuth, encodeCls, encodeDpub, encodeFin, encodeIdentify, encodeMpub, encodeNop, encodePub, encodeRdy, encodeReq, encodeSub, encodeTouch, mpubBodySize, FIN_SIZE, writeFin,
 } from '../../src/core/protocol/commands.js'
 import {describeInvalidName, isValidChannelName, isValidTopicName} from '../../src/core/protocol/names.js'
 import {parseIdentifyResponse} from '../../src/core/protocol/identify.js'
@@ -9,6 +9,17 @@ const hex = (b: Buffer): string => b.toString('hex')
 const id = Buffer.from('0123456789abcdef', 'latin1')
 
 describe('command encoders (byte vectors, reference §1.2/§1.4)', () => {
+  it('writeFin writes the same bytes as encodeFin, in place, back to back', () => {
+    const target = Buffer.alloc(2 * FIN_SIZE + 2, 0x2e)
+    const other = Buffer.from('fedcba9876543210', 'latin1')
+    let at = writeFin(target, 1, id)
+    expect(at).toBe(1 + FIN_SIZE)
+    at = writeFin(target, at, other)
+    // '.' sentinel, FIN 0123456789abcdef\n, FIN fedcba9876543210\n, '.' sentinel: nothing outside written
+    expect(target.toString('latin1')).toBe('.FIN 0123456789abcdef\nFIN fedcba9876543210\n.')
+    expect(target.subarray(1, 1 + FIN_SIZE)).toEqual(encodeFin(id))
+  })
+
   it('magic is two spaces then V2', () => {
     expect(hex(MAGIC_V2)).toBe('20205632')
   })

@@ -5,7 +5,7 @@ import {ConnectionError, NsqError, ServerError} from '../errors.js'
 import {FrameDecoder, FrameType, DEFAULT_MAX_FRAME_SIZE, type Frame} from '../protocol/frame-decoder.js'
 import {parseMessage, type RawMessage} from '../protocol/message.js'
 import {
-  MAGIC_V2, encodeAuth, encodeIdentify, encodeNop, encodeSub,
+  FIN_SIZE, MAGIC_V2, encodeAuth, encodeIdentify, encodeNop, encodeSub, writeFin,
 } from '../protocol/commands.js'
 import {parseAuthResponse, parseIdentifyResponse, type AuthResponse, type IdentifyRequest, type IdentifyResponse} from '../protocol/identify.js'
 import {Fifo} from '../util/fifo.js'
@@ -64,6 +64,10 @@ interface PendingCommand {
   reject(error: NsqError): void
 }
 
+/** Commands up to this size are coalesced in the scratch buffer. */
+const SMALL_COMMAND = 64
+const SCRATCH_SIZE = 64 * 1024
+
 const HEARTBEAT = Buffer.from('_heartbeat_', 'latin1')
 const PACKAGE_USER_AGENT = 'nsq-toolkit/0.1.0'
 
@@ -87,6 +91,11 @@ export class Connection {
   private readonly pending = new Fifo<PendingCommand>()
   private outbound: Buffer[] = []
   private outboundBytes = 0
+  /** Small commands (FIN, RDY, NOP, …) are copied into this buffer instead of queued one by one. */
+  private scratch = Buffer.allocUnsafe(SCRATCH_SIZE)
+  /** Start of the part of scratch not yet moved to outbound, and its end. */
+  private scratchStart = 0
+  private scratchEnd = 0
   private flushScheduled = false
   private draining = false
   private drainWaiters: (() => void)[] = []
@@ -244,12 +253,48 @@ export class Connection {
   send(data: Buffer): void {
     const state = this.stateValue
     if (state.kind === 'closed' || state.kind === 'idle') return
-    this.outbound.push(data)
+    if (data.length <= SMALL_COMMAND) {
+      this.reserve(data.length)
+      this.scratchEnd += data.copy(this.scratch, this.scratchEnd)
+    } else {
+      this.takeScratch()
+      this.outbound.push(data)
+    }
     this.outboundBytes += data.length
+    this.scheduleFlush()
+  }
+
+  /** Queues `FIN <id>` without allocating: the consumer's hot path. */
+  sendFin(id: Buffer): void {
+    const state = this.stateValue
+    if (state.kind === 'closed' || state.kind === 'idle') return
+    this.reserve(FIN_SIZE)
+    this.scratchEnd = writeFin(this.scratch, this.scratchEnd, id)
+    this.outboundBytes += FIN_SIZE
+    this.scheduleFlush()
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true
       setImmediate(this.flush)
     }
+  }
+
+  /** Makes room for `bytes` in scratch; a full scratch is handed to outbound and replaced (never reused: a write may still hold it). */
+  private reserve(bytes: number): void {
+    if (this.scratchEnd + bytes <= this.scratch.length) return
+    this.takeScratch()
+    this.scratch = Buffer.allocUnsafe(SCRATCH_SIZE)
+    this.scratchStart = 0
+    this.scratchEnd = 0
+  }
+
+  /** Moves the pending part of scratch to outbound, keeping the order of commands. */
+  private takeScratch(): void {
+    if (this.scratchEnd === this.scratchStart) return
+    this.outbound.push(this.scratch.subarray(this.scratchStart, this.scratchEnd))
+    this.scratchStart = this.scratchEnd
   }
 
   /** Resolves once `writable` is true again (or the connection closed). */
@@ -304,7 +349,9 @@ export class Connection {
 
   private readonly flush = (): void => {
     this.flushScheduled = false
-    if (this.outbound.length === 0 || this.draining) return
+    if (this.draining) return
+    this.takeScratch()
+    if (this.outbound.length === 0) return
     const data = this.outbound.length === 1 ? (this.outbound[0] as Buffer) : Buffer.concat(this.outbound, this.outboundBytes)
     this.outbound = []
     this.outboundBytes = 0
@@ -317,7 +364,7 @@ export class Connection {
 
   private readonly onDrain = (): void => {
     this.draining = false
-    if (this.outbound.length > 0) this.flush()
+    if (this.outbound.length > 0 || this.scratchEnd > this.scratchStart) this.flush()
     if (this.writable) this.releaseDrainWaiters()
   }
 
@@ -481,6 +528,7 @@ export class Connection {
     for (const waiting of pending) waiting.reject(collateral)
     this.outbound = []
     this.outboundBytes = 0
+    this.scratchStart = this.scratchEnd
     this.layer?.destroy()
     this.socket?.destroy()
     this.handshakeWake?.()

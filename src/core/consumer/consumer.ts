@@ -1,7 +1,7 @@
 import {Connection} from '../connection/connection.js'
 import type {ConnectionSettings} from '../connection/settings.js'
 import {NsqError, type ServerError} from '../errors.js'
-import {encodeCls, encodeFin, encodeRdy, encodeReq, encodeTouch} from '../protocol/commands.js'
+import {encodeCls, encodeRdy, encodeReq, encodeTouch} from '../protocol/commands.js'
 import {describeInvalidName} from '../protocol/names.js'
 import type {RawMessage} from '../protocol/message.js'
 import {LookupdPoller, type ProducerDiff} from '../discovery/lookupd-poller.js'
@@ -332,7 +332,7 @@ export class Consumer implements AsyncIterable<Message> {
       since: Date.now(),
       inFlight: 0,
       maxRdyCount: 2500,
-      finish: (message) => this.respond(link, message, encodeFin(message.idBytes), 'finished'),
+      finish: (message) => this.respond(link, message, undefined, 'finished'),
       requeue: (message, delayMs, backoff) => {
         this.respond(link, message, encodeReq(message.idBytes, delayMs), 'requeued')
         if (backoff && this.backoffConfig !== false) this.backoffSignal('failure')
@@ -374,9 +374,10 @@ export class Consumer implements AsyncIterable<Message> {
   }
 
   /** FIN or REQ on the connection the message came from; accounts for in-flight. */
-  private respond(link: Link, _message: Message, command: Buffer, kind: 'finished' | 'requeued'): void {
+  private respond(link: Link, message: Message, command: Buffer | undefined, kind: 'finished' | 'requeued'): void {
     if (link.closed) return // nsqd already gave it up with the connection; it will be redelivered
-    link.connection.send(command)
+    if (command === undefined) link.connection.sendFin(message.idBytes)
+    else link.connection.send(command)
     link.inFlight--
     this.counters.inFlight--
     this.counters[kind]++

@@ -50,11 +50,14 @@ export class FrameDecoder {
   /** The next whole frame, or undefined when more bytes are needed. Throws NsqError on a bad size. */
   next(): Frame | undefined {
     if (this.buffered < 8) return undefined
-    const header = this.peek(8)
-    const size = header.readInt32BE(0)
+    const first = this.chunks[0] as Buffer
+    // The common case reads the header in place; across chunks it is copied into scratch.
+    const header = first.length - this.offset >= 8 ? first : this.peek(8)
+    const at = header === first ? this.offset : 0
+    const size = header.readInt32BE(at)
     if (size > this.maxFrameSize || size < 4) throw sizeError(size, this.maxFrameSize)
     if (this.buffered < 4 + size) return undefined
-    const type = header.readInt32BE(4)
+    const type = header.readInt32BE(at + 4)
     this.skip(8)
     return {type, data: this.take(size - 4)}
   }
