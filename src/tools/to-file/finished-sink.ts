@@ -26,6 +26,12 @@ export interface ArchiveManifest {
   format: 'raw' | 'json'
   /** True when the file is a (multi-member) gzip stream. */
   gzip: boolean
+  /**
+   * Topic the file archives. Optional for compatibility; to-file should write it, because a sink
+   * that resumes uploads after a crash reads only the manifest on disk and needs the topic for
+   * `<TOPIC>` in `--s3-prefix`.
+   */
+  topic?: string
 }
 
 /** Where finished archive files go after the atomic move into the output dir. */
