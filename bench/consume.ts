@@ -5,8 +5,10 @@
  * Each contestant drains its own channel of one topic (so each sees the same COUNT messages),
  * in its own process, rounds alternating; medians are quoted. bench_reader runs for a fixed
  * time and reports ops/s, so its channel holds more than it can drain in that time.
- * Env: COUNT (200000), ROUNDS (3), MIF (2500, max-in-flight / RDY for every contestant).
+ * Env: COUNT (200000), ROUNDS (3), MIF (2500, max-in-flight / RDY per connection), CONNECTIONS
+ * (default: the CPU count, which is what bench_reader opens; nsq_tail always opens one).
  */
+import os from 'node:os'
 import {Producer} from '../src/core/producer/producer.js'
 import {NsqdHttpClient} from '../src/core/http/nsqd-client.js'
 import {startNsqd} from '../test/support/nsq.js'
@@ -16,6 +18,8 @@ const COUNT = Number(process.env.COUNT ?? 200_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const MIF = Number(process.env.MIF ?? 2500)
 const SIZE = 200
+/** bench_reader opens GOMAXPROCS connections, each with RDY = --rdy; the Node contestants match it. */
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? os.availableParallelism())
 const CONTESTANTS = ['nsq-toolkit', 'nsqjs', 'bench_reader', 'nsq_tail'] as const
 type Contestant = (typeof CONTESTANTS)[number]
 
@@ -30,7 +34,7 @@ async function fill(address: string, topic: string, count: number): Promise<void
 }
 
 async function worker(kind: 'ours' | 'nsqjs', address: string, topic: string, channel: string): Promise<number> {
-  const result = await run(process.execPath, ['--import', 'tsx', 'bench/consume-worker.ts', kind, address, topic, channel, String(COUNT), String(MIF)])
+  const result = await run(process.execPath, ['--import', 'tsx', 'bench/consume-worker.ts', kind, address, topic, channel, String(COUNT), String(MIF), String(CONNECTIONS)])
   if (result.code !== 0) throw new Error(`${kind} worker failed:\n${result.stderr}`)
   const {messages, seconds} = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as {messages: number; seconds: number}
   return messages / seconds
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
   const nsqd = await startNsqd({args: ['--mem-queue-size=10000000']})
   const http = new NsqdHttpClient(nsqd.httpAddress)
   const rates = new Map<Contestant, number[]>(CONTESTANTS.map((c) => [c, []]))
-  process.stderr.write(`bench:consume — ${fmt(COUNT)} queued ${SIZE} B messages per contestant, max-in-flight ${MIF}, ${ROUNDS} rounds\n`)
+  process.stderr.write(`bench:consume — ${fmt(COUNT)} queued ${SIZE} B messages per contestant, ${CONNECTIONS} connection(s) × max-in-flight ${MIF} for ours, nsqjs and bench_reader (nsq_tail: 1 × ${MIF}), ${ROUNDS} rounds\n`)
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       const topic = `drain_${round}`
