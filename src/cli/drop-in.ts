@@ -7,6 +7,8 @@
 export interface DropInSpec {
   /** Our command id, e.g. `tail`. */
   command: string
+  /** Arguments placed right after the command id, before the translated ones (e.g. `--mode=fanout` for the official app's behaviour). */
+  args?: readonly string[]
   /** Go flag name → our flag name, where they differ (e.g. `n` → `count`). */
   rename?: Readonly<Record<string, string>>
   /** Go boolean flags (after renaming), so `-flag=true|false` becomes `--flag` / `--no-flag` or nothing. */
@@ -29,7 +31,7 @@ const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False'])
 
 /** Translates a Go-style argv into `[command, ...our flags]`. */
 export function translateGoArgs(argv: readonly string[], spec: DropInSpec): Translation {
-  const out: string[] = [spec.command]
+  const out: string[] = [spec.command, ...(spec.args ?? [])]
   const notes: string[] = []
   const booleans = new Set(spec.booleans ?? [])
   const withoutNo = new Set(spec.booleansWithoutNo ?? [])

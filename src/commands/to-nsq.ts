@@ -1,0 +1,285 @@
+import {Args, Flags} from '@oclif/core'
+import {NsqCommand} from '../cli/base-command.js'
+import {interactiveStderr} from '../cli/color.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags, sizeFlag, addressMap} from '../cli/flags.js'
+import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
+import {formatDuration} from '../cli/units.js'
+import {describeInvalidName} from '../core/index.js'
+import {parseDelimiter} from '../tools/to-nsq/delimiter.js'
+import {discoverNsqd} from '../tools/to-nsq/discover.js'
+import {ErrorsFile} from '../tools/to-nsq/errors-file.js'
+import {DEFAULT_LIMITS, fetchNsqdLimits, guessHttpAddress, tightest, type NsqdLimits} from '../tools/to-nsq/nsqd-limits.js'
+import {ToNsqRun} from '../tools/to-nsq/pipeline.js'
+import {Publisher} from '../tools/to-nsq/publisher.js'
+import {formatSummary, type ToNsqSummary} from '../tools/to-nsq/summary.js'
+
+export default class ToNsq extends NsqCommand<typeof ToNsq> {
+  static override summary = 'publish stdin to a topic, one message per line (or per delimiter)'
+
+  static override description = [
+    'Reads stdin as raw bytes, splits it into records on --delimiter (newline; -0 for NUL) and publishes each record',
+    'as one message, in pipelined MPUB batches capped by nsqd\'s --max-msg-size and --max-body-size (read from the',
+    'nsqd HTTP API when reachable, else --max-message-bytes / --max-body-bytes). stdin is read only as fast as nsqd',
+    'accepts. A last record without a trailing delimiter is published intact; empty records are skipped.',
+    '',
+    'Every record not published (too big, invalid envelope, refused by nsqd) is counted, and written to --errors FILE',
+    'as one NDJSON line: {"record":N,"reason":"oversize|empty|invalid_envelope|publish_failed","error":"…","body":"…"}',
+    '(body_base64 instead of body when not UTF-8; "bytes"/"truncated" for records over 64 MiB; "nsqd" in fanout mode).',
+    'An errors file is valid --input-format json input, so it can be fixed and replayed.',
+    '',
+    '--defer: nsqd has no deferred MPUB, so with --defer each record is its own DPUB (pipelined, not batched).',
+    'Ctrl-C stops reading stdin, waits for every outstanding answer from nsqd, prints the summary and exits 130.',
+    '',
+    EXIT_CODES_HELP,
+  ].join('\n')
+
+  static override examples = [
+    {description: 'Publish a log file, one message per line', command: '<%= config.bin %> <%= command.id %> events --nsqd-tcp-address 127.0.0.1:4150 < events.log'},
+    {description: 'Find the nsqd through nsqlookupd, keep going past oversize lines and collect them', command: 'tail -F app.log | <%= config.bin %> <%= command.id %> logs --lookupd-http-address 127.0.0.1:4161 --on-oversize skip --errors rejected.ndjson'},
+    {description: 'Replay what nsq tail captured, binary bodies included', command: '<%= config.bin %> tail events -n 1000 --format json > dump.ndjson && <%= config.bin %> <%= command.id %> events-copy --input-format json < dump.ndjson'},
+    {description: 'NUL-separated records, 500 msg/s, every message to both nsqd of a redundant pair', command: 'find . -print0 | <%= config.bin %> <%= command.id %> files -0 --rate 500 --mode fanout --nsqd-tcp-address a:4150 --nsqd-tcp-address b:4150'},
+    {description: 'Check a file against the size limits without publishing', command: '<%= config.bin %> <%= command.id %> events --dry-run --nsqd-http-address 127.0.0.1:4151 --json < events.log'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override args = {
+    topic: Args.string({description: 'topic to publish to (or --topic)', required: false, ignoreStdin: true}),
+  }
+
+  static override flags = {
+    topic: Flags.string({char: 't', summary: 'topic to publish to (same as the argument)'}),
+    'nsqd-tcp-address': nsqdTcpAddressFlag,
+    'lookupd-http-address': lookupdHttpAddressFlag,
+    'nsqd-http-address': nsqdHttpAddressFlag,
+    mode: Flags.option({options: ['round-robin', 'fanout'] as const, default: 'round-robin', summary: 'round-robin: spread over the nsqd with failover; fanout: every message to every nsqd (the official to_nsq)'})(),
+    delimiter: Flags.string({char: 'D', summary: 'record delimiter; escapes \\n \\r \\t \\0 \\xHH; several bytes allowed', default: '\\n'}),
+    null: Flags.boolean({char: '0' as 'z', summary: 'records end with a NUL byte (like xargs -0)', exclusive: ['delimiter']}),
+    'input-format': Flags.option({options: ['raw', 'json'] as const, default: 'raw', summary: 'raw: a record is a body; json: a record is an `nsq tail --format json` envelope (body or body_base64)'})(),
+    'batch-size': Flags.integer({min: 1, default: 200, summary: 'most messages per MPUB'}),
+    'batch-linger': durationFlag({default: 50, summary: 'send a partial batch after this long without more input'}),
+    rate: Flags.integer({min: 0, default: 0, summary: 'at most this many messages per second overall (0 = unlimited)'}),
+    defer: durationFlag({summary: 'deliver each message after this delay (DPUB; one command per message)'}),
+    count: Flags.integer({char: 'n', min: 1, summary: 'stop after publishing this many records'}),
+    'keep-empty': Flags.boolean({summary: 'report empty records as not published (nsqd refuses empty bodies) instead of skipping them'}),
+    'on-oversize': Flags.option({options: ['fail', 'skip'] as const, default: 'fail', summary: 'a record over the size limit: stop reading (fail) or record it and go on (skip)'})(),
+    'on-invalid': Flags.option({options: ['fail', 'skip'] as const, default: 'fail', summary: 'an invalid envelope (--input-format json): stop reading (fail) or record it and go on (skip)'})(),
+    errors: Flags.string({summary: 'write every record not published to this file (NDJSON, see above)'}),
+    'max-message-bytes': sizeFlag({summary: `largest message body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxMessageBytes})`}),
+    'max-body-bytes': sizeFlag({summary: `largest MPUB body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxBodyBytes})`}),
+    tee: Flags.boolean({summary: 'also write each published record (with its delimiter) to stdout'}),
+    'dry-run': Flags.boolean({summary: 'read, split and check sizes; publish nothing'}),
+    ...securityFlags,
+  }
+
+  /** How the official to_nsq's Go-style flags map to ours (bin/to_nsq.js). It publishes every record to every nsqd. */
+  static dropIn: DropInSpec = {
+    command: 'to-nsq',
+    args: ['--mode=fanout'],
+    ignoredWithValue: ['producer-opt'],
+  }
+
+  async run(): Promise<ToNsqSummary> {
+    const flags = this.flags
+    const topic = this.topic()
+    const delimiter = flags.null ? Buffer.from([0]) : this.parseDelimiterFlag(flags.delimiter)
+    const tcp = flags['nsqd-tcp-address'] ?? []
+    const lookupd = flags['lookupd-http-address'] ?? []
+    if (tcp.length > 0 && lookupd.length > 0) this.usage('use --nsqd-tcp-address or --lookupd-http-address, not both')
+    if (tcp.length === 0 && lookupd.length === 0 && !flags['dry-run']) {
+      this.usage('--nsqd-tcp-address or --lookupd-http-address required', ['e.g. --nsqd-tcp-address 127.0.0.1:4150, or set NSQ_NSQD_TCP_ADDRESS'])
+    }
+
+    const http = httpOptions(flags, 2000)
+    let nsqd = [...tcp]
+    let httpAddresses = flags['nsqd-http-address'] ?? []
+    if (lookupd.length > 0) {
+      const found = await discoverNsqd(lookupd, topic, http, addressMap(flags), this.signal)
+      nsqd = found.map((n) => n.tcpAddress)
+      if (httpAddresses.length === 0) httpAddresses = found.map((n) => n.httpAddress)
+    }
+    const explicitHttp = (flags['nsqd-http-address'] ?? []).length > 0
+    if (httpAddresses.length === 0) httpAddresses = nsqd.map(guessHttpAddress)
+    const {limits, source} = await this.limits(httpAddresses, explicitHttp, http)
+    if (flags.defer !== undefined && flags.defer > limits.maxDeferMs) {
+      this.usage(`--defer ${formatDuration(flags.defer)} is longer than nsqd's --max-req-timeout (${formatDuration(limits.maxDeferMs)})`)
+    }
+
+    const errorsFile = flags.errors === undefined ? undefined : this.openErrors(flags.errors)
+    // eslint-disable-next-line prefer-const -- the publisher's callback needs it before it exists
+    let run: ToNsqRun
+    let publisher: Publisher | undefined
+    if (!flags['dry-run']) {
+      publisher = new Publisher({
+        topic,
+        nsqd,
+        mode: flags.mode,
+        settings: connectionSettings(flags),
+        deferMs: flags.defer,
+        window: flags.defer === undefined ? 16 : 256,
+        onSettled: (published, failed) => run.settled(published, failed),
+        events: {retrying: (address, error) => this.status(`retrying a publish that failed on ${address}: ${error.message}`)},
+      })
+      try {
+        await publisher.connect()
+      } catch (error) {
+        await publisher.close().catch(() => undefined)
+        errorsFile?.close()
+        throw error
+      }
+    }
+    let firstFailure = true
+    run = new ToNsqRun({
+      delimiter,
+      inputFormat: flags['input-format'],
+      maxMessageBytes: Math.min(limits.maxMessageBytes, limits.maxBodyBytes - 8),
+      maxBodyBytes: limits.maxBodyBytes,
+      batchSize: flags.defer === undefined ? flags['batch-size'] : 1,
+      lingerMs: flags['batch-linger'],
+      rate: flags.rate,
+      count: flags.count,
+      keepEmpty: flags['keep-empty'],
+      onOversize: flags['on-oversize'],
+      onInvalid: flags['on-invalid'],
+      signal: this.signal,
+      sink: publisher,
+      onFailure: (failure) => {
+        errorsFile?.write(failure)
+        if (firstFailure) {
+          firstFailure = false
+          this.status(`record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsFile === undefined ? '' : ` (see ${errorsFile.path})`}`)
+        }
+      },
+      ...(flags.tee ? {tee: (data: Buffer) => this.writeStdout(data)} : {}),
+    })
+
+    const unwatch = watchStdout((error) => {
+      if (isBrokenPipe(error)) this.stop('epipe')
+    })
+    if (process.stdin.isTTY === true) this.status('reading records from the terminal: end with Ctrl-D')
+    const progress = this.startProgress(run)
+    let result
+    try {
+      result = await run.run(process.stdin)
+    } finally {
+      clearInterval(progress)
+      if (progress !== undefined) process.stderr.write('\r\u001B[K')
+      unwatch()
+      process.stdin.destroy()
+      await publisher?.close()
+      errorsFile?.close()
+    }
+
+    const s = run.stats
+    const failed = Object.values(s.failures).reduce((a, b) => a + b, 0)
+    const counted = flags['dry-run'] ? s.accepted : s.published
+    const summary: ToNsqSummary = {
+      topic,
+      mode: flags.mode,
+      nsqd,
+      dryRun: flags['dry-run'],
+      records: s.records,
+      accepted: s.accepted,
+      published: s.published,
+      bytes: s.bytes,
+      failed,
+      failures: {...s.failures},
+      skippedEmpty: s.skippedEmpty,
+      elapsedMs: Math.round(result.elapsedMs),
+      rate: result.elapsedMs > 0 ? Math.round((counted * 1000) / result.elapsedMs) : 0,
+      stoppedBy: result.stoppedBy,
+      ...(result.stoppedAt === undefined ? {} : {stoppedAt: result.stoppedAt}),
+      ...(flags.errors === undefined ? {} : {errorsFile: flags.errors}),
+      limits: {maxMessageBytes: limits.maxMessageBytes, maxBodyBytes: limits.maxBodyBytes, source},
+    }
+    if (result.stoppedAt !== undefined) {
+      const hint = result.stoppedAt.error.startsWith('invalid envelope') ? 'use --on-invalid skip to record bad lines and go on' : 'use --on-oversize skip to record such records and go on, or raise nsqd\'s --max-msg-size'
+      process.stderr.write(`stopped at record ${result.stoppedAt.record}: ${result.stoppedAt.error} (${hint})\n`)
+    }
+    if (!this.jsonEnabled()) this.status(formatSummary(summary))
+    const interrupted = result.stoppedBy === 'interrupted' && this.stopReason !== 'epipe'
+    process.exitCode = interrupted ? EXIT.INTERRUPTED : failed > 0 ? EXIT.PARTIAL : EXIT.OK
+    return summary
+  }
+
+  private topic(): string {
+    const {topic: flagTopic} = this.flags
+    const argTopic = this.args.topic
+    if (flagTopic !== undefined && argTopic !== undefined && flagTopic !== argTopic) this.usage(`two topics given: "${argTopic}" and --topic "${flagTopic}"`)
+    const topic = flagTopic ?? argTopic
+    if (topic === undefined) this.usage('a topic is required: nsq to-nsq TOPIC (or --topic TOPIC)')
+    const invalid = describeInvalidName('topic', topic)
+    if (invalid !== undefined) this.usage(invalid)
+    return topic
+  }
+
+  private parseDelimiterFlag(text: string): Buffer {
+    try {
+      return parseDelimiter(text)
+    } catch (error) {
+      return this.usage((error as Error).message)
+    }
+  }
+
+  private openErrors(path: string): ErrorsFile {
+    try {
+      return new ErrorsFile(path)
+    } catch (error) {
+      return this.usage(`--errors ${path}: ${(error as Error).message}`)
+    }
+  }
+
+  /** nsqd's limits from its HTTP API (the tightest of all), else the flags. */
+  private async limits(httpAddresses: readonly string[], explicit: boolean, http: ReturnType<typeof httpOptions>): Promise<{limits: NsqdLimits; source: 'nsqd' | 'flags'}> {
+    const flags = this.flags
+    const fromFlags: NsqdLimits = {
+      maxMessageBytes: flags['max-message-bytes'] ?? DEFAULT_LIMITS.maxMessageBytes,
+      maxBodyBytes: flags['max-body-bytes'] ?? DEFAULT_LIMITS.maxBodyBytes,
+      maxDeferMs: DEFAULT_LIMITS.maxDeferMs,
+    }
+    const results = await Promise.allSettled(httpAddresses.map((address) => fetchNsqdLimits(address, {...http, signal: this.signal})))
+    const found = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const failure = results.find((r) => r.status === 'rejected')
+    if (explicit && failure !== undefined) this.status(`could not read limits from nsqd's HTTP API (${String((failure as PromiseRejectedResult).reason)}); using --max-message-bytes / --max-body-bytes`)
+    const server = tightest(found)
+    if (server === undefined) return {limits: fromFlags, source: 'flags'}
+    // Flags given explicitly can only tighten what nsqd allows.
+    return {
+      limits: {
+        maxMessageBytes: Math.min(server.maxMessageBytes, flags['max-message-bytes'] ?? Infinity),
+        maxBodyBytes: Math.min(server.maxBodyBytes, flags['max-body-bytes'] ?? Infinity),
+        maxDeferMs: server.maxDeferMs,
+      },
+      source: 'nsqd',
+    }
+  }
+
+  private writeStdout(data: Buffer): Promise<void> {
+    if (this.stopReason === 'epipe') return Promise.resolve()
+    return new Promise((resolve) => {
+      if (process.stdout.write(data)) return resolve()
+      const done = (): void => {
+        process.stdout.off('drain', done)
+        this.signal.removeEventListener('abort', done)
+        resolve()
+      }
+      process.stdout.once('drain', done)
+      this.signal.addEventListener('abort', done, {once: true})
+    })
+  }
+
+  private startProgress(run: ToNsqRun): NodeJS.Timeout | undefined {
+    if (this.flags.quiet || this.jsonEnabled() || !interactiveStderr()) return undefined
+    const started = performance.now()
+    const timer = setInterval(() => {
+      const s = run.stats
+      const secs = (performance.now() - started) / 1000
+      const failed = Object.values(s.failures).reduce((a, b) => a + b, 0)
+      process.stderr.write(`\r\u001B[K${s.published.toLocaleString('en-US')} published · ${Math.round(s.published / secs).toLocaleString('en-US')} msg/s · ${failed} failed`)
+    }, 250)
+    timer.unref()
+    return timer
+  }
+}
