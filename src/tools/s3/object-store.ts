@@ -1,0 +1,36 @@
+/**
+ * What the uploader needs from an object store: put a local file under a key, and HEAD a key.
+ * The implementation over the AWS SDK v3 is `sdk-store.ts`, loaded only when S3 is used.
+ */
+
+/** An object as HEAD reports it. */
+export interface StoredObject {
+  /** Content-Length. */
+  size: number
+  /** User metadata (`x-amz-meta-*`), keys in lower case. */
+  metadata: Record<string, string>
+  etag: string | undefined
+}
+
+/** A local file to store under `key`. */
+export interface PutRequest {
+  key: string
+  /** Absolute path of the local file. */
+  path: string
+  /** Its size in bytes (decides between one PUT and a multipart upload). */
+  size: number
+  metadata: Record<string, string>
+  contentType: string
+}
+
+/** An S3-compatible bucket. */
+export interface ObjectStore {
+  /** The bucket name (recorded in upload markers). */
+  readonly bucket: string
+  /** Uploads the file (one PUT, or multipart when large); resolves once the store acknowledged it. */
+  put(request: PutRequest, signal: AbortSignal): Promise<{etag: string | undefined}>
+  /** The object under `key`, or undefined when there is none. */
+  head(key: string, signal: AbortSignal): Promise<StoredObject | undefined>
+  /** Releases sockets. */
+  close(): void
+}

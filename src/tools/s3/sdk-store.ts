@@ -1,0 +1,112 @@
+/**
+ * {@link ObjectStore} over the official AWS SDK v3 (`@aws-sdk/client-s3`, and `@aws-sdk/lib-storage`
+ * for multipart uploads). Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE and ~/.aws, SSO, web identity, ECS and
+ * EC2 instance roles). This module is imported only when S3 is used (cli/s3-flags.ts loads it
+ * lazily), so other commands never pay for the SDK.
+ */
+import {createHash} from 'node:crypto'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import {HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3'
+import {Upload} from '@aws-sdk/lib-storage'
+import type {ObjectStore, PutRequest, StoredObject} from './object-store.js'
+
+/** S3 limits: parts are 5 MiB to 5 GiB, at most 10,000 of them. */
+const MIN_PART = 5 * 1024 * 1024
+const MAX_PARTS = 10_000
+
+/** Connection settings of the store. */
+export interface SdkStoreOptions {
+  bucket: string
+  /** Endpoint URL of an S3-compatible service (MinIO, R2, Ceph, versitygw…); default AWS. */
+  endpoint?: string | undefined
+  /** Region; default from AWS_REGION / the profile, else us-east-1. */
+  region?: string | undefined
+  /** Path-style URLs (`endpoint/bucket/key`), which most S3-compatible servers need. */
+  forcePathStyle?: boolean | undefined
+  /** Files larger than this go up as multipart uploads (default 16 MiB). */
+  multipartThreshold?: number | undefined
+  /** Part size of multipart uploads (default 16 MiB; raised when a file would need over 10,000 parts). */
+  partSize?: number | undefined
+  /** Parts uploaded at once per file (default 2); memory is at most this × part size per upload. */
+  partConcurrency?: number | undefined
+  /** Socket idle timeout of one request, ms (default 30 s): a hung server fails the attempt. */
+  requestTimeoutMs?: number | undefined
+  /** TCP connect timeout, ms (default 5 s). */
+  connectTimeoutMs?: number | undefined
+}
+
+const statusOf = (error: unknown): number | undefined => (error as {$metadata?: {httpStatusCode?: number}} | undefined)?.$metadata?.httpStatusCode
+
+/** The part size for a file of `size` bytes: at least `wanted`, 5 MiB, and size / 10,000. */
+export function partSizeFor(size: number, wanted: number): number {
+  return Math.max(wanted, MIN_PART, Math.ceil(size / MAX_PARTS))
+}
+
+/** Creates the store and its S3 client. */
+export function createSdkStore(options: SdkStoreOptions): ObjectStore {
+  const config: S3ClientConfig = {
+    forcePathStyle: options.forcePathStyle ?? false,
+    requestHandler: {requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: options.connectTimeoutMs ?? 5000},
+  }
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint
+  if (options.region !== undefined) config.region = options.region
+  else if (process.env.AWS_REGION === undefined && process.env.AWS_DEFAULT_REGION === undefined && process.env.AWS_PROFILE === undefined) config.region = 'us-east-1'
+  const client = new S3Client(config)
+  const threshold = options.multipartThreshold ?? 16 * 1024 * 1024
+  const wantedPart = options.partSize ?? 16 * 1024 * 1024
+  const bucket = options.bucket
+
+  const putSmall = async (request: PutRequest, signal: AbortSignal): Promise<{etag: string | undefined}> => {
+    const body = await fsp.readFile(request.path, {signal})
+    const response = await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: request.key,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: request.contentType,
+        Metadata: request.metadata,
+        // The store checks the body against this, so a corrupted transfer is refused.
+        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+      }),
+      {abortSignal: signal},
+    )
+    return {etag: response.ETag}
+  }
+
+  const putLarge = async (request: PutRequest, signal: AbortSignal): Promise<{etag: string | undefined}> => {
+    const upload = new Upload({
+      client,
+      params: {Bucket: bucket, Key: request.key, Body: fs.createReadStream(request.path), ContentType: request.contentType, Metadata: request.metadata},
+      partSize: partSizeFor(request.size, wantedPart),
+      queueSize: options.partConcurrency ?? 2,
+      // On failure the multipart upload is aborted, so no orphan parts are left to pay for.
+      leavePartsOnError: false,
+    })
+    const onAbort = (): void => void upload.abort().catch(() => undefined)
+    signal.addEventListener('abort', onAbort, {once: true})
+    try {
+      const result = await upload.done()
+      return {etag: result.ETag}
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  return {
+    bucket,
+    put: (request, signal) => (request.size > threshold ? putLarge(request, signal) : putSmall(request, signal)),
+    head: async (key, signal): Promise<StoredObject | undefined> => {
+      try {
+        const response = await client.send(new HeadObjectCommand({Bucket: bucket, Key: key}), {abortSignal: signal})
+        return {size: response.ContentLength ?? 0, metadata: response.Metadata ?? {}, etag: response.ETag}
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined
+        throw error
+      }
+    },
+    close: () => client.destroy(),
+  }
+}
