@@ -1,0 +1,158 @@
+import {describe, expect, it} from 'vitest'
+import {encodeEnvelope} from '../../../src/tools/envelope.js'
+import type {OutRecord} from '../../../src/tools/to-nsq/batcher.js'
+import type {FailedRecord} from '../../../src/tools/to-nsq/errors-file.js'
+import {ToNsqRun, type BatchSink, type ToNsqRunOptions} from '../../../src/tools/to-nsq/pipeline.js'
+
+/** A sink that takes batches at once (or when released) and acknowledges them through `run.settled`. */
+class MemorySink implements BatchSink {
+  batches: OutRecord[][] = []
+  run!: ToNsqRun
+  gate: Promise<void> | undefined
+  async submit(batch: readonly OutRecord[]): Promise<void> {
+    if (this.gate !== undefined) await this.gate
+    this.batches.push([...batch])
+    this.run.settled(batch, [])
+  }
+  async drain(): Promise<void> {}
+  bodies(): string[] {
+    return this.batches.flat().map((r) => r.body.toString('latin1'))
+  }
+}
+
+function setup(overrides: Partial<ToNsqRunOptions> = {}): {run: ToNsqRun; sink: MemorySink; failures: FailedRecord[]; controller: AbortController} {
+  const sink = new MemorySink()
+  const failures: FailedRecord[] = []
+  const controller = new AbortController()
+  const run = new ToNsqRun({
+    delimiter: Buffer.from('\n'), inputFormat: 'raw', maxMessageBytes: 1000, maxBodyBytes: 10_000, batchSize: 3, lingerMs: 10, rate: 0,
+    keepEmpty: false, onOversize: 'fail', onInvalid: 'fail', sink, signal: controller.signal, onFailure: (f) => failures.push(f), ...overrides,
+  })
+  sink.run = run
+  return {run, sink, failures, controller}
+}
+
+async function* chunks(...parts: (string | Buffer)[]): AsyncGenerator<Buffer> {
+  for (const part of parts) yield typeof part === 'string' ? Buffer.from(part, 'latin1') : part
+}
+
+describe('ToNsqRun', () => {
+  it('publishes every non-empty record in batches, the last one without newline intact', async () => {
+    const {run, sink} = setup()
+    const result = await run.run(chunks('a\nbb\n', '\nccc\nd', 'd\ne'))
+    expect(result.stoppedBy).toBe('eof')
+    expect(sink.bodies()).toEqual(['a', 'bb', 'ccc', 'dd', 'e'])
+    expect(sink.batches.map((b) => b.length)).toEqual([3, 2])
+    expect(run.stats).toMatchObject({records: 6, accepted: 5, published: 5, bytes: 9, skippedEmpty: 1})
+  })
+
+  it('--keep-empty reports empty records as not published (nsqd refuses empty bodies)', async () => {
+    const {run, sink, failures} = setup({keepEmpty: true})
+    await run.run(chunks('a\n\nb\n'))
+    expect(sink.bodies()).toEqual(['a', 'b'])
+    expect(failures.map((f) => [f.record, f.reason])).toEqual([[2, 'empty']])
+  })
+
+  it('--on-oversize skip records the oversize record with its line number and goes on', async () => {
+    const {run, sink, failures} = setup({maxMessageBytes: 3, onOversize: 'skip'})
+    const result = await run.run(chunks('abc\nabcd\nxyz\n'))
+    expect(result.stoppedBy).toBe('eof')
+    expect(sink.bodies()).toEqual(['abc', 'xyz'])
+    expect(failures).toMatchObject([{record: 2, reason: 'oversize', body: Buffer.from('abcd')}])
+  })
+
+  it('--on-oversize fail stops reading at the oversize record but publishes what came before', async () => {
+    const {run, sink, failures} = setup({maxMessageBytes: 3})
+    const result = await run.run(chunks('abc\nab\nabcd\nxyz\n', 'more\n'))
+    expect(result).toMatchObject({stoppedBy: 'bad-input', stoppedAt: {record: 3}})
+    expect(sink.bodies()).toEqual(['abc', 'ab'])
+    expect(failures.map((f) => f.record)).toEqual([3])
+    expect(run.stats.records).toBe(3)
+  })
+
+  it('-n stops after N accepted records', async () => {
+    const {run, sink} = setup({count: 4})
+    const result = await run.run(chunks('1\n2\n\n3\n4\n5\n6\n'))
+    expect(result.stoppedBy).toBe('count')
+    expect(sink.bodies()).toEqual(['1', '2', '3', '4'])
+  })
+
+  it('--input-format json publishes envelope bodies, binary included; bad lines are recorded (skip) or stop the run (fail)', async () => {
+    const binary = Buffer.from([0, 0xff, 0x0a, 0xfe])
+    const input = `${encodeEnvelope({topic: 't', body: Buffer.from('hello\nworld')})}\n\n${encodeEnvelope({body: binary})}\nnot json\n{"body":"last"}`
+    const skip = setup({inputFormat: 'json', onInvalid: 'skip'})
+    await skip.run.run(chunks(input))
+    expect(skip.sink.batches.flat().map((r) => r.body.toString('hex'))).toEqual([Buffer.from('hello\nworld').toString('hex'), binary.toString('hex'), Buffer.from('last').toString('hex')])
+    expect(skip.failures).toMatchObject([{record: 4, reason: 'invalid_envelope', body: Buffer.from('not json')}])
+    const fail = setup({inputFormat: 'json'})
+    const result = await fail.run.run(chunks(input))
+    expect(result).toMatchObject({stoppedBy: 'bad-input', stoppedAt: {record: 4}})
+    expect(fail.sink.batches.flat()).toHaveLength(2)
+  })
+
+  it('--tee echoes exactly the accepted records with their delimiter', async () => {
+    const echoed: Buffer[] = []
+    const {run} = setup({maxMessageBytes: 3, onOversize: 'skip', tee: async (data) => {
+      echoed.push(data)
+    }})
+    await run.run(chunks('a\r\nlong\n\nb'))
+    expect(Buffer.concat(echoed).toString()).toBe('a\r\nb\n')
+  })
+
+  it('sends a partial batch after --batch-linger when the input stalls', async () => {
+    const {run, sink} = setup({batchSize: 100, lingerMs: 5})
+    let release!: () => void
+    const stalled = new Promise<void>((resolve) => (release = resolve))
+    async function* input(): AsyncGenerator<Buffer> {
+      yield Buffer.from('a\nb\n')
+      await stalled
+      yield Buffer.from('c\n')
+    }
+    const done = run.run(input())
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(sink.bodies()).toEqual(['a', 'b'])
+    release()
+    await done
+    expect(sink.bodies()).toEqual(['a', 'b', 'c'])
+  })
+
+  it('reads no further input while the sink is not taking batches (backpressure)', async () => {
+    const {run, sink} = setup({batchSize: 1})
+    let open!: () => void
+    sink.gate = new Promise<void>((resolve) => (open = resolve))
+    let pulled = 0
+    async function* input(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 100; i++) {
+        pulled++
+        yield Buffer.from(`${i}\n`)
+      }
+    }
+    const done = run.run(input())
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(pulled).toBe(1)
+    open()
+    await done
+    expect(pulled).toBe(100)
+    expect(sink.bodies()).toHaveLength(100)
+  })
+
+  it('stops reading when aborted, publishes what was read and reports "interrupted"', async () => {
+    const {run, sink, controller} = setup({batchSize: 100, lingerMs: 10_000})
+    async function* input(): AsyncGenerator<Buffer> {
+      yield Buffer.from('a\nb\n')
+      await new Promise(() => undefined)
+    }
+    const done = run.run(input())
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    controller.abort('interrupt')
+    const result = await done
+    expect(result.stoppedBy).toBe('interrupted')
+    expect(sink.bodies()).toEqual(['a', 'b'])
+  })
+
+  it('counts without publishing in a dry run', async () => {
+    const {run} = setup({sink: undefined, maxMessageBytes: 2, onOversize: 'skip'})
+    await run.run(chunks('a\nbbb\nc\n'))
+    expect(run.stats).toMatchObject({records: 3, accepted: 2, published: 0, failures: {oversize: 1}})
+  })
+})
