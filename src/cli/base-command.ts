@@ -52,6 +52,11 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
     this.flags = flags as NsqFlags<T>
     this.args = args as NsqArgs<T>
     this.colored = applyColor(this.flags.color)
+    const parsed = this.flags as Record<string, unknown>
+    if (parsed['tls-insecure'] === true) process.stderr.write('warning: --tls-insecure: nsqd\'s certificate is NOT verified; anyone on the path can read and alter this traffic\n')
+    if (typeof parsed['auth-secret'] === 'string' && process.argv.some((a) => a.startsWith('--auth-secret=') || a === '--auth-secret')) {
+      process.stderr.write('warning: --auth-secret on the command line is visible in the process list; prefer NSQ_AUTH_SECRET or --auth-secret-file\n')
+    }
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
   }
