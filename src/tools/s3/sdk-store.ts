@@ -48,7 +48,9 @@ export function partSizeFor(size: number, wanted: number): number {
 export function createSdkStore(options: SdkStoreOptions): ObjectStore {
   const config: S3ClientConfig = {
     forcePathStyle: options.forcePathStyle ?? false,
-    requestHandler: {requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: options.connectTimeoutMs ?? 5000},
+    // An idle-socket timeout (not a total one, which a large part on a slow link would exceed):
+    // a server that stops answering fails the attempt, and the upload is retried.
+    requestHandler: {socketTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: options.connectTimeoutMs ?? 5000},
   }
   if (options.endpoint !== undefined) config.endpoint = options.endpoint
   if (options.region !== undefined) config.region = options.region
