@@ -1,0 +1,213 @@
+/**
+ * What `nsq bench pub`, `sub` and `pubsub` share: their flags, turning flags into a run plan,
+ * the banner, progress on a terminal, the report (text, CSV or the `--json` summary), the CI
+ * checks and the exit code (99 when a check is missed, 130 when interrupted).
+ */
+import fs from 'node:fs'
+import {Flags, type Command} from '@oclif/core'
+import {formatHostPort, parseHostPort} from '../core/index.js'
+import {applyChecks, type Baseline} from '../tools/bench/checks.js'
+import {parseBaseline, parseRegression} from '../tools/bench/compare.js'
+import {autoName, STAMP_BYTES} from '../tools/bench/payload.js'
+import {formatCount, renderBanner, renderCsv, renderText} from '../tools/bench/render.js'
+import {runBench, type BenchProgress} from '../tools/bench/run-bench.js'
+import {paramsRecord, summarize} from '../tools/bench/summary.js'
+import {parseRate, parseThreshold, type Threshold} from '../tools/bench/threshold.js'
+import type {BenchKind, BenchParams, BenchSummary} from '../tools/bench/types.js'
+import {NsqCommand} from './base-command.js'
+import {interactiveStderr} from './color.js'
+import {EXIT} from './exit-codes.js'
+import {connectionSettings, durationFlag, httpOptions, nsqdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags, sizeFlag, type SecurityFlagValues} from './flags.js'
+
+const RUN = 'RUN'
+const CHECKS = 'CI CHECKS'
+const OUTPUT = 'OUTPUT'
+
+/** The default nsqd TCP address, as bench_writer / bench_reader use. */
+const DEFAULT_NSQD = '127.0.0.1:4150'
+/** Messages `sub` puts in an auto-named topic when neither --msgs nor --fill says. */
+const DEFAULT_FILL = 100_000
+const DEFAULT_DURATION_MS = 10_000
+
+const rateFlag = Flags.custom<number>({helpValue: '<msgs/s>', parse: async (input) => parseRate(input)})
+
+const benchNsqdTcpAddressFlag: typeof nsqdTcpAddressFlag = {...nsqdTcpAddressFlag, summary: `nsqd TCP address; repeatable (publishers spread over them, consumers connect to all) [default: ${DEFAULT_NSQD}]`}
+const benchNsqdHttpAddressFlag: typeof nsqdHttpAddressFlag = {...nsqdHttpAddressFlag, summary: 'nsqd HTTP address, one per --nsqd-tcp-address, to create and delete the bench topic [default: TCP port + 1]'}
+
+/** Flags of every bench command. */
+export const benchCommonFlags = {
+  'nsqd-tcp-address': benchNsqdTcpAddressFlag,
+  'nsqd-http-address': benchNsqdHttpAddressFlag,
+  topic: Flags.string({char: 't', summary: 'topic to use [default: an auto-named nsq_bench_xxxxxx, deleted afterwards]', helpGroup: RUN}),
+  clients: Flags.integer({char: 'c', min: 1, default: 1, summary: 'concurrent clients, each on its own connection (pubsub: this many publishers and consumers)', helpGroup: RUN}),
+  size: sizeFlag({default: 200, summary: 'message body size (e.g. 200, 1KiB)', helpGroup: RUN}),
+  msgs: Flags.integer({char: 'n', min: 1, summary: 'measured messages in all (split across clients)', exclusive: ['duration'], helpGroup: RUN}),
+  duration: durationFlag({char: 'd', summary: `measured run time (e.g. 10s) [default: ${DEFAULT_DURATION_MS / 1000}s when --msgs is not given]`, exclusive: ['msgs'], helpGroup: RUN}),
+  warmup: durationFlag({default: 0, summary: 'run this long first without measuring (e.g. 2s)', helpGroup: RUN}),
+  cleanup: Flags.boolean({allowNo: true, default: true, summary: 'delete the auto-named topic / channel afterwards (--no-cleanup keeps them)', helpGroup: RUN}),
+  threshold: Flags.string({multiple: true, summary: 'fail (exit 99) unless METRIC OP VALUE holds, e.g. \'rate>50000\', \'p99<5ms\', \'errors==0\'; repeatable', helpGroup: CHECKS}),
+  compare: Flags.string({summary: 'compare with an earlier `--json` summary and print the deltas', helpGroup: CHECKS}),
+  'max-regression': Flags.string({default: '10%', summary: 'with --compare: fail (exit 99) when msgs/s drops, or p50/p90/p99 rise, by more than this', helpGroup: CHECKS}),
+  csv: Flags.boolean({summary: 'print CSV (a row per client and one per side) instead of the text report', exclusive: ['json'], helpGroup: OUTPUT}),
+  progress: Flags.boolean({allowNo: true, default: true, summary: 'live progress on stderr (only when it is a terminal)', helpGroup: OUTPUT}),
+  ...securityFlags,
+}
+
+/** Flags of the publishing commands (pub, pubsub). */
+export const benchPublishFlags = {
+  'batch-size': Flags.integer({char: 'b', min: 1, default: 1, summary: 'messages per publish command: 1 = PUB, more = MPUB', helpGroup: RUN}),
+  rate: rateFlag({char: 'r', summary: 'aggregate publish rate in msgs/s (e.g. 50000, 50k), split across clients; latency is then measured from each message\'s scheduled send time', helpGroup: RUN}),
+  pipeline: Flags.integer({min: 1, default: 4, summary: 'publish commands awaiting nsqd\'s OK at once per client (1 = like bench_writer); under --rate up to 1024', helpGroup: RUN}),
+}
+
+/** Flags of the consuming commands (sub, pubsub). */
+export const benchConsumeFlags = {
+  channel: Flags.string({summary: 'channel to consume [default: an auto-named nsq_bench_xxxxxx, deleted afterwards]', helpGroup: RUN}),
+  'max-in-flight': Flags.integer({min: 1, default: 2500, summary: 'RDY per consuming client (bench_reader\'s --rdy)', helpGroup: RUN}),
+  'output-buffer-size': Flags.integer({min: -1, summary: 'bytes nsqd buffers before flushing deliveries to a consumer (-1 = unbuffered, for latency) [default: nsqd\'s, 16384]', helpGroup: RUN}),
+  'output-buffer-timeout': durationFlag({summary: 'longest nsqd holds buffered deliveries (nsqd allows ≥ 25ms) [default: nsqd\'s, 250ms]', helpGroup: RUN}),
+}
+
+/** Flags only `sub` has. */
+export const benchFillFlags = {
+  fill: Flags.integer({min: 0, summary: `publish this many messages into the topic before consuming [default: --msgs or ${DEFAULT_FILL.toLocaleString('en-US')} for an auto-named topic, else 0]`, helpGroup: RUN}),
+}
+
+/** The parsed values of the bench flags (each command has a subset). */
+interface BenchFlagValues extends SecurityFlagValues {
+  'nsqd-tcp-address'?: string[] | undefined
+  'nsqd-http-address'?: string[] | undefined
+  topic?: string | undefined
+  channel?: string | undefined
+  clients: number
+  size: number
+  msgs?: number | undefined
+  duration?: number | undefined
+  warmup: number
+  cleanup: boolean
+  threshold?: string[] | undefined
+  compare?: string | undefined
+  'max-regression': string
+  csv: boolean
+  progress: boolean
+  quiet: boolean
+  'batch-size'?: number | undefined
+  rate?: number | undefined
+  pipeline?: number | undefined
+  'max-in-flight'?: number | undefined
+  fill?: number | undefined
+  'output-buffer-size'?: number | undefined
+  'output-buffer-timeout'?: number | undefined
+}
+
+/** The tail of every bench command's description. */
+export const BENCH_OUTPUT_HELP = [
+  'Prints a banner with every parameter (stderr), a line per client, the aggregate msgs/s and MiB/s (payload bytes),',
+  'min/avg/max/stddev of the client rates and latency p50/p90/p99/p99.9/max from an HDR histogram. A run disturbed by',
+  'errors, lost connections or lost messages says so. Ctrl-C stops early and still prints the summary (exit 130).',
+  '--json prints the summary object (top-level msgs_per_sec, mb_per_sec, p50_ms, p90_ms, p99_ms, p999_ms, max_ms).',
+].join('\n')
+
+export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<T> {
+  static override enableJsonFlag = true
+  protected abstract readonly kind: BenchKind
+
+  async run(): Promise<BenchSummary> {
+    const flags = this.flags as unknown as BenchFlagValues
+    const params = this.plan(flags)
+    const thresholds = this.thresholds(flags)
+    const baseline = this.baseline(flags)
+    const settings = connectionSettings(flags)
+    const http = httpOptions(flags, 5000)
+    this.status(renderBanner(this.kind, paramsRecord(params)))
+    const progress = flags.progress && !flags.quiet && !this.jsonEnabled() && interactiveStderr() ? (p: BenchProgress) => this.showProgress(p) : undefined
+    const outcome = await runBench(params, settings, http, {
+      signal: this.signal,
+      events: {
+        status: (line) => {
+          if (progress !== undefined) process.stderr.write('\r\u001B[K')
+          this.status(line)
+        },
+        ...(progress === undefined ? {} : {progress}),
+      },
+    })
+    if (progress !== undefined) process.stderr.write('\r\u001B[K')
+    const summary = applyChecks(summarize(outcome), thresholds, baseline)
+    for (const warning of summary.warnings.slice(outcome.warnings.length)) this.status(`warning: ${warning}`)
+    if (summary.disturbed) {
+      process.stderr.write(`warning: this run was disturbed (${summary.errors} errors, ${summary.reconnects} reconnects, ${summary.lost} lost): these results are not reliable\n`)
+    }
+    if (!this.jsonEnabled()) process.stdout.write(flags.csv ? renderCsv(summary) : renderText(summary, params.batchSize, params.rate !== undefined))
+    if (summary.interrupted) process.exitCode = EXIT.INTERRUPTED
+    else if (!summary.passed) process.exitCode = EXIT.THRESHOLD
+    return summary
+  }
+
+  private plan(flags: BenchFlagValues): BenchParams {
+    const kind = this.kind
+    const nsqd = (flags['nsqd-tcp-address'] ?? []).length > 0 ? (flags['nsqd-tcp-address'] as string[]) : [DEFAULT_NSQD]
+    const given = flags['nsqd-http-address'] ?? []
+    if (given.length > 0 && given.length !== nsqd.length) this.usage(`give one --nsqd-http-address per --nsqd-tcp-address (${nsqd.length}), or none to use TCP port + 1`)
+    const nsqdHttp = given.length > 0 ? given : nsqd.map((address) => {
+      const {host, port} = parseHostPort(address, 4150)
+      return formatHostPort(host, port + 1)
+    })
+    const autoTopic = flags.topic === undefined
+    const autoChannel = flags.channel === undefined
+    if (kind === 'pubsub' && flags.size < STAMP_BYTES) this.usage(`pubsub needs --size of at least ${STAMP_BYTES} bytes to carry the send time`)
+    if (flags.size < 1) this.usage('--size must be at least 1 byte (nsqd refuses empty messages)')
+    let fill = 0
+    if (kind === 'sub') fill = flags.fill ?? (autoTopic ? flags.msgs ?? DEFAULT_FILL : 0)
+    let durationMs = flags.duration
+    if (durationMs !== undefined && durationMs <= 0) this.usage('--duration must be more than 0')
+    if (flags.msgs === undefined && durationMs === undefined && fill === 0) durationMs = DEFAULT_DURATION_MS
+    return {
+      kind,
+      nsqd,
+      nsqdHttp,
+      topic: flags.topic ?? autoName(),
+      channel: flags.channel ?? autoName(),
+      autoTopic,
+      autoChannel,
+      cleanup: flags.cleanup,
+      clients: flags.clients,
+      size: flags.size,
+      batchSize: flags['batch-size'] ?? 1,
+      msgs: flags.msgs,
+      durationMs,
+      rate: flags.rate,
+      pipeline: flags.pipeline ?? 1,
+      maxInFlight: flags['max-in-flight'] ?? 2500,
+      warmupMs: flags.warmup,
+      fill,
+      outputBufferSize: flags['output-buffer-size'],
+      outputBufferTimeoutMs: flags['output-buffer-timeout'],
+    }
+  }
+
+  private thresholds(flags: BenchFlagValues): Threshold[] {
+    try {
+      return (flags.threshold ?? []).map(parseThreshold)
+    } catch (error) {
+      return this.usage((error as Error).message)
+    }
+  }
+
+  private baseline(flags: BenchFlagValues): Baseline | undefined {
+    if (flags.compare === undefined) return undefined
+    try {
+      const text = fs.readFileSync(flags.compare, 'utf8')
+      return {name: flags.compare, figures: parseBaseline(text, flags.compare), maxRegressionPct: parseRegression(flags['max-regression'])}
+    } catch (error) {
+      const message = (error as NodeJS.ErrnoException).code === undefined ? (error as Error).message : `--compare ${flags.compare}: ${(error as Error).message}`
+      return this.usage(message)
+    }
+  }
+
+  private showProgress(p: BenchProgress): void {
+    const parts = [`${(p.elapsedMs / 1000).toFixed(0)}s ${p.phase}`]
+    if (this.kind !== 'sub') parts.push(`published ${formatCount(p.published)}`)
+    if (this.kind !== 'pub') parts.push(`consumed ${formatCount(p.consumed)}`)
+    process.stderr.write(`\r\u001B[K${parts.join(' · ')}`)
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Runs one benchmark end to end: prepares the topic (creates it and the channel over HTTP for
+ * consumers; fills it for `sub`), connects every client, runs warm-up then the measured window,
+ * stops on the quota, the deadline or the caller's AbortSignal (the clients still answer, so a
+ * Ctrl-C gives a full summary), and deletes auto-named topics / channels afterwards.
+ */
+import {NsqdHttpClient, NsqError, Producer, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
+import {systemClock, type Clock} from './clock.js'
+import {makeBody} from './payload.js'
+import {BenchPublisher, type RunWindow} from './publisher.js'
+import {splitEvenly} from './stats.js'
+import {BenchSubscriber} from './subscriber.js'
+import type {BenchParams} from './types.js'
+
+export interface BenchProgress {
+  elapsedMs: number
+  phase: 'warm-up' | 'measuring' | 'draining'
+  published: number
+  consumed: number
+}
+
+export interface BenchEvents {
+  /** A human status line (filling, cleaning up, a warning as it happens). */
+  status?(line: string): void
+  /** Called about once a second while running. */
+  progress?(progress: BenchProgress): void
+}
+
+export interface BenchDeps {
+  clock?: Clock
+  /** Aborting stops the run early; the outcome is still returned (marked interrupted). */
+  signal?: AbortSignal
+  events?: BenchEvents
+  progressIntervalMs?: number
+  /** pubsub: how long consumers may take to receive what was published after publishing ends. */
+  drainTimeoutMs?: number
+}
+
+/** What a run produced, before it is summarised. */
+export interface BenchOutcome {
+  params: BenchParams
+  startedAt: Date
+  /** Clock time at which measuring began (after warm-up). */
+  measureStart: number
+  /** Clock time the run ended (timed runs: the deadline when reached). */
+  endedAt: number
+  /** Clock time of the deadline, for timed runs. */
+  deadline: number | undefined
+  publishers: BenchPublisher[]
+  subscribers: BenchSubscriber[]
+  /** pubsub: published (warm-up included) but not received in time. */
+  lost: number
+  warnings: string[]
+  interrupted: boolean
+}
+
+/** Largest MPUB body used to fill a topic (nsqd's default --max-body-size is 5 MiB). */
+const FILL_BODY_BYTES = 4 * 1024 * 1024
+
+export async function runBench(params: BenchParams, settings: ConnectionSettings, http: HttpOptions, deps: BenchDeps = {}): Promise<BenchOutcome> {
+  const clock = deps.clock ?? systemClock
+  const events = deps.events ?? {}
+  const warnings: string[] = []
+  const warn = (line: string): void => {
+    warnings.push(line)
+    events.status?.(`warning: ${line}`)
+  }
+  const startedAt = new Date()
+  const httpClients = params.nsqdHttp.map((address) => new NsqdHttpClient(address, http))
+  const publishers = params.kind === 'sub' ? [] : makePublishers(params, settings, clock)
+  const subscribers = params.kind === 'pub' ? [] : makeSubscribers(params, settings, clock)
+  let interrupted = false
+  try {
+    if (params.kind !== 'pub') await prepareTopic(params, httpClients, warn)
+    if (params.fill > 0) {
+      events.status?.(`filling ${params.topic} with ${params.fill.toLocaleString('en-US')} messages of ${params.size} B…`)
+      await fillTopic(params, settings, deps.signal)
+    }
+    await Promise.all(subscribers.map((s) => s.start()))
+    await Promise.all(publishers.map((p) => p.connect()))
+    const start = clock.now()
+    const measureStart = start + params.warmupMs
+    const deadline = params.durationMs === undefined ? undefined : measureStart + params.durationMs
+    const stopped = (): boolean => deps.signal?.aborted === true
+    const window: RunWindow = {start, measureStart, deadline, stopped}
+
+    const counts = {consumed: 0, measuredConsumed: 0, published: 0}
+    let draining = false
+    const progress = events.progress === undefined ? undefined : setInterval(() => {
+      const now = clock.now()
+      const published = publishers.reduce((sum, p) => sum + p.acknowledged, 0)
+      events.progress?.({elapsedMs: now - start, phase: draining ? 'draining' : now < measureStart ? 'warm-up' : 'measuring', published, consumed: counts.consumed})
+    }, deps.progressIntervalMs ?? 1000)
+    progress?.unref()
+
+    const subsDone = new Deferred()
+    let subTarget: {measured?: number; received?: number} = {}
+    if (params.kind === 'sub') subTarget = {...(params.msgs === undefined ? {} : {measured: params.msgs}), ...(params.fill > 0 ? {received: params.fill} : {})}
+    const checkSubs = (): void => {
+      if ((subTarget.measured !== undefined && counts.measuredConsumed >= subTarget.measured) || (subTarget.received !== undefined && counts.consumed >= subTarget.received)) subsDone.resolve()
+    }
+    const sink = {
+      received: (measured: boolean): void => {
+        counts.consumed++
+        if (measured) counts.measuredConsumed++
+        checkSubs()
+      },
+    }
+    const onAbort = (): void => {
+      interrupted = true
+      if (params.kind === 'sub') subsDone.resolve()
+    }
+    deps.signal?.addEventListener('abort', onAbort, {once: true})
+    if (deps.signal?.aborted === true) onAbort()
+    const subRuns = subscribers.map((s) => s.run(measureStart, sink))
+    let deadlineTimer: NodeJS.Timeout | undefined
+    if (params.kind === 'sub' && deadline !== undefined) {
+      deadlineTimer = setTimeout(() => subsDone.resolve(), Math.max(0, deadline - clock.now()))
+    }
+
+    await Promise.all(publishers.map((p) => p.run(window)))
+    let endedAt = clock.now()
+    for (const p of publishers) {
+      if (p.gaveUp) warn(`${p.plan.id} stopped after repeated publish failures: ${p.lastError?.message ?? 'unknown error'}`)
+    }
+    let lost = 0
+    if (params.kind === 'pubsub') {
+      draining = true
+      const published = publishers.reduce((sum, p) => sum + p.acknowledged, 0)
+      subTarget = {received: published}
+      checkSubs()
+      const timeout = setTimeout(() => subsDone.resolve(), interrupted ? 2000 : deps.drainTimeoutMs ?? 10_000)
+      await subsDone.promise
+      clearTimeout(timeout)
+      lost = Math.max(0, published - counts.consumed)
+      if (lost > 0) warn(`${lost.toLocaleString('en-US')} published messages were not received within the drain timeout`)
+    } else if (params.kind === 'sub') {
+      await subsDone.promise
+      endedAt = clock.now()
+    }
+    clearTimeout(deadlineTimer)
+    if (progress !== undefined) clearInterval(progress)
+    deps.signal?.removeEventListener('abort', onAbort)
+    await Promise.all(subscribers.map((s) => s.stop()))
+    await Promise.all(subRuns)
+    if (params.kind === 'sub' && deadline !== undefined && endedAt > deadline) endedAt = deadline
+    return {params, startedAt, measureStart, endedAt, deadline, publishers, subscribers, lost, warnings, interrupted}
+  } finally {
+    await Promise.allSettled([...publishers.map((p) => p.close()), ...subscribers.map((s) => s.stop())])
+    if (params.cleanup) await cleanup(params, httpClients, warn, events)
+  }
+}
+
+function makePublishers(params: BenchParams, settings: ConnectionSettings, clock: Clock): BenchPublisher[] {
+  const quotas = params.msgs === undefined ? undefined : splitEvenly(params.msgs, params.clients)
+  const opsPerSec = params.rate === undefined ? undefined : params.rate / params.clients / params.batchSize
+  return Array.from({length: params.clients}, (_, i) => new BenchPublisher({
+    id: `P${i}`,
+    address: params.nsqd[i % params.nsqd.length] as string,
+    topic: params.topic,
+    settings,
+    size: params.size,
+    batchSize: params.batchSize,
+    pipeline: params.pipeline,
+    quota: quotas?.[i],
+    opsPerSec,
+  }, clock))
+}
+
+function makeSubscribers(params: BenchParams, connection: ConnectionSettings, clock: Clock): BenchSubscriber[] {
+  const settings: ConnectionSettings = {...connection}
+  if (params.outputBufferSize !== undefined) settings.outputBufferSize = params.outputBufferSize
+  if (params.outputBufferTimeoutMs !== undefined) settings.outputBufferTimeoutMs = params.outputBufferTimeoutMs
+  return Array.from({length: params.clients}, (_, i) => new BenchSubscriber({
+    id: `S${i}`,
+    addresses: params.nsqd,
+    topic: params.topic,
+    channel: params.channel,
+    settings,
+    maxInFlight: params.maxInFlight,
+    measureBy: params.kind === 'pubsub' ? 'stamp' : 'receive',
+  }, clock))
+}
+
+/** Creates the topic and channel first, so nothing published before the consumers subscribe is lost. */
+async function prepareTopic(params: BenchParams, clients: NsqdHttpClient[], warn: (line: string) => void): Promise<void> {
+  await Promise.all(clients.map(async (client) => {
+    try {
+      await client.createTopic(params.topic)
+      await client.createChannel(params.topic, params.channel)
+    } catch (error) {
+      warn(`could not create ${params.topic}/${params.channel} over HTTP at ${client.address} (${(error as Error).message}); relying on SUB to create it`)
+    }
+  }))
+}
+
+/** `sub`: publishes `fill` messages (split across the nsqd) before the measured run. */
+async function fillTopic(params: BenchParams, settings: ConnectionSettings, signal: AbortSignal | undefined): Promise<void> {
+  const body = makeBody(params.size)
+  const perBatch = Math.max(1, Math.min(500, Math.floor(FILL_BODY_BYTES / (params.size + 4))))
+  const shares = splitEvenly(params.fill, params.nsqd.length)
+  await Promise.all(params.nsqd.map(async (address, i) => {
+    const producer = new Producer({...settings, nsqd: [address], maxPending: 8})
+    try {
+      await producer.connect()
+      const sends: Promise<void>[] = []
+      for (let left = shares[i] as number; left > 0 && signal?.aborted !== true; left -= perBatch) {
+        const n = Math.min(perBatch, left)
+        sends.push(producer.multiPublish(params.topic, Array.from({length: n}, () => body)))
+        if (sends.length >= 64) await Promise.all(sends.splice(0))
+      }
+      await Promise.all(sends)
+    } finally {
+      await producer.close()
+    }
+  }))
+}
+
+async function cleanup(params: BenchParams, clients: NsqdHttpClient[], warn: (line: string) => void, events: BenchEvents): Promise<void> {
+  const what = params.autoTopic ? `topic ${params.topic}` : params.autoChannel && params.kind !== 'pub' ? `channel ${params.topic}/${params.channel}` : undefined
+  if (what === undefined) return
+  let failed = false
+  await Promise.all(clients.map(async (client) => {
+    try {
+      if (params.autoTopic) await client.deleteTopic(params.topic)
+      else await client.deleteChannel(params.topic, params.channel)
+    } catch (error) {
+      failed = true
+      const code = error instanceof NsqError ? error.message : String(error)
+      warn(`could not delete ${what} at ${client.address}: ${code} (pass --nsqd-http-address, or delete it yourself)`)
+    }
+  }))
+  if (!failed) events.status?.(`deleted ${what}`)
+}
+
+class Deferred {
+  resolve!: () => void
+  readonly promise = new Promise<void>((resolve) => {
+    this.resolve = resolve
+  })
+}

@@ -1,0 +1,98 @@
+/**
+ * One consuming client of a bench run: its own Consumer (one connection per nsqd) with RDY
+ * `maxInFlight`, finishing every message at once. Counts what it receives and, for bodies that
+ * carry a publisher's stamp, records end-to-end latency (stamp → delivery).
+ */
+import {Consumer, type ConnectionSettings} from '../../core/index.js'
+import type {Clock} from './clock.js'
+import {newHistogram, recordMs, type LatencyHistogram} from './histogram.js'
+import {readStamp} from './payload.js'
+
+export interface SubscriberPlan {
+  id: string
+  addresses: string[]
+  topic: string
+  channel: string
+  settings: ConnectionSettings
+  maxInFlight: number
+  /**
+   * What decides whether a message falls in the measured window: its arrival time (`receive`),
+   * or the time stamped in its body (`stamp`, pubsub: so the publishers' warm-up is left out on
+   * both sides alike).
+   */
+  measureBy: 'receive' | 'stamp'
+}
+
+/** Where the subscribers of one run report, so the run can stop on a shared count. */
+export interface SubscriberSink {
+  /** Called after every message with whether it was measured. */
+  received(measured: boolean): void
+}
+
+export class BenchSubscriber {
+  readonly histogram: LatencyHistogram = newHistogram()
+  measured = 0
+  measuredBytes = 0
+  received = 0
+  disconnects = 0
+  nonFatal = 0
+  /** Clock time of the last measured message. */
+  lastAt: number | undefined
+  private readonly consumer: Consumer
+  private stopping: Promise<unknown> | undefined
+
+  constructor(readonly plan: SubscriberPlan, private readonly clock: Clock) {
+    this.consumer = new Consumer({
+      ...plan.settings,
+      topic: plan.topic,
+      channel: plan.channel,
+      nsqd: plan.addresses,
+      maxInFlight: plan.maxInFlight,
+      backoff: false,
+      events: {
+        disconnected: (_address, error) => {
+          if (error !== undefined) this.disconnects++
+        },
+        nonFatalError: () => {
+          this.nonFatal++
+        },
+      },
+    })
+  }
+
+  get reconnects(): number {
+    return this.consumer.stats.reconnects
+  }
+
+  /** Connects and subscribes; rejects when no nsqd could be reached. */
+  start(): Promise<void> {
+    return this.consumer.start()
+  }
+
+  /** Consumes until `stop()`; `measureStart` is a Clock time. */
+  async run(measureStart: number, sink: SubscriberSink): Promise<void> {
+    const byStamp = this.plan.measureBy === 'stamp'
+    const measureStartEpoch = this.clock.toEpochMs(measureStart)
+    for await (const message of this.consumer) {
+      const now = this.clock.now()
+      const body = message.body
+      message.finish()
+      this.received++
+      const stamped = readStamp(body)
+      const measured = byStamp ? stamped !== undefined && stamped >= measureStartEpoch : now >= measureStart
+      if (measured) {
+        this.measured++
+        this.measuredBytes += body.length
+        this.lastAt = now
+        if (stamped !== undefined) recordMs(this.histogram, this.clock.toEpochMs(now) - stamped)
+      }
+      sink.received(measured)
+    }
+  }
+
+  /** Stops consuming (RDY 0, then closes); `run()` returns once the queue is drained. */
+  stop(): Promise<unknown> {
+    this.stopping ??= this.consumer.stop({timeoutMs: 2000})
+    return this.stopping
+  }
+}
