@@ -11,6 +11,7 @@ import {NsqError} from '../core/index.js'
 import type {FinishedSink} from '../tools/to-file/finished-sink.js'
 import type {UploaderEvent, UploaderStats} from '../tools/s3/uploader.js'
 import {DEFAULT_DATETIME_FORMAT, prefixProblem} from '../tools/s3/object-key.js'
+import {topicFromName} from '../tools/s3/topic-from-name.js'
 import {durationFlag, sizeFlag} from './flags.js'
 
 const S3 = 'S3 UPLOAD'
@@ -74,6 +75,8 @@ export interface S3SinkContext {
   datetimeFormat?: string | undefined
   /** `--filename-format`: its `/` count is how deep pending files are looked for. */
   filenameFormat?: string | undefined
+  /** The topics archived (`--topic`), to tell the topic of a pending file found on start. */
+  topics?: readonly string[] | undefined
   /** Upload events, for status lines. */
   onEvent?: ((event: UploaderEvent) => void) | undefined
 }
@@ -115,6 +118,8 @@ export async function s3SinkFromFlags(flags: S3FlagValues, context: S3SinkContex
   // The SDK warns on stderr about its future Node 22 requirement; users on Node 20 can do nothing about it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const {openS3Sink} = await import('../tools/s3/open-s3-sink.js')
+  const host = context.host ?? os.hostname().split('.')[0] ?? 'localhost'
+  const filenameFormat = context.filenameFormat ?? '<TOPIC>.<HOST><REV>.<DATETIME>.log'
   return openS3Sink({
     bucket,
     endpoint,
@@ -126,11 +131,12 @@ export async function s3SinkFromFlags(flags: S3FlagValues, context: S3SinkContex
     outputDir: context.outputDir,
     prefix: flags['s3-prefix'],
     keyTime: {datetimeFormat: context.datetimeFormat ?? DEFAULT_DATETIME_FORMAT, utc: !flags['s3-local-time']},
-    host: context.host ?? os.hostname().split('.')[0] ?? 'localhost',
+    host,
     keepLocal: flags['keep-local'],
     spool: {maxBytes: flags['s3-spool-max'], maxFiles: flags['s3-spool-max-files']},
     concurrency: flags['s3-concurrency'],
-    scanDepth: (context.filenameFormat ?? '').split('/').length - 1,
+    scanDepth: filenameFormat.split('/').length - 1,
+    topicOf: (name) => topicFromName(name, filenameFormat, host, context.topics),
     closeTimeoutMs: flags['s3-drain-timeout'],
     ...(context.onEvent === undefined ? {} : {onEvent: context.onEvent}),
   })

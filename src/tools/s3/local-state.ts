@@ -16,6 +16,9 @@ import {parseManifest} from './manifest-metadata.js'
 /** File-name suffix of the marker written beside a file whose upload is confirmed. */
 export const UPLOADED_SUFFIX = '.s3.json'
 
+/** `<TOPIC>` of a file whose topic neither its manifest nor its name tells. */
+export const UNKNOWN_TOPIC = 'unknown-topic'
+
 /** Contents of an upload marker. */
 export interface UploadMarker {
   bucket: string
@@ -64,18 +67,19 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Reads a finished file's manifest from disk; undefined when it is missing or not valid (yet). */
-export async function readFinishedFile(outputDir: string, name: string, topicFallback?: string): Promise<FinishedFile | undefined> {
+export async function readFinishedFile(outputDir: string, name: string, topicOf?: (name: string) => string | undefined): Promise<FinishedFile | undefined> {
   const file = path.join(outputDir, name)
   const manifest = parseManifest(await readJson(file + MANIFEST_SUFFIX))
   if (manifest === undefined || !(await exists(file))) return undefined
-  return {path: file, name, topic: manifest.topic ?? topicFallback ?? '', manifest}
+  return {path: file, name, topic: manifest.topic ?? topicOf?.(name) ?? UNKNOWN_TOPIC, manifest}
 }
 
 /**
  * Lists what needs doing in `outputDir`, looking `maxDepth` folders deep (the number of `/` in
- * `--filename-format`). Files without a manifest (e.g. nsq_to_file's) are not touched.
+ * `--filename-format`). Files without a manifest (e.g. nsq_to_file's) are not touched. A
+ * manifest without `topic` gets it from `topicOf(name)`.
  */
-export async function scanOutputDir(outputDir: string, maxDepth: number): Promise<ScanResult> {
+export async function scanOutputDir(outputDir: string, maxDepth: number, topicOf?: (name: string) => string | undefined): Promise<ScanResult> {
   const found: {file: FinishedFile; mtimeMs: number}[] = []
   const unfinishedCleanups: string[] = []
   const walk = async (relative: string, depth: number): Promise<void> => {
@@ -95,7 +99,7 @@ export async function scanOutputDir(outputDir: string, maxDepth: number): Promis
       } else if (entry.name.endsWith(MANIFEST_SUFFIX)) {
         const dataName = name.slice(0, -MANIFEST_SUFFIX.length)
         if (await exists(path.join(outputDir, dataName + UPLOADED_SUFFIX))) continue
-        const file = await readFinishedFile(outputDir, dataName)
+        const file = await readFinishedFile(outputDir, dataName, topicOf)
         if (file === undefined) continue
         const stat = await fs.stat(file.path).catch(() => undefined)
         if (stat !== undefined) found.push({file, mtimeMs: stat.mtimeMs})

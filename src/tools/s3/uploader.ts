@@ -56,6 +56,8 @@ export interface S3UploaderOptions {
   concurrency?: number
   /** Folder depth scanned for pending files (the number of `/` in `--filename-format`). */
   scanDepth?: number
+  /** The topic of a pending file found on start whose manifest does not record it. */
+  topicOf?: ((name: string) => string | undefined) | undefined
   backoff?: BackoffPolicy
   retryEnvironment?: RetryEnvironment
   onEvent?: (event: UploaderEvent) => void
@@ -96,7 +98,7 @@ export class S3Uploader implements FinishedSink {
    */
   static async open(options: S3UploaderOptions): Promise<S3Uploader> {
     const uploader = new S3Uploader(options)
-    const scan = await scanOutputDir(options.outputDir, options.scanDepth ?? 0)
+    const scan = await scanOutputDir(options.outputDir, options.scanDepth ?? 0, options.topicOf)
     for (const file of scan.unfinishedCleanups) await removeUploaded(file).catch(() => undefined)
     let bytes = 0
     for (const file of scan.pending) bytes += await uploader.#enqueue(file)

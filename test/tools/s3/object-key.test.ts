@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {conflictKey, expandKeyTemplate, objectKey, prefixProblem} from '../../../src/tools/s3/object-key.js'
+import {topicFromName} from '../../../src/tools/s3/topic-from-name.js'
 
 const tokens = {topic: 'clicks', host: 'web1', pid: 4242, time: new Date('2024-01-31T23:05:09.123Z')}
 const utc = {datetimeFormat: '%Y-%m-%d_%H', utc: true}
@@ -43,5 +44,22 @@ describe('S3 object keys', () => {
     expect(prefixProblem('a/../b/')).toMatch(/segment/)
     expect(prefixProblem('x'.repeat(600))).toMatch(/512/)
     expect(prefixProblem('archive/<TOPIC>/<DATETIME>/')).toBeUndefined()
+  })
+})
+
+describe('topic of a file found on disk without one in its manifest', () => {
+  const format = '<TOPIC>.<HOST><REV>.<DATETIME>.log'
+  it('reads it back through the filename format with the host known, dots and all', () => {
+    expect(topicFromName('clicks.v2.web1-000003.2024-01-31_15.log', format, 'web1')).toBe('clicks.v2')
+    expect(topicFromName('clicks.v2.web1-000003.2024-01-31_15.log.gz', format, 'web1')).toBe('clicks.v2')
+    expect(topicFromName('clicks.web1.2024-01-31_15.log', format, 'web1')).toBe('clicks')
+    expect(topicFromName('a/clicks/x.log', 'a/<TOPIC>/x.log', 'h')).toBe('clicks')
+  })
+
+  it('gives the only topic when there is one, and nothing for names that do not fit or unknown topics', () => {
+    expect(topicFromName('anything', format, 'web1', ['orders'])).toBe('orders')
+    expect(topicFromName('clicks.other-host.2024-01-31_15.log', format, 'web1')).toBeUndefined()
+    expect(topicFromName('clicks.web1.2024-01-31_15.log', format, 'web1', ['views', 'orders'])).toBeUndefined()
+    expect(topicFromName('x.log', 'fixed.log', 'web1')).toBeUndefined()
   })
 })
