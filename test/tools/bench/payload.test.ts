@@ -1,0 +1,33 @@
+import {describe, expect, it} from 'vitest'
+import {describeInvalidName} from '../../../src/core/index.js'
+import {autoName, makeBody, readStamp, stamp, STAMP_BYTES} from '../../../src/tools/bench/payload.js'
+
+describe('body stamps', () => {
+  it('round-trips the send time in a body that has room', () => {
+    const body = makeBody(200)
+    const at = 1_764_000_000_123.456
+    expect(stamp(body, at)).toBe(true)
+    expect(readStamp(body)).toBe(at)
+    expect(body.length).toBe(200)
+  })
+
+  it('leaves bodies too small alone, and reads no stamp from bodies without the marker', () => {
+    const small = makeBody(STAMP_BYTES - 1)
+    expect(stamp(small, 5)).toBe(false)
+    expect(small.equals(Buffer.alloc(STAMP_BYTES - 1))).toBe(true)
+    expect(readStamp(makeBody(200))).toBeUndefined()
+    expect(readStamp(Buffer.from('{"some":"json message from someone else"}'))).toBeUndefined()
+  })
+})
+
+describe('autoName', () => {
+  it('makes valid, distinct topic / channel names', () => {
+    const names = new Set(Array.from({length: 50}, () => autoName()))
+    expect(names.size).toBe(50)
+    for (const name of names) {
+      expect(name).toMatch(/^nsq_bench_[0-9a-z]{6}$/)
+      expect(describeInvalidName('topic', name)).toBeUndefined()
+    }
+    expect(autoName(() => 0)).toBe('nsq_bench_000000')
+  })
+})
