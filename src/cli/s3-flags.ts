@@ -69,7 +69,7 @@ export interface S3FlagValues {
 export interface S3SinkContext {
   /** The output dir, where finished files and their manifests land. */
   outputDir: string
-  /** `<HOST>`: to-file's host identifier (default: the short host name). */
+  /** `<HOST>`: to-file's `--host-identifier` (`<SHORT_HOST>`, `<HOSTNAME>` expanded; default: the short host name). */
   host?: string | undefined
   /** `--datetime-format` (default `%Y-%m-%d_%H`). */
   datetimeFormat?: string | undefined
@@ -118,7 +118,10 @@ export async function s3SinkFromFlags(flags: S3FlagValues, context: S3SinkContex
   // The SDK warns on stderr about its future Node 22 requirement; users on Node 20 can do nothing about it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const {openS3Sink} = await import('../tools/s3/open-s3-sink.js')
-  const host = context.host ?? os.hostname().split('.')[0] ?? 'localhost'
+  const hostname = os.hostname()
+  const shortHost = hostname.split('.')[0] ?? hostname
+  // --host-identifier may hold <SHORT_HOST> / <HOSTNAME>, as in file names.
+  const host = (context.host ?? shortHost).replaceAll('<SHORT_HOST>', shortHost).replaceAll('<HOSTNAME>', hostname)
   const filenameFormat = context.filenameFormat ?? '<TOPIC>.<HOST><REV>.<DATETIME>.log'
   return openS3Sink({
     bucket,
