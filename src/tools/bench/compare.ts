@@ -6,8 +6,11 @@
  */
 import type {ComparisonResult, ComparisonRow} from './types.js'
 
+/** The top-level figures of a `--json` summary that a comparison looks at. */
+export type MetricKey = 'msgs_per_sec' | 'mb_per_sec' | 'p50_ms' | 'p90_ms' | 'p99_ms' | 'p999_ms' | 'max_ms'
+
 interface MetricSpec {
-  key: string
+  key: MetricKey
   higherIsBetter: boolean
   gated: boolean
 }
@@ -23,7 +26,7 @@ const METRICS: readonly MetricSpec[] = [
 ]
 
 /** The figures a baseline must or may carry: what `nsq bench … --json` writes at the top level. */
-export type BaselineFigures = Partial<Record<string, number | null>> & {kind?: string}
+export type BaselineFigures = Partial<Record<MetricKey, number | null>> & {kind?: string}
 
 /** Parses `10%` or `10` into 10; throws on anything else. */
 export function parseRegression(text: string): number {
