@@ -179,7 +179,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       topic,
       mode: flags.mode,
       nsqd,
-      dryRun: flags['dry-run'],
+      dryRun: flags['dry-run'] === true,
       records: s.records,
       accepted: s.accepted,
       published: s.published,
