@@ -1,0 +1,170 @@
+import {Args, Flags} from '@oclif/core'
+import {NsqCommand} from '../cli/base-command.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags, sizeFlag} from '../cli/flags.js'
+import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
+import {formatBytes} from '../cli/units.js'
+import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
+import {archiveConfig, ToFile, type ToFileSummary} from '../tools/to-file/run-to-file.js'
+
+const FILES = 'FILES'
+const EXTRAS = 'BEYOND NSQ_TO_FILE'
+
+/** The `--json` summary. */
+export type ToFileResult = ToFileSummary & {s3?: ReturnType<S3Sink['stats']>}
+
+export default class ToFileCommand extends NsqCommand<typeof ToFileCommand> {
+  static override summary = 'Archive topics to rotating local files (and S3), crash-safe; a drop-in for nsq_to_file'
+
+  static override description = `Consumes a channel (default nsq_to_file) of each topic and appends every message as one line to files named like nsq_to_file's (--filename-format tokens <TOPIC> <HOST> <REV> <PID> <DATETIME>; --datetime-format is strftime in local time). Same flags, defaults, names and contents as nsq_to_file.
+
+Durability: a message is FIN'd only after the bytes holding it are fsynced. gzip files get one gzip member per sync. After kill -9, the next start cuts each file left in the work dir at its last complete sync (gzip: last whole member; plain: the sync journal .<file>.sync) and finishes it into the output dir, so every file there is readable; what was cut was never FIN'd and comes back from nsqd (at-least-once: duplicates only, never loss).
+
+Files in progress sit in --work-dir (default: the output dir) beside a hidden .<file>.open marker; finished files are moved (hard link + unlink, never overwriting: the revision is bumped) into --output-dir, with <file>.manifest.json beside them (messages, bytes, first/last timestamp, sha256, format, gzip).
+
+SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM drain: RDY 0, sync, FIN, close, exit 0.
+
+${EXIT_CODES_HELP}`
+
+  static override examples = [
+    {description: 'Archive one topic hourly under /data/archive', command: '<%= config.bin %> <%= command.id %> --topic events --output-dir /data/archive --nsqd-tcp-address 127.0.0.1:4150'},
+    {description: 'Every topic matching a pattern, gzip, 100 MB files, finished files only in the output dir', command: "<%= config.bin %> <%= command.id %> --topic-pattern '^orders\\.' --gzip --rotate-size 100MB --work-dir /data/work --output-dir /data/archive --lookupd-http-address 127.0.0.1:4161"},
+    {description: 'Replayable NDJSON archive, uploaded to S3-compatible storage', command: '<%= config.bin %> <%= command.id %> --topic events --format json --gzip --s3-bucket archive --s3-prefix "<TOPIC>/<DATETIME>/" --s3-endpoint http://127.0.0.1:9000 --s3-force-path-style --nsqd-tcp-address 127.0.0.1:4150'},
+    {description: 'Rotate now', command: 'kill -HUP <pid>'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override args = {
+    topic: Args.string({description: 'topic to archive (same as --topic)', required: false, ignoreStdin: true}),
+  }
+
+  static override flags = {
+    topic: Flags.string({summary: 'topic to archive; repeatable (one consumer and one file per topic)', multiple: true}),
+    'topic-pattern': Flags.string({summary: 'regex (unanchored): archive every lookupd topic matching it, or filter --topic'}),
+    'topic-refresh': durationFlag({summary: 'how often lookupd\'s topic list is read for --topic-pattern', default: 60_000, defaultHelp: async () => '1m'}),
+    channel: Flags.string({char: 'c', summary: 'channel to consume', default: 'nsq_to_file'}),
+    'max-in-flight': Flags.integer({summary: 'messages in flight per topic (also the most held unsynced)', default: 200, min: 1}),
+    'output-dir': Flags.string({summary: 'directory for finished files', default: '/tmp', helpGroup: FILES}),
+    'work-dir': Flags.string({summary: 'directory for files being written (default: --output-dir); same filesystem as --output-dir', default: '', helpGroup: FILES}),
+    'filename-format': Flags.string({summary: 'file name: <TOPIC> <HOST> <REV> <PID> <DATETIME>; / makes subdirectories', default: DEFAULT_FILENAME_FORMAT, helpGroup: FILES}),
+    'datetime-format': Flags.string({summary: 'strftime format of <DATETIME> (local time); a change rotates', default: DEFAULT_DATETIME_FORMAT, helpGroup: FILES}),
+    'host-identifier': Flags.string({summary: 'value of <HOST> (may hold <SHORT_HOST>, <HOSTNAME>); default the short host name', default: '', helpGroup: FILES}),
+    gzip: Flags.boolean({summary: 'gzip files (.gz appended; one member per sync)', helpGroup: FILES}),
+    'gzip-level': Flags.integer({summary: 'gzip level 1 (fastest) to 9 (smallest)', default: 6, helpGroup: FILES}),
+    'skip-empty-files': Flags.boolean({summary: 'do not open a new file on a rotation tick until a message arrives', helpGroup: FILES}),
+    'rotate-size': sizeFlag({summary: 'rotate after this many (uncompressed) bytes; 0 = off', default: 0, helpGroup: FILES}),
+    'rotate-interval': durationFlag({summary: 'rotate files open longer than this; 0 = off', default: 0, helpGroup: FILES}),
+    'sync-interval': durationFlag({summary: 'longest time between syncs (keep below nsqd\'s --msg-timeout)', default: 30_000, defaultHelp: async () => '30s', helpGroup: FILES}),
+    'http-client-connect-timeout': durationFlag({summary: 'lookupd HTTP connect timeout', default: 2000, defaultHelp: async () => '2s'}),
+    'http-client-request-timeout': durationFlag({summary: 'lookupd HTTP request timeout', default: 5000, defaultHelp: async () => '5s'}),
+    format: Flags.option({options: ['raw', 'json'] as const, default: 'raw', summary: 'raw: body + newline; json: the nsq tail --format json envelope (replay with to-nsq --input-format json)', helpGroup: EXTRAS})(),
+    manifest: Flags.boolean({allowNo: true, default: true, summary: 'write <file>.manifest.json beside each finished file', helpGroup: EXTRAS}),
+    'dedupe-window': Flags.integer({summary: 'drop a body seen among the last N (for redundant nsqd pairs); 0 = off', default: 0, min: 0, helpGroup: EXTRAS}),
+    'drain-timeout': durationFlag({summary: 'on stop, longest wait for nsqd to take back what is in flight', default: 30_000, defaultHelp: async () => '30s', helpGroup: EXTRAS}),
+    'nsqd-tcp-address': nsqdTcpAddressFlag,
+    'lookupd-http-address': lookupdHttpAddressFlag,
+    ...securityFlags,
+    ...s3Flags,
+  }
+
+  /** nsq_to_file's Go-style flags; go-nsq tuning and log options are accepted and ignored. */
+  static dropIn: DropInSpec = {
+    command: 'to-file',
+    booleans: ['gzip', 'skip-empty-files'],
+    booleansWithoutNo: ['gzip', 'skip-empty-files'],
+    ignoredWithValue: ['consumer-opt', 'log-level', 'log-prefix'],
+  }
+
+  async run(): Promise<ToFileResult> {
+    const {flags, args} = this
+    const topics = [...(args.topic === undefined ? [] : [args.topic]), ...(flags.topic ?? [])]
+    let pattern: RegExp | undefined
+    try {
+      pattern = flags['topic-pattern'] === undefined || flags['topic-pattern'] === '' ? undefined : new RegExp(flags['topic-pattern'])
+    } catch (error) {
+      this.usage(`--topic-pattern: ${(error as Error).message}`)
+    }
+    if (flags['gzip-level'] < 1 || flags['gzip-level'] > 9) this.usage('--gzip-level must be 1-9')
+    const tty = process.stderr.isTTY === true && !flags.quiet && !flags.json
+    const config = archiveConfig({...flags, outputDir: flags['output-dir'], workDir: flags['work-dir'], gzipLevel: flags['gzip-level'], rotateSize: flags['rotate-size'], rotateIntervalMs: flags['rotate-interval'], manifest: flags.manifest})
+    const sink = await s3SinkFromFlags(flags, {
+      outputDir: config.outputDir,
+      host: flags['host-identifier'] === '' ? undefined : flags['host-identifier'],
+      datetimeFormat: flags['datetime-format'],
+      filenameFormat: flags['filename-format'],
+      onEvent: (event) => {
+        if (event.type === 'retry') this.note(`s3: ${event.name}: attempt ${event.attempt} failed (${event.error}); retrying`)
+        else if (event.type === 'uploaded' && !tty) this.note(`s3: uploaded ${event.name} → ${event.key}`)
+      },
+    })
+    const toFile = new ToFile({
+      topics,
+      ...(pattern === undefined ? {} : {topicPattern: pattern}),
+      topicRefreshMs: flags['topic-refresh'],
+      channel: flags.channel,
+      nsqd: flags['nsqd-tcp-address'] ?? [],
+      lookupd: flags['lookupd-http-address'] ?? [],
+      maxInFlight: flags['max-in-flight'],
+      outputDir: flags['output-dir'],
+      workDir: flags['work-dir'],
+      datetimeFormat: flags['datetime-format'],
+      filenameFormat: flags['filename-format'],
+      hostIdentifier: flags['host-identifier'],
+      gzip: flags.gzip,
+      gzipLevel: flags['gzip-level'],
+      skipEmptyFiles: flags['skip-empty-files'],
+      rotateSize: flags['rotate-size'],
+      rotateIntervalMs: flags['rotate-interval'],
+      syncIntervalMs: Math.max(1, flags['sync-interval']),
+      format: flags.format,
+      manifest: flags.manifest,
+      dedupeWindow: flags['dedupe-window'],
+      drainTimeoutMs: flags['drain-timeout'],
+      connection: connectionSettings(flags),
+      addressMap: addressMap(flags),
+      lookupdHttp: httpOptions(flags, flags['http-client-connect-timeout'] + flags['http-client-request-timeout']),
+      ...(sink === undefined ? {} : {sink}),
+      signal: this.signal,
+      events: {
+        repaired: (r) => this.note(r.file === undefined ? `repaired: removed an empty file left by a crash (${r.cutBytes} bytes cut)` : `repaired ${r.file.name}: cut ${r.cutBytes} bytes after the last sync; ${r.file.manifest.messages} messages kept`),
+        topicAdded: (topic) => {
+          if (!tty) this.note(`archiving topic ${topic} (channel ${flags.channel})`)
+        },
+        topicFailed: (topic, error) => process.stderr.write(`error: cannot consume topic ${topic}: ${error.message}\n`),
+        finished: (file) => {
+          if (!tty) this.note(`finished ${file.name}: ${file.manifest.messages} messages, ${formatBytes(file.manifest.bytes)}`)
+        },
+        lookupdError: (address, error) => this.note(`lookupd ${address}: ${error.message}`),
+        warning: (text) => this.note(`warning: ${text}`),
+      },
+    })
+    const onHup = (): void => toFile.rotate()
+    process.on('SIGHUP', onHup)
+    let statusTimer: NodeJS.Timeout | undefined
+    if (tty) {
+      const started = Date.now()
+      statusTimer = setInterval(() => {
+        const s = toFile.stats
+        const rate = s.messages / Math.max(1, (Date.now() - started) / 1000)
+        const upload = sink === undefined ? '' : `, s3 ${sink.stats().uploadedFiles} up / ${sink.stats().pendingFiles} pending`
+        process.stderr.write(`\r\u001B[K${Object.keys(s.topics).length} topics, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${s.filesFinished} files done${upload}`)
+      }, 1000)
+      statusTimer.unref()
+    }
+    try {
+      const summary = await toFile.run()
+      if (tty) process.stderr.write('\r\u001B[K')
+      this.note(`to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`)
+      return {...summary, ...(sink === undefined ? {} : {s3: sink.stats()})}
+    } finally {
+      if (statusTimer !== undefined) clearInterval(statusTimer)
+      process.off('SIGHUP', onHup)
+    }
+  }
+
+  private note(line: string): void {
+    if (!this.flags.json) this.status(line)
+  }
+}

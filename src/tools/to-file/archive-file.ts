@@ -1,0 +1,225 @@
+/**
+ * One archive file while it is written: opened in the work dir under the first free revision
+ * (nsq_to_file's updateFile), appended one sync at a time (plain bytes, or one gzip member per
+ * sync), each append fdatasync'ed (plus the plain-file sync journal) before it resolves, and
+ * finished by moving it into the output dir without ever overwriting (link + unlink, bumping the
+ * revision on a clash) and writing its manifest.
+ */
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {promisify} from 'node:util'
+import zlib from 'node:zlib'
+import {NsqError} from '../../core/index.js'
+import type {FinishedFile} from './finished-sink.js'
+import {ManifestBuilder, readManifest, rfc3339ToNanos, writeManifest} from './manifest.js'
+import {withRev} from './naming.js'
+import {journalPath, markerPath, removeSidecars, syncDir, writeMarker} from './work-markers.js'
+
+const gzip = promisify(zlib.gzip)
+
+/** How files are written and where they go. */
+export interface ArchiveFileConfig {
+  /** Absolute work dir (files in progress). */
+  workDir: string
+  /** Absolute output dir (finished files). */
+  outputDir: string
+  gzip: boolean
+  gzipLevel: number
+  format: 'raw' | 'json'
+  /** O_EXCL (gzip or rotate-interval, as nsq_to_file) rather than O_APPEND. */
+  exclusive: boolean
+  /** 0 = off; an existing file larger than this is skipped when appending. */
+  rotateSize: number
+  /** Write `<file>.manifest.json` beside each finished file. */
+  manifest: boolean
+}
+
+/** Writes `chunks` at the end of the handle, looping over short writes. */
+async function writeAll(handle: fs.FileHandle, chunks: readonly Buffer[]): Promise<void> {
+  let pending = chunks.filter((c) => c.length > 0)
+  while (pending.length > 0) {
+    const {bytesWritten} = await handle.writev(pending)
+    let left = bytesWritten
+    const rest: Buffer[] = []
+    for (const chunk of pending) {
+      if (left >= chunk.length) left -= chunk.length
+      else {
+        rest.push(left > 0 ? chunk.subarray(left) : chunk)
+        left = 0
+      }
+    }
+    pending = rest
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Moves `source` to `outputDir/<rel>` never overwriting; bumps the revision on a clash. Returns the relative name used. */
+export async function moveNoOverwrite(source: string, outputDir: string, datedName: string, rev: number, onDestination?: (rel: string) => Promise<void>): Promise<{rel: string; rev: number}> {
+  for (let r = rev; ; r++) {
+    const rel = withRev(datedName, r)
+    const target = path.join(outputDir, rel)
+    await fs.mkdir(path.dirname(target), {recursive: true, mode: 0o770})
+    await onDestination?.(rel)
+    try {
+      await fs.link(source, target)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') continue
+      if (code === 'EXDEV') throw new NsqError('CONFIG', `cannot move ${source} to ${target}: --work-dir and --output-dir must be on the same filesystem`)
+      throw error
+    }
+    await syncDir(path.dirname(target))
+    await fs.unlink(source)
+    return {rel, rev: r}
+  }
+}
+
+export class ArchiveFile {
+  /** Uncompressed bytes in the file (counted from its size at open), for --rotate-size. */
+  size: number
+  private readonly manifest: ManifestBuilder
+  private members = 0
+
+  private constructor(
+    private readonly config: ArchiveFileConfig,
+    private readonly handle: fs.FileHandle,
+    private readonly journal: fs.FileHandle | undefined,
+    readonly topic: string,
+    /** Dated name, `<REV>` unresolved. */
+    readonly datedName: string,
+    /** Revision the file was opened under (may rise when it is moved). */
+    public rev: number,
+    readonly workPath: string,
+    initialSize: number,
+  ) {
+    this.size = initialSize
+    this.manifest = new ManifestBuilder(config.format, config.gzip)
+  }
+
+  /**
+   * Opens the first free revision from `firstRev`: skips names already in the output dir (with
+   * a separate work dir), existing work files when exclusive, and (appending) files already
+   * over rotate-size.
+   */
+  static async open(config: ArchiveFileConfig, topic: string, datedName: string, firstRev: number): Promise<ArchiveFile> {
+    const separate = config.workDir !== config.outputDir
+    for (let rev = firstRev; ; rev++) {
+      const rel = withRev(datedName, rev)
+      const workPath = path.join(config.workDir, rel)
+      await fs.mkdir(path.dirname(workPath), {recursive: true, mode: 0o770})
+      if (separate) {
+        const outPath = path.join(config.outputDir, rel)
+        await fs.mkdir(path.dirname(outPath), {recursive: true, mode: 0o770})
+        if (await exists(outPath)) continue
+      }
+      if (config.exclusive && (await exists(workPath))) continue
+      await writeMarker(workPath, {topic, format: config.format, gzip: config.gzip, datedName, rev})
+      let handle: fs.FileHandle
+      try {
+        handle = await fs.open(workPath, config.exclusive ? 'wx' : 'a', 0o666)
+      } catch (error) {
+        await fs.rm(markerPath(workPath), {force: true})
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
+        throw error
+      }
+      const {size} = await handle.stat()
+      if (!config.exclusive && config.rotateSize > 0 && size > config.rotateSize) {
+        await handle.close()
+        await fs.rm(markerPath(workPath), {force: true})
+        continue
+      }
+      let journal: fs.FileHandle | undefined
+      if (!config.gzip) {
+        journal = await fs.open(journalPath(workPath), 'a')
+        await appendJournal(journal, size)
+      }
+      await syncDir(path.dirname(workPath))
+      const file = new ArchiveFile(config, handle, journal, topic, datedName, rev, workPath, size)
+      if (size > 0) await file.adoptExisting()
+      return file
+    }
+  }
+
+  /** Appending to a file that already has content: the manifest covers the whole file. */
+  private async adoptExisting(): Promise<void> {
+    const data = await fs.readFile(this.workPath)
+    this.manifest.stored(data)
+    const previous = await readManifest(this.workPath)
+    if (previous !== undefined) {
+      this.manifest.untimedMessages(previous.messages)
+      this.manifest.widen(rfc3339ToNanos(previous.firstTimestamp))
+      this.manifest.widen(rfc3339ToNanos(previous.lastTimestamp))
+    } else {
+      let lines = 0
+      for (let at = data.indexOf(10); at >= 0; at = data.indexOf(10, at + 1)) lines++
+      this.manifest.untimedMessages(lines)
+    }
+  }
+
+  /** Name relative to the work / output dir under the current revision. */
+  get name(): string {
+    return withRev(this.datedName, this.rev)
+  }
+
+  /**
+   * Appends one sync's worth of lines (`chunks`, already newline-terminated) and makes them
+   * durable: one gzip member, or the bytes plus a journal record; fdatasync before resolving.
+   */
+  async append(chunks: readonly Buffer[], timestamps: readonly bigint[]): Promise<void> {
+    let stored: readonly Buffer[]
+    if (this.config.gzip) {
+      const member = await gzip(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), {level: this.config.gzipLevel})
+      stored = [member]
+      this.members++
+    } else {
+      stored = chunks
+    }
+    await writeAll(this.handle, stored)
+    await this.handle.datasync()
+    for (const chunk of stored) this.manifest.stored(chunk)
+    for (const ts of timestamps) this.manifest.message(ts)
+    if (this.journal !== undefined) await appendJournal(this.journal, this.manifest.bytes)
+  }
+
+  /** Counts messages that were written without a timestamp (none today; kept for symmetry). */
+  get messages(): number {
+    return this.manifest.messages
+  }
+
+  /**
+   * Closes the file and, with a separate work dir, moves it into the output dir (never
+   * overwriting: the revision is bumped on a clash); writes the manifest; removes the sidecars.
+   */
+  async finish(): Promise<FinishedFile> {
+    if (this.config.gzip && this.members === 0) await this.append([], [])
+    await this.handle.close()
+    await this.journal?.close()
+    let finalPath = this.workPath
+    if (this.config.workDir !== this.config.outputDir) {
+      const moved = await moveNoOverwrite(this.workPath, this.config.outputDir, this.datedName, this.rev, (rel) =>
+        writeMarker(this.workPath, {topic: this.topic, format: this.config.format, gzip: this.config.gzip, datedName: this.datedName, rev: this.rev, destination: rel}),
+      )
+      this.rev = moved.rev
+      finalPath = path.join(this.config.outputDir, moved.rel)
+    }
+    const manifest = this.manifest.finish()
+    if (this.config.manifest) await writeManifest(finalPath, manifest)
+    await removeSidecars(this.workPath)
+    return {path: finalPath, name: path.relative(this.config.outputDir, finalPath), topic: this.topic, manifest}
+  }
+}
+
+async function appendJournal(journal: fs.FileHandle, length: number): Promise<void> {
+  const record = Buffer.alloc(8)
+  record.writeBigUInt64BE(BigInt(length))
+  await journal.write(record)
+  await journal.datasync()
+}

@@ -1,0 +1,201 @@
+/**
+ * Crash repair at start: every file a crash left in progress (it has a `.open` marker; with a
+ * separate work dir, any data file there) is cut at its last complete sync — gzip: the last
+ * complete member; plain: the last length in its sync journal (or, without a journal, the last
+ * newline) — fsynced, and finished into the output dir like a normally closed file (no
+ * overwrite, manifest written). What is cut off was never FIN'd, so nsqd redelivers it.
+ */
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type {FinishedFile} from './finished-sink.js'
+import {scanGzipMembers} from './gzip-members.js'
+import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
+import {moveNoOverwrite} from './archive-file.js'
+import {dataFileOfMarker, journalPath, lastJournaledLength, markerPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, type OpenMarker} from './work-markers.js'
+
+export interface RepairOptions {
+  workDir: string
+  outputDir: string
+  /** Used for files without a marker (format and gzip are guessed from the current run). */
+  format: 'raw' | 'json'
+  manifest: boolean
+  /** Subdirectory levels the filename format creates (its `/` count): how deep to look when the work dir is the output dir. */
+  depth: number
+}
+
+/** What repair did to one file. */
+export interface RepairedFile {
+  file: FinishedFile | undefined
+  /** Bytes cut from the torn tail. */
+  cutBytes: number
+  /** The file held nothing durable and was removed. */
+  removedEmpty: boolean
+}
+
+async function walk(dir: string, depth: number, out: string[] = []): Promise<string[]> {
+  let entries: import('node:fs').Dirent[]
+  try {
+    entries = await fs.readdir(dir, {withFileTypes: true})
+  } catch {
+    return out
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (depth > 0) await walk(full, depth - 1, out)
+    }
+    else if (entry.isFile()) out.push(full)
+  }
+  return out
+}
+
+/** Files in progress under the work dir (data files, not sidecars). */
+export async function filesInProgress(workDir: string, separate: boolean, depth: number): Promise<string[]> {
+  const all = await walk(workDir, separate ? 64 : depth)
+  const found = new Set<string>()
+  for (const file of all) {
+    const data = dataFileOfMarker(file)
+    if (data !== undefined) found.add(data)
+    else if (separate && !isSidecar(file)) found.add(file)
+  }
+  return [...found].sort()
+}
+
+function isSidecar(file: string): boolean {
+  const base = path.basename(file)
+  return base.startsWith('.') && (base.endsWith(OPEN_SUFFIX) || base.endsWith(SYNC_SUFFIX) || base.endsWith('.tmp'))
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([fs.stat(a), fs.stat(b)])
+    return sa.ino === sb.ino && sa.dev === sb.dev
+  } catch {
+    return false
+  }
+}
+
+/** Counts lines and (json) the time range of `content` into a manifest. */
+function describe(builder: ManifestBuilder, content: readonly Buffer[], format: 'raw' | 'json'): void {
+  for (const chunk of content) {
+    let start = 0
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, start)) {
+      if (format === 'json') {
+        const match = /"timestamp":(\d+)/.exec(chunk.toString('utf8', start, Math.min(at, start + 4096)))
+        builder.message(match === null ? -1n : BigInt(match[1] as string) * 1_000_000n)
+      } else builder.message(-1n)
+      start = at + 1
+    }
+  }
+}
+
+/** Repairs one file in progress; see the module comment. */
+export async function repairFile(dataPath: string, options: RepairOptions): Promise<RepairedFile> {
+  const separate = options.workDir !== options.outputDir
+  const marker: OpenMarker | undefined = await readMarker(dataPath)
+  let stat
+  try {
+    stat = await fs.stat(dataPath)
+  } catch {
+    await removeSidecars(dataPath)
+    return {file: undefined, cutBytes: 0, removedEmpty: false}
+  }
+  const gzip = marker?.gzip ?? dataPath.endsWith('.gz')
+  const format = marker?.format ?? options.format
+  const relWork = path.relative(options.workDir, dataPath)
+
+  // Crash between the link into the output dir and the unlink: the move already happened.
+  if (separate && marker?.destination !== undefined) {
+    const landed = path.join(options.outputDir, marker.destination)
+    if (await sameFile(dataPath, landed)) {
+      await fs.unlink(dataPath)
+      const file = await finishInPlace(landed, options, gzip, format, marker.topic)
+      await removeSidecars(dataPath)
+      return {file, cutBytes: 0, removedEmpty: false}
+    }
+  }
+
+  const data = await fs.readFile(dataPath)
+  let keep: number
+  let content: Buffer[]
+  if (gzip) {
+    const scan = scanGzipMembers(data)
+    keep = scan.validLength
+    content = scan.content
+  } else {
+    const journaled = await lastJournaledLength(dataPath)
+    keep = journaled ?? (data.lastIndexOf(10) + 1)
+    keep = Math.min(keep, data.length)
+    content = [data.subarray(0, keep)]
+  }
+  const cutBytes = stat.size - keep
+  if (keep === 0) {
+    await fs.unlink(dataPath)
+    await removeSidecars(dataPath)
+    return {file: undefined, cutBytes, removedEmpty: true}
+  }
+  if (cutBytes > 0) {
+    const handle = await fs.open(dataPath, 'r+')
+    try {
+      await handle.truncate(keep)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  }
+  const builder = new ManifestBuilder(format, gzip)
+  builder.stored(data.subarray(0, keep))
+  describe(builder, content, format)
+  const topic = marker?.topic ?? ''
+  let finalPath = dataPath
+  if (separate) {
+    const datedName = marker?.datedName ?? relWork
+    const rev = marker?.rev ?? 0
+    const moved = datedName.includes('<REV>') ? await moveNoOverwrite(dataPath, options.outputDir, datedName, rev) : await moveWithSuffix(dataPath, options.outputDir, relWork)
+    finalPath = path.join(options.outputDir, moved.rel)
+  }
+  const manifest = builder.finish()
+  if (options.manifest) await writeManifest(finalPath, manifest)
+  await fs.rm(markerPath(dataPath), {force: true})
+  await fs.rm(journalPath(dataPath), {force: true})
+  return {file: {path: finalPath, name: path.relative(options.outputDir, finalPath), topic, manifest}, cutBytes, removedEmpty: false}
+}
+
+/** A file without a revision template: move under its own name, or `<name>.repaired-N`. */
+async function moveWithSuffix(source: string, outputDir: string, rel: string): Promise<{rel: string}> {
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? rel : `${rel}.repaired-${n}`
+    const target = path.join(outputDir, candidate)
+    await fs.mkdir(path.dirname(target), {recursive: true, mode: 0o770})
+    try {
+      await fs.link(source, target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
+      throw error
+    }
+    await syncDir(path.dirname(target))
+    await fs.unlink(source)
+    return {rel: candidate}
+  }
+}
+
+async function finishInPlace(file: string, options: RepairOptions, gzip: boolean, format: 'raw' | 'json', topic: string): Promise<FinishedFile> {
+  let manifest = await readManifest(file)
+  if (manifest === undefined) {
+    const data = await fs.readFile(file)
+    const builder = new ManifestBuilder(format, gzip)
+    builder.stored(data)
+    describe(builder, gzip ? scanGzipMembers(data).content : [data], format)
+    manifest = builder.finish()
+    if (options.manifest) await writeManifest(file, manifest)
+  }
+  return {path: file, name: path.relative(options.outputDir, file), topic, manifest}
+}
+
+/** Repairs every file a crash left in the work dir, oldest name first. */
+export async function repairWorkDir(options: RepairOptions): Promise<RepairedFile[]> {
+  const separate = options.workDir !== options.outputDir
+  const repaired: RepairedFile[] = []
+  for (const file of await filesInProgress(options.workDir, separate, options.depth)) repaired.push(await repairFile(file, options))
+  return repaired
+}

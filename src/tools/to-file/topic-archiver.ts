@@ -1,0 +1,330 @@
+/**
+ * One topic's archive router (nsq_to_file's FileLogger.router): takes messages from a consumer,
+ * rotates files by datetime / interval / size, writes each message as one line (raw body or the
+ * JSON envelope), and FINs a message only after the sync that made it durable. Syncs are group
+ * commits chained one after another: a batch is synced when it reaches half of max-in-flight
+ * (so the next batch fills while one is fsynced), after a short linger when traffic is light,
+ * on every --sync-interval tick, before a rotation, on SIGHUP and on stop.
+ */
+import type {DrainSummary, Message} from '../../core/index.js'
+import {encodeEnvelope, nanosToMillis} from '../envelope.js'
+import {ArchiveFile, type ArchiveFileConfig} from './archive-file.js'
+import {DedupeWindow} from './dedupe.js'
+import type {FinishedFile, FinishedSink} from './finished-sink.js'
+import {datedName} from './naming.js'
+import {nextRev, rotationReason, type RotationRules} from './rotation.js'
+import type {WallTime} from './strftime.js'
+
+/** What the archiver needs from a consumer (the core Consumer fits). */
+export interface MessageSource {
+  next(): Promise<IteratorResult<Message>>
+  stop(options?: {timeoutMs?: number}): Promise<DrainSummary>
+}
+
+export interface TopicArchiverOptions {
+  topic: string
+  file: ArchiveFileConfig
+  /** Per-topic name template from topicFilenameFormat. */
+  topicFormat: string
+  datetimeFormat: string
+  rotation: RotationRules
+  syncIntervalMs: number
+  skipEmptyFiles: boolean
+  maxInFlight: number
+  /** 0 = off. */
+  dedupeWindow: number
+  /** How long stop() waits for nsqd to take back what is in flight. */
+  drainTimeoutMs: number
+  sink?: FinishedSink
+  /** Milliseconds since the epoch (injected for tests). */
+  now?: () => number
+  /** Wall time for `<DATETIME>` (default: local time, as nsq_to_file). */
+  wallTime: (ms: number) => WallTime
+  /** Longest a partial batch waits for more messages before it is synced. */
+  lingerMs?: number
+  events?: TopicArchiverEvents
+}
+
+export interface TopicArchiverEvents {
+  opened?(topic: string, workPath: string): void
+  finished?(file: FinishedFile): void
+  synced?(topic: string, messages: number): void
+}
+
+/** Counters of one topic. */
+export interface TopicArchiverStats {
+  messages: number
+  /** Uncompressed bytes written. */
+  bytes: number
+  duplicatesDropped: number
+  syncs: number
+  filesFinished: number
+  currentFile: string | undefined
+}
+
+interface Batch {
+  chunks: Buffer[]
+  timestamps: bigint[]
+  messages: Message[]
+}
+
+const emptyBatch = (): Batch => ({chunks: [], timestamps: [], messages: []})
+const NEWLINE = Buffer.from('\n')
+const TOUCH_EVERY_MS = 20_000
+
+export class TopicArchiver {
+  readonly stats: TopicArchiverStats = {messages: 0, bytes: 0, duplicatesDropped: 0, syncs: 0, filesFinished: 0, currentFile: undefined}
+  private file: ArchiveFile | undefined
+  private openedAt = 0
+  private lastDatedName: string | undefined
+  private rev = 0
+  private batch: Batch = emptyBatch()
+  private chain: Promise<void> = Promise.resolve()
+  private failure: Error | undefined
+  private readonly dedupe: DedupeWindow | undefined
+  private readonly flushAt: number
+  private linger: NodeJS.Timeout | undefined
+  private wake: (() => void) | undefined
+  private readonly requests = {tick: false, hup: false, stop: false, linger: false}
+  private readonly now: () => number
+  private nameSecond = Number.NaN
+  private nameCache = ''
+
+  constructor(private readonly source: MessageSource, private readonly options: TopicArchiverOptions) {
+    this.dedupe = options.dedupeWindow > 0 ? new DedupeWindow(options.dedupeWindow) : undefined
+    this.flushAt = Math.max(1, Math.ceil(options.maxInFlight / 2))
+    this.now = options.now ?? Date.now
+  }
+
+  /** SIGHUP: sync, FIN and close the current file; the next message opens a new one. */
+  rotate(): void {
+    this.request('hup')
+  }
+
+  /** Drain: RDY 0, sync, FIN, close the file; run() then resolves. */
+  stop(): void {
+    this.request('stop')
+  }
+
+  /** The --sync-interval tick (driven by the caller, so tests can drive time). */
+  tick(): void {
+    this.request('tick')
+  }
+
+  private request(kind: keyof TopicArchiver['requests']): void {
+    this.requests[kind] = true
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+
+  /** Runs until stopped (or a fatal file error, which rejects after requeueing what it can). */
+  async run(): Promise<TopicArchiverStats> {
+    let pending: Promise<IteratorResult<Message>> | undefined
+    let drained: Promise<DrainSummary> | undefined
+    try {
+      for (;;) {
+        if (this.failure !== undefined) throw this.failure
+        if (this.requests.stop && drained === undefined) drained = this.source.stop({timeoutMs: this.options.drainTimeoutMs})
+        if (this.requests.hup) {
+          this.requests.hup = false
+          await this.closeFile()
+        }
+        if (this.requests.tick) {
+          this.requests.tick = false
+          await this.onTick()
+        }
+        if (this.requests.linger) {
+          this.requests.linger = false
+          this.flush()
+        }
+        if (this.options.sink?.backlogged === true && drained === undefined) {
+          pending = (await this.holdWhileBacklogged(pending)).pending
+          continue
+        }
+        pending ??= this.source.next()
+        const result = await this.race(pending)
+        if (result === undefined) continue
+        pending = undefined
+        if (result.done === true) break
+        await this.accept(result.value)
+      }
+      this.flush()
+      await this.chain
+      if (this.failure !== undefined) throw this.failure
+      await this.closeFile()
+      await (drained ?? this.source.stop({timeoutMs: this.options.drainTimeoutMs}))
+      return this.stats
+    } catch (error) {
+      if (this.linger !== undefined) clearTimeout(this.linger)
+      await this.source.stop({timeoutMs: 0}).catch(() => undefined)
+      throw error
+    }
+  }
+
+  /** The next message, or undefined when a request (tick, hup, stop, linger) came first. */
+  private race(pending: Promise<IteratorResult<Message>>): Promise<IteratorResult<Message> | undefined> {
+    return Promise.race([pending, new Promise<undefined>((resolve) => (this.wake = () => resolve(undefined)))]).finally(() => {
+      this.wake = undefined
+    })
+  }
+
+  /** The sink is backlogged: sync what we have, then hold further messages (touched, unwritten) until it is ready. */
+  private async holdWhileBacklogged(pending: Promise<IteratorResult<Message>> | undefined): Promise<{pending: Promise<IteratorResult<Message>> | undefined}> {
+    this.flush()
+    await this.chain
+    const sink = this.options.sink as FinishedSink
+    const held: Message[] = []
+    const stopWaiting = new AbortController()
+    const ready = sink.whenReady(stopWaiting.signal).then(() => 'ready' as const, () => 'ready' as const)
+    const toucher = setInterval(() => {
+      for (const message of held) message.touch()
+    }, TOUCH_EVERY_MS)
+    toucher.unref()
+    try {
+      while (sink.backlogged && !this.requests.stop) {
+        pending ??= this.source.next()
+        const result = await Promise.race([pending, ready, new Promise<undefined>((resolve) => (this.wake = () => resolve(undefined)))])
+        this.wake = undefined
+        if (result === 'ready' || result === undefined) continue
+        pending = undefined
+        if (result.done === true) {
+          pending = Promise.resolve(result)
+          break
+        }
+        held.push(result.value)
+      }
+    } finally {
+      clearInterval(toucher)
+      stopWaiting.abort()
+    }
+    for (const message of held) await this.accept(message)
+    return {pending}
+  }
+
+  private async onTick(): Promise<void> {
+    const now = this.now()
+    const reason = rotationReason(this.fileState(), this.currentDatedName(now), now, this.options.rotation)
+    if (reason !== undefined) {
+      if (this.options.skipEmptyFiles) await this.closeFile()
+      else await this.openNext()
+    }
+    this.flush()
+  }
+
+  private fileState(): {datedName: string; openedAt: number; size: number} | undefined {
+    return this.file === undefined ? undefined : {datedName: this.file.datedName, openedAt: this.openedAt, size: this.file.size}
+  }
+
+  /** The dated name for `now`, computed at most once per clock second (strftime has second resolution). */
+  private currentDatedName(now: number): string {
+    const second = Math.floor(now / 1000)
+    if (second !== this.nameSecond) {
+      this.nameSecond = second
+      this.nameCache = datedName(this.options.topicFormat, this.options.datetimeFormat, this.options.wallTime(second * 1000))
+    }
+    return this.nameCache
+  }
+
+  private async accept(message: Message): Promise<void> {
+    if (this.dedupe?.seen(message.body) === true) {
+      this.stats.duplicatesDropped++
+      this.batch.messages.push(message)
+      this.afterAppend()
+      return
+    }
+    const now = this.now()
+    if (rotationReason(this.fileState(), this.currentDatedName(now), now, this.options.rotation) !== undefined) await this.openNext()
+    const file = this.file as ArchiveFile
+    let length: number
+    if (this.options.file.format === 'json') {
+      const line = Buffer.from(
+        encodeEnvelope({
+          topic: message.topic,
+          channel: message.channel,
+          id: message.id,
+          timestamp: nanosToMillis(message.timestamp),
+          attempts: message.attempts,
+          nsqd: message.nsqd,
+          body: message.body,
+        }) + '\n',
+      )
+      this.batch.chunks.push(line)
+      length = line.length
+    } else {
+      this.batch.chunks.push(message.body, NEWLINE)
+      length = message.body.length + 1
+    }
+    this.batch.timestamps.push(message.timestamp)
+    this.batch.messages.push(message)
+    file.size += length
+    this.stats.bytes += length
+    this.stats.messages++
+    this.afterAppend()
+  }
+
+  private afterAppend(): void {
+    if (this.batch.messages.length >= this.flushAt) this.flush()
+    else if (this.linger === undefined) {
+      this.linger = setTimeout(() => {
+        this.linger = undefined
+        this.request('linger')
+      }, Math.min(this.options.lingerMs ?? 50, this.options.syncIntervalMs))
+    }
+  }
+
+  /** Queues a sync of the current batch (durable, then FIN). */
+  private flush(): void {
+    if (this.linger !== undefined) clearTimeout(this.linger)
+    this.linger = undefined
+    const batch = this.batch
+    if (batch.messages.length === 0) return
+    this.batch = emptyBatch()
+    const file = this.file
+    this.chain = this.chain.then(async () => {
+      if (this.failure !== undefined) return
+      try {
+        if (batch.chunks.length > 0 && file !== undefined) {
+          const data = this.options.file.gzip ? batch.chunks : [Buffer.concat(batch.chunks)]
+          await file.append(data, batch.timestamps)
+        }
+      } catch (error) {
+        this.failure = error instanceof Error ? error : new Error(String(error))
+        return
+      }
+      for (const message of batch.messages) message.finish()
+      this.stats.syncs++
+      this.options.events?.synced?.(this.options.topic, batch.messages.length)
+    })
+  }
+
+  /** Syncs, FINs and closes the current file (moving it to the output dir); hands it to the sink. */
+  private async closeFile(): Promise<void> {
+    this.flush()
+    await this.chain
+    if (this.failure !== undefined) throw this.failure
+    const file = this.file
+    if (file === undefined) return
+    this.file = undefined
+    this.stats.currentFile = undefined
+    const finished = await file.finish()
+    this.rev = file.rev
+    this.stats.filesFinished++
+    this.options.events?.finished?.(finished)
+    await this.options.sink?.accept(finished)
+  }
+
+  /** Closes the current file (if any) and opens the next (updateFile). */
+  private async openNext(): Promise<void> {
+    await this.closeFile()
+    const now = this.now()
+    const name = this.currentDatedName(now)
+    const rev = nextRev(this.lastDatedName, this.rev, name)
+    this.file = await ArchiveFile.open(this.options.file, this.options.topic, name, rev)
+    this.lastDatedName = name
+    this.rev = this.file.rev
+    this.openedAt = now
+    this.stats.currentFile = this.file.workPath
+    this.options.events?.opened?.(this.options.topic, this.file.workPath)
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Sidecar files that mark a file as in progress, beside it in the work dir:
+ * - `.<name>.open`: JSON {@link OpenMarker}, created before the file and removed after it is
+ *   finished, so a restart knows which files a crash left behind (even when the work dir is
+ *   the output dir);
+ * - `.<name>.sync` (plain files only): the sync journal, one 8-byte big-endian length per sync,
+ *   appended and fdatasync'ed after the data is fdatasync'ed and before anything is FIN'd. On
+ *   repair a plain file is cut at the last journaled length: everything after it was never
+ *   FIN'd, so nsqd redelivers it. (gzip files need no journal: each sync closes a member whose
+ *   trailer proves it complete.)
+ */
+import fs from 'node:fs/promises'
+import path from 'node:path'
+
+/** What the `.open` marker records. */
+export interface OpenMarker {
+  topic: string
+  format: 'raw' | 'json'
+  gzip: boolean
+  /** The dated name (`<REV>` unresolved) and revision, so a repaired file can be moved with a revision bump. */
+  datedName?: string
+  rev?: number
+  /** Path relative to the output dir the file is being moved to (set just before the move). */
+  destination?: string
+}
+
+export const OPEN_SUFFIX = '.open'
+export const SYNC_SUFFIX = '.sync'
+
+/** The marker path for a data file. */
+export function markerPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}${OPEN_SUFFIX}`)
+}
+
+/** The journal path for a data file. */
+export function journalPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}${SYNC_SUFFIX}`)
+}
+
+/** The data file a marker belongs to, or undefined when `file` is no marker. */
+export function dataFileOfMarker(file: string): string | undefined {
+  const base = path.basename(file)
+  if (!base.startsWith('.') || !base.endsWith(OPEN_SUFFIX)) return undefined
+  return path.join(path.dirname(file), base.slice(1, -OPEN_SUFFIX.length))
+}
+
+export async function writeMarker(file: string, marker: OpenMarker): Promise<void> {
+  await fs.writeFile(markerPath(file), JSON.stringify(marker))
+}
+
+export async function readMarker(file: string): Promise<OpenMarker | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await fs.readFile(markerPath(file), 'utf8'))
+    if (typeof parsed !== 'object' || parsed === null) return undefined
+    const m = parsed as Record<string, unknown>
+    if (typeof m.topic !== 'string' || (m.format !== 'raw' && m.format !== 'json') || typeof m.gzip !== 'boolean') return undefined
+    return {
+      topic: m.topic,
+      format: m.format,
+      gzip: m.gzip,
+      ...(typeof m.datedName === 'string' ? {datedName: m.datedName} : {}),
+      ...(typeof m.rev === 'number' ? {rev: m.rev} : {}),
+      ...(typeof m.destination === 'string' ? {destination: m.destination} : {}),
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** The last complete length in a sync journal, or undefined when there is none. */
+export async function lastJournaledLength(file: string): Promise<number | undefined> {
+  let data: Buffer
+  try {
+    data = await fs.readFile(journalPath(file))
+  } catch {
+    return undefined
+  }
+  const records = Math.floor(data.length / 8)
+  if (records === 0) return undefined
+  return Number(data.readBigUInt64BE((records - 1) * 8))
+}
+
+/** Removes the marker and journal of a data file. */
+export async function removeSidecars(file: string): Promise<void> {
+  await fs.rm(markerPath(file), {force: true})
+  await fs.rm(journalPath(file), {force: true})
+}
+
+/** fsync a directory, so created / linked / removed names in it are durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
