@@ -90,15 +90,11 @@ export class ToNsqRun {
   async run(input: AsyncIterable<Buffer>): Promise<RunResult> {
     const started = this.clock.now()
     const {signal} = this.options
-    const aborted = new Promise<typeof ABORTED>((resolve) => {
-      if (signal.aborted) resolve(ABORTED)
-      else signal.addEventListener('abort', () => resolve(ABORTED), {once: true})
-    })
     const iterator = input[Symbol.asyncIterator]()
     let stoppedBy: StopCause = 'eof'
     try {
       for (;;) {
-        const next = await Promise.race([iterator.next(), aborted])
+        const next = await nextOrAbort(iterator, signal)
         if (next === ABORTED) {
           stoppedBy = 'interrupted'
           break
@@ -215,4 +211,24 @@ export class ToNsqRun {
     if (this.linger !== undefined) clearTimeout(this.linger)
     this.linger = undefined
   }
+}
+
+/**
+ * The iterator's next value, or ABORTED as soon as the signal is. (Not Promise.race against one
+ * long-lived promise: each race would leave a reaction on it holding that chunk, so memory would
+ * grow with the input.)
+ */
+function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T> | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED)
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED)
+    signal.addEventListener('abort', onAbort, {once: true})
+    iterator.next().then((result) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(result)
+    }, (error: unknown) => {
+      signal.removeEventListener('abort', onAbort)
+      reject(error instanceof Error ? error : new Error(String(error)))
+    })
+  })
 }
