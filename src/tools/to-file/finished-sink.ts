@@ -5,9 +5,10 @@
  * then awaits {@link FinishedSink.accept}. A sink that is backlogged makes to-file hold RDY
  * at 0 (backpressure) until {@link FinishedSink.whenReady} resolves.
  *
- * On start, to-file calls no sink method for files already in the output dir: a sink that
- * must resume work after a crash (e.g. uploads pending at the crash) scans the output dir
- * itself when it is created.
+ * On start, files that a crash left in the work dir are repaired, moved into the output dir and
+ * handed to {@link FinishedSink.accept} like any other finished file. Files already in the
+ * output dir get no call: a sink that must resume work after a crash (e.g. uploads pending at
+ * the crash) scans the output dir itself when it is created.
  */
 
 /** Facts about one finished archive file (also written as `<file>.manifest.json`). */

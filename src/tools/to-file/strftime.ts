@@ -248,7 +248,7 @@ function formatStd(std: string, t: WallTime): string {
     case '06': return pad(t.year % 100, 2)
     case 'PM': return t.hour >= 12 ? 'PM' : 'AM'
     case 'pm': return t.hour >= 12 ? 'pm' : 'am'
-    case 'MST': return t.zoneName !== '' ? t.zoneName : zone('-07', t.offsetSeconds).replace(/^([+-]\d\d)$/, '$1')
+    case 'MST': return t.zoneName !== '' ? t.zoneName : zone('-0700', t.offsetSeconds)
     default:
       if (std.startsWith('-') || std.startsWith('Z')) return zone(std, t.offsetSeconds)
       return fraction(std, t.nanosecond)

@@ -1,0 +1,169 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import {afterEach, describe, expect, it} from 'vitest'
+import type {FinishedFile} from '../../../src/tools/to-file/finished-sink.js'
+import {topicFilenameFormat} from '../../../src/tools/to-file/naming.js'
+import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
+import {TopicArchiver, type TopicArchiverOptions} from '../../../src/tools/to-file/topic-archiver.js'
+import {FakeSource} from './fake-source.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, {recursive: true, force: true})
+})
+
+const T0 = Date.UTC(2024, 0, 31, 15, 59, 58)
+
+function setup(overrides: Partial<TopicArchiverOptions> & {gzip?: boolean; workDir?: boolean} = {}) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'to-file-unit-'))
+  dirs.push(root)
+  const outputDir = path.join(root, 'out')
+  const workDir = overrides.workDir === true ? path.join(root, 'work') : outputDir
+  const clock = {now: T0}
+  const source = new FakeSource()
+  const finished: FinishedFile[] = []
+  const gzip = overrides.gzip ?? false
+  const rotation = overrides.rotation ?? {rotateSize: 0, rotateIntervalMs: 0}
+  const archiver = new TopicArchiver(source, {
+    topic: 't',
+    file: {workDir, outputDir, gzip, gzipLevel: 6, format: 'raw', exclusive: gzip || rotation.rotateIntervalMs > 0, rotateSize: rotation.rotateSize, manifest: true},
+    topicFormat: topicFilenameFormat({filenameFormat: '<TOPIC>.<HOST><REV>.<DATETIME>.log', hostIdentifier: 'h', gzip, rotateSize: rotation.rotateSize, rotateIntervalMs: rotation.rotateIntervalMs, separateWorkDir: workDir !== outputDir}, 't'),
+    datetimeFormat: '%Y-%m-%d_%H',
+    rotation,
+    syncIntervalMs: 30_000,
+    skipEmptyFiles: false,
+    maxInFlight: 10,
+    dedupeWindow: 0,
+    drainTimeoutMs: 1000,
+    now: () => clock.now,
+    wallTime: (ms) => utcWallTime(new Date(ms)),
+    lingerMs: 5,
+    events: {finished: (f) => finished.push(f)},
+    ...overrides,
+  })
+  const done = archiver.run()
+  return {root, outputDir, workDir, clock, source, archiver, finished, done}
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30))
+const read = (file: string): string => (file.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(file)) : fs.readFileSync(file)).toString()
+
+describe('TopicArchiver (injected clock, real files, fake message source)', () => {
+  it('rotates when the hour changes: the revision restarts at 0 and each file holds its hour', async () => {
+    const {source, clock, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true})
+    source.push('a')
+    source.push('b')
+    await settle()
+    clock.now = T0 + 3000 // 16:00:01
+    source.push('c')
+    await settle()
+    archiver.stop()
+    await done
+    expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log.gz', 't.h-000000.2024-01-31_16.log.gz'])
+    expect(read(path.join(outputDir, 't.h-000000.2024-01-31_15.log.gz'))).toBe('a\nb\n')
+    expect(read(path.join(outputDir, 't.h-000000.2024-01-31_16.log.gz'))).toBe('c\n')
+    expect(source.finished).toEqual(['a', 'b', 'c'])
+  })
+
+  it('rotates by size after more than rotate-size bytes, bumping the revision', async () => {
+    const {source, archiver, finished, done} = setup({rotation: {rotateSize: 4, rotateIntervalMs: 0}})
+    for (const body of ['aa', 'bb', 'cc', 'dd', 'ee']) source.push(body)
+    await settle()
+    archiver.stop()
+    await done
+    // 'aa\n' (3) then 'bb\n' (6 > 4) → next message opens rev 1.
+    expect(finished.map((f) => [f.name, f.manifest.messages])).toEqual([
+      ['t.h-000000.2024-01-31_15.log', 2],
+      ['t.h-000001.2024-01-31_15.log', 2],
+      ['t.h-000002.2024-01-31_15.log', 1],
+    ])
+  })
+
+  it('rotates by interval on the sync tick, and SIGHUP closes the file so the next gets rev+1', async () => {
+    const {source, clock, archiver, finished, done, outputDir} = setup({rotation: {rotateSize: 0, rotateIntervalMs: 1000}})
+    source.push('x')
+    await settle()
+    clock.now += 1001
+    archiver.tick() // interval passed: a new (empty) file opens at once (no --skip-empty-files)
+    await settle()
+    source.push('y')
+    await settle()
+    archiver.rotate()
+    await settle()
+    source.push('z')
+    await settle()
+    archiver.stop()
+    await done
+    expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log', 't.h-000001.2024-01-31_15.log', 't.h-000002.2024-01-31_15.log'])
+    expect(['000000', '000001', '000002'].map((rev) => read(path.join(outputDir, `t.h-${rev}.2024-01-31_15.log`)))).toEqual(['x\n', 'y\n', 'z\n'])
+  })
+
+  it('with --skip-empty-files a tick only closes the file; the next message opens the next', async () => {
+    const {source, clock, archiver, finished, done} = setup({skipEmptyFiles: true, rotation: {rotateSize: 0, rotateIntervalMs: 1000}})
+    source.push('x')
+    await settle()
+    clock.now += 1001
+    archiver.tick()
+    await settle()
+    expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log'])
+    clock.now += 5000
+    archiver.tick()
+    await settle()
+    expect(finished).toHaveLength(1)
+    archiver.stop()
+    await done
+    expect(finished).toHaveLength(1)
+  })
+
+  it('never overwrites a name already in the output dir: it skips to the next free revision', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'to-file-unit-'))
+    dirs.push(root)
+    const out = path.join(root, 'out')
+    fs.mkdirSync(out, {recursive: true})
+    fs.writeFileSync(path.join(out, 't.h-000000.2024-01-31_15.log.gz'), 'precious')
+    const {source, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true, file: {workDir: path.join(root, 'work'), outputDir: out, gzip: true, gzipLevel: 6, format: 'raw', exclusive: true, rotateSize: 0, manifest: true}})
+    source.push('new')
+    await settle()
+    archiver.stop()
+    await done
+    expect(outputDir).not.toBe(out) // setup made its own dirs; the override points at ours
+    expect(fs.readFileSync(path.join(out, 't.h-000000.2024-01-31_15.log.gz'), 'utf8')).toBe('precious')
+    expect(finished.map((f) => f.name)).toEqual(['t.h-000001.2024-01-31_15.log.gz'])
+    expect(read(path.join(out, 't.h-000001.2024-01-31_15.log.gz'))).toBe('new\n')
+    expect(fs.readdirSync(path.join(root, 'work'))).toEqual([])
+  })
+
+  it('writes a manifest with counts, time range and the sha256 of the stored bytes', async () => {
+    const {source, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true})
+    source.push('late', 1_700_000_002_000)
+    source.push('early', 1_700_000_001_000)
+    await settle()
+    archiver.stop()
+    await done
+    const file = path.join(outputDir, finished[0]?.name ?? '')
+    const manifest = JSON.parse(fs.readFileSync(`${file}.manifest.json`, 'utf8')) as Record<string, unknown>
+    const {createHash} = await import('node:crypto')
+    expect(manifest).toEqual({
+      messages: 2,
+      bytes: fs.statSync(file).size,
+      firstTimestamp: '2023-11-14T22:13:21.000000000Z',
+      lastTimestamp: '2023-11-14T22:13:22.000000000Z',
+      sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+      format: 'raw',
+      gzip: true,
+    })
+  })
+
+  it('--dedupe-window drops repeated bodies but still FINs them', async () => {
+    const {source, archiver, done, outputDir, finished} = setup({dedupeWindow: 100})
+    for (const body of ['a', 'b', 'a', 'c', 'b']) source.push(body)
+    await settle()
+    archiver.stop()
+    const stats = await done
+    expect(stats.duplicatesDropped).toBe(2)
+    expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('a\nb\nc\n')
+    expect(source.finished.sort()).toEqual(['a', 'a', 'b', 'b', 'c'])
+  })
+})
