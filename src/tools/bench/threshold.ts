@@ -3,7 +3,7 @@
  * `METRIC OP VALUE`, e.g. `rate>50000`, `p99<5ms`, `mb>=20`, `errors==0`, `e2e.p99.9<20ms`.
  *
  * Metrics: `rate` (msgs/s, accepts k/M suffixes), `mb` (MiB/s), latency `p50` `p90` `p99`
- * `p99.9` `max` `min` `avg` `stddev` (VALUE with ns/us/ms/s; bare = ms), and counts `errors`
+ * `p99.9` `max` `min` `avg` `stddev` (VALUE with ns, us, ms, s, m or h; bare = ms), and counts `errors`
  * `reconnects` `lost`. A `pub.` or `sub.` prefix picks one side of a pubsub run (`pub.p99` is
  * publish-ack latency, `sub.p99` end-to-end); `ack.` and `e2e.` are aliases of them.
  */
@@ -26,7 +26,7 @@ const LATENCY_METRICS: Record<string, keyof LatencySummary> = {
 const RATE_METRICS = new Set(['rate', 'msgs_per_sec'])
 const MB_METRICS = new Set(['mb', 'mb_per_sec'])
 const COUNT_METRICS = new Set(['errors', 'reconnects', 'lost'])
-const TIME_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000}
+const TIME_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000}
 const RATE_UNITS: Record<string, number> = {'': 1, k: 1e3, m: 1e6}
 
 /** Parses one `--threshold`; throws an Error naming the problem. */
@@ -47,7 +47,7 @@ export function parseThreshold(expression: string): Threshold {
     throw new Error(`--threshold "${expression}": ${why}`)
   }
   if (name in LATENCY_METRICS) {
-    const factor = TIME_UNITS[unit === '' ? 'ms' : unit] ?? bad(`unknown time unit "${unit}" (use ns, us, ms or s)`)
+    const factor = TIME_UNITS[unit === '' ? 'ms' : unit] ?? bad(`unknown time unit "${unit}" (use ns, us, ms, s, m or h)`)
     return {expression, side, metric: name === 'p999' ? 'p99.9' : name, op, limit: value * factor}
   }
   if (RATE_METRICS.has(name)) {

@@ -13,6 +13,7 @@ describe('parseThreshold', () => {
     expect(parseThreshold('p99<5')).toMatchObject({limit: 5})
     expect(parseThreshold('p50<=800us')).toMatchObject({metric: 'p50', op: '<=', limit: 0.8})
     expect(parseThreshold('max<2s')).toMatchObject({metric: 'max', limit: 2000})
+    expect(parseThreshold('max<1h')).toMatchObject({limit: 3_600_000})
     expect(parseThreshold('p99.9<250000ns')).toMatchObject({metric: 'p99.9', limit: 0.25})
     expect(parseThreshold('p999<1ms')).toMatchObject({metric: 'p99.9', limit: 1})
     expect(parseThreshold('errors==0')).toMatchObject({metric: 'errors', op: '==', limit: 0})
