@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {Consumer, NsqdHttpClient} from '../../src/core/index.js'
+import {Consumer, NsqdHttpClient, Producer} from '../../src/core/index.js'
 import {encodeEnvelope} from '../../src/tools/envelope.js'
 import {collect, runCli, spawnCli} from '../support/cli.js'
 import {startLookupd, startNsqd, type LookupdProcess, type NsqdProcess} from '../support/nsq.js'
@@ -286,4 +286,35 @@ describe('nsq to-nsq over several nsqd', () => {
     expect(missing).toEqual([])
     expect(fromB.length).toBeGreaterThan(0)
   }, 120_000)
+})
+
+describe('nsq tail --format json | nsq to-nsq --input-format json', () => {
+  let nsqd: NsqdProcess
+
+  beforeAll(async () => {
+    nsqd = await startNsqd()
+  })
+  afterAll(async () => {
+    await nsqd?.stop()
+  })
+
+  it('copies a topic through a real pipe with binary bodies intact', async () => {
+    const from = topic()
+    const to = topic()
+    const bodies = [
+      Buffer.from('text'), Buffer.from('two\nlines'), Buffer.from([0x00]), Buffer.from([0xff, 0xfe, 0xfd, 0x0a, 0x00, 0x80]),
+      Buffer.from('ünïcödé ✓'), Buffer.from('{"body":"json-looking"}'), ...Array.from({length: 200}, (_, i) => Buffer.from([i, 255 - i, 0x0a, i])),
+    ]
+    const producer = new Producer({nsqd: [nsqd.tcpAddress]})
+    await producer.multiPublish(from, bodies)
+    await producer.close()
+    const tail = spawnCli(['tail', from, '-n', String(bodies.length), '--format', 'json', '--channel', 'copy', '--nsqd-tcp-address', nsqd.tcpAddress], {stdin: 'ignore'})
+    const toNsq = spawnCli(['to-nsq', to, '--input-format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress, '--json'])
+    tail.stdout?.pipe(toNsq.stdin as NodeJS.WritableStream)
+    const [tailResult, toNsqResult] = await Promise.all([collect(tail, {timeoutMs: 30_000}), collect(toNsq, {timeoutMs: 30_000})])
+    expect(tailResult.code).toBe(0)
+    expect(toNsqResult.code).toBe(0)
+    expect(JSON.parse(toNsqResult.stdout.toString('utf8'))).toMatchObject({published: bodies.length, failed: 0})
+    expect(multiset(await readBodies(nsqd, to, bodies.length))).toEqual(multiset(bodies))
+  })
 })
