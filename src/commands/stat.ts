@@ -1,0 +1,236 @@
+import path from 'node:path'
+import {Args, Flags} from '@oclif/core'
+import {NsqCommand} from '../cli/base-command.js'
+import {tableStyle} from '../cli/color.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from '../cli/flags.js'
+import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
+import {StatCollector} from '../tools/stat/collector.js'
+import type {NodeRow, StatView} from '../tools/stat/model.js'
+import {parseNameFilter, type NameFilter} from '../tools/stat/name-filter.js'
+import {StatOutput, type OutputMode} from '../tools/stat/output.js'
+import {SORT_KEYS, sortRows} from '../tools/stat/sort.js'
+import {describeBreach, evaluate, parseThreshold, RATE_METRICS, type Threshold} from '../tools/stat/threshold.js'
+import {buildView} from '../tools/stat/view.js'
+import {watch} from '../tools/stat/watch.js'
+
+const CSI = '\u001B['
+
+export default class Stat extends NsqCommand<typeof Stat> {
+  static override summary = 'Live stats of topics and channels across the cluster (nsq_stat, and more)'
+
+  static override description = `Polls every nsqd's /stats (found through nsqlookupd, or given with --nsqd-http-address) and shows nsq_stat's columns per channel: ingress / egress rate (messages per second over the real time between polls), depth (total, in memory, on disk), in flight, deferred, requeued, timed out, messages and clients; plus paused, a drain estimate (depth ÷ net egress) and hints for stuck channels.
+
+With no topic it shows every topic and channel (filter with a name, a glob such as 'orders.*' or a /regex/). On a terminal the table is redrawn in place; piped, it prints nsq_stat's append-only rows with the header every 25 lines; --json prints one object per tick (NDJSON), --output csv one line per channel per tick. An unreachable nsqd is shown as down; stat keeps polling.
+
+--fail-if 'METRIC OP VALUE' (repeatable) stops at the first tick where a channel meets it and exits 99: metrics depth, mem, disk, in_flight, deferred, requeued, timed_out, messages, clients, paused, nodes, ingress_rate, egress_rate, requeue_rate, timeout_rate, drain_eta (seconds, or 30s / 10m), and down (nsqd unreachable).
+
+${EXIT_CODES_HELP}`
+
+  static override examples = [
+    {description: 'Watch one channel, like nsq_stat', command: '<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --topic orders --channel archive'},
+    {description: 'Every topic and channel in the cluster, the deepest first', command: '<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --sort depth --top 20'},
+    {description: 'One NDJSON line per tick for scripts', command: "<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --topic 'orders.*' --json --interval 5s | jq -c '.channels[] | {topic, channel, depth}'"},
+    {description: 'A monitoring check: exit 99 when a backlog grows too deep or a channel has no consumer', command: "<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --once --fail-if 'depth>10000' --fail-if 'clients==0'"},
+    {description: 'Per-node breakdown as CSV', command: '<%= config.bin %> stat --nsqd-http-address 10.0.0.1:4151 --nsqd-http-address 10.0.0.2:4151 --by-node --output csv --count 30 > stats.csv'},
+  ]
+
+  static override args = {
+    topic: Args.string({description: 'topic name, glob or /regex/ (same as --topic)', ignoreStdin: true}),
+    channel: Args.string({description: 'channel name, glob or /regex/ (same as --channel)', ignoreStdin: true}),
+  }
+
+  static override flags = {
+    topic: Flags.string({char: 't', summary: 'topic: a name, a glob (orders.*) or a /regex/; all topics when left out'}),
+    channel: Flags.string({char: 'c', summary: 'channel: a name, a glob or a /regex/; all channels when left out'}),
+    'nsqd-http-address': nsqdHttpAddressFlag,
+    'lookupd-http-address': lookupdHttpAddressFlag,
+    interval: durationFlag({char: 'i', summary: 'time between polls', default: 2000}),
+    count: Flags.integer({char: 'n', min: 1, summary: 'stop after this many intervals (nsq_stat: N rows)'}),
+    once: Flags.boolean({summary: 'poll once, print, exit (no rates)', exclusive: ['count']}),
+    json: Flags.boolean({summary: 'one JSON object per tick on stdout (NDJSON), same as --output json'}),
+    output: Flags.option({
+      char: 'o', options: ['table', 'rows', 'csv', 'json'] as const,
+      summary: 'table (live, default on a terminal), rows (nsq_stat\'s format, default when piped), csv or json',
+    })(),
+    'by-node': Flags.boolean({summary: 'one row per nsqd and channel instead of cluster totals'}),
+    sort: Flags.option({options: SORT_KEYS, default: 'name' as const, summary: 'order of channel rows (numbers: largest first)'})(),
+    top: Flags.integer({min: 1, summary: 'show only the first N channel rows (after --sort)'}),
+    'fail-if': Flags.string({multiple: true, summary: "exit 99 at the first tick a channel meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable: any)"}),
+    'http-timeout': durationFlag({summary: 'timeout of each HTTP request (capped at --interval)', default: 5000}),
+    ...securityFlags,
+  }
+
+  /** nsq_stat's Go flags → ours: the names match; its HTTP timeouts map to --http-timeout. */
+  static dropIn: DropInSpec = {
+    command: 'stat',
+    rename: {'http-client-request-timeout': 'http-timeout'},
+    ignoredWithValue: ['http-client-connect-timeout'],
+  }
+
+  private nodeState = new Map<string, NodeRow['status']>()
+  /** The live table is on screen (cursor hidden). */
+  private drawn = false
+  private latest: (() => string) | undefined
+  private undoLiveView: (() => void) | undefined
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const topic = this.filter('topic', f.topic, this.args.topic)
+    const channel = this.filter('channel', f.channel, this.args.channel)
+    const nsqd = f['nsqd-http-address'] ?? []
+    const lookupd = f['lookupd-http-address'] ?? []
+    if (nsqd.length === 0 && lookupd.length === 0) {
+      this.usage('give --lookupd-http-address (or --nsqd-http-address) to say which cluster to watch', ['nsq stat --lookupd-http-address 127.0.0.1:4161'])
+    }
+    if (!(f.interval > 0)) this.usage('--interval must be more than 0')
+    const thresholds = this.thresholds(f['fail-if'] ?? [], f.once)
+    const mode = this.mode()
+    const output = new StatOutput({
+      mode,
+      single: topic?.kind === 'exact' && channel?.kind === 'exact' && !f['by-node'],
+      byNode: f['by-node'],
+      intervalMs: f.interval,
+      once: f.once,
+      tableStyle: tableStyle(this.colored),
+      maxRows: () => (process.stdout.rows === undefined ? undefined : process.stdout.rows - 8),
+    })
+    const collector = new StatCollector({
+      nsqd, lookupd, topic, channel,
+      http: httpOptions(f, Math.min(f['http-timeout'], Math.max(f.interval, 250))),
+      addressMap: addressMap(f),
+    })
+    let stdoutError: NodeJS.ErrnoException | undefined
+    const unwatch = watchStdout((error) => {
+      if (!isBrokenPipe(error)) stdoutError = error
+      this.stop('epipe')
+    })
+    let last: StatView | undefined
+    try {
+      for await (const tick of watch(collector, {intervalMs: f.interval, count: f.count, once: f.once, signal: this.signal})) {
+        const view = buildView(tick.previous, tick.snapshot, {byNode: f['by-node']})
+        last = view
+        if (mode !== 'table') this.reportNodeChanges(view)
+        const rows = sortRows(view.channels, f.sort, f.top)
+        const breaches = tick.index > 0 || f.once ? evaluate(thresholds, view) : []
+        const rendered = output.render(tick.index, view, rows, breaches)
+        if (rendered.frame) {
+          this.latest = () => output.render(tick.index, view, rows, breaches).text
+          if (!this.drawn) this.startLiveView()
+          await this.write(this.frame(rendered.text))
+        } else await this.write(rendered.text)
+        if (breaches.length > 0) {
+          this.endLiveView()
+          for (const breach of breaches) process.stderr.write(`threshold met: ${describeBreach(breach)}\n`)
+          process.exitCode = EXIT.THRESHOLD
+          return
+        }
+      }
+    } finally {
+      this.endLiveView()
+      unwatch()
+    }
+    if (stdoutError !== undefined) this.error(`stdout: ${stdoutError.message}`, {exit: EXIT.FAILURE})
+    if (last !== undefined && this.stopReason === undefined && allDown(last)) {
+      process.stderr.write('no nsqd or lookupd answered: is the cluster up, and are the addresses right?\n')
+      process.exitCode = EXIT.UNAVAILABLE
+    }
+  }
+
+  private filter(name: 'topic' | 'channel', flag: string | undefined, arg: string | undefined): NameFilter | undefined {
+    if (flag !== undefined && arg !== undefined && flag !== arg) this.usage(`the ${name} is given twice (argument "${arg}" and --${name} "${flag}")`)
+    const text = flag ?? arg
+    if (text === undefined) return undefined
+    try {
+      return parseNameFilter(text, name)
+    } catch (error) {
+      this.usage((error as Error).message)
+    }
+  }
+
+  private thresholds(texts: readonly string[], once: boolean): Threshold[] {
+    const parsed: Threshold[] = []
+    for (const text of texts) {
+      try {
+        parsed.push(parseThreshold(text))
+      } catch (error) {
+        this.usage((error as Error).message)
+      }
+    }
+    const rate = parsed.find((t) => RATE_METRICS.has(t.metric))
+    if (once && rate !== undefined) this.usage(`--fail-if "${rate.source}" needs a rate, which takes two polls: use --count 1 instead of --once`)
+    return parsed
+  }
+
+  private mode(): OutputMode {
+    const {json, output} = this.flags
+    if (json && output !== undefined && output !== 'json') this.usage(`--json and --output ${output} disagree`)
+    if (json) return 'json'
+    if (output !== undefined) return output
+    // Run as the nsq_stat drop-in, keep its rows even on a terminal.
+    const invokedAs = path.basename(process.argv[1] ?? '')
+    return process.stdout.isTTY === true && process.env.TERM !== 'dumb' && !invokedAs.startsWith('nsq_stat') ? 'table' : 'rows'
+  }
+
+  /** Tells stderr when a node goes down or comes back (the table shows it itself). */
+  private reportNodeChanges(view: StatView): void {
+    for (const node of view.nodes) {
+      const before = this.nodeState.get(node.address)
+      if (before !== node.status && (node.status === 'down' || before !== undefined)) {
+        this.status(node.status === 'down' ? `nsqd ${node.address} is DOWN: ${node.error ?? ''}` : `nsqd ${node.address} is back up`)
+      }
+      this.nodeState.set(node.address, node.status)
+    }
+    for (const l of view.lookupd) {
+      const key = `lookupd ${l.address}`
+      const before = this.nodeState.get(key)
+      if (before !== l.status && (l.status === 'down' || before !== undefined)) this.status(l.status === 'down' ? `${key} is DOWN: ${l.error ?? ''}` : `${key} is back up`)
+      this.nodeState.set(key, l.status)
+    }
+  }
+
+  /** Hides the cursor, clears the screen once, redraws the latest tick when the terminal is resized. */
+  private startLiveView(): void {
+    this.drawn = true
+    process.stdout.write(`${CSI}?25l${CSI}2J`)
+    const redraw = (): void => {
+      if (this.latest !== undefined) void this.write(this.frame(this.latest()))
+    }
+    process.stdout.on('resize', redraw)
+    this.undoLiveView = () => process.stdout.off('resize', redraw)
+  }
+
+  /** Restores the cursor (also after Ctrl-C and errors). */
+  private endLiveView(): void {
+    if (!this.drawn) return
+    this.drawn = false
+    this.undoLiveView?.()
+    process.stdout.write(`${CSI}?25h`)
+  }
+
+  /** A frame drawn from the top-left corner, clearing what the previous one left behind. */
+  private frame(text: string): string {
+    return `${CSI}H${text.replace(/\n/g, `${CSI}K\n`)}${CSI}J`
+  }
+
+  /** Writes to stdout, waiting for 'drain' when the pipe is full (or until stopped). */
+  private async write(text: string): Promise<void> {
+    if (text === '' || process.stdout.write(text)) return
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        process.stdout.off('drain', done)
+        this.signal.removeEventListener('abort', done)
+        resolve()
+      }
+      process.stdout.once('drain', done)
+      this.signal.addEventListener('abort', done, {once: true})
+    })
+  }
+}
+
+function allDown(view: StatView): boolean {
+  const nodesUp = view.nodes.some((n) => n.status === 'up')
+  const lookupdUp = view.lookupd.some((l) => l.status === 'up')
+  return !nodesUp && !lookupdUp
+}

@@ -1,0 +1,55 @@
+import {Flags} from '@oclif/core'
+import {NsqCommand} from '../../cli/base-command.js'
+import {EXIT, EXIT_CODES_HELP} from '../../cli/exit-codes.js'
+import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, securityFlags} from '../../cli/flags.js'
+import {lookupdReport, type LookupdReport} from '../../tools/stat/lookupd-report.js'
+
+export default class StatLookupd extends NsqCommand<typeof StatLookupd> {
+  static override summary = 'Each nsqlookupd and what it knows: version, nsqd nodes, topics with channels and producers'
+
+  static override description = `Asks every --lookupd-http-address for /info, /nodes, /topics and /lookup of each topic, and prints what each one knows, so a lookupd that disagrees with the others (a missed registration, a stale tombstone) stands out. An unreachable lookupd is shown as DOWN.
+
+${EXIT_CODES_HELP} (69 here: no lookupd answered.)`
+
+  static override examples = [
+    '<%= config.bin %> stat lookupd --lookupd-http-address 10.0.0.1:4161 --lookupd-http-address 10.0.0.2:4161',
+    "<%= config.bin %> stat lookupd --lookupd-http-address 127.0.0.1:4161 --json | jq '.[0].topics'",
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    'lookupd-http-address': lookupdHttpAddressFlag,
+    'http-timeout': durationFlag({summary: 'timeout of each HTTP request', default: 5000}),
+    topic: Flags.string({char: 't', summary: 'show only this topic'}),
+    ...securityFlags,
+  }
+
+  async run(): Promise<LookupdReport[]> {
+    const f = this.flags
+    const lookupd = f['lookupd-http-address'] ?? []
+    if (lookupd.length === 0) this.usage('give --lookupd-http-address (repeatable)', ['nsq stat lookupd --lookupd-http-address 127.0.0.1:4161'])
+    let reports = await lookupdReport(lookupd, httpOptions(f, f['http-timeout']), addressMap(f), this.signal)
+    if (f.topic !== undefined) reports = reports.map((r) => ({...r, topics: r.topics.filter((t) => t.topic === f.topic)}))
+    if (!this.jsonEnabled()) this.log(reports.map(render).join('\n'))
+    if (!reports.some((r) => r.status === 'up')) {
+      process.stderr.write('no lookupd answered\n')
+      process.exitCode = EXIT.UNAVAILABLE
+    }
+    return reports
+  }
+}
+
+function render(report: LookupdReport): string {
+  if (report.status === 'down') return `lookupd ${report.address}: DOWN: ${report.error ?? ''}\n`
+  const lines = [`lookupd ${report.address} (v${report.version ?? '?'}): ${report.nodes.length} nodes, ${report.topics.length} topics`]
+  lines.push('  nodes:')
+  for (const n of report.nodes) lines.push(`    ${n.address}  ${n.hostname}  tcp ${n.tcp_port}  v${n.version}  ${n.topics} topics`)
+  lines.push('  topics:')
+  for (const t of report.topics) {
+    lines.push(`    ${t.topic}`)
+    lines.push(`      channels:  ${t.channels.length === 0 ? '(none)' : t.channels.join(', ')}`)
+    lines.push(`      producers: ${t.producers.length === 0 ? '(none)' : t.producers.join(', ')}`)
+  }
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,76 @@
+/**
+ * The poll loop: a baseline poll, then one every `intervalMs` on a fixed schedule (a slow poll
+ * does not push the later ones back; missed slots are skipped), until `count` intervals have
+ * passed, the signal is aborted, or the consumer of the generator stops. Each yielded tick
+ * carries the snapshot before it, so rates divide by the real time between the two.
+ */
+import type {Snapshot} from './model.js'
+
+export interface Poller {
+  poll(signal?: AbortSignal): Promise<Snapshot>
+}
+
+export interface WatchOptions {
+  intervalMs: number
+  /** Intervals to measure after the baseline (nsq_stat's --count); undefined: for ever. */
+  count?: number | undefined
+  /** Only the baseline poll. */
+  once?: boolean
+  signal?: AbortSignal
+  /** Clock and sleep, injected in tests. */
+  now?: () => number
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+export interface Tick {
+  /** 0 for the baseline poll. */
+  index: number
+  snapshot: Snapshot
+  previous: Snapshot | undefined
+}
+
+/** Resolves after `ms`, or early (without rejecting) when the signal is aborted. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) {
+      resolve()
+      return
+    }
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, Math.max(0, ms))
+    signal?.addEventListener('abort', done, {once: true})
+  })
+}
+
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
+}
+
+/** Yields the baseline tick, then one tick per interval. Ends quietly on abort. */
+export async function* watch(poller: Poller, options: WatchOptions): AsyncGenerator<Tick> {
+  const now = options.now ?? Date.now
+  const sleep = options.sleep ?? abortableSleep
+  const signal = options.signal
+  const start = now()
+  let previous: Snapshot | undefined
+  for (let index = 0; ; index++) {
+    if (signal?.aborted === true) return
+    let snapshot: Snapshot
+    try {
+      snapshot = await poller.poll(signal)
+    } catch (error) {
+      if (aborted(signal)) return
+      throw error
+    }
+    yield {index, snapshot, previous}
+    previous = snapshot
+    if (options.once === true || (options.count !== undefined && index >= options.count)) return
+    const elapsed = now() - start
+    const next = (Math.floor(elapsed / options.intervalMs) + 1) * options.intervalMs
+    await sleep(next - elapsed, signal)
+  }
+}
