@@ -61,7 +61,11 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Moves `source` to `outputDir/<rel>` never overwriting; bumps the revision on a clash. Returns the relative name used. */
+/**
+ * Links `source` as `outputDir/<rel>` never overwriting (bumps the revision on a clash) and
+ * fsyncs the directory; the caller unlinks `source` once everything else (manifest) is done.
+ * Returns the relative name used.
+ */
 export async function moveNoOverwrite(source: string, outputDir: string, datedName: string, rev: number, onDestination?: (rel: string) => Promise<void>): Promise<{rel: string; rev: number}> {
   for (let r = rev; ; r++) {
     const rel = withRev(datedName, r)
@@ -77,7 +81,6 @@ export async function moveNoOverwrite(source: string, outputDir: string, datedNa
       throw error
     }
     await syncDir(path.dirname(target))
-    await fs.unlink(source)
     return {rel, rev: r}
   }
 }
@@ -212,6 +215,7 @@ export class ArchiveFile {
     }
     const manifest = this.manifest.finish()
     if (this.config.manifest) await writeManifest(finalPath, manifest)
+    if (finalPath !== this.workPath) await fs.unlink(this.workPath)
     await removeSidecars(this.workPath)
     return {path: finalPath, name: path.relative(this.config.outputDir, finalPath), topic: this.topic, manifest}
   }

@@ -11,7 +11,7 @@ import type {FinishedFile} from './finished-sink.js'
 import {scanGzipMembers} from './gzip-members.js'
 import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
 import {moveNoOverwrite} from './archive-file.js'
-import {dataFileOfMarker, journalPath, lastJournaledLength, markerPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, type OpenMarker} from './work-markers.js'
+import {dataFileOfMarker, journalPath, lastJournaledLength, markerPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
 
 export interface RepairOptions {
   workDir: string
@@ -66,6 +66,15 @@ function isSidecar(file: string): boolean {
   return base.startsWith('.') && (base.endsWith(OPEN_SUFFIX) || base.endsWith(SYNC_SUFFIX) || base.endsWith('.tmp'))
 }
 
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.stat(file)
+    return true
+  } catch {
+    return false
+  }
+}
+
 async function sameFile(a: string, b: string): Promise<boolean> {
   try {
     const [sa, sb] = await Promise.all([fs.stat(a), fs.stat(b)])
@@ -93,23 +102,29 @@ function describe(builder: ManifestBuilder, content: readonly Buffer[], format: 
 export async function repairFile(dataPath: string, options: RepairOptions): Promise<RepairedFile> {
   const separate = options.workDir !== options.outputDir
   const marker: OpenMarker | undefined = await readMarker(dataPath)
+  const gzip = marker?.gzip ?? dataPath.endsWith('.gz')
+  const format = marker?.format ?? options.format
   let stat
   try {
     stat = await fs.stat(dataPath)
   } catch {
+    // Gone from the work dir: a crash after the move; finish what the move left (the manifest).
+    let file: FinishedFile | undefined
+    if (separate && marker?.destination !== undefined) {
+      const landed = path.join(options.outputDir, marker.destination)
+      if (await exists(landed)) file = await finishInPlace(landed, options, gzip, format, marker.topic)
+    }
     await removeSidecars(dataPath)
-    return {file: undefined, cutBytes: 0, removedEmpty: false}
+    return {file, cutBytes: 0, removedEmpty: false}
   }
-  const gzip = marker?.gzip ?? dataPath.endsWith('.gz')
-  const format = marker?.format ?? options.format
   const relWork = path.relative(options.workDir, dataPath)
 
   // Crash between the link into the output dir and the unlink: the move already happened.
   if (separate && marker?.destination !== undefined) {
     const landed = path.join(options.outputDir, marker.destination)
     if (await sameFile(dataPath, landed)) {
-      await fs.unlink(dataPath)
       const file = await finishInPlace(landed, options, gzip, format, marker.topic)
+      await fs.unlink(dataPath)
       await removeSidecars(dataPath)
       return {file, cutBytes: 0, removedEmpty: false}
     }
@@ -151,22 +166,25 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
   if (separate) {
     const datedName = marker?.datedName ?? relWork
     const rev = marker?.rev ?? 0
-    const moved = datedName.includes('<REV>') ? await moveNoOverwrite(dataPath, options.outputDir, datedName, rev) : await moveWithSuffix(dataPath, options.outputDir, relWork)
+    const record = (rel: string): Promise<void> => writeMarker(dataPath, {topic, format, gzip, datedName, rev, destination: rel})
+    const moved = datedName.includes('<REV>') ? await moveNoOverwrite(dataPath, options.outputDir, datedName, rev, record) : await moveWithSuffix(dataPath, options.outputDir, relWork, record)
     finalPath = path.join(options.outputDir, moved.rel)
   }
   const manifest = builder.finish()
   if (options.manifest) await writeManifest(finalPath, manifest)
+  if (finalPath !== dataPath) await fs.unlink(dataPath)
   await fs.rm(markerPath(dataPath), {force: true})
   await fs.rm(journalPath(dataPath), {force: true})
   return {file: {path: finalPath, name: path.relative(options.outputDir, finalPath), topic, manifest}, cutBytes, removedEmpty: false}
 }
 
 /** A file without a revision template: move under its own name, or `<name>.repaired-N`. */
-async function moveWithSuffix(source: string, outputDir: string, rel: string): Promise<{rel: string}> {
+async function moveWithSuffix(source: string, outputDir: string, rel: string, record: (rel: string) => Promise<void>): Promise<{rel: string}> {
   for (let n = 0; ; n++) {
     const candidate = n === 0 ? rel : `${rel}.repaired-${n}`
     const target = path.join(outputDir, candidate)
     await fs.mkdir(path.dirname(target), {recursive: true, mode: 0o770})
+    await record(candidate)
     try {
       await fs.link(source, target)
     } catch (error) {
@@ -174,7 +192,6 @@ async function moveWithSuffix(source: string, outputDir: string, rel: string): P
       throw error
     }
     await syncDir(path.dirname(target))
-    await fs.unlink(source)
     return {rel: candidate}
   }
 }
