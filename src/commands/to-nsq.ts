@@ -85,6 +85,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const flags = this.flags
     const topic = this.topic()
     const delimiter = flags.null ? Buffer.from([0]) : this.parseDelimiterFlag(flags.delimiter)
+    if (flags.tee && this.jsonEnabled()) this.usage('--tee and --json both write to stdout: use one of them')
     const tcp = flags['nsqd-tcp-address'] ?? []
     const lookupd = flags['lookupd-http-address'] ?? []
     if (tcp.length > 0 && lookupd.length > 0) this.usage('use --nsqd-tcp-address or --lookupd-http-address, not both')
@@ -111,6 +112,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     // eslint-disable-next-line prefer-const -- the publisher's callback needs it before it exists
     let run: ToNsqRun
     let publisher: Publisher | undefined
+    const warned = new Set<string>()
     if (!flags['dry-run']) {
       publisher = new Publisher({
         topic,
@@ -120,7 +122,13 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
         deferMs: flags.defer,
         window: flags.defer === undefined ? 16 : 256,
         onSettled: (published, failed) => run.settled(published, failed),
-        events: {retrying: (address, error) => this.status(`retrying a publish that failed on ${address}: ${error.message}`)},
+        events: {
+          retrying: (address, error) => {
+            if (warned.has(address)) return
+            warned.add(address)
+            this.status(`publishes failed on ${address} (${error.message}); trying again${nsqd.length > 1 && flags.mode === 'round-robin' ? ' on the other nsqd' : ''}`)
+          },
+        },
       })
       try {
         await publisher.connect()

@@ -121,6 +121,51 @@ describe('nsq to-nsq against real nsqd', () => {
     expect(await topicCount(nsqd, name)).toBe(3)
   })
 
+  it('--rate limits messages per second overall', async () => {
+    const name = topic()
+    const started = performance.now()
+    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--rate', '20'], {input: Array.from({length: 21}, (_, i) => `r${i}`).join('\n')})
+    const seconds = (performance.now() - started) / 1000
+    expect(result.code).toBe(0)
+    // 21 messages at 20/s: the last may leave no earlier than 1 s after the first.
+    expect(seconds).toBeGreaterThanOrEqual(1)
+    expect(await topicCount(nsqd, name)).toBe(21)
+  })
+
+  it('reads stdin only as fast as nsqd accepts: with nsqd stopped (SIGSTOP) the input is not slurped into memory', async () => {
+    const name = topic()
+    const child = spawnCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--json'])
+    const stdin = child.stdin as NodeJS.WritableStream
+    stdin.write('first\n')
+    const deadline = Date.now() + 10_000
+    while ((await topicCount(nsqd, name)) < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    nsqd.pause()
+    let accepted = 0
+    try {
+      const line = Buffer.from(`${'p'.repeat(99)}\n`)
+      const block = Buffer.concat(Array.from({length: 10_000}, () => line))
+      // Write 1 MB blocks while the pipe takes them; stop when it has not drained for 2 s.
+      for (let i = 0; i < 200; i++) {
+        accepted += block.length
+        if (!stdin.write(block)) {
+          const drained = await Promise.race([new Promise<boolean>((resolve) => stdin.once('drain', () => resolve(true))), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))])
+          if (!drained) break
+        }
+      }
+      expect(accepted).toBeLessThan(50 * 1_000_000)
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      expect(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024).toBeLessThan(200)
+    } finally {
+      nsqd.resume()
+    }
+    stdin.end()
+    const result = await collect(child, {timeoutMs: 60_000})
+    expect(result.code).toBe(0)
+    const summary = JSON.parse(result.stdout.toString('utf8')) as {published: number}
+    expect(summary.published).toBe(1 + accepted / 100)
+    expect(await topicCount(nsqd, name)).toBe(summary.published)
+  }, 90_000)
+
   it('--input-format json replays envelopes losslessly, binary bodies and newlines included', async () => {
     const name = topic()
     const bodies = [Buffer.from('plain'), Buffer.from('multi\nline\n'), Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x80]), Buffer.from('ünïcödé'), Buffer.alloc(300, 0xc3)]
