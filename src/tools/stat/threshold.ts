@@ -42,7 +42,8 @@ export interface Breach {
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
 const DURATION_SECONDS: Record<string, number> = {ms: 0.001, s: 1, m: 60, h: 3600}
-const SUFFIX: Record<string, number> = {k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9}
+/** Counts: 10k, 1.5M, 2G (no lower-case m: it would read as minutes). */
+const SUFFIX: Record<string, number> = {k: 1e3, K: 1e3, M: 1e6, G: 1e9}
 
 /** Parses `METRIC OP VALUE`; throws an Error explaining the syntax when it does not fit. */
 export function parseThreshold(text: string): Threshold {
@@ -65,7 +66,7 @@ function parseValue(text: string, metric: Metric, raw: string): number {
   }
   const duration = DURATION.exec(raw)
   if (duration !== null && metric === 'drain_eta') return Number(duration[1]) * (DURATION_SECONDS[duration[2] as string] as number)
-  const number = /^(-?\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(raw)
+  const number = /^(-?\d+(?:\.\d+)?)([kKMG]?)$/.exec(raw)
   if (number === null) throw new Error(`--fail-if "${text}": "${raw}" is not a number${metric === 'drain_eta' ? ' or a duration (30s, 10m)' : ''}`)
   return Number(number[1]) * (number[2] === '' ? 1 : (SUFFIX[number[2] as string] as number))
 }
