@@ -1,0 +1,154 @@
+import {Args, Flags, type Interfaces} from '@oclif/core'
+import {NsqCommand} from '../cli/base-command.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags} from '../cli/flags.js'
+import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
+import {formatDuration} from '../cli/units.js'
+import {createFormatter, type Formatter} from '../tools/tail/format.js'
+import {channelIsDurable, defaultTailChannel, runTail} from '../tools/tail/run-tail.js'
+import type {TailStopReason} from '../tools/tail/tail-session.js'
+import {unescape} from '../tools/tail/template.js'
+import {compileTopicPattern, validateTailInput} from '../tools/tail/validate.js'
+
+const OUTPUT = 'OUTPUT'
+
+const STOPPED: Readonly<Record<TailStopReason, string>> = {
+  interrupt: 'interrupted',
+  terminate: 'terminated',
+  epipe: 'reader closed',
+  done: 'done',
+  count: 'count reached',
+  idle: 'idle',
+  'output-error': 'stdout failed',
+}
+
+export default class Tail extends NsqCommand<typeof Tail> {
+  static override summary = 'Print the messages of one or more topics to stdout (like nsq_tail, safe in pipes)'
+
+  static override description = `Reads a channel (by default a fresh tail<digits>#ephemeral one, so nobody else's messages are taken) and prints each message: the raw body plus a newline, an NDJSON envelope (--format json), or a template (--format '%t %i %s\\n').
+
+A message is FIN'd only after its bytes were handed to stdout. -n N prints exactly N and gives back any extra in flight. When the reader goes away (| head) the command stops at once and requeues what it had not printed. Ctrl-C drains and exits 0; a second Ctrl-C exits 130. --peek (with -n) prints and then requeues, so the messages stay on the channel.
+
+Template tokens: %t topic, %c channel, %i id, %T timestamp (ms), %a attempts, %h nsqd, %s body, %S size, %% percent; escapes \\n \\t \\r \\0 \\\\ \\xNN.
+
+JSON envelope: {"topic","channel","id","timestamp" (ms since epoch),"attempts","nsqd","body"} with "body_base64" instead of "body" when the body is not valid UTF-8.
+
+${EXIT_CODES_HELP}`
+
+  static override examples = [
+    {description: 'Follow a topic', command: '<%= config.bin %> <%= command.id %> events --nsqd-tcp-address 127.0.0.1:4150'},
+    {description: 'The first 10 messages as NDJSON, pretty-printed by jq', command: '<%= config.bin %> <%= command.id %> events -n 10 --format json --lookupd-http-address 127.0.0.1:4161 | jq .'},
+    {description: 'Peek at 5 messages of a durable channel without consuming them', command: '<%= config.bin %> <%= command.id %> events --channel archive --peek -n 5 --nsqd-tcp-address 127.0.0.1:4150'},
+    {description: 'Every topic starting with "orders.", with the topic and attempts in front', command: "<%= config.bin %> <%= command.id %> --topic-pattern '^orders\\.' --format '%t %a %s\\n' --lookupd-http-address 127.0.0.1:4161"},
+    {description: 'Read until nothing arrives for 2 seconds, NUL-separated for xargs -0', command: '<%= config.bin %> <%= command.id %> jobs -0 --exit-when-idle 2s --nsqd-tcp-address 127.0.0.1:4150 | xargs -0 -n1 echo'},
+  ]
+
+  static override args = {
+    topic: Args.string({description: 'topic to read (same as --topic)', required: false, ignoreStdin: true}),
+  }
+
+  static override flags = {
+    topic: Flags.string({summary: 'topic to read; repeatable (one consumer per topic)', multiple: true}),
+    channel: Flags.string({char: 'c', summary: 'channel to read (default: a random tail<digits>#ephemeral)'}),
+    count: Flags.integer({char: 'n', summary: 'print exactly this many messages, then exit (0 = no limit)', default: 0, min: 0}),
+    'max-in-flight': Flags.integer({summary: 'messages in flight per topic (lowered to -n)', default: 200, min: 1}),
+    'print-topic': Flags.boolean({summary: 'raw format: prefix each body with "<topic> | "', helpGroup: OUTPUT}),
+    format: Flags.string({char: 'f', summary: 'raw | json | a template such as \'%t %s\\n\'', default: 'raw', helpGroup: OUTPUT}),
+    delimiter: Flags.string({char: 'D', summary: 'written after each raw body / JSON line (escapes: \\n \\t \\0 \\xNN; default \\n)', helpGroup: OUTPUT}),
+    null: Flags.boolean({char: '0' as 'z', summary: 'NUL as the delimiter (for xargs -0)', helpGroup: OUTPUT}),
+    peek: Flags.boolean({summary: 'print, then requeue instead of finishing (needs -n)'}),
+    'topic-pattern': Flags.string({summary: 'also read every topic lookupd lists whose name matches this regex (filters --topic when given)'}),
+    'topic-refresh': durationFlag({summary: 'how often lookupd\'s topic list is read again for --topic-pattern', default: 60_000}),
+    'exit-when-idle': durationFlag({summary: 'exit 0 once no message arrived for this long'}),
+    'drain-timeout': durationFlag({summary: 'on stop, longest wait for stdout and nsqd to settle', default: 5000}),
+    'nsqd-tcp-address': nsqdTcpAddressFlag,
+    'lookupd-http-address': lookupdHttpAddressFlag,
+    ...securityFlags,
+  }
+
+  /** `nsq_tail`'s Go-style flags: `-n` is our `--count`; `-consumer-opt` only tuned go-nsq. */
+  static dropIn: DropInSpec = {
+    command: 'tail',
+    rename: {n: 'count'},
+    booleans: ['print-topic'],
+    booleansWithoutNo: ['print-topic'],
+    ignoredWithValue: ['consumer-opt'],
+  }
+
+  async run(): Promise<void> {
+    const {flags, args} = this
+    const topics = [...(args.topic === undefined ? [] : [args.topic]), ...(flags.topic ?? [])]
+    const nsqd = flags['nsqd-tcp-address'] ?? []
+    const lookupd = flags['lookupd-http-address'] ?? []
+    const channel = flags.channel ?? defaultTailChannel()
+    const problem = validateTailInput({
+      topics, topicPattern: flags['topic-pattern'], channel, nsqd, lookupd, count: flags.count, peek: flags.peek, delimiter: flags.delimiter, null: flags.null,
+    })
+    if (problem !== undefined) this.usage(problem)
+    const formatter = this.formatter(flags)
+    let pattern: RegExp | undefined
+    try {
+      pattern = flags['topic-pattern'] === undefined ? undefined : compileTopicPattern(flags['topic-pattern'])
+    } catch (error) {
+      this.usage((error as Error).message)
+    }
+
+    if (channelIsDurable(channel) && !flags.quiet) {
+      process.stderr.write(`warning: channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : 'messages printed here are FIN\'d and gone from it'}, and nsqd keeps the channel (and queues for it) after tail exits\n`)
+    }
+    if (process.stderr.isTTY === true && !flags.quiet) {
+      this.status(`reading ${topics.length > 0 ? topics.join(', ') : `/${flags['topic-pattern'] ?? ''}/`} on channel ${channel} (Ctrl-C to stop)`)
+    }
+    const unwatch = watchStdout((error) => {
+      if (isBrokenPipe(error)) this.stop('epipe')
+    })
+    try {
+      const summary = await runTail({
+        stream: process.stdout,
+        formatter,
+        topics,
+        ...(pattern === undefined ? {} : {topicPattern: pattern}),
+        topicRefreshMs: flags['topic-refresh'],
+        channel,
+        nsqd,
+        lookupd,
+        maxInFlight: flags['max-in-flight'],
+        count: flags.count,
+        peek: flags.peek,
+        ...(flags['exit-when-idle'] === undefined ? {} : {exitWhenIdleMs: flags['exit-when-idle']}),
+        drainTimeoutMs: flags['drain-timeout'],
+        signal: this.signal,
+        connection: connectionSettings(flags),
+        lookupdHttp: httpOptions(flags),
+        addressMap: addressMap(flags),
+        events: {
+          disconnected: (topic, address, error) => {
+            if (error !== undefined && !this.signal.aborted) this.status(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
+          },
+          lookupdError: (address, error) => this.status(`lookupd ${address}: ${error.message}`),
+          topicAdded: (topic) => {
+            if (pattern !== undefined) this.status(`reading topic ${topic}`)
+          },
+          topicFailed: (topic, error) => process.stderr.write(`warning: cannot read topic ${topic}: ${error.message}\n`),
+        },
+      })
+      const idle = summary.reason === 'idle' && flags['exit-when-idle'] !== undefined ? ` for ${formatDuration(flags['exit-when-idle'])}` : ''
+      this.status(`tail: ${STOPPED[summary.reason]}${idle}: ${summary.printed} printed, ${summary.finished} finished, ${summary.requeued} requeued`)
+      if (summary.reason === 'output-error') {
+        this.error(`stdout: ${summary.outputError?.message ?? 'write failed'} (unprinted messages were requeued)`, {exit: EXIT.FAILURE})
+      }
+    } finally {
+      unwatch()
+    }
+  }
+
+  private formatter(flags: Interfaces.InferredFlags<typeof Tail.flags>): Formatter {
+    try {
+      const delimiter = flags.null ? Buffer.from([0]) : unescape(flags.delimiter ?? '\\n')
+      return createFormatter({format: flags.format, delimiter, printTopic: flags['print-topic']})
+    } catch (error) {
+      this.usage((error as Error).message)
+    }
+  }
+}
