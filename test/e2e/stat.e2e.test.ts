@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient, LookupdHttpClient} from '../../src/core/index.js'
-import {collect, runCli, spawnCli} from '../support/cli.js'
+import {CLI, collect, runCli, spawnCli} from '../support/cli.js'
 import {nsqBin, skipIntegration, startCluster, stopAllServices, type Cluster} from '../support/nsq.js'
-import {spawnTracked, stopChild} from '../support/processes.js'
+import {collectOutput, spawnTracked, stopChild} from '../support/processes.js'
 import type {JsonTick} from '../../src/tools/stat/render-json.js'
 
 /** Runs the official nsq_stat to completion. */
@@ -136,6 +136,27 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     const downFail = await runCli(['stat', '--nsqd-http-address', cluster.nsqd[0]!.httpAddress, '--nsqd-http-address', '127.0.0.1:1', '--once', '--fail-if', 'down>0'])
     expect(downFail.code).toBe(99)
     expect(downFail.stderr).toContain('nsqd 127.0.0.1:1 is DOWN')
+  })
+
+  it('on a terminal: a live table redrawn in place; Ctrl-C restores the cursor and exits 0', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal; ^C typed into it becomes SIGINT.
+    const command = `${process.execPath} ${CLI} stat --nsqd-http-address ${cluster.nsqd[0]!.httpAddress} --interval 300ms`
+    const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', TERM: 'xterm'}})
+    const output = collectOutput(child, 1024 * 1024)
+    try {
+      const frames = (text: string): number => text.split('\u001B[H').length - 1
+      await output.until((text) => frames(text) >= 3, 20_000, 'three frames')
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+      child.stdin?.write('\u0003')
+      expect(await exited).toBe(0)
+      const text = output.text()
+      expect(text.startsWith('\u001B[?25l\u001B[2J\u001B[H')).toBe(true)
+      expect(text).toMatch(/nsq stat {2}\S+ \S+ {2}every 300ms {2}nsqd: 1 up/)
+      expect(text).toMatch(/│ load +│ ch +│ +10 │/)
+      expect(text.trimEnd().endsWith('\u001B[?25h')).toBe(true)
+    } finally {
+      await stopChild(child, 'SIGKILL')
+    }
   })
 
   // Last: it kills a node of the shared cluster.
