@@ -1,7 +1,8 @@
 /**
- * The poll loop: a baseline poll, then one every `intervalMs` on a fixed schedule (a slow poll
- * does not push the later ones back; missed slots are skipped), until `count` intervals have
- * passed, the signal is aborted, or the consumer of the generator stops. Each yielded tick
+ * The poll loop: a baseline poll, then one every `intervalMs` on a fixed schedule from the end of
+ * the baseline poll (a slow poll does not push the later ones back; missed slots are skipped),
+ * until `count` intervals have passed, the signal is aborted, or the consumer of the generator
+ * stops. Each yielded tick
  * carries the snapshot before it, so rates divide by the real time between the two.
  */
 import type {Snapshot} from './model.js'
@@ -55,7 +56,8 @@ export async function* watch(poller: Poller, options: WatchOptions): AsyncGenera
   const now = options.now ?? Date.now
   const sleep = options.sleep ?? abortableSleep
   const signal = options.signal
-  const start = now()
+  // The schedule starts when the baseline poll is in, so its connection set-up does not shorten the first interval.
+  let start: number | undefined
   let previous: Snapshot | undefined
   for (let index = 0; ; index++) {
     if (signal?.aborted === true) return
@@ -69,6 +71,7 @@ export async function* watch(poller: Poller, options: WatchOptions): AsyncGenera
     yield {index, snapshot, previous}
     previous = snapshot
     if (options.once === true || (options.count !== undefined && index >= options.count)) return
+    start ??= now()
     const elapsed = now() - start
     const next = (Math.floor(elapsed / options.intervalMs) + 1) * options.intervalMs
     await sleep(next - elapsed, signal)

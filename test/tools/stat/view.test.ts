@@ -44,11 +44,12 @@ describe('rates', () => {
       rates.push(buildView(tick.previous, tick.snapshot).channels[0]?.ingress_rate ?? null)
     }
     expect(polls).toBe(3)
-    // Fixed schedule: polls start at 0, 1000, 2000 (the 400 ms poll does not push the next one back).
-    expect(sleeps).toEqual([970, 600])
-    // Samples at 30, 1400, 2010: 1000 msgs / 1.37 s, then 1000 msgs / 0.61 s.
+    // Fixed schedule from the end of the baseline poll (30): polls start at 1030 and 2030 (the
+    // 400 ms poll does not push the next one back).
+    expect(sleeps).toEqual([1000, 600])
+    // Samples at 30, 1430, 2040: 1000 msgs / 1.4 s, then 1000 msgs / 0.61 s.
     expect(rates[0]).toBeNull()
-    expect(rates[1]).toBeCloseTo(1000 / 1.37, 6)
+    expect(rates[1]).toBeCloseTo(1000 / 1.4, 6)
     expect(rates[2]).toBeCloseTo(1000 / 0.61, 6)
   })
 })
