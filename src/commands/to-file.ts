@@ -89,7 +89,9 @@ ${EXIT_CODES_HELP}`
     if (flags['gzip-level'] < 1 || flags['gzip-level'] > 9) this.usage('--gzip-level must be 1-9')
     const tty = process.stderr.isTTY === true && !flags.quiet && !flags.json
     const config = archiveConfig({...flags, outputDir: flags['output-dir'], workDir: flags['work-dir'], gzipLevel: flags['gzip-level'], rotateSize: flags['rotate-size'], rotateIntervalMs: flags['rotate-interval'], manifest: flags.manifest})
-    const sink = await s3SinkFromFlags(flags, {
+    let sink: S3Sink | undefined
+    const openSink = async (): Promise<S3Sink | undefined> => {
+      sink = await s3SinkFromFlags(flags, {
       outputDir: config.outputDir,
       host: flags['host-identifier'] === '' ? undefined : flags['host-identifier'],
       datetimeFormat: flags['datetime-format'],
@@ -98,7 +100,9 @@ ${EXIT_CODES_HELP}`
         if (event.type === 'retry') this.note(`s3: ${event.name}: attempt ${event.attempt} failed (${event.error}); retrying`)
         else if (event.type === 'uploaded' && !tty) this.note(`s3: uploaded ${event.name} → ${event.key}`)
       },
-    })
+      })
+      return sink
+    }
     const toFile = new ToFile({
       topics,
       ...(pattern === undefined ? {} : {topicPattern: pattern}),
@@ -125,7 +129,7 @@ ${EXIT_CODES_HELP}`
       connection: connectionSettings(flags),
       addressMap: addressMap(flags),
       lookupdHttp: httpOptions(flags, flags['http-client-connect-timeout'] + flags['http-client-request-timeout']),
-      ...(sink === undefined ? {} : {sink}),
+      openSink,
       signal: this.signal,
       events: {
         repaired: (r) => this.note(r.file === undefined ? `repaired: removed an empty file left by a crash (${r.cutBytes} bytes cut)` : `repaired ${r.file.name}: cut ${r.cutBytes} bytes after the last sync; ${r.file.manifest.messages} messages kept`),
@@ -148,7 +152,8 @@ ${EXIT_CODES_HELP}`
       statusTimer = setInterval(() => {
         const s = toFile.stats
         const rate = s.messages / Math.max(1, (Date.now() - started) / 1000)
-        const upload = sink === undefined ? '' : `, s3 ${sink.stats().uploadedFiles} up / ${sink.stats().pendingFiles} pending`
+        const s3 = sink?.stats()
+        const upload = s3 === undefined ? '' : `, s3 ${s3.uploadedFiles} up / ${s3.pendingFiles} pending`
         process.stderr.write(`\r\u001B[K${Object.keys(s.topics).length} topics, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${s.filesFinished} files done${upload}`)
       }, 1000)
       statusTimer.unref()
@@ -157,7 +162,8 @@ ${EXIT_CODES_HELP}`
       const summary = await toFile.run()
       if (tty) process.stderr.write('\r\u001B[K')
       this.note(`to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`)
-      return {...summary, ...(sink === undefined ? {} : {s3: sink.stats()})}
+      const s3 = (sink as S3Sink | undefined)?.stats()
+      return {...summary, ...(s3 === undefined ? {} : {s3})}
     } finally {
       if (statusTimer !== undefined) clearInterval(statusTimer)
       process.off('SIGHUP', onHup)

@@ -5,10 +5,13 @@
  * then awaits {@link FinishedSink.accept}. A sink that is backlogged makes to-file hold RDY
  * at 0 (backpressure) until {@link FinishedSink.whenReady} resolves.
  *
- * On start, files that a crash left in the work dir are repaired, moved into the output dir and
- * handed to {@link FinishedSink.accept} like any other finished file. Files already in the
- * output dir get no call: a sink that must resume work after a crash (e.g. uploads pending at
- * the crash) scans the output dir itself when it is created.
+ * Start order: to-file first repairs what a crash left in the work dir (each file cut at its
+ * last sync, moved into the output dir with its manifest), THEN creates the sink. Files already
+ * in the output dir at that point get no accept() call: a sink that must resume work after a
+ * crash (e.g. uploads pending at the crash, or files just repaired) scans the output dir
+ * itself when it is created. A file still in progress carries a hidden `.<name>.open` marker
+ * beside it (in the work dir, which is the output dir when no --work-dir is given): never
+ * treat such a file as finished.
  */
 
 /** Facts about one finished archive file (also written as `<file>.manifest.json`). */

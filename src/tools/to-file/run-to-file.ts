@@ -40,8 +40,12 @@ export interface ToFileOptions {
   connection: ConnectionSettings
   addressMap?: ReadonlyMap<string, string>
   lookupdHttp?: HttpOptions
-  /** Created once the dirs are known (e.g. the S3 uploader). */
-  sink?: FinishedSink
+  /**
+   * Opens the sink for finished files (e.g. the S3 uploader) once crash repair is done, so the
+   * sink's own scan of the output dir (for work pending from an earlier run) sees the repaired
+   * files finished, with their manifests, and nothing in progress.
+   */
+  openSink?: () => Promise<FinishedSink | undefined>
   signal: AbortSignal
   now?: () => number
   wallTime?: (ms: number) => WallTime
@@ -107,6 +111,7 @@ export class ToFile {
   private discovery: NodeJS.Timeout | undefined
   private failure: Error | undefined
   private failed: (() => void) | undefined
+  private sink: FinishedSink | undefined
 
   constructor(private readonly options: ToFileOptions) {
     this.config = archiveConfig(options)
@@ -156,8 +161,8 @@ export class ToFile {
       this.repairedCount++
       this.cutBytes += r.cutBytes
       options.events?.repaired?.(r)
-      if (r.file !== undefined) await options.sink?.accept(r.file)
     }
+    this.sink = await options.openSink?.()
     if (options.signal.aborted) return this.finish()
 
     const fixed = options.topics.filter((topic) => {
@@ -187,7 +192,7 @@ export class ToFile {
   }
 
   private async finish(): Promise<ToFileSummary> {
-    await this.options.sink?.close(AbortSignal.timeout(Math.max(this.options.drainTimeoutMs, 1000)))
+    await this.sink?.close(AbortSignal.timeout(Math.max(this.options.drainTimeoutMs, 1000)))
     return this.stats
   }
 
@@ -250,7 +255,7 @@ export class ToFile {
       dedupeWindow: options.dedupeWindow,
       drainTimeoutMs: options.drainTimeoutMs,
       wallTime: options.wallTime ?? ((ms) => localWallTime(new Date(ms))),
-      ...(options.sink === undefined ? {} : {sink: options.sink}),
+      ...(this.sink === undefined ? {} : {sink: this.sink}),
       ...(options.now === undefined ? {} : {now: options.now}),
       events: {
         opened: (t, p) => options.events?.opened?.(t, p),
