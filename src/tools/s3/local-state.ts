@@ -69,7 +69,7 @@ async function fsyncDir(dir: string): Promise<void> {
 /** Reads a finished file's manifest from disk; undefined when it is missing or not valid (yet). */
 export async function readFinishedFile(outputDir: string, name: string, topicOf?: (name: string) => string | undefined): Promise<FinishedFile | undefined> {
   const file = path.join(outputDir, name)
-  const manifest = parseManifest(await readJson(file + MANIFEST_SUFFIX))
+  const manifest = parseManifest(await readJson(file + MANIFEST_SUFFIX), name)
   if (manifest === undefined || !(await exists(file))) return undefined
   return {path: file, name, topic: manifest.topic ?? topicOf?.(name) ?? UNKNOWN_TOPIC, manifest}
 }

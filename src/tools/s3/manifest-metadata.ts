@@ -29,10 +29,13 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 const isTimestamp = (value: unknown): value is string | null => value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
 
-/** Validates parsed `<file>.manifest.json`; undefined when it is not a manifest. */
-export function parseManifest(value: unknown): ArchiveManifest | undefined {
+/**
+ * Validates parsed `<file>.manifest.json`; undefined when it is not a manifest. Lenient where
+ * it can be: a missing `format` is raw, a missing `gzip` is told by the name (`.gz`).
+ */
+export function parseManifest(value: unknown, name = ''): ArchiveManifest | undefined {
   if (!isRecord(value)) return undefined
-  const {messages, bytes, firstTimestamp, lastTimestamp, sha256, format, gzip, topic} = value
+  const {messages, bytes, firstTimestamp = null, lastTimestamp = null, sha256, format = 'raw', gzip = name.endsWith('.gz'), topic} = value
   if (!isCount(messages) || !isCount(bytes) || !isTimestamp(firstTimestamp) || !isTimestamp(lastTimestamp)) return undefined
   if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) return undefined
   if ((format !== 'raw' && format !== 'json') || typeof gzip !== 'boolean') return undefined

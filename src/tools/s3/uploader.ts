@@ -8,8 +8,8 @@
 import fs from 'node:fs/promises'
 import type {BackoffPolicy} from '../../core/index.js'
 import type {FinishedFile, FinishedSink} from '../to-file/finished-sink.js'
-import {removeUploaded, scanOutputDir, writeMarker} from './local-state.js'
-import {contentType, manifestMetadata} from './manifest-metadata.js'
+import {removeUploaded, scanOutputDir, UNKNOWN_TOPIC, writeMarker} from './local-state.js'
+import {contentType, manifestMetadata, parseManifest} from './manifest-metadata.js'
 import {conflictKey, objectKey, type KeyTimeFormat} from './object-key.js'
 import type {ObjectStore} from './object-store.js'
 import {retryUntilDone, type RetryEnvironment} from './retry.js'
@@ -161,7 +161,11 @@ export class S3Uploader implements FinishedSink {
       return 0
     }
     if (!this.#spool.add(file.path, size)) return 0
-    this.#queue.push({file, size})
+    // Fill in what an older manifest may lack (format, gzip), as a manifest read from disk would be.
+    const manifest = parseManifest(file.manifest, file.name) ?? file.manifest
+    // A file repaired after a crash may come without its topic: the manifest or the name tells it.
+    const topic = file.topic !== '' ? file.topic : (manifest.topic ?? this.#options.topicOf?.(file.name) ?? UNKNOWN_TOPIC)
+    this.#queue.push({file: {...file, topic, manifest}, size})
     this.#wakeWorker.shift()?.()
     return size
   }
