@@ -6,7 +6,9 @@
  *   bench_writer opens (GOMAXPROCS = CPU count): `nsq bench pub -c N -b 200 --size 200 -d …`.
  * - sub: both drain their own pre-filled channel (FILL messages of 200 B, more than either
  *   drains in SUB_SECONDS) for SUB_SECONDS with N connections and RDY 2500:
- *   `nsq bench sub -c N --max-in-flight 2500 -d …` vs `bench_reader --rdy 2500 --runfor …`.
+ *   `nsq bench sub -c N --max-in-flight 2500 -d …` vs `bench_reader --rdy 2500 --runfor …`. Ours asks
+ *   nsqd for a 64 KiB output buffer by default; a third contestant runs ours with nsqd's default
+ *   16 KiB (what bench_reader gets), for a like-for-like figure.
  * Each side's own figure is used (bench_* print ops/s; ours prints msgs_per_sec with --json).
  * Env: ROUNDS (3), SECONDS (5), SUB_SECONDS (2), FILL (1500000), CLIENTS (CPU count), PIPELINE (4).
  */
@@ -76,7 +78,7 @@ async function pubRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
   }
 }
 
-async function subRound(nsqd: {tcpAddress: string; httpAddress: string}, http: NsqdHttpClient, round: number, pair: Pair): Promise<void> {
+async function subRound(nsqd: {tcpAddress: string; httpAddress: string}, http: NsqdHttpClient, round: number, pair: Pair, likeForLike: number[]): Promise<void> {
   const prepare = async (topic: string, channel: string): Promise<void> => {
     await http.createTopic(topic)
     await http.createChannel(topic, channel)
@@ -92,20 +94,16 @@ async function subRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
     pair.go.push(parseGoBenchRate(result.stderr))
     await http.deleteTopic(topic)
   }
-  const ours = async (): Promise<void> => {
-    const topic = `cli_sub_${round}`
+  const ours = (extra: string[], into: number[]) => async (): Promise<void> => {
+    const topic = `cli_sub_${round}_${into === pair.ours ? 'default' : 'nsqd16k'}`
     await prepare(topic, 'ch')
-    pair.ours.push(await ourBench(['sub', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress,
-      '--topic', topic, '--channel', 'ch', '--clients', String(CLIENTS), '--size', String(SIZE), '--max-in-flight', String(RDY), '--duration', `${SUB_SECONDS}s`]))
+    into.push(await ourBench(['sub', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress,
+      '--topic', topic, '--channel', 'ch', '--clients', String(CLIENTS), '--size', String(SIZE), '--max-in-flight', String(RDY), '--duration', `${SUB_SECONDS}s`, ...extra]))
     await http.deleteTopic(topic)
   }
-  if (round % 2 === 1) {
-    await go()
-    await ours()
-  } else {
-    await ours()
-    await go()
-  }
+  // The order rotates every round, so no contestant always runs first.
+  const contestants = [go, ours([], pair.ours), ours(['--output-buffer-size', '16384'], likeForLike)]
+  for (let i = 0; i < contestants.length; i++) await (contestants[(i + round) % contestants.length] as () => Promise<void>)()
 }
 
 function report(title: string, theirs: string, pair: Pair): string[] {
@@ -125,18 +123,20 @@ async function main(): Promise<void> {
   process.stderr.write(`bench:cli — ${SIZE} B messages, ${CLIENTS} connections each side, ${ROUNDS} rounds alternating; pub: MPUB ${BATCH}, ${SECONDS}s, pipeline ${PIPELINE}; sub: ${fmt(FILL)} queued, ${SUB_SECONDS}s, RDY ${RDY}\n`)
   const pub: Pair = {go: [], ours: []}
   const sub: Pair = {go: [], ours: []}
+  const sub16k: number[] = []
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       await pubRound(nsqd, http, round, pub)
       process.stderr.write(`round ${round} pub: bench_writer ${fmt(pub.go.at(-1) ?? 0)} · nsq bench pub ${fmt(pub.ours.at(-1) ?? 0)} msg/s\n`)
-      await subRound(nsqd, http, round, sub)
-      process.stderr.write(`round ${round} sub: bench_reader ${fmt(sub.go.at(-1) ?? 0)} · nsq bench sub ${fmt(sub.ours.at(-1) ?? 0)} msg/s\n`)
+      await subRound(nsqd, http, round, sub, sub16k)
+      process.stderr.write(`round ${round} sub: bench_reader ${fmt(sub.go.at(-1) ?? 0)} · nsq bench sub ${fmt(sub.ours.at(-1) ?? 0)} · with nsqd's 16 KiB buffer ${fmt(sub16k.at(-1) ?? 0)} msg/s\n`)
     }
   } finally {
     await nsqd.stop()
   }
   process.stdout.write(['', ...report('publish (nsq bench pub vs bench_writer, 200 B, MPUB 200)', 'Go bench_writer', pub),
-    ...report('consume (nsq bench sub vs bench_reader, RDY 2500)', 'Go bench_reader', sub), ''].join('\n'))
+    ...report('consume (nsq bench sub vs bench_reader, RDY 2500; ours asks nsqd for a 64 KiB output buffer)', 'Go bench_reader', sub),
+    ...report('consume, like for like (nsq bench sub --output-buffer-size 16384, nsqd\'s default that bench_reader gets)', 'Go bench_reader', {go: sub.go, ours: sub16k}), ''].join('\n'))
 }
 
 await main()

@@ -14,6 +14,19 @@ export function makeBody(size: number): Buffer {
   return Buffer.alloc(size)
 }
 
+/**
+ * Writes the same stamp into the first `count` bodies (those big enough); the marker is written
+ * once per body, so restamping a reused batch only rewrites the 8 time bytes.
+ */
+export function stampBatch(bodies: readonly Buffer[], count: number, epochMs: number): void {
+  if (count === 0 || (bodies[0] as Buffer).length < STAMP_BYTES) return
+  for (let i = 0; i < count; i++) {
+    const body = bodies[i] as Buffer
+    if (body[0] !== 0x4e) body.writeUInt32BE(MAGIC, 0)
+    body.writeDoubleBE(epochMs, 4)
+  }
+}
+
 /** Writes the stamp into `body` when it fits; returns whether it did. */
 export function stamp(body: Buffer, epochMs: number): boolean {
   if (body.length < STAMP_BYTES) return false

@@ -7,7 +7,7 @@
 import {Producer, type ConnectionSettings, type NsqError} from '../../core/index.js'
 import type {Clock} from './clock.js'
 import {newHistogram, recordMs, type LatencyHistogram} from './histogram.js'
-import {makeBody, stamp} from './payload.js'
+import {makeBody, stampBatch} from './payload.js'
 import {nextScheduled, RateSchedule} from './rate-schedule.js'
 
 /** Commands a client under `--rate` may have awaiting nsqd at once (the open model's memory bound). */
@@ -145,8 +145,7 @@ export class BenchPublisher {
   }
 
   private async send(bodies: Buffer[], count: number, scheduledAt: number, measured: boolean): Promise<void> {
-    const stampAt = this.clock.toEpochMs(scheduledAt)
-    for (let i = 0; i < count; i++) stamp(bodies[i] as Buffer, stampAt)
+    stampBatch(bodies, count, this.clock.toEpochMs(scheduledAt))
     this.inFlight++
     try {
       if (count === 1 && this.plan.batchSize === 1) await this.producer.publish(this.plan.topic, bodies[0] as Buffer)

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {describeInvalidName} from '../../../src/core/index.js'
-import {autoName, makeBody, readStamp, stamp, STAMP_BYTES} from '../../../src/tools/bench/payload.js'
+import {autoName, makeBody, readStamp, stamp, stampBatch, STAMP_BYTES} from '../../../src/tools/bench/payload.js'
 
 describe('body stamps', () => {
   it('round-trips the send time in a body that has room', () => {
@@ -17,6 +17,19 @@ describe('body stamps', () => {
     expect(small.equals(Buffer.alloc(STAMP_BYTES - 1))).toBe(true)
     expect(readStamp(makeBody(200))).toBeUndefined()
     expect(readStamp(Buffer.from('{"some":"json message from someone else"}'))).toBeUndefined()
+  })
+})
+
+describe('stampBatch', () => {
+  it('stamps the first count bodies of a reused batch, rewriting the time each round', () => {
+    const bodies = [makeBody(20), makeBody(20), makeBody(20)]
+    stampBatch(bodies, 2, 1000.5)
+    expect(bodies.map(readStamp)).toEqual([1000.5, 1000.5, undefined])
+    stampBatch(bodies, 3, 2000.25)
+    expect(bodies.map(readStamp)).toEqual([2000.25, 2000.25, 2000.25])
+    const small = [makeBody(STAMP_BYTES - 1)]
+    stampBatch(small, 1, 5)
+    expect(small[0]?.equals(Buffer.alloc(STAMP_BYTES - 1))).toBe(true)
   })
 })
 
