@@ -17,6 +17,9 @@ import {watch} from '../tools/stat/watch.js'
 
 const CSI = '\u001B['
 
+/** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
+const {compression: _compression, 'deflate-level': _deflateLevel, 'auth-secret': _authSecret, 'auth-secret-file': _authSecretFile, 'tls-min-version': _tlsMinVersion, ...httpSecurityFlags} = securityFlags
+
 export default class Stat extends NsqCommand<typeof Stat> {
   static override summary = 'Live stats of topics and channels across the cluster (nsq_stat, and more)'
 
@@ -46,7 +49,7 @@ ${EXIT_CODES_HELP}`
     channel: Flags.string({char: 'c', summary: 'channel: a name, a glob or a /regex/; all channels when left out'}),
     'nsqd-http-address': nsqdHttpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
-    interval: durationFlag({char: 'i', summary: 'time between polls', default: 2000}),
+    interval: durationFlag({char: 'i', summary: 'time between polls', default: 2000, defaultHelp: async () => '2s'}),
     count: Flags.integer({char: 'n', min: 1, summary: 'stop after this many intervals (nsq_stat: N rows)'}),
     once: Flags.boolean({summary: 'poll once, print, exit (no rates)', exclusive: ['count']}),
     json: Flags.boolean({summary: 'one JSON object per tick on stdout (NDJSON), same as --output json'}),
@@ -58,8 +61,8 @@ ${EXIT_CODES_HELP}`
     sort: Flags.option({options: SORT_KEYS, default: 'name' as const, summary: 'order of channel rows (numbers: largest first)'})(),
     top: Flags.integer({min: 1, summary: 'show only the first N channel rows (after --sort)'}),
     'fail-if': Flags.string({multiple: true, summary: "exit 99 at the first tick a channel meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable: any)"}),
-    'http-timeout': durationFlag({summary: 'timeout of each HTTP request (capped at --interval)', default: 5000}),
-    ...securityFlags,
+    'http-timeout': durationFlag({summary: 'timeout of each HTTP request (capped at --interval)', default: 5000, defaultHelp: async () => '5s'}),
+    ...httpSecurityFlags,
   }
 
   /** nsq_stat's Go flags → ours: the names match; its HTTP timeouts map to --http-timeout. */
@@ -77,6 +80,8 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<void> {
     const f = this.flags
+    // The HTTP APIs need no TCP compression settings; fill them so the shared converters apply.
+    const security = {...f, compression: 'none' as const, 'deflate-level': 6}
     const topic = this.filter('topic', f.topic, this.args.topic)
     const channel = this.filter('channel', f.channel, this.args.channel)
     const nsqd = f['nsqd-http-address'] ?? []
@@ -98,8 +103,8 @@ ${EXIT_CODES_HELP}`
     })
     const collector = new StatCollector({
       nsqd, lookupd, topic, channel,
-      http: httpOptions(f, Math.min(f['http-timeout'], Math.max(f.interval, 250))),
-      addressMap: addressMap(f),
+      http: httpOptions(security, Math.min(f['http-timeout'], Math.max(f.interval, 250))),
+      addressMap: addressMap(security),
     })
     let stdoutError: NodeJS.ErrnoException | undefined
     const unwatch = watchStdout((error) => {

@@ -6,6 +6,9 @@ import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpA
 import {formatDuration} from '../../cli/units.js'
 import {nodesReport, type NodesReport} from '../../tools/stat/nodes-report.js'
 
+/** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
+const {compression: _compression, 'deflate-level': _deflateLevel, 'auth-secret': _authSecret, 'auth-secret-file': _authSecretFile, 'tls-min-version': _tlsMinVersion, ...httpSecurityFlags} = securityFlags
+
 export default class StatNodes extends NsqCommand<typeof StatNodes> {
   static override summary = 'The nsqd nodes of the cluster: addresses, version, state and topics (nsqadmin\'s Nodes page)'
 
@@ -23,16 +26,18 @@ ${EXIT_CODES_HELP} (69 here: no node or lookupd answered.)`
   static override flags = {
     'nsqd-http-address': nsqdHttpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
-    'http-timeout': durationFlag({summary: 'timeout of each HTTP request', default: 5000}),
-    ...securityFlags,
+    'http-timeout': durationFlag({summary: 'timeout of each HTTP request', default: 5000, defaultHelp: async () => '5s'}),
+    ...httpSecurityFlags,
   }
 
   async run(): Promise<NodesReport> {
     const f = this.flags
+    // The HTTP APIs need no TCP compression settings; fill them so the shared converters apply.
+    const security = {...f, compression: 'none' as const, 'deflate-level': 6}
     const nsqd = f['nsqd-http-address'] ?? []
     const lookupd = f['lookupd-http-address'] ?? []
     if (nsqd.length === 0 && lookupd.length === 0) this.usage('give --lookupd-http-address (or --nsqd-http-address)', ['nsq stat nodes --lookupd-http-address 127.0.0.1:4161'])
-    const report = await nodesReport({nsqd, lookupd, http: httpOptions(f, f['http-timeout']), addressMap: addressMap(f), signal: this.signal})
+    const report = await nodesReport({nsqd, lookupd, http: httpOptions(security, f['http-timeout']), addressMap: addressMap(security), signal: this.signal})
     if (!this.jsonEnabled()) this.log(this.render(report))
     if (!report.nodes.some((n) => n.status === 'up') && !report.lookupd.some((l) => l.status === 'up')) {
       process.stderr.write('no nsqd or lookupd answered\n')
