@@ -38,14 +38,14 @@ export const s3Flags = {
   's3-spool-max': sizeFlag({
     summary: 'pending upload bytes above which consuming pauses (RDY 0) until uploads catch up',
     default: 1024 ** 3,
-    defaultHelp: '1GiB',
+    defaultHelp: async () => '1GiB',
     helpGroup: S3,
   }),
   's3-spool-max-files': Flags.integer({summary: 'pending upload files above which consuming pauses', default: 100, min: 1, helpGroup: S3}),
   's3-concurrency': Flags.integer({summary: 'files uploaded at once', default: 2, min: 1, max: 64, helpGroup: S3}),
-  's3-part-size': sizeFlag({summary: 'multipart part size; files larger than it use multipart upload (min 5MiB)', default: 16 * 1024 * 1024, defaultHelp: '16MiB', helpGroup: S3}),
-  's3-timeout': durationFlag({summary: 'an S3 request with no progress for this long fails and is retried', default: 30_000, defaultHelp: '30s', helpGroup: S3}),
-  's3-drain-timeout': durationFlag({summary: 'at exit, keep uploading pending files this long (the rest is uploaded on the next start)', default: 30_000, defaultHelp: '30s', helpGroup: S3}),
+  's3-part-size': sizeFlag({summary: 'multipart part size; files larger than it use multipart upload (min 5MiB)', default: 16 * 1024 * 1024, defaultHelp: async () => '16MiB', helpGroup: S3}),
+  's3-timeout': durationFlag({summary: 'an S3 request with no progress for this long fails and is retried', default: 30_000, defaultHelp: async () => '30s', helpGroup: S3}),
+  's3-drain-timeout': durationFlag({summary: 'at exit, keep uploading pending files this long (the rest is uploaded on the next start)', default: 30_000, defaultHelp: async () => '30s', helpGroup: S3}),
   's3-local-time': Flags.boolean({summary: 'format <DATETIME> in --s3-prefix in local time instead of UTC', helpGroup: S3}),
 }
 
