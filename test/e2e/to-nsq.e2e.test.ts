@@ -331,6 +331,33 @@ describe('nsq to-nsq over several nsqd', () => {
     expect(missing).toEqual([])
     expect(fromB.length).toBeGreaterThan(0)
   }, 120_000)
+  it('fanout with one nsqd killed (kill -9) mid-stream: every line reaches the live nsqd, and is in the dead one or in the errors file under its address', async () => {
+    const name = topic()
+    const total = 40_000
+    const lines = Array.from({length: total}, (_, i) => `fanout-${i}`)
+    const errors = tempFile('errors.ndjson')
+    const child = spawnCli(['to-nsq', name, '--mode', 'fanout', '--nsqd-tcp-address', a.tcpAddress, '--nsqd-tcp-address', b.tcpAddress, '--rate', '8000', '--errors', errors, '--json'])
+    child.stdin?.on('error', () => undefined)
+    child.stdin?.end(`${lines.join('\n')}\n`)
+    const deadline = Date.now() + 20_000
+    while ((await topicCount(b, name)) < 4000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, 2200))
+    expect(child.exitCode).toBeNull()
+    await b.kill()
+    const result = await collect(child, {timeoutMs: 60_000})
+    expect(result.code).toBe(3)
+    const summary = JSON.parse(result.stdout.toString('utf8')) as {published: number; failed: number}
+    expect(summary.published + summary.failed).toBe(total)
+    expect(summary.failed).toBeGreaterThan(0)
+    await b.restart()
+    const [fromA, fromB] = await Promise.all([readBodies(a, name, undefined), readBodies(b, name, undefined)])
+    expect(new Set(fromA.map((x) => x.toString()))).toEqual(new Set(lines))
+    const onB = new Set(fromB.map((x) => x.toString()))
+    const failed = errorLines(errors)
+    for (const line of failed) expect(line).toMatchObject({reason: 'publish_failed', nsqd: b.tcpAddress})
+    for (const line of failed) onB.add(String(line.body))
+    expect(lines.filter((line) => !onB.has(line))).toEqual([])
+  }, 120_000)
 })
 
 describe('nsq tail --format json | nsq to-nsq --input-format json', () => {

@@ -25,6 +25,12 @@ export interface PublisherOptions {
   window?: number
   /** Tries per batch before it counts as failed (default 3; round-robin tries another nsqd). */
   maxAttempts?: number
+  /**
+   * After a batch failed for want of a connection, further batches to that Producer fail at once
+   * (instead of each waiting out reconnect backoff), except one probe per this many ms (default 5000).
+   */
+  probeIntervalMs?: number
+  now?: () => number
   /** Called once per batch, when nsqd has answered for all of it. */
   onSettled(published: readonly OutRecord[], failed: readonly PublishFailure[]): void
   events?: ProducerEvents
@@ -42,10 +48,20 @@ export class Publisher {
   private outstanding = 0
   private roomWaiters: (() => void)[] = []
   private idleWaiters: (() => void)[] = []
+  /** Producers whose last batch failed for want of a connection, with that error and the last try. */
+  private readonly down = new Map<Producer, {error: NsqError; triedAt: number}>()
 
   constructor(private readonly options: PublisherOptions) {
     this.window = Math.max(1, options.window ?? 16)
-    const base = {...options.settings, maxPending: this.window, maxAttempts: options.maxAttempts ?? 3, ...(options.events === undefined ? {} : {events: options.events})}
+    // Reconnect backoff capped at 2 s (not the core's 30 s): a batch held for an nsqd that is down
+    // holds up the end of the run, and a pipe should fail over or give up quickly.
+    const base = {
+      ...options.settings,
+      maxPending: this.window,
+      maxAttempts: options.maxAttempts ?? 3,
+      reconnectBackoff: {initialMs: 100, maxMs: 2000, jitter: 0.5},
+      ...(options.events === undefined ? {} : {events: options.events}),
+    }
     this.producers = options.mode === 'fanout'
       ? options.nsqd.map((address) => ({address, producer: new Producer({...base, nsqd: [address]})}))
       : [{address: undefined, producer: new Producer({...base, nsqd: options.nsqd})}]
@@ -103,21 +119,37 @@ export class Publisher {
 
   private async sendTo(producer: Producer, address: string | undefined, batch: readonly OutRecord[]): Promise<PublishFailure[]> {
     const {topic, deferMs} = this.options
-    const fail = (record: OutRecord, error: unknown): PublishFailure => ({
-      record,
-      error: isNsqError(error) ? error : new NsqError('CONNECTION_FAILED', String(error), {cause: error}),
-      ...(address === undefined ? {} : {nsqd: address}),
-    })
+    const fail = (record: OutRecord, error: NsqError): PublishFailure => ({record, error, ...(address === undefined ? {} : {nsqd: address})})
+    const now = this.options.now ?? Date.now
+    const down = this.down.get(producer)
+    if (down !== undefined) {
+      if (now() - down.triedAt < (this.options.probeIntervalMs ?? 5000)) return batch.map((record) => fail(record, down.error))
+      down.triedAt = now()
+    }
+    let failures: PublishFailure[]
     if (deferMs !== undefined) {
       const results = await Promise.allSettled(batch.map((record) => producer.deferredPublish(topic, deferMs, record.body)))
-      return results.flatMap((result, i) => (result.status === 'rejected' ? [fail(batch[i] as OutRecord, result.reason)] : []))
+      failures = results.flatMap((result, i) => (result.status === 'rejected' ? [fail(batch[i] as OutRecord, asNsqError(result.reason))] : []))
+    } else {
+      try {
+        if (batch.length === 1) await producer.publish(topic, (batch[0] as OutRecord).body)
+        else await producer.multiPublish(topic, batch.map((record) => record.body))
+        failures = []
+      } catch (error) {
+        const nsqError = asNsqError(error)
+        failures = batch.map((record) => fail(record, nsqError))
+      }
     }
-    try {
-      if (batch.length === 1) await producer.publish(topic, (batch[0] as OutRecord).body)
-      else await producer.multiPublish(topic, batch.map((record) => record.body))
-      return []
-    } catch (error) {
-      return batch.map((record) => fail(record, error))
-    }
+    const unreachable = failures.find((f) => UNREACHABLE.has(f.error.code))
+    if (unreachable !== undefined) this.down.set(producer, {error: unreachable.error, triedAt: now()})
+    else if (failures.length < batch.length) this.down.delete(producer)
+    return failures
   }
+}
+
+/** Codes that mean "no nsqd to talk to" rather than "nsqd refused this". */
+const UNREACHABLE: ReadonlySet<string> = new Set(['CONNECTION_REFUSED', 'CONNECTION_FAILED', 'CONNECTION_CLOSED', 'PEER_DEAD', 'TIMEOUT'])
+
+function asNsqError(error: unknown): NsqError {
+  return isNsqError(error) ? error : new NsqError('CONNECTION_FAILED', String(error), {cause: error})
 }
