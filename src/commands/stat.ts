@@ -76,6 +76,7 @@ ${EXIT_CODES_HELP}`
   /** The live table is on screen (cursor hidden). */
   private drawn = false
   private latest: (() => string) | undefined
+  private saidEmpty = false
   private undoLiveView: (() => void) | undefined
 
   async run(): Promise<void> {
@@ -116,7 +117,10 @@ ${EXIT_CODES_HELP}`
       for await (const tick of watch(collector, {intervalMs: f.interval, count: f.count, once: f.once, signal: this.signal})) {
         const view = buildView(tick.previous, tick.snapshot, {byNode: f['by-node']})
         last = view
-        if (mode !== 'table') this.reportNodeChanges(view)
+        if (mode !== 'table') {
+          this.reportNodeChanges(view)
+          this.reportEmpty(view, topic, channel)
+        }
         const rows = sortRows(view.channels, f.sort, f.top)
         const breaches = tick.index > 0 || f.once ? evaluate(thresholds, view) : []
         const rendered = output.render(tick.index, view, rows, breaches)
@@ -193,6 +197,16 @@ ${EXIT_CODES_HELP}`
       if (before !== l.status && (l.status === 'down' || before !== undefined)) this.status(l.status === 'down' ? `${key} is DOWN: ${l.error ?? ''}` : `${key} is back up`)
       this.nodeState.set(key, l.status)
     }
+  }
+
+  /** Says once on stderr (and again after it changes) that nothing matches yet. */
+  private reportEmpty(view: StatView, topic: NameFilter | undefined, channel: NameFilter | undefined): void {
+    const empty = view.channels.length === 0 && view.topics.length === 0
+    if (empty && !this.saidEmpty && (view.nodes.some((n) => n.status === 'up') || view.lookupd.some((l) => l.status === 'up'))) {
+      const what = topic === undefined ? 'no topics' : `no topic matching ${topic.source}${channel === undefined ? '' : ` with a channel matching ${channel.source}`}`
+      this.status(`${what} on ${view.nodes.length} nsqd (yet)`)
+    }
+    this.saidEmpty = empty
   }
 
   /** Hides the cursor, clears the screen once, redraws the latest tick when the terminal is resized. */

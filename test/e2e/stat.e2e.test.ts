@@ -130,6 +130,9 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
   it('usage errors and an unreachable cluster: exit 2 without an address, 69 when nothing answers', async () => {
     const none = await runCli(['stat', '--once'], {env: {NSQ_LOOKUPD_HTTP_ADDRESS: '', NSQ_NSQD_HTTP_ADDRESS: ''}})
     expect(none.code).toBe(2)
+    const unknown = await runCli(['stat', ...lookupdArgs, '--topic', 'never_published', '--once'])
+    expect(unknown.code).toBe(0)
+    expect(unknown.stderr).toContain('no topic matching never_published on 0 nsqd (yet)')
     const down = await runCli(['stat', '--nsqd-http-address', '127.0.0.1:1', '--once', '--json'])
     expect(down.code).toBe(69)
     expect(JSON.parse(down.stdout.toString('utf8')).nodes).toEqual([{address: '127.0.0.1:1', status: 'down', error: expect.stringMatching(/refused/)}])
