@@ -27,6 +27,8 @@ export const sizeFlag = Flags.custom<number>({
 export const nsqdTcpAddressFlag = Flags.string({
   summary: 'nsqd TCP address (host:port); repeatable',
   multiple: true,
+  // One value per use: `--nsqd-tcp-address A topic` must not swallow the positional topic.
+  multipleNonGreedy: true,
   delimiter: ',',
   env: 'NSQ_NSQD_TCP_ADDRESS',
   helpGroup: CONNECTION,
@@ -36,6 +38,8 @@ export const nsqdTcpAddressFlag = Flags.string({
 export const nsqdHttpAddressFlag = Flags.string({
   summary: 'nsqd HTTP address (host:port or http(s)://host:port); repeatable',
   multiple: true,
+  // One value per use: `--nsqd-tcp-address A topic` must not swallow the positional topic.
+  multipleNonGreedy: true,
   delimiter: ',',
   env: 'NSQ_NSQD_HTTP_ADDRESS',
   helpGroup: CONNECTION,
@@ -45,6 +49,8 @@ export const nsqdHttpAddressFlag = Flags.string({
 export const lookupdHttpAddressFlag = Flags.string({
   summary: 'nsqlookupd HTTP address (host:port or http(s)://host:port); repeatable',
   multiple: true,
+  // One value per use: `--nsqd-tcp-address A topic` must not swallow the positional topic.
+  multipleNonGreedy: true,
   delimiter: ',',
   env: 'NSQ_LOOKUPD_HTTP_ADDRESS',
   helpGroup: CONNECTION,

@@ -49,7 +49,7 @@ ${EXIT_CODES_HELP}`
   }
 
   static override flags = {
-    topic: Flags.string({summary: 'topic to read; repeatable (one consumer per topic)', multiple: true}),
+    topic: Flags.string({summary: 'topic to read; repeatable (one consumer per topic)', multiple: true, multipleNonGreedy: true}),
     channel: Flags.string({char: 'c', summary: 'channel to read (default: a random tail<digits>#ephemeral)'}),
     count: Flags.integer({char: 'n', summary: 'print exactly this many messages, then exit (0 = no limit)', default: 0, min: 0}),
     'max-in-flight': Flags.integer({summary: 'messages in flight per topic (lowered to -n)', default: 200, min: 1}),

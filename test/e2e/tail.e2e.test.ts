@@ -129,7 +129,8 @@ describe('nsq tail against real nsqd', () => {
     const published = [Buffer.from('plain text'), Buffer.from([0x00, 0xff, 0x80, 0x0a, 0x0d]), Buffer.from('{"json":"inside"}\n')]
     const before = Date.now()
     await fill(topic, 'json', published)
-    const result = await runCli(['tail', topic, '-c', 'json', '-n', '3', '--format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress])
+    // The topic after a repeatable flag: the flag takes one value, the topic stays positional.
+    const result = await runCli(['tail', '-c', 'json', '-n', '3', '--format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress, topic])
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.toString('utf8').split('\n').filter(Boolean)
     expect(lines).toHaveLength(3)
