@@ -91,7 +91,7 @@ async function inFlight(topic: string): Promise<number> {
   return channel?.in_flight_count ?? 0
 }
 
-function toFile(topic: string, outputDir: string, extra: string[] = []): {child: ChildProcess; result: ReturnType<typeof collect>} {
+function toFile(topic: string, outputDir: string, extra: string[] = [], bucket = s3.bucket): {child: ChildProcess; result: ReturnType<typeof collect>} {
   const child = spawnCli(
     [
       'to-file',
@@ -100,7 +100,7 @@ function toFile(topic: string, outputDir: string, extra: string[] = []): {child:
       '--output-dir', outputDir,
       '--rotate-size', '2000',
       '--sync-interval', '200ms',
-      '--s3-bucket', s3.bucket,
+      '--s3-bucket', bucket,
       '--s3-endpoint', s3.endpoint,
       '--s3-force-path-style',
       '--s3-prefix', 'e2e/<TOPIC>/',
@@ -158,6 +158,14 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     expect((await archivedLines(prefix)).sort()).toEqual(published.sort())
     expect(filesIn(dir)).toEqual([])
   }, 180_000)
+
+  it('exits 2 at start with a hint when the bucket does not exist', async () => {
+    const dir = tempDir()
+    const {result} = toFile(`to_file_s3_${process.pid}_${++seq}`, dir, [], 'no-such-bucket')
+    const {code, stderr} = await result
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/bucket "no-such-bucket" does not exist/)
+  })
 
   it('uploads after a restart what a kill -9 left pending', async () => {
     const topic = `to_file_s3_${process.pid}_${++seq}`

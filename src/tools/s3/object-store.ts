@@ -31,6 +31,12 @@ export interface ObjectStore {
   put(request: PutRequest, signal: AbortSignal): Promise<{etag: string | undefined}>
   /** The object under `key`, or undefined when there is none. */
   head(key: string, signal: AbortSignal): Promise<StoredObject | undefined>
+  /**
+   * Checks that the bucket can be reached with these credentials: undefined when it can, or
+   * when the answer is not definitive (e.g. the store is down: uploads will retry); otherwise
+   * what is wrong (no such bucket, access denied, no credentials).
+   */
+  checkBucket(signal: AbortSignal): Promise<string | undefined>
   /** Releases sockets. */
   close(): void
 }

@@ -2,13 +2,25 @@
  * Entry point of the S3 upload, loaded with a dynamic `import()` only when `--s3-bucket` is given
  * (it pulls in the AWS SDK): builds the SDK-backed store and opens the uploader over it.
  */
+import {NsqError} from '../../core/index.js'
 import {createSdkStore, type SdkStoreOptions} from './sdk-store.js'
 import {S3Uploader, type S3UploaderOptions} from './uploader.js'
 
 /** Store settings plus uploader settings (without the store, which this creates). */
 export type S3SinkOptions = SdkStoreOptions & Omit<S3UploaderOptions, 'store'>
 
-/** Opens an {@link S3Uploader} over the AWS SDK. */
-export function openS3Sink(options: S3SinkOptions): Promise<S3Uploader> {
-  return S3Uploader.open({...options, store: createSdkStore(options)})
+/**
+ * Opens an {@link S3Uploader} over the AWS SDK, after checking the bucket: a definite
+ * configuration problem (no such bucket, access denied, no credentials) throws a CONFIG NsqError
+ * at once instead of retrying forever; a store that does not answer (within `checkTimeoutMs`,
+ * default 10 s) is not an error, since uploads retry until it is back.
+ */
+export async function openS3Sink(options: S3SinkOptions & {checkTimeoutMs?: number | undefined}): Promise<S3Uploader> {
+  const store = createSdkStore(options)
+  const problem = await store.checkBucket(AbortSignal.timeout(options.checkTimeoutMs ?? 10_000)).catch(() => undefined)
+  if (problem !== undefined) {
+    store.close()
+    throw new NsqError('CONFIG', `S3: ${problem}`)
+  }
+  return S3Uploader.open({...options, store})
 }

@@ -8,7 +8,7 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import {HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3'
+import {HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3'
 import {Upload} from '@aws-sdk/lib-storage'
 import type {ObjectStore, PutRequest, StoredObject} from './object-store.js'
 
@@ -38,6 +38,25 @@ export interface SdkStoreOptions {
 }
 
 const statusOf = (error: unknown): number | undefined => (error as {$metadata?: {httpStatusCode?: number}} | undefined)?.$metadata?.httpStatusCode
+
+/** What a failed HeadBucket says about the configuration, or undefined when it says nothing sure. */
+export function bucketProblem(error: unknown, bucket: string): string | undefined {
+  const name = (error as {name?: unknown} | undefined)?.name
+  if (name === 'CredentialsProviderError') {
+    return 'no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (see the AWS SDK credential chain)'
+  }
+  switch (statusOf(error)) {
+    case 404:
+      return `bucket "${bucket}" does not exist (create it, or check --s3-bucket / --s3-endpoint)`
+    case 403:
+      return `access to bucket "${bucket}" denied: check the credentials and their permissions (s3:PutObject, s3:GetObject for HEAD, s3:ListBucket)`
+    case 400:
+    case 301:
+      return `the store refused bucket "${bucket}" (${String(name)}): check --s3-region, --s3-endpoint and --s3-force-path-style`
+    default:
+      return undefined
+  }
+}
 
 /** The part size for a file of `size` bytes: at least `wanted`, 5 MiB, and size / 10,000. */
 export function partSizeFor(size: number, wanted: number): number {
@@ -107,6 +126,14 @@ export function createSdkStore(options: SdkStoreOptions): ObjectStore {
       } catch (error) {
         if (statusOf(error) === 404) return undefined
         throw error
+      }
+    },
+    checkBucket: async (signal) => {
+      try {
+        await client.send(new HeadBucketCommand({Bucket: bucket}), {abortSignal: signal})
+        return undefined
+      } catch (error) {
+        return bucketProblem(error, bucket)
       }
     },
     close: () => client.destroy(),
