@@ -50,7 +50,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   }
 
   static override flags = {
-    topic: Flags.string({char: 't', summary: 'topic to publish to (same as the argument)'}),
+    topic: Flags.string({summary: 'topic to publish to (same as the argument)'}),
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
     'nsqd-http-address': nsqdHttpAddressFlag,
@@ -59,7 +59,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     null: Flags.boolean({char: '0' as 'z', summary: 'records end with a NUL byte (like xargs -0)', exclusive: ['delimiter']}),
     'input-format': Flags.option({options: ['raw', 'json'] as const, default: 'raw', summary: 'raw: a record is a body; json: a record is an `nsq tail --format json` envelope (body or body_base64)'})(),
     'batch-size': Flags.integer({min: 1, default: 200, summary: 'most messages per MPUB'}),
-    'batch-linger': durationFlag({default: 50, summary: 'send a partial batch after this long without more input'}),
+    'batch-linger': durationFlag({default: 50, defaultHelp: async () => '50ms', summary: 'send a partial batch after this long without more input'}),
     rate: Flags.integer({min: 0, default: 0, summary: 'at most this many messages per second overall (0 = unlimited)'}),
     defer: durationFlag({summary: 'deliver each message after this delay (DPUB; one command per message)'}),
     count: Flags.integer({char: 'n', min: 1, summary: 'stop after publishing this many records'}),
