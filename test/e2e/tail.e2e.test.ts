@@ -274,6 +274,29 @@ describe('nsq tail --topic-pattern with nsqlookupd', () => {
     await lookupd?.stop()
   })
 
+  /** nsqd registers topics with lookupd asynchronously: wait until lookupd lists them all. */
+  async function lookupdKnows(...topics: string[]): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const listed = (await (await fetch(`http://${lookupd.httpAddress}/topics`)).json()) as {topics: string[]}
+      if (topics.every((t) => listed.topics.includes(t))) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`lookupd never listed ${topics.join(', ')}`)
+  }
+
+  it('finds the nsqd carrying a topic through --lookupd-http-address', async () => {
+    const http = new NsqdHttpClient(nsqd.httpAddress)
+    const topic = `viaLookupd${process.pid}`
+    await http.createTopic(topic)
+    await http.createChannel(topic, 'lookup')
+    const published = bodies(6, 'l')
+    await http.mpub(topic, published)
+    await lookupdKnows(topic)
+    const result = await runCli(['tail', topic, '-c', 'lookup', '-n', '6', '--lookupd-http-address', lookupd.httpAddress], {timeoutMs: 30_000})
+    expect(result.code, result.stderr).toBe(0)
+    expect(multiset(splitLines(result.stdout))).toEqual(multiset(published))
+  })
+
   it('reads every matching topic lookupd knows, and none of the others', async () => {
     const http = new NsqdHttpClient(nsqd.httpAddress)
     const prefix = `pat${process.pid}`
@@ -282,12 +305,7 @@ describe('nsq tail --topic-pattern with nsqlookupd', () => {
       await http.createChannel(topic, 'pattern')
       await http.mpub(topic, bodies(2, tag))
     }
-    // nsqd registers topics with lookupd asynchronously.
-    for (let i = 0; i < 50; i++) {
-      const topics = (await (await fetch(`http://${lookupd.httpAddress}/topics`)).json()) as {topics: string[]}
-      if (topics.topics.length >= 3) break
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    await lookupdKnows(`${prefix}_a`, `${prefix}_b`, `other${process.pid}`)
     const result = await runCli(['tail', '--topic-pattern', `^${prefix}_`, '-c', 'pattern', '-n', '4', '--print-topic', '--lookupd-http-address', lookupd.httpAddress], {timeoutMs: 30_000})
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.toString().split('\n').filter(Boolean).sort()
