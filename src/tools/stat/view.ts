@@ -40,11 +40,14 @@ export function buildView(prev: Snapshot | undefined, cur: Snapshot, options: Vi
     if (node.status !== 'up') continue
     const old = before.get(node.address)
     const seconds = old === undefined ? 0 : (node.at - old.at) / 1000
+    // Indexed, so a poll of thousands of topics stays linear.
+    const oldTopics = new Map(old?.topics.map((t) => [t.topic, t]))
     for (const topic of node.topics) {
-      const oldTopic = old?.topics.find((t) => t.topic === topic.topic)
+      const oldTopic = oldTopics.get(topic.topic)
       addTopic(topics, topic, oldTopic, seconds, options.byNode === true ? node.address : undefined)
+      const oldChannels = new Map(oldTopic?.channels.map((c) => [c.channel, c]))
       for (const channel of topic.channels) {
-        const rates = channelRates(oldTopic?.channels.find((c) => c.channel === channel.channel), channel, seconds)
+        const rates = channelRates(oldChannels.get(channel.channel), channel, seconds)
         addChannel(channels, topic.topic, channel, rates, options.byNode === true ? node.address : undefined)
       }
     }
@@ -67,8 +70,13 @@ function nodeRow(node: NodeSample): NodeRow {
   return node.status === 'up' ? {address: node.address, status: 'up', version: node.version} : {address: node.address, status: 'down', error: node.error}
 }
 
+/** Code-unit order (like nsqd's own sort of names), cheaper than localeCompare. */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 function byName(a: {topic: string; channel?: string; node?: string}, b: {topic: string; channel?: string; node?: string}): number {
-  return a.topic.localeCompare(b.topic) || (a.channel ?? '').localeCompare(b.channel ?? '') || (a.node ?? '').localeCompare(b.node ?? '')
+  return cmp(a.topic, b.topic) || cmp(a.channel ?? '', b.channel ?? '') || cmp(a.node ?? '', b.node ?? '')
 }
 
 function sumRate(a: number | null, b: number | null): number | null {
