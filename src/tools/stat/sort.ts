@@ -14,8 +14,13 @@ function key(row: ChannelRow, sort: Exclude<SortKey, 'name'>): number {
   }
 }
 
+/** Code-unit order, as nsqd sorts names. */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 function byName(a: ChannelRow, b: ChannelRow): number {
-  return a.topic.localeCompare(b.topic) || a.channel.localeCompare(b.channel) || (a.node ?? '').localeCompare(b.node ?? '')
+  return cmp(a.topic, b.topic) || cmp(a.channel, b.channel) || cmp(a.node ?? '', b.node ?? '')
 }
 
 /** Sorted copy (numbers descending, ties by name), cut to `top` rows when given. */
