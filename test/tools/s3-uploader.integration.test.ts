@@ -328,6 +328,23 @@ describe('S3 uploader (versitygw on loopback)', () => {
     await server.start()
   })
 
+  it('gives up on a file someone deleted locally while the store was down, and frees its spool slot', async () => {
+    const dir = outputDir()
+    const seen = events()
+    await server.stop()
+    const sink = await uploader(dir, {prefix: 'gone/', spool: {maxBytes: 1024 ** 3, maxFiles: 0}, onEvent: seen.push})
+    const file = finishedFile(dir)
+    await sink.accept(file)
+    expect(sink.backlogged).toBe(true)
+    await seen.until((list) => list.some((e) => e.type === 'retry'))
+    fs.rmSync(file.path)
+    await server.start()
+    await seen.until((list) => list.some((e) => e.type === 'missing'))
+    expect(sink.backlogged).toBe(false)
+    expect(await server.keys('gone/')).toEqual([])
+    await sink.close()
+  })
+
   it('is also backlogged by bytes', async () => {
     const dir = outputDir()
     await server.stop()

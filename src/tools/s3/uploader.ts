@@ -70,6 +70,12 @@ interface Job {
   size: number
 }
 
+const fileExists = (file: string): Promise<boolean> =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  )
+
 const describe = (error: unknown): string => (error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error))
 
 /** Uploads finished archive files; see the module comment. */
@@ -211,6 +217,7 @@ export class S3Uploader implements FinishedSink {
     let alreadyThere = false
     let etag: string | undefined
     let attempts = 0
+    let missing = false
     await retryUntilDone(
       async (attemptSignal, n) => {
         attempts = n
@@ -224,6 +231,11 @@ export class S3Uploader implements FinishedSink {
           existing = await store.head(usedKey, attemptSignal)
         }
         alreadyThere = existing !== undefined && existing.size === size && existing.metadata.sha256 === file.manifest.sha256
+        if (!alreadyThere && !(await fileExists(file.path))) {
+          // Removed by someone else meanwhile: nothing left to upload (retrying would never end).
+          missing = true
+          return
+        }
         if (!alreadyThere) {
           etag = (await store.put({key: usedKey, path: file.path, size, metadata, contentType: contentType(file.manifest)}, attemptSignal)).etag
           const confirmed = await store.head(usedKey, attemptSignal)
@@ -246,6 +258,10 @@ export class S3Uploader implements FinishedSink {
         },
       },
     )
+    if (missing) {
+      this.#options.onEvent?.({type: 'missing', name: file.name})
+      return
+    }
     this.#stats.lastError = undefined
     this.#stats.uploadedFiles++
     this.#stats.uploadedBytes += size
