@@ -16,7 +16,7 @@ import {stopChild} from '../support/processes.js'
 const schema = JSON.parse(fs.readFileSync(path.resolve('test/e2e/bench-summary.schema.json'), 'utf8')) as Schema
 
 interface Latency {kind: string; count: number; min: number; mean: number; p50: number; p90: number; p99: number; p999: number; max: number}
-interface Side {messages: number; bytes: number; seconds: number; msgs_per_sec: number; mb_per_sec: number; latency: Latency | null; clients: {id: string; messages: number; msgs_per_sec: number}[]; client_rates: {min: number; avg: number; max: number; stddev: number}}
+interface Side {messages: number; unmeasured_messages: number; bytes: number; seconds: number; msgs_per_sec: number; mb_per_sec: number; latency: Latency | null; clients: {id: string; messages: number; msgs_per_sec: number}[]; client_rates: {min: number; avg: number; max: number; stddev: number}}
 interface Summary {
   kind: string
   params: Record<string, unknown>
@@ -235,6 +235,49 @@ describe('nsq bench pubsub', () => {
     const s = parseSummary(await bench(['pubsub', '--msgs', '500', '--json']))
     expect(s.consume?.messages).toBe(500)
     expect(await topicNames()).not.toContain(String(s.params.topic))
+  })
+})
+
+describe('warm-up and disturbed runs', () => {
+  it('leaves warm-up messages out of the figures but nsqd still counts them', async () => {
+    const name = topic()
+    const result = await bench(['pub', '--topic', name, '--msgs', '2000', '--warmup', '700ms', '--rate', '4000', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const s = parseSummary(result)
+    expect(s.messages).toBe(2000)
+    expect(s.publish?.latency?.count).toBe(2000)
+    // About 2,800 are scheduled during 700 ms at 4,000/s; all of them reach nsqd, none is measured.
+    const warm = s.publish?.unmeasured_messages ?? 0
+    expect(warm).toBeGreaterThan(1000)
+    expect((await topicStats(name))?.message_count).toBe(2000 + warm)
+    await http.deleteTopic(name)
+  })
+
+  it('flags a run during which nsqd went away and came back as disturbed', async () => {
+    const own = await startNsqd()
+    try {
+      const child = spawnCli(['bench', 'pub', '--duration', '4s', '--rate', '2000', '--json', '--nsqd-tcp-address', own.tcpAddress, '--nsqd-http-address', own.httpAddress])
+      const done = collect(child, {timeoutMs: 60_000})
+      let stderr = ''
+      await new Promise<void>((resolve) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString()
+          if (stderr.includes('Starting pub benchmark')) resolve()
+        })
+      })
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      await own.kill()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      await own.restart()
+      const result = await done
+      expect(result.code, result.stderr).toBe(0)
+      const s = parseSummary(result)
+      expect(s.disturbed).toBe(true)
+      expect(s.reconnects + s.errors).toBeGreaterThan(0)
+      expect(result.stderr).toMatch(/warning: this run was disturbed .*not reliable/)
+    } finally {
+      await own.stop()
+    }
   })
 })
 

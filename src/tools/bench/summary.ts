@@ -32,12 +32,13 @@ export function paramsRecord(params: BenchParams): Record<string, string | numbe
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)))
 }
 
-function side(clients: ClientResult[], latency: SideSummary['latency']): SideSummary {
+function side(clients: ClientResult[], total: number, latency: SideSummary['latency']): SideSummary {
   const messages = clients.reduce((sum, c) => sum + c.messages, 0)
   const bytes = clients.reduce((sum, c) => sum + c.bytes, 0)
   const seconds = clients.reduce((max, c) => Math.max(max, c.seconds), 0)
   return {
     messages,
+    unmeasured_messages: Math.max(0, total - messages),
     bytes,
     seconds,
     msgs_per_sec: perSecond(messages, seconds),
@@ -58,10 +59,12 @@ export function summarize(outcome: BenchOutcome): BenchSummary {
   const secondsTo = (at: number | undefined): number => (at === undefined ? 0 : Math.max(0, at - measureStart) / 1000)
   const publish = outcome.publishers.length === 0 ? null : side(
     outcome.publishers.map((p) => client(p.plan.id, 'pub', p.plan.address, p.measured, p.measured * params.size, secondsTo(p.lastAckAt), summarizeHistogram(p.histogram, 'publish-ack'))),
+    outcome.publishers.reduce((sum, p) => sum + p.acknowledged, 0),
     summarizeHistogram(mergeHistograms(outcome.publishers.map((p) => p.histogram)), 'publish-ack'),
   )
   const consume = outcome.subscribers.length === 0 ? null : side(
     outcome.subscribers.map((s) => client(s.plan.id, 'sub', s.plan.addresses.join(','), s.measured, s.measuredBytes, secondsTo(s.lastAt), summarizeHistogram(s.histogram, 'end-to-end'))),
+    outcome.subscribers.reduce((sum, s) => sum + s.received, 0),
     summarizeHistogram(mergeHistograms(outcome.subscribers.map((s) => s.histogram)), 'end-to-end'),
   )
   const headline = (params.kind === 'pub' ? publish : consume) as SideSummary

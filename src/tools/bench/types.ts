@@ -81,7 +81,10 @@ export interface RateSpread {
 
 /** One side (publish or consume) aggregated over its clients. */
 export interface SideSummary {
+  /** Measured messages. */
   messages: number
+  /** Messages outside the measured window (warm-up, or received after the quota): not in the figures. */
+  unmeasured_messages: number
   bytes: number
   seconds: number
   msgs_per_sec: number

@@ -5,7 +5,7 @@ export function latency(kind: LatencySummary['kind'], p99: number): LatencySumma
 }
 
 export function sideSummary(rate: number, lat: LatencySummary | null): SideSummary {
-  return {messages: rate * 10, bytes: rate * 2000, seconds: 10, msgs_per_sec: rate, mb_per_sec: (rate * 200) / 1048576, client_rates: {min: rate, avg: rate, max: rate, stddev: 0}, latency: lat, clients: []}
+  return {messages: rate * 10, unmeasured_messages: 0, bytes: rate * 2000, seconds: 10, msgs_per_sec: rate, mb_per_sec: (rate * 200) / 1048576, client_rates: {min: rate, avg: rate, max: rate, stddev: 0}, latency: lat, clients: []}
 }
 
 /** A pubsub summary: publish at `pubRate` with ack p99 `ackP99`, consume at `subRate` with e2e p99 `e2eP99`. */
