@@ -103,11 +103,8 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     }
     const explicitHttp = (flags['nsqd-http-address'] ?? []).length > 0
     if (httpAddresses.length === 0) httpAddresses = nsqd.map(guessHttpAddress)
-    const {limits, source} = await this.limits(httpAddresses, explicitHttp, http)
-    if (flags.defer !== undefined && flags.defer > limits.maxDeferMs) {
-      this.usage(`--defer ${formatDuration(flags.defer)} is longer than nsqd's --max-req-timeout (${formatDuration(limits.maxDeferMs)})`)
-    }
-
+    // nsqd's limits are read while the TCP connections open.
+    const limitsRead = this.limits(httpAddresses, explicitHttp, http)
     const errorsFile = flags.errors === undefined ? undefined : this.openErrors(flags.errors)
     // eslint-disable-next-line prefer-const -- the publisher's callback needs it before it exists
     let run: ToNsqRun
@@ -131,12 +128,18 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
         },
       })
       try {
-        await publisher.connect()
+        await Promise.all([publisher.connect(), limitsRead])
       } catch (error) {
         await publisher.close().catch(() => undefined)
         errorsFile?.close()
         throw error
       }
+    }
+    const {limits, source} = await limitsRead
+    if (flags.defer !== undefined && flags.defer > limits.maxDeferMs) {
+      await publisher?.close()
+      errorsFile?.close()
+      this.usage(`--defer ${formatDuration(flags.defer)} is longer than nsqd's --max-req-timeout (${formatDuration(limits.maxDeferMs)})`)
     }
     let firstFailure = true
     run = new ToNsqRun({
