@@ -209,18 +209,46 @@ ${EXIT_CODES_HELP}`
     this.saidEmpty = empty
   }
 
-  /** Hides the cursor, clears the screen once, redraws the latest tick when the terminal is resized. */
+  /**
+   * Hides the cursor, clears the screen once, redraws the latest tick when the terminal is
+   * resized, and reads keys: `q` quits; in raw mode Ctrl-C arrives as a byte, handled like SIGINT.
+   */
   private startLiveView(): void {
     this.drawn = true
     process.stdout.write(`${CSI}?25l${CSI}2J`)
     const redraw = (): void => {
       if (this.latest !== undefined) void this.write(this.frame(this.latest()))
     }
+    // A forced exit (second Ctrl-C) must not leave the cursor hidden.
+    const showCursor = (): void => void process.stdout.write(`${CSI}?25h`)
     process.stdout.on('resize', redraw)
-    this.undoLiveView = () => process.stdout.off('resize', redraw)
+    process.once('exit', showCursor)
+    const stdin = process.stdin
+    let stopKeys: (() => void) | undefined
+    if (stdin.isTTY === true) {
+      const onKey = (data: Buffer): void => {
+        for (const key of data.toString('utf8')) {
+          if (key === 'q' || key === 'Q') this.stop('interrupt')
+          else if (key === '\u0003') this.handleSignal('SIGINT')
+        }
+      }
+      stdin.setRawMode(true)
+      stdin.on('data', onKey)
+      stdin.resume()
+      stopKeys = () => {
+        stdin.off('data', onKey)
+        stdin.setRawMode(false)
+        stdin.pause()
+      }
+    }
+    this.undoLiveView = () => {
+      process.stdout.off('resize', redraw)
+      process.off('exit', showCursor)
+      stopKeys?.()
+    }
   }
 
-  /** Restores the cursor (also after Ctrl-C and errors). */
+  /** Restores the cursor and the terminal mode (also after Ctrl-C, q and errors). */
   private endLiveView(): void {
     if (!this.drawn) return
     this.drawn = false

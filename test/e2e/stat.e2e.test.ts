@@ -141,24 +141,26 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     expect(downFail.stderr).toContain('nsqd 127.0.0.1:1 is DOWN')
   })
 
-  it('on a terminal: a live table redrawn in place; Ctrl-C restores the cursor and exits 0', async () => {
-    // util-linux `script` gives the CLI a pseudo-terminal; ^C typed into it becomes SIGINT.
-    const command = `${process.execPath} ${CLI} stat --nsqd-http-address ${cluster.nsqd[0]!.httpAddress} --interval 300ms`
-    const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', TERM: 'xterm'}})
-    const output = collectOutput(child, 1024 * 1024)
-    try {
-      const frames = (text: string): number => text.split('\u001B[H').length - 1
-      await output.until((text) => frames(text) >= 3, 20_000, 'three frames')
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-      child.stdin?.write('\u0003')
-      expect(await exited).toBe(0)
-      const text = output.text()
-      expect(text.startsWith('\u001B[?25l\u001B[2J\u001B[H')).toBe(true)
-      expect(text).toMatch(/nsq stat {2}\S+ \S+ {2}every 300ms {2}nsqd: 1 up/)
-      expect(text).toMatch(/│ load +│ ch +│ +10 │/)
-      expect(text.trimEnd().endsWith('\u001B[?25h')).toBe(true)
-    } finally {
-      await stopChild(child, 'SIGKILL')
+  it('on a terminal: a live table redrawn in place; Ctrl-C or q restores the cursor and exits 0', async () => {
+    for (const key of ['\u0003', 'q']) {
+      // util-linux `script` gives the CLI a pseudo-terminal; what we write is typed into it.
+      const command = `${process.execPath} ${CLI} stat --nsqd-http-address ${cluster.nsqd[0]!.httpAddress} --interval 300ms`
+      const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', TERM: 'xterm'}})
+      const output = collectOutput(child, 1024 * 1024)
+      try {
+        const frames = (text: string): number => text.split('\u001B[H').length - 1
+        await output.until((text) => frames(text) >= 3, 20_000, 'three frames')
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+        child.stdin?.write(key)
+        expect(await exited).toBe(0)
+        const text = output.text()
+        expect(text.startsWith('\u001B[?25l\u001B[2J\u001B[H')).toBe(true)
+        expect(text).toMatch(/nsq stat {2}\S+ \S+ {2}every 300ms {2}nsqd: 1 up/)
+        expect(text).toMatch(/│ load +│ ch +│ +10 │/)
+        expect(text.trimEnd().endsWith('\u001B[?25h')).toBe(true)
+      } finally {
+        await stopChild(child, 'SIGKILL')
+      }
     }
   })
 
