@@ -147,6 +147,23 @@ describe('nsq tail against real nsqd', () => {
     expect(lines.filter((l) => l.includes('"body_base64"'))).toHaveLength(1)
   })
 
+  it('binary bodies survive tail --format json | to-nsq --input-format json', async () => {
+    const source = topicName()
+    const copy = topicName()
+    const published = [Buffer.from([0x00, 0xff, 0x0a, 0x0d, 0x80]), Buffer.from('line\nwith newline'), Buffer.from('é ✓'), Buffer.alloc(300, 0xfe), Buffer.from('{"a":1}')]
+    await fill(source, 'src', published)
+    await http.createTopic(copy)
+    await http.createChannel(copy, 'dst')
+    const dump = await runCli(['tail', source, '-c', 'src', '-n', String(published.length), '--format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress])
+    expect(dump.code, dump.stderr).toBe(0)
+    const replay = await runCli(['to-nsq', copy, '--input-format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress], {input: dump.stdout})
+    expect(replay.code, replay.stderr).toBe(0)
+    const back = await runCli(['tail', copy, '-c', 'dst', '-n', String(published.length), '--format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress])
+    expect(back.code, back.stderr).toBe(0)
+    const bodiesBack = back.stdout.toString().split('\n').filter(Boolean).map((l) => decodeEnvelope(l).body)
+    expect(multiset(bodiesBack)).toEqual(multiset(published))
+  })
+
   it('Ctrl-C drains and exits 0: everything FIN\'d was printed, the rest stays', async () => {
     const topic = topicName()
     const total = 30_000
