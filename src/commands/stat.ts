@@ -25,7 +25,7 @@ export default class Stat extends NsqCommand<typeof Stat> {
 
   static override description = `Polls every nsqd's /stats (found through nsqlookupd, or given with --nsqd-http-address) and shows nsq_stat's columns per channel: ingress / egress rate (messages per second over the real time between polls), depth (total, in memory, on disk), in flight, deferred, requeued, timed out, messages and clients; plus paused, a drain estimate (depth ÷ net egress) and hints for stuck channels.
 
-With no topic it shows every topic and channel (filter with a name, a glob such as 'orders.*' or a /regex/). On a terminal the table is redrawn in place; piped, it prints nsq_stat's append-only rows with the header every 25 lines; --json prints one object per tick (NDJSON), --output csv one line per channel per tick. An unreachable nsqd is shown as down; stat keeps polling.
+With no topic it shows every topic and channel (filter with a name, a glob such as 'orders.*' or a /regex/). On a terminal the table is redrawn in place (q or Ctrl-C quits); piped, it prints nsq_stat's append-only rows with the header every 25 lines; --json prints one object per tick (NDJSON), --output csv one line per channel per tick. An unreachable nsqd is shown as down; stat keeps polling.
 
 --fail-if 'METRIC OP VALUE' (repeatable) stops at the first tick where a channel meets it and exits 99: metrics depth, mem, disk, in_flight, deferred, requeued, timed_out, messages, clients, paused, nodes, ingress_rate, egress_rate, requeue_rate, timeout_rate, drain_eta (seconds, or 30s / 10m), and down (nsqd unreachable).
 

@@ -54,7 +54,10 @@ export function buildView(prev: Snapshot | undefined, cur: Snapshot, options: Vi
   }
   const channelRows = [...channels.values()].map((row) => {
     const eta = drainEta(row)
-    return {...row, drain_eta_s: eta, hints: hintsFor({...row, drain_eta_s: eta})}
+    const hints = hintsFor({...row, drain_eta_s: eta})
+    // A paused topic holds messages back from all its channels.
+    if (topics.get(`${row.node ?? ''}\u0000${row.topic}`)?.paused === true) hints.unshift('topic paused')
+    return {...row, drain_eta_s: eta, hints}
   })
   return {
     at: cur.at,

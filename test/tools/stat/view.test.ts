@@ -112,6 +112,11 @@ describe('drain estimate and hints', () => {
     expect(hintsFor(row({depth: 0, clients: 1, ingress_rate: 10, egress_rate: 10}))).toEqual([])
   })
 
+  it('a paused topic is a hint on each of its channels', () => {
+    const paused = snapshot(0, [up('n', 0, [topic('t', [channel('c', {clients: 1}), channel('d', {clients: 1})], {paused: true})])])
+    expect(buildView(undefined, paused).channels.map((c) => c.hints)).toEqual([['topic paused'], ['topic paused']])
+  })
+
   it('the view fills drain_eta_s and hints', () => {
     const a = snapshot(0, [up('n', 0, [topic('t', [channel('c', {messages: 0, depth: 1000, clients: 1})])])])
     const b = snapshot(1000, [up('n', 1000, [topic('t', [channel('c', {messages: 100, depth: 800, clients: 1})])])])
