@@ -5,5 +5,6 @@ import {translateGoArgs, type DropInSpec} from './drop-in.js'
 export async function runDropIn(spec: DropInSpec, binUrl: string): Promise<void> {
   const {argv, notes} = translateGoArgs(process.argv.slice(2), spec)
   for (const note of notes) process.stderr.write(`${note}\n`)
-  await execute({dir: binUrl, args: argv})
+  // `-version` is the CLI's version, not a flag of the command.
+  await execute({dir: binUrl, args: argv.includes('--version') ? ['--version'] : argv})
 }

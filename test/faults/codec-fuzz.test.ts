@@ -171,7 +171,7 @@ describe('a connection fed garbage by a fake nsqd', () => {
     const codes = new Map<string, number>()
     try {
       for (let i = 0; i < CONNECTIONS; i++) {
-        let closedWith: NsqError | undefined | 'open' = 'open'
+        let closedWith = 'open' as NsqError | undefined | 'open'
         const unexpected: unknown[] = []
         const connection = new Connection({
           host: '127.0.0.1',
