@@ -243,6 +243,9 @@ describe('S3 uploader (versitygw on loopback)', () => {
     // A file whose upload was confirmed but whose clean-up the crash cut short: only cleaned up.
     const done = finishedFile(dir)
     fs.writeFileSync(done.path + UPLOADED_SUFFIX, JSON.stringify({bucket: server.bucket, key: 'crash/x', keepLocal: false}))
+    // A crash between deleting an uploaded file and its manifest: the manifest alone is removed.
+    const orphan = finishedFile(dir)
+    fs.rmSync(orphan.path)
     await server.start()
     const seen = events()
     const second = await uploader(dir, {prefix: 'crash/', scanDepth: 1, onEvent: seen.push})
@@ -252,6 +255,8 @@ describe('S3 uploader (versitygw on loopback)', () => {
     for (const file of [...files, done]) expect(fs.existsSync(file.path)).toBe(false)
     expect(fs.existsSync(done.path + MANIFEST_SUFFIX)).toBe(false)
     expect(fs.existsSync(done.path + UPLOADED_SUFFIX)).toBe(false)
+    expect(fs.existsSync(orphan.path + MANIFEST_SUFFIX)).toBe(false)
+    expect(fs.readdirSync(dir)).toEqual(['nested'])
     await second.close()
   })
 

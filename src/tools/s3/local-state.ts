@@ -3,10 +3,12 @@
  * killed at any moment:
  *
  * - a finished file with its `<file>.manifest.json` and no `<file>.s3.json` marker is pending;
- * - once its upload is confirmed, the marker `<file>.s3.json` (bucket, key, ETag, time) is written
- *   and fsynced; then, unless `--keep-local`, the file, its manifest and the marker are deleted
- *   in that order. A marker found on start finishes that clean-up; with `--keep-local` the marker
- *   stays, so the file is never uploaded again.
+ * - once its upload is confirmed, the file and then its manifest are deleted; a crash before
+ *   the file is gone leaves it pending, and the uploader's HEAD on the next start finds the object
+ *   already there; a manifest left without its file is removed on the next start;
+ * - with `--keep-local`, the marker `<file>.s3.json` (bucket, key, ETag, time) is written and
+ *   fsynced instead, so the file is never uploaded again. (A marker saying `keepLocal: false`,
+ *   from an older version, finishes that file's clean-up.)
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -36,7 +38,11 @@ export interface UploadMarker {
 export interface ScanResult {
   /** Files with a manifest and no marker, oldest first. */
   pending: FinishedFile[]
-  /** Files whose upload was confirmed but whose clean-up a crash interrupted. */
+  /**
+   * Files whose upload was confirmed but whose clean-up a crash interrupted: a marker without
+   * keepLocal, or a manifest left without its file (to-file writes the manifest after the file,
+   * so only a deletion leaves that).
+   */
   unfinishedCleanups: string[]
 }
 
@@ -100,7 +106,10 @@ export async function scanOutputDir(outputDir: string, maxDepth: number, topicOf
         const dataName = name.slice(0, -MANIFEST_SUFFIX.length)
         if (await exists(path.join(outputDir, dataName + UPLOADED_SUFFIX))) continue
         const file = await readFinishedFile(outputDir, dataName, topicOf)
-        if (file === undefined) continue
+        if (file === undefined) {
+          if (!(await exists(path.join(outputDir, dataName)))) unfinishedCleanups.push(path.join(outputDir, dataName))
+          continue
+        }
         const stat = await fs.stat(file.path).catch(() => undefined)
         if (stat !== undefined) found.push({file, mtimeMs: stat.mtimeMs})
       }

@@ -266,9 +266,15 @@ export class S3Uploader implements FinishedSink {
     this.#stats.uploadedFiles++
     this.#stats.uploadedBytes += size
     try {
-      const marker = {bucket: store.bucket, key: usedKey, etag, bytes: size, sha256: file.manifest.sha256, uploadedAt: new Date(this.#now()).toISOString(), keepLocal: this.#options.keepLocal}
-      await writeMarker(file.path, marker)
-      if (!this.#options.keepLocal) await removeUploaded(file.path)
+      if (this.#options.keepLocal) {
+        const marker = {bucket: store.bucket, key: usedKey, etag, bytes: size, sha256: file.manifest.sha256, uploadedAt: new Date(this.#now()).toISOString(), keepLocal: true}
+        await writeMarker(file.path, marker)
+      } else {
+        // No marker needed: a crash before the file is gone leaves it pending, and the HEAD on
+        // the next start finds it uploaded; a crash between the two deletions leaves a manifest
+        // without its file, which the next start removes.
+        await removeUploaded(file.path)
+      }
     } catch (error) {
       this.#options.onEvent?.({type: 'cleanup-failed', name: file.name, error: describe(error)})
     }
