@@ -13,9 +13,18 @@ import {NsqError} from '../../core/index.js'
 import type {FinishedFile} from './finished-sink.js'
 import {ManifestBuilder, readManifest, rfc3339ToNanos, writeManifest} from './manifest.js'
 import {withRev} from './naming.js'
+import {crcOf, encodeRecord} from './sync-journal.js'
 import {journalPath, markerPath, removeSidecars, syncDir, writeMarker} from './work-markers.js'
 
 const gzip = promisify(zlib.gzip)
+
+/** Where one sync's bytes sit in the file (for its journal record). */
+export interface SyncSpan {
+  start: number
+  end: number
+  /** CRC-32 of the span (plain files), else 0. */
+  crc: number
+}
 
 /** How files are written and where they go. */
 export interface ArchiveFileConfig {
@@ -90,6 +99,7 @@ export class ArchiveFile {
   size: number
   private readonly manifest: ManifestBuilder
   private members = 0
+  private journalChain: Promise<void> = Promise.resolve()
 
   private constructor(
     private readonly config: ArchiveFileConfig,
@@ -142,7 +152,8 @@ export class ArchiveFile {
       let journal: fs.FileHandle | undefined
       if (!config.gzip) {
         journal = await fs.open(journalPath(workPath), 'a')
-        await appendJournal(journal, size)
+        await journal.write(encodeRecord(0, size, 0))
+        await journal.datasync()
       }
       await syncDir(path.dirname(workPath))
       const file = new ArchiveFile(config, handle, journal, topic, datedName, rev, workPath, size)
@@ -172,24 +183,49 @@ export class ArchiveFile {
     return withRev(this.datedName, this.rev)
   }
 
+  /** The bytes to store for one sync's lines: one gzip member (compressed off the main thread), or the lines. */
+  async prepare(chunks: readonly Buffer[]): Promise<Buffer[]> {
+    if (!this.config.gzip) return [chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)]
+    return [await gzip(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), {level: this.config.gzipLevel})]
+  }
+
   /**
-   * Appends one sync's worth of lines (`chunks`, already newline-terminated) and makes them
-   * durable: one gzip member, or the bytes plus a journal record; fdatasync before resolving.
+   * Writes prepared bytes at the end of the file (callers serialize writes) and returns the
+   * span they occupy, for {@link sync}. Not durable yet.
    */
-  async append(chunks: readonly Buffer[], timestamps: readonly bigint[]): Promise<void> {
-    let stored: readonly Buffer[]
-    if (this.config.gzip) {
-      const member = await gzip(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), {level: this.config.gzipLevel})
-      stored = [member]
-      this.members++
-    } else {
-      stored = chunks
-    }
+  async write(stored: readonly Buffer[], timestamps: readonly bigint[]): Promise<SyncSpan> {
+    const start = this.manifest.bytes
     await writeAll(this.handle, stored)
-    await this.handle.datasync()
+    if (this.config.gzip) this.members++
     for (const chunk of stored) this.manifest.stored(chunk)
     for (const ts of timestamps) this.manifest.message(ts)
-    if (this.journal !== undefined) await appendJournal(this.journal, this.manifest.bytes)
+    return {start, end: this.manifest.bytes, crc: this.journal === undefined ? 0 : crcOf(stored)}
+  }
+
+  /**
+   * Makes a written span durable: fdatasync (which also covers every earlier write), plus,
+   * for plain files, the span's journal record (written in order, fdatasync'ed concurrently
+   * with the data; its CRC lets repair reject a record that reached the disk without its data).
+   * Several syncs may run at once; FIN a batch only once it and every earlier batch are synced.
+   */
+  async sync(span: SyncSpan): Promise<void> {
+    const journal = this.journal
+    if (journal === undefined) {
+      await this.handle.datasync()
+      return
+    }
+    const record = encodeRecord(span.start, span.end, span.crc)
+    const journaled = this.journalChain.then(async () => {
+      await journal.write(record)
+      await journal.datasync()
+    })
+    this.journalChain = journaled.catch(() => undefined)
+    await Promise.all([this.handle.datasync(), journaled])
+  }
+
+  /** prepare + write + sync in one step (one sync's worth of lines, durable on return). */
+  async append(chunks: readonly Buffer[], timestamps: readonly bigint[]): Promise<void> {
+    await this.sync(await this.write(await this.prepare(chunks), timestamps))
   }
 
   /** Counts messages that were written without a timestamp (none today; kept for symmetry). */
@@ -221,9 +257,3 @@ export class ArchiveFile {
   }
 }
 
-async function appendJournal(journal: fs.FileHandle, length: number): Promise<void> {
-  const record = Buffer.alloc(8)
-  record.writeBigUInt64BE(BigInt(length))
-  await journal.write(record)
-  await journal.datasync()
-}

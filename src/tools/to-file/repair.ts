@@ -1,8 +1,8 @@
 /**
  * Crash repair at start: every file a crash left in progress (it has a `.open` marker; with a
  * separate work dir, any data file there) is cut at its last complete sync — gzip: the last
- * complete member; plain: the last length in its sync journal (or, without a journal, the last
- * newline) — fsynced, and finished into the output dir like a normally closed file (no
+ * complete member; plain: the last length its sync journal proves (or, without a journal, the
+ * last newline) — fsynced, and finished into the output dir like a normally closed file (no
  * overwrite, manifest written). What is cut off was never FIN'd, so nsqd redelivers it.
  */
 import fs from 'node:fs/promises'
@@ -11,7 +11,8 @@ import type {FinishedFile} from './finished-sink.js'
 import {scanGzipMembers} from './gzip-members.js'
 import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
 import {moveNoOverwrite} from './archive-file.js'
-import {dataFileOfMarker, journalPath, lastJournaledLength, markerPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
+import {journaledLength} from './sync-journal.js'
+import {dataFileOfMarker, journalPath, markerPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
 
 export interface RepairOptions {
   workDir: string
@@ -138,7 +139,7 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
     keep = scan.validLength
     content = scan.content
   } else {
-    const journaled = await lastJournaledLength(dataPath)
+    const journaled = await journaledLength(journalPath(dataPath), data)
     keep = journaled ?? (data.lastIndexOf(10) + 1)
     keep = Math.min(keep, data.length)
     content = [data.subarray(0, keep)]

@@ -1,10 +1,10 @@
 /**
  * One topic's archive router (nsq_to_file's FileLogger.router): takes messages from a consumer,
  * rotates files by datetime / interval / size, writes each message as one line (raw body or the
- * JSON envelope), and FINs a message only after the sync that made it durable. Syncs are group
- * commits chained one after another: a batch is synced when it reaches half of max-in-flight
- * (so the next batch fills while one is fsynced), after a short linger when traffic is light,
- * on every --sync-interval tick, before a rotation, on SIGHUP and on stop.
+ * JSON envelope), and FINs a message only after the sync that made it durable. A batch is
+ * synced when it reaches a quarter of max-in-flight (syncs overlap, so new messages keep
+ * arriving while earlier ones are fsynced), after a short linger when traffic is light, on every
+ * --sync-interval tick, before a rotation, on SIGHUP and on stop.
  */
 import type {DrainSummary, Message} from '../../core/index.js'
 import {encodeEnvelope, nanosToMillis} from '../envelope.js'
@@ -71,6 +71,8 @@ interface Batch {
 const emptyBatch = (): Batch => ({chunks: [], timestamps: [], messages: []})
 const NEWLINE = Buffer.from('\n')
 const TOUCH_EVERY_MS = 20_000
+/** A batch is synced once it holds this fraction of max-in-flight (syncs overlap, so the window stays full). */
+const FLUSH_PARTS = 4
 
 export class TopicArchiver {
   readonly stats: TopicArchiverStats = {messages: 0, bytes: 0, duplicatesDropped: 0, syncs: 0, filesFinished: 0, currentFile: undefined}
@@ -79,7 +81,10 @@ export class TopicArchiver {
   private lastDatedName: string | undefined
   private rev = 0
   private batch: Batch = emptyBatch()
+  /** Resolves when every queued batch is durable and FIN'd (never rejects: see `failure`). */
   private chain: Promise<void> = Promise.resolve()
+  /** Serializes writes to the current file. */
+  private writes: Promise<void> = Promise.resolve()
   private failure: Error | undefined
   private readonly dedupe: DedupeWindow | undefined
   private readonly flushAt: number
@@ -92,7 +97,7 @@ export class TopicArchiver {
 
   constructor(private readonly source: MessageSource, private readonly options: TopicArchiverOptions) {
     this.dedupe = options.dedupeWindow > 0 ? new DedupeWindow(options.dedupeWindow) : undefined
-    this.flushAt = Math.max(1, Math.ceil(options.maxInFlight / 2))
+    this.flushAt = Math.max(1, Math.ceil(options.maxInFlight / FLUSH_PARTS))
     this.now = options.now ?? Date.now
   }
 
@@ -273,7 +278,11 @@ export class TopicArchiver {
     }
   }
 
-  /** Queues a sync of the current batch (durable, then FIN). */
+  /**
+   * Queues a sync of the current batch: compress (gzip, off the main thread) at once, write in
+   * order, fdatasync — several syncs may overlap, so more than one batch is in flight per fsync
+   * latency — and FIN once this batch and every earlier one are durable.
+   */
   private flush(): void {
     if (this.linger !== undefined) clearTimeout(this.linger)
     this.linger = undefined
@@ -281,21 +290,24 @@ export class TopicArchiver {
     if (batch.messages.length === 0) return
     this.batch = emptyBatch()
     const file = this.file
-    this.chain = this.chain.then(async () => {
-      if (this.failure !== undefined) return
-      try {
-        if (batch.chunks.length > 0 && file !== undefined) {
-          const data = this.options.file.gzip ? batch.chunks : [Buffer.concat(batch.chunks)]
-          await file.append(data, batch.timestamps)
-        }
-      } catch (error) {
-        this.failure = error instanceof Error ? error : new Error(String(error))
-        return
-      }
-      for (const message of batch.messages) message.finish()
-      this.stats.syncs++
-      this.options.events?.synced?.(this.options.topic, batch.messages.length)
-    })
+    let durable: Promise<void> = Promise.resolve()
+    if (batch.chunks.length > 0 && file !== undefined) {
+      const prepared = file.prepare(batch.chunks)
+      const written = this.writes.then(async () => file.write(await prepared, batch.timestamps))
+      this.writes = written.then(() => undefined, () => undefined)
+      durable = written.then((span) => file.sync(span))
+    }
+    this.chain = Promise.all([this.chain, durable]).then(
+      () => {
+        if (this.failure !== undefined) return
+        for (const message of batch.messages) message.finish()
+        this.stats.syncs++
+        this.options.events?.synced?.(this.options.topic, batch.messages.length)
+      },
+      (error: unknown) => {
+        this.failure ??= error instanceof Error ? error : new Error(String(error))
+      },
+    )
   }
 
   /** Syncs, FINs and closes the current file (moving it to the output dir); hands it to the sink. */

@@ -3,11 +3,8 @@
  * - `.<name>.open`: JSON {@link OpenMarker}, created before the file and removed after it is
  *   finished, so a restart knows which files a crash left behind (even when the work dir is
  *   the output dir);
- * - `.<name>.sync` (plain files only): the sync journal, one 8-byte big-endian length per sync,
- *   appended and fdatasync'ed after the data is fdatasync'ed and before anything is FIN'd. On
- *   repair a plain file is cut at the last journaled length: everything after it was never
- *   FIN'd, so nsqd redelivers it. (gzip files need no journal: each sync closes a member whose
- *   trailer proves it complete.)
+ * - `.<name>.sync` (plain files only): the sync journal (see sync-journal.ts). gzip files need
+ *   no journal: each sync closes a member whose trailer proves it complete.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -65,19 +62,6 @@ export async function readMarker(file: string): Promise<OpenMarker | undefined> 
   } catch {
     return undefined
   }
-}
-
-/** The last complete length in a sync journal, or undefined when there is none. */
-export async function lastJournaledLength(file: string): Promise<number | undefined> {
-  let data: Buffer
-  try {
-    data = await fs.readFile(journalPath(file))
-  } catch {
-    return undefined
-  }
-  const records = Math.floor(data.length / 8)
-  if (records === 0) return undefined
-  return Number(data.readBigUInt64BE((records - 1) * 8))
 }
 
 /** Removes the marker and journal of a data file. */

@@ -24,6 +24,7 @@ function setup(overrides: Partial<TopicArchiverOptions> & {gzip?: boolean; workD
   const clock = {now: T0}
   const source = new FakeSource()
   const finished: FinishedFile[] = []
+  const opened: string[] = []
   const gzip = overrides.gzip ?? false
   const rotation = overrides.rotation ?? {rotateSize: 0, rotateIntervalMs: 0}
   const archiver = new TopicArchiver(source, {
@@ -40,14 +41,20 @@ function setup(overrides: Partial<TopicArchiverOptions> & {gzip?: boolean; workD
     now: () => clock.now,
     wallTime: (ms) => utcWallTime(new Date(ms)),
     lingerMs: 5,
-    events: {finished: (f) => finished.push(f)},
+    events: {finished: (f) => finished.push(f), opened: (_t, p) => opened.push(p)},
     ...overrides,
   })
   const done = archiver.run()
-  return {root, outputDir, workDir, clock, source, archiver, finished, done}
+  return {root, outputDir, workDir, clock, source, archiver, finished, opened, done}
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30))
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+/** Waits (polling) until `check()` holds; file I/O timing varies, so tests wait for effects, not for time. */
+async function until(check: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !check(); await sleep(5)) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s')
+  }
+}
 const read = (file: string): string => (file.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(file)) : fs.readFileSync(file)).toString()
 
 describe('TopicArchiver (injected clock, real files, fake message source)', () => {
@@ -55,14 +62,14 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     const {source, clock, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true})
     source.push('a')
     source.push('b')
-    await settle()
+    await until(() => source.finished.length === 2)
     clock.now = T0 + 3000 // 16:00:01
     source.push('c')
-    await settle()
+    await until(() => source.finished.length === 3)
     archiver.stop()
     await done
     expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log.gz', 't.h-000000.2024-01-31_16.log.gz'])
-    expect(read(path.join(outputDir, 't.h-000000.2024-01-31_15.log.gz'))).toBe('a\nb\n')
+    expect([read(path.join(outputDir, 't.h-000000.2024-01-31_15.log.gz')), read(path.join(outputDir, 't.h-000000.2024-01-31_16.log.gz')), source.finished]).toEqual(['a\nb\n', 'c\n', ['a', 'b', 'c']])
     expect(read(path.join(outputDir, 't.h-000000.2024-01-31_16.log.gz'))).toBe('c\n')
     expect(source.finished).toEqual(['a', 'b', 'c'])
   })
@@ -70,7 +77,7 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
   it('rotates by size after more than rotate-size bytes, bumping the revision', async () => {
     const {source, archiver, finished, done} = setup({rotation: {rotateSize: 4, rotateIntervalMs: 0}})
     for (const body of ['aa', 'bb', 'cc', 'dd', 'ee']) source.push(body)
-    await settle()
+    await until(() => source.finished.length === 5)
     archiver.stop()
     await done
     // 'aa\n' (3) then 'bb\n' (6 > 4) → next message opens rev 1.
@@ -82,18 +89,18 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
   })
 
   it('rotates by interval on the sync tick, and SIGHUP closes the file so the next gets rev+1', async () => {
-    const {source, clock, archiver, finished, done, outputDir} = setup({rotation: {rotateSize: 0, rotateIntervalMs: 1000}})
+    const {source, clock, archiver, finished, opened, done, outputDir} = setup({rotation: {rotateSize: 0, rotateIntervalMs: 1000}})
     source.push('x')
-    await settle()
+    await until(() => source.finished.length === 1)
     clock.now += 1001
     archiver.tick() // interval passed: a new (empty) file opens at once (no --skip-empty-files)
-    await settle()
+    await until(() => opened.length === 2)
     source.push('y')
-    await settle()
+    await until(() => source.finished.length === 2)
     archiver.rotate()
-    await settle()
+    await until(() => finished.length === 2)
     source.push('z')
-    await settle()
+    await until(() => source.finished.length === 3)
     archiver.stop()
     await done
     expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log', 't.h-000001.2024-01-31_15.log', 't.h-000002.2024-01-31_15.log'])
@@ -101,17 +108,18 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
   })
 
   it('with --skip-empty-files a tick only closes the file; the next message opens the next', async () => {
-    const {source, clock, archiver, finished, done} = setup({skipEmptyFiles: true, rotation: {rotateSize: 0, rotateIntervalMs: 1000}})
+    const {source, clock, archiver, finished, opened, done} = setup({skipEmptyFiles: true, rotation: {rotateSize: 0, rotateIntervalMs: 1000}})
     source.push('x')
-    await settle()
+    await until(() => source.finished.length === 1)
     clock.now += 1001
     archiver.tick()
-    await settle()
+    await until(() => finished.length === 1)
     expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log'])
     clock.now += 5000
     archiver.tick()
-    await settle()
+    await sleep(100)
     expect(finished).toHaveLength(1)
+    expect(opened).toHaveLength(1)
     archiver.stop()
     await done
     expect(finished).toHaveLength(1)
@@ -125,7 +133,7 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     fs.writeFileSync(path.join(out, 't.h-000000.2024-01-31_15.log.gz'), 'precious')
     const {source, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true, file: {workDir: path.join(root, 'work'), outputDir: out, gzip: true, gzipLevel: 6, format: 'raw', exclusive: true, rotateSize: 0, manifest: true}})
     source.push('new')
-    await settle()
+    await until(() => source.finished.length === 1)
     archiver.stop()
     await done
     expect(outputDir).not.toBe(out) // setup made its own dirs; the override points at ours
@@ -139,7 +147,7 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     const {source, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true})
     source.push('late', 1_700_000_002_000)
     source.push('early', 1_700_000_001_000)
-    await settle()
+    await until(() => source.finished.length === 2)
     archiver.stop()
     await done
     const file = path.join(outputDir, finished[0]?.name ?? '')
@@ -159,7 +167,7 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
   it('--dedupe-window drops repeated bodies but still FINs them', async () => {
     const {source, archiver, done, outputDir, finished} = setup({dedupeWindow: 100})
     for (const body of ['a', 'b', 'a', 'c', 'b']) source.push(body)
-    await settle()
+    await until(() => source.finished.length === 5)
     archiver.stop()
     const stats = await done
     expect(stats.duplicatesDropped).toBe(2)
