@@ -4,6 +4,7 @@ import {NsqCommand} from '../cli/base-command.js'
 import {tableStyle} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {LiveScreen} from '../cli/live-screen.js'
 import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from '../cli/flags.js'
 import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
 import {StatCollector} from '../tools/stat/collector.js'
@@ -14,8 +15,6 @@ import {SORT_KEYS, sortRows} from '../tools/stat/sort.js'
 import {describeBreach, evaluate, parseThreshold, RATE_METRICS, type Threshold} from '../tools/stat/threshold.js'
 import {buildView} from '../tools/stat/view.js'
 import {watch} from '../tools/stat/watch.js'
-
-const CSI = '\u001B['
 
 /** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
 const {compression: _compression, 'deflate-level': _deflateLevel, 'auth-secret': _authSecret, 'auth-secret-file': _authSecretFile, 'tls-min-version': _tlsMinVersion, ...httpSecurityFlags} = securityFlags
@@ -73,11 +72,7 @@ ${EXIT_CODES_HELP}`
   }
 
   private nodeState = new Map<string, NodeRow['status']>()
-  /** The live table is on screen (cursor hidden). */
-  private drawn = false
-  private latest: (() => string) | undefined
   private saidEmpty = false
-  private undoLiveView: (() => void) | undefined
 
   async run(): Promise<void> {
     const f = this.flags
@@ -112,6 +107,7 @@ ${EXIT_CODES_HELP}`
       if (!isBrokenPipe(error)) stdoutError = error
       this.stop('epipe')
     })
+    const screen = new LiveScreen({onQuit: () => this.stop('interrupt'), onInterrupt: () => this.handleSignal('SIGINT'), write: (text) => this.write(text)})
     let last: StatView | undefined
     try {
       for await (const tick of watch(collector, {intervalMs: f.interval, count: f.count, once: f.once, signal: this.signal})) {
@@ -124,20 +120,17 @@ ${EXIT_CODES_HELP}`
         const rows = sortRows(view.channels, f.sort, f.top)
         const breaches = tick.index > 0 || f.once ? evaluate(thresholds, view) : []
         const rendered = output.render(tick.index, view, rows, breaches)
-        if (rendered.frame) {
-          this.latest = () => output.render(tick.index, view, rows, breaches).text
-          if (!this.drawn) this.startLiveView()
-          await this.write(this.frame(rendered.text))
-        } else await this.write(rendered.text)
+        if (rendered.frame) await screen.draw(() => output.render(tick.index, view, rows, breaches).text)
+        else await this.write(rendered.text)
         if (breaches.length > 0) {
-          this.endLiveView()
+          screen.end()
           for (const breach of breaches) process.stderr.write(`threshold met: ${describeBreach(breach)}\n`)
           process.exitCode = EXIT.THRESHOLD
           return
         }
       }
     } finally {
-      this.endLiveView()
+      screen.end()
       unwatch()
     }
     if (stdoutError !== undefined) this.error(`stdout: ${stdoutError.message}`, {exit: EXIT.FAILURE})
@@ -207,58 +200,6 @@ ${EXIT_CODES_HELP}`
       this.status(`${what} on ${view.nodes.length} nsqd (yet)`)
     }
     this.saidEmpty = empty
-  }
-
-  /**
-   * Hides the cursor, clears the screen once, redraws the latest tick when the terminal is
-   * resized, and reads keys: `q` quits; in raw mode Ctrl-C arrives as a byte, handled like SIGINT.
-   */
-  private startLiveView(): void {
-    this.drawn = true
-    process.stdout.write(`${CSI}?25l${CSI}2J`)
-    const redraw = (): void => {
-      if (this.latest !== undefined) void this.write(this.frame(this.latest()))
-    }
-    // A forced exit (second Ctrl-C) must not leave the cursor hidden.
-    const showCursor = (): void => void process.stdout.write(`${CSI}?25h`)
-    process.stdout.on('resize', redraw)
-    process.once('exit', showCursor)
-    const stdin = process.stdin
-    let stopKeys: (() => void) | undefined
-    if (stdin.isTTY === true) {
-      const onKey = (data: Buffer): void => {
-        for (const key of data.toString('utf8')) {
-          if (key === 'q' || key === 'Q') this.stop('interrupt')
-          else if (key === '\u0003') this.handleSignal('SIGINT')
-        }
-      }
-      stdin.setRawMode(true)
-      stdin.on('data', onKey)
-      stdin.resume()
-      stopKeys = () => {
-        stdin.off('data', onKey)
-        stdin.setRawMode(false)
-        stdin.pause()
-      }
-    }
-    this.undoLiveView = () => {
-      process.stdout.off('resize', redraw)
-      process.off('exit', showCursor)
-      stopKeys?.()
-    }
-  }
-
-  /** Restores the cursor and the terminal mode (also after Ctrl-C, q and errors). */
-  private endLiveView(): void {
-    if (!this.drawn) return
-    this.drawn = false
-    this.undoLiveView?.()
-    process.stdout.write(`${CSI}?25h`)
-  }
-
-  /** A frame drawn from the top-left corner, clearing what the previous one left behind. */
-  private frame(text: string): string {
-    return `${CSI}H${text.replace(/\n/g, `${CSI}K\n`)}${CSI}J`
   }
 
   /** Writes to stdout, waiting for 'drain' when the pipe is full (or until stopped). */
