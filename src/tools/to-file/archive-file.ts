@@ -5,6 +5,7 @@
  * finished by moving it into the output dir without ever overwriting (link + unlink, bumping the
  * revision on a clash) and writing its manifest.
  */
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
@@ -43,12 +44,15 @@ export interface ArchiveFileConfig {
   manifest: boolean
 }
 
-/** Writes `chunks` at the end of the handle, looping over short writes. */
-async function writeAll(handle: fs.FileHandle, chunks: readonly Buffer[]): Promise<void> {
+/**
+ * Writes `chunks` at the end of the file, looping over short writes. Synchronous on purpose: a
+ * write into the page cache takes microseconds, while a trip through libuv's thread pool would
+ * queue behind the fdatasyncs running there (durability comes from the sync, not the write).
+ */
+function writeAll(fd: number, chunks: readonly Buffer[]): void {
   let pending = chunks.filter((c) => c.length > 0)
   while (pending.length > 0) {
-    const {bytesWritten} = await handle.writev(pending)
-    let left = bytesWritten
+    let left = fsSync.writevSync(fd, pending)
     const rest: Buffer[] = []
     for (const chunk of pending) {
       if (left >= chunk.length) left -= chunk.length
@@ -99,7 +103,6 @@ export class ArchiveFile {
   size: number
   private readonly manifest: ManifestBuilder
   private members = 0
-  private journalChain: Promise<void> = Promise.resolve()
 
   private constructor(
     private readonly config: ArchiveFileConfig,
@@ -190,37 +193,33 @@ export class ArchiveFile {
   }
 
   /**
-   * Writes prepared bytes at the end of the file (callers serialize writes) and returns the
-   * span they occupy, for {@link sync}. Not durable yet.
+   * Writes prepared bytes at the end of the file (and, plain, their journal record); returns
+   * the span they occupy, for {@link sync}. Not durable yet.
    */
-  async write(stored: readonly Buffer[], timestamps: readonly bigint[]): Promise<SyncSpan> {
+  write(stored: readonly Buffer[], timestamps: readonly bigint[]): SyncSpan {
     const start = this.manifest.bytes
-    await writeAll(this.handle, stored)
+    writeAll(this.handle.fd, stored)
     if (this.config.gzip) this.members++
     for (const chunk of stored) this.manifest.stored(chunk)
     for (const ts of timestamps) this.manifest.message(ts)
-    return {start, end: this.manifest.bytes, crc: this.journal === undefined ? 0 : crcOf(stored)}
+    const span = {start, end: this.manifest.bytes, crc: 0}
+    if (this.journal !== undefined) {
+      // The record may reach the disk before the data; its CRC tells repair (see sync-journal.ts).
+      span.crc = crcOf(stored)
+      writeAll(this.journal.fd, [encodeRecord(span.start, span.end, span.crc)])
+    }
+    return span
   }
 
   /**
-   * Makes a written span durable: fdatasync (which also covers every earlier write), plus,
-   * for plain files, the span's journal record (written in order, fdatasync'ed concurrently
-   * with the data; its CRC lets repair reject a record that reached the disk without its data).
-   * Several syncs may run at once; FIN a batch only once it and every earlier batch are synced.
+   * Makes a written span durable: fdatasync of the data (which also covers every earlier write)
+   * and, for plain files, of the journal holding the span's record, at the same time. Several
+   * syncs may run at once; FIN a batch only once it and every earlier batch are synced.
    */
-  async sync(span: SyncSpan): Promise<void> {
+  async sync(_span: SyncSpan): Promise<void> {
     const journal = this.journal
-    if (journal === undefined) {
-      await this.handle.datasync()
-      return
-    }
-    const record = encodeRecord(span.start, span.end, span.crc)
-    const journaled = this.journalChain.then(async () => {
-      await journal.write(record)
-      await journal.datasync()
-    })
-    this.journalChain = journaled.catch(() => undefined)
-    await Promise.all([this.handle.datasync(), journaled])
+    if (journal === undefined) await this.handle.datasync()
+    else await Promise.all([this.handle.datasync(), journal.datasync()])
   }
 
   /** prepare + write + sync in one step (one sync's worth of lines, durable on return). */
