@@ -26,7 +26,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 /** A running (or, between stop() and start(), stopped) S3-compatible server. */
 export interface S3Server {
-  /** `versitygw` or `moto` (moto keeps objects in memory: a restart loses them). */
+  /** `versitygw` or `moto` (moto keeps objects in memory: a restart loses them; start() makes the bucket again). */
   readonly kind: 'versitygw' | 'moto'
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string
@@ -175,6 +175,8 @@ export async function startS3Server(options: {bucket?: string} = {}): Promise<S3
     start: async () => {
       await stopChild(child, 'SIGTERM')
       await launch()
+      // moto keeps everything in memory: its bucket (and objects) are gone after a restart.
+      if (kind === 'moto') await admin.send(new CreateBucketCommand({Bucket: bucket}))
     },
     close: async () => {
       await stopChild(child, 'SIGTERM')

@@ -320,12 +320,15 @@ describe('S3 uploader (versitygw on loopback)', () => {
   it('refuses at once a bucket that does not exist or credentials that are wrong, but not a store that is down', async () => {
     const dir = outputDir()
     await expect(uploader(dir, {bucket: 'no-such-bucket'})).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/bucket "no-such-bucket" does not exist/) as unknown})
-    const saved = process.env.AWS_SECRET_ACCESS_KEY
-    process.env.AWS_SECRET_ACCESS_KEY = 'wrong-secret'
-    try {
-      await expect(uploader(dir)).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/denied/) as unknown})
-    } finally {
-      process.env.AWS_SECRET_ACCESS_KEY = saved
+    // moto, the fallback server, accepts any signature; versitygw (what CI builds) checks it.
+    if (server.kind === 'versitygw') {
+      const saved = process.env.AWS_SECRET_ACCESS_KEY
+      process.env.AWS_SECRET_ACCESS_KEY = 'wrong-secret'
+      try {
+        await expect(uploader(dir)).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/denied/) as unknown})
+      } finally {
+        process.env.AWS_SECRET_ACCESS_KEY = saved
+      }
     }
     await server.stop()
     const sink = await uploader(dir)
