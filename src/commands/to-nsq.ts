@@ -10,10 +10,10 @@ import {describeInvalidName} from '../core/index.js'
 import {parseDelimiter} from '../tools/to-nsq/delimiter.js'
 import {discoverNsqd} from '../tools/to-nsq/discover.js'
 import {ErrorsFile} from '../tools/to-nsq/errors-file.js'
-import {DEFAULT_LIMITS, fetchNsqdLimits, guessHttpAddress, tightest, type NsqdLimits} from '../tools/to-nsq/nsqd-limits.js'
+import {DEFAULT_LIMITS, guessHttpAddress, resolveLimits} from '../tools/to-nsq/nsqd-limits.js'
 import {ToNsqRun} from '../tools/to-nsq/pipeline.js'
 import {Publisher} from '../tools/to-nsq/publisher.js'
-import {formatSummary, type ToNsqSummary} from '../tools/to-nsq/summary.js'
+import {buildSummary, failedCount, formatSummary, type ToNsqSummary} from '../tools/to-nsq/summary.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
   static override summary = 'publish stdin to a topic, one message per line (or per delimiter)'
@@ -104,7 +104,13 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const explicitHttp = (flags['nsqd-http-address'] ?? []).length > 0
     if (httpAddresses.length === 0) httpAddresses = nsqd.map(guessHttpAddress)
     // nsqd's limits are read while the TCP connections open.
-    const limitsRead = this.limits(httpAddresses, explicitHttp, http)
+    const limitsRead = resolveLimits(httpAddresses, {maxMessageBytes: flags['max-message-bytes'], maxBodyBytes: flags['max-body-bytes']}, {...http, signal: this.signal}).then((resolved) => {
+      // A guessed HTTP address (TCP port + 1) that does not answer is no news; one given explicitly is.
+      if (explicitHttp && resolved.failure !== undefined) {
+        this.status(`could not read limits from nsqd's HTTP API (${resolved.failure})${resolved.source === 'flags' ? '; using --max-message-bytes / --max-body-bytes' : ''}`)
+      }
+      return resolved
+    })
     const errorsFile = flags.errors === undefined ? undefined : this.openErrors(flags.errors)
     // eslint-disable-next-line prefer-const -- the publisher's callback needs it before it exists
     let run: ToNsqRun
@@ -183,35 +189,21 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       errorsFile?.close()
     }
 
-    const s = run.stats
-    const failed = Object.values(s.failures).reduce((a, b) => a + b, 0)
-    const counted = flags['dry-run'] ? s.accepted : s.published
-    const summary: ToNsqSummary = {
+    const summary = buildSummary(run.stats, result, {
       topic,
       mode: flags.mode,
       nsqd,
       dryRun: flags['dry-run'] === true,
-      records: s.records,
-      accepted: s.accepted,
-      published: s.published,
-      bytes: s.bytes,
-      failed,
-      failures: {...s.failures},
-      skippedEmpty: s.skippedEmpty,
-      elapsedMs: Math.round(result.elapsedMs),
-      rate: result.elapsedMs > 0 ? Math.round((counted * 1000) / result.elapsedMs) : 0,
-      stoppedBy: result.stoppedBy,
-      ...(result.stoppedAt === undefined ? {} : {stoppedAt: result.stoppedAt}),
       ...(flags.errors === undefined ? {} : {errorsFile: flags.errors}),
       limits: {maxMessageBytes: limits.maxMessageBytes, maxBodyBytes: limits.maxBodyBytes, source},
-    }
+    })
     if (result.stoppedAt !== undefined) {
       const hint = result.stoppedAt.error.startsWith('invalid envelope') ? 'use --on-invalid skip to record bad lines and go on' : 'use --on-oversize skip to record such records and go on, or raise nsqd\'s --max-msg-size'
       process.stderr.write(`stopped at record ${result.stoppedAt.record}: ${result.stoppedAt.error} (${hint})\n`)
     }
     if (!this.jsonEnabled()) this.status(formatSummary(summary))
     const interrupted = result.stoppedBy === 'interrupted' && this.stopReason !== 'epipe'
-    process.exitCode = interrupted ? EXIT.INTERRUPTED : failed > 0 ? EXIT.PARTIAL : EXIT.OK
+    process.exitCode = interrupted ? EXIT.INTERRUPTED : summary.failed > 0 ? EXIT.PARTIAL : EXIT.OK
     return summary
   }
 
@@ -242,31 +234,6 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     }
   }
 
-  /** nsqd's limits from its HTTP API (the tightest of all), else the flags. */
-  private async limits(httpAddresses: readonly string[], explicit: boolean, http: ReturnType<typeof httpOptions>): Promise<{limits: NsqdLimits; source: 'nsqd' | 'flags'}> {
-    const flags = this.flags
-    const fromFlags: NsqdLimits = {
-      maxMessageBytes: flags['max-message-bytes'] ?? DEFAULT_LIMITS.maxMessageBytes,
-      maxBodyBytes: flags['max-body-bytes'] ?? DEFAULT_LIMITS.maxBodyBytes,
-      maxDeferMs: DEFAULT_LIMITS.maxDeferMs,
-    }
-    const results = await Promise.allSettled(httpAddresses.map((address) => fetchNsqdLimits(address, {...http, signal: this.signal})))
-    const found = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
-    const failure = results.find((r) => r.status === 'rejected')
-    if (explicit && failure !== undefined) this.status(`could not read limits from nsqd's HTTP API (${String((failure as PromiseRejectedResult).reason)}); using --max-message-bytes / --max-body-bytes`)
-    const server = tightest(found)
-    if (server === undefined) return {limits: fromFlags, source: 'flags'}
-    // Flags given explicitly can only tighten what nsqd allows.
-    return {
-      limits: {
-        maxMessageBytes: Math.min(server.maxMessageBytes, flags['max-message-bytes'] ?? Infinity),
-        maxBodyBytes: Math.min(server.maxBodyBytes, flags['max-body-bytes'] ?? Infinity),
-        maxDeferMs: server.maxDeferMs,
-      },
-      source: 'nsqd',
-    }
-  }
-
   private writeStdout(data: Buffer): Promise<void> {
     if (this.stopReason === 'epipe') return Promise.resolve()
     return new Promise((resolve) => {
@@ -287,8 +254,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const timer = setInterval(() => {
       const s = run.stats
       const secs = (performance.now() - started) / 1000
-      const failed = Object.values(s.failures).reduce((a, b) => a + b, 0)
-      process.stderr.write(`\r\u001B[K${s.published.toLocaleString('en-US')} published · ${Math.round(s.published / secs).toLocaleString('en-US')} msg/s · ${failed} failed`)
+      process.stderr.write(`\r\u001B[K${s.published.toLocaleString('en-US')} published · ${Math.round(s.published / secs).toLocaleString('en-US')} msg/s · ${failedCount(s)} failed`)
     }, 250)
     timer.unref()
     return timer

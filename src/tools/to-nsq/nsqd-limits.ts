@@ -51,3 +51,48 @@ export function tightest(limits: readonly NsqdLimits[]): NsqdLimits | undefined 
     maxDeferMs: Math.min(...limits.map((l) => l.maxDeferMs)),
   }
 }
+
+/** Limits given on the command line (`--max-message-bytes`, `--max-body-bytes`). */
+export interface LimitOverrides {
+  maxMessageBytes?: number | undefined
+  maxBodyBytes?: number | undefined
+}
+
+/** The limits a run uses and where they came from. */
+export interface ResolvedLimits {
+  limits: NsqdLimits
+  source: 'nsqd' | 'flags'
+  /** Why an nsqd's HTTP API could not be read, when one could not. */
+  failure?: string
+}
+
+/**
+ * nsqd's own limits win when known (the tightest across nsqds); flags given explicitly can only
+ * tighten them. Without any nsqd answer, the flags (or nsqd's defaults) apply.
+ */
+export function combineLimits(found: readonly NsqdLimits[], overrides: LimitOverrides): {limits: NsqdLimits; source: 'nsqd' | 'flags'} {
+  const server = tightest(found)
+  if (server === undefined) {
+    return {
+      limits: {maxMessageBytes: overrides.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes, maxBodyBytes: overrides.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes, maxDeferMs: DEFAULT_LIMITS.maxDeferMs},
+      source: 'flags',
+    }
+  }
+  return {
+    limits: {
+      maxMessageBytes: Math.min(server.maxMessageBytes, overrides.maxMessageBytes ?? Infinity),
+      maxBodyBytes: Math.min(server.maxBodyBytes, overrides.maxBodyBytes ?? Infinity),
+      maxDeferMs: server.maxDeferMs,
+    },
+    source: 'nsqd',
+  }
+}
+
+/** Reads the limits of every nsqd HTTP address (failures tolerated) and combines them with the flags. */
+export async function resolveLimits(httpAddresses: readonly string[], overrides: LimitOverrides, options: HttpOptions): Promise<ResolvedLimits> {
+  const results = await Promise.allSettled(httpAddresses.map((address) => fetchNsqdLimits(address, options)))
+  const found = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const failure = rejected === undefined ? undefined : rejected.reason instanceof Error ? rejected.reason.message : String(rejected.reason)
+  return {...combineLimits(found, overrides), ...(failure === undefined ? {} : {failure})}
+}

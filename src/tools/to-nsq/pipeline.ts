@@ -4,7 +4,9 @@ import type {FailedRecord, FailureReason} from './errors-file.js'
 import {Pacer, batchSizeForRate, systemClock, type Clock} from './pacer.js'
 import type {PublishFailure} from './publisher.js'
 import {RecordSplitter, DEFAULT_MAX_RECORD_BYTES, type SplitRecord} from './record-splitter.js'
-import type {StopCause, ToNsqStats} from './summary.js'
+import type {RunResult, StopCause, ToNsqStats} from './summary.js'
+
+export type {RunResult} from './summary.js'
 
 /** Where batches go: a Publisher, or nothing in a dry run. */
 export interface BatchSink {
@@ -41,13 +43,6 @@ export interface ToNsqRunOptions {
   signal: AbortSignal
   clock?: Clock
   maxRecordBytes?: number
-}
-
-/** What `run` ends with. */
-export interface RunResult {
-  stoppedBy: StopCause
-  stoppedAt?: {record: number; error: string}
-  elapsedMs: number
 }
 
 const ABORTED = Symbol('aborted')

@@ -4,6 +4,13 @@ import type {PublishMode} from './publisher.js'
 /** Why reading stopped. */
 export type StopCause = 'eof' | 'count' | 'interrupted' | 'bad-input'
 
+/** What a run ends with. */
+export interface RunResult {
+  stoppedBy: StopCause
+  stoppedAt?: {record: number; error: string}
+  elapsedMs: number
+}
+
 /** Counters kept while a run goes on (read them for progress). */
 export interface ToNsqStats {
   /** Records read from the input, empty ones included. */
@@ -68,4 +75,36 @@ export function formatSummary(s: ToNsqSummary): string {
     : `published ${n(s.published)} msgs (${bytesText(s.bytes)}) to ${s.topic} in ${secs}s, ${n(Math.round(s.rate))} msg/s`
   const stop = s.stoppedBy === 'interrupted' ? '; interrupted before end of input' : s.stoppedBy === 'count' ? '; stopped at --count' : ''
   return `${head}; ${failed}${skipped}${stop}`
+}
+
+/** Records not published so far. */
+export function failedCount(stats: ToNsqStats): number {
+  return Object.values(stats.failures).reduce((a, b) => a + b, 0)
+}
+
+/** What the summary needs besides the run's counters. */
+export type SummaryContext = Pick<ToNsqSummary, 'topic' | 'mode' | 'nsqd' | 'dryRun' | 'limits'> & {errorsFile?: string}
+
+/** The end-of-run summary from the counters and how the run ended. */
+export function buildSummary(stats: ToNsqStats, result: RunResult, context: SummaryContext): ToNsqSummary {
+  const counted = context.dryRun ? stats.accepted : stats.published
+  return {
+    topic: context.topic,
+    mode: context.mode,
+    nsqd: context.nsqd,
+    dryRun: context.dryRun,
+    records: stats.records,
+    accepted: stats.accepted,
+    published: stats.published,
+    bytes: stats.bytes,
+    failed: failedCount(stats),
+    failures: {...stats.failures},
+    skippedEmpty: stats.skippedEmpty,
+    elapsedMs: Math.round(result.elapsedMs),
+    rate: result.elapsedMs > 0 ? Math.round((counted * 1000) / result.elapsedMs) : 0,
+    stoppedBy: result.stoppedBy,
+    ...(result.stoppedAt === undefined ? {} : {stoppedAt: result.stoppedAt}),
+    ...(context.errorsFile === undefined ? {} : {errorsFile: context.errorsFile}),
+    limits: context.limits,
+  }
 }

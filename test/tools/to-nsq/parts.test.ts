@@ -4,7 +4,8 @@ import {Batcher, mpubBodySize, type OutRecord} from '../../../src/tools/to-nsq/b
 import {parseDelimiter, describeDelimiter} from '../../../src/tools/to-nsq/delimiter.js'
 import {formatFailure} from '../../../src/tools/to-nsq/errors-file.js'
 import {Pacer, batchSizeForRate, type Clock} from '../../../src/tools/to-nsq/pacer.js'
-import {tightest} from '../../../src/tools/to-nsq/nsqd-limits.js'
+import {DEFAULT_LIMITS, combineLimits, tightest} from '../../../src/tools/to-nsq/nsqd-limits.js'
+import {buildSummary, formatSummary} from '../../../src/tools/to-nsq/summary.js'
 
 const rec = (n: number, size: number): OutRecord => ({n, body: Buffer.alloc(size, 0x61)})
 
@@ -129,5 +130,36 @@ describe('tightest limits', () => {
       {maxMessageBytes: 100, maxBodyBytes: 5000, maxDeferMs: 10},
       {maxMessageBytes: 200, maxBodyBytes: 4000, maxDeferMs: 20},
     ])).toEqual({maxMessageBytes: 100, maxBodyBytes: 4000, maxDeferMs: 10})
+  })
+})
+
+describe('combineLimits', () => {
+  it('uses nsqd\'s limits when known; explicit flags only tighten them', () => {
+    const server = {maxMessageBytes: 1000, maxBodyBytes: 5000, maxDeferMs: 60_000}
+    expect(combineLimits([server], {})).toEqual({limits: server, source: 'nsqd'})
+    expect(combineLimits([server], {maxMessageBytes: 2000, maxBodyBytes: 100})).toEqual({limits: {maxMessageBytes: 1000, maxBodyBytes: 100, maxDeferMs: 60_000}, source: 'nsqd'})
+  })
+
+  it('falls back to the flags, then to nsqd\'s defaults', () => {
+    expect(combineLimits([], {maxMessageBytes: 10})).toEqual({limits: {...DEFAULT_LIMITS, maxMessageBytes: 10}, source: 'flags'})
+    expect(combineLimits([], {})).toEqual({limits: DEFAULT_LIMITS, source: 'flags'})
+  })
+})
+
+describe('summary', () => {
+  const stats = {records: 7, accepted: 5, published: 4, bytes: 2048, failures: {oversize: 1, empty: 0, invalid_envelope: 0, publish_failed: 1}, skippedEmpty: 1}
+  const context = {topic: 't', mode: 'round-robin' as const, nsqd: ['a:1'], dryRun: false, limits: {maxMessageBytes: 1, maxBodyBytes: 2, source: 'nsqd' as const}}
+
+  it('builds the --json object: failed is the sum of the reasons, rate is published per second', () => {
+    expect(buildSummary(stats, {stoppedBy: 'eof', elapsedMs: 2000}, {...context, errorsFile: 'e.ndjson'})).toEqual({
+      ...context, records: 7, accepted: 5, published: 4, bytes: 2048, failed: 2, failures: stats.failures, skippedEmpty: 1,
+      elapsedMs: 2000, rate: 2, stoppedBy: 'eof', errorsFile: 'e.ndjson',
+    })
+  })
+
+  it('prints one line with published, bytes, rate and failures by reason', () => {
+    const line = formatSummary(buildSummary(stats, {stoppedBy: 'interrupted', elapsedMs: 2000}, context))
+    expect(line).toBe('published 4 msgs (2.0 KiB) to t in 2.00s, 2 msg/s; 2 failed (1 oversize, 1 publish_failed), 1 empty skipped; interrupted before end of input')
+    expect(formatSummary(buildSummary(stats, {stoppedBy: 'eof', elapsedMs: 10}, {...context, dryRun: true}))).toMatch(/^dry run: 5 of 7 records would be published to t; 2 failed/)
   })
 })
