@@ -305,7 +305,7 @@ describe('nsq to-nsq over several nsqd', () => {
 
   it('round-robin with one nsqd killed (kill -9) mid-stream loses nothing: every line is in a topic or in the errors file', async () => {
     const name = topic()
-    const total = 30_000
+    const total = 40_000
     const lines = Array.from({length: total}, (_, i) => `kill-test-${i}`)
     const errors = tempFile('errors.ndjson')
     const child = spawnCli(['to-nsq', name, '--nsqd-tcp-address', a.tcpAddress, '--nsqd-tcp-address', b.tcpAddress, '--rate', '6000', '--errors', errors, '--json'])
