@@ -10,7 +10,7 @@ import {watch} from '../../../src/tools/stat/watch.js'
 import {nodesReport} from '../../../src/tools/stat/nodes-report.js'
 import {lookupdReport} from '../../../src/tools/stat/lookupd-report.js'
 import type {ChannelRow} from '../../../src/tools/stat/model.js'
-import {skipIntegration, startCluster, stopAllServices, type Cluster} from '../../support/nsq.js'
+import {skipIntegration, startCluster, startNsqd, stopAllServices, type Cluster} from '../../support/nsq.js'
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, last: () => unknown = () => ''): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -183,6 +183,43 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
       await Promise.all(producers.map((p) => p.close()))
       await consumer.stop({timeoutMs: 2000})
       await consuming
+    }
+  })
+
+  it('hints: timeouts from a consumer slower than nsqd\'s --msg-timeout, and no consumers on a backlog', async () => {
+    const nsqd = await startNsqd({args: ['--msg-timeout=1s']})
+    const http = new NsqdHttpClient(nsqd.httpAddress)
+    await http.createTopic('slow')
+    await http.createChannel('slow', 'held')
+    await http.createChannel('slow', 'nobody')
+    await http.mpub('slow', Array.from({length: 20}, (_, i) => Buffer.from(`m${i}`)))
+    // Receives and never answers: every message times out after 1 s and comes back.
+    const consumer = new Consumer({topic: 'slow', channel: 'held', nsqd: [nsqd.tcpAddress], maxInFlight: 5, backoff: false})
+    await consumer.start()
+    const draining = (async () => {
+      for await (const message of consumer) void message
+    })()
+    try {
+      // nsqd scans for timeouts only in the channels it knew at its last queue-scan refresh (every 5 s).
+      await waitFor('the first timeout', async () => {
+        const c = (await http.stats({topic: 'slow', channel: 'held'})).topics[0]?.channels[0]
+        return (c?.timeout_count ?? 0) > 0 ? true : undefined
+      }, 20_000)
+      const collector = new StatCollector({nsqd: [nsqd.httpAddress], topic: parseNameFilter('slow')})
+      const seen: ChannelRow[] = []
+      for await (const tick of watch(collector, {intervalMs: 1000, count: 3})) {
+        if (tick.index > 0) seen.push(...buildView(tick.previous, tick.snapshot).channels)
+      }
+      const held = seen.filter((r) => r.channel === 'held')
+      const own = (await http.stats({topic: 'slow', channel: 'held'})).topics[0]?.channels[0]
+      expect(own?.timeout_count).toBeGreaterThan(0)
+      expect(held.some((r) => (r.timeout_rate ?? 0) > 0 && r.hints.some((h) => h.startsWith('timeouts ')))).toBe(true)
+      const nobody = seen.filter((r) => r.channel === 'nobody')
+      expect(nobody.every((r) => r.depth === 20 && r.clients === 0 && r.hints.includes('no consumers') && r.drain_eta_s === null)).toBe(true)
+    } finally {
+      await consumer.stop({timeoutMs: 100})
+      await draining
+      await nsqd.stop()
     }
   })
 
