@@ -74,6 +74,11 @@ export const benchConsumeFlags = {
   'output-buffer-timeout': durationFlag({summary: 'longest nsqd holds buffered deliveries (nsqd allows ≥ 25ms) [default: nsqd\'s, 250ms]', helpGroup: RUN}),
 }
 
+/** Flags of pub and sub (pubsub keeps its clients on one thread, for one clock). */
+export const benchThreadFlags = {
+  threads: Flags.boolean({allowNo: true, summary: 'run each client on its own worker thread, so clients use several cores as Go\'s bench_writer / bench_reader do [default: on with more than one client]', helpGroup: RUN}),
+}
+
 /** Flags only `sub` has. */
 export const benchFillFlags = {
   fill: Flags.integer({min: 0, summary: `publish this many messages into the topic before consuming [default: --msgs or ${DEFAULT_FILL.toLocaleString('en-US')} for an auto-named topic, else 0]`, helpGroup: RUN}),
@@ -104,6 +109,7 @@ interface BenchFlagValues extends SecurityFlagValues {
   fill?: number | undefined
   'output-buffer-size'?: number | undefined
   'output-buffer-timeout'?: number | undefined
+  threads?: boolean | undefined
 }
 
 /** The tail of every bench command's description. */
@@ -188,6 +194,7 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
       fill,
       outputBufferSize: flags['output-buffer-size'] ?? (kind === 'sub' ? SUB_OUTPUT_BUFFER : undefined),
       outputBufferTimeoutMs: flags['output-buffer-timeout'],
+      threads: kind !== 'pubsub' && (flags.threads ?? flags.clients > 1),
     }
   }
 

@@ -167,6 +167,51 @@ describe('nsq bench pub', () => {
   })
 })
 
+describe('worker threads', () => {
+  it('counts the same on one thread (--no-threads) as with a worker thread per client (default with -c > 1)', async () => {
+    for (const mode of ['--threads', '--no-threads']) {
+      const name = topic()
+      const pub = parseSummary(await bench(['pub', '--topic', name, '--msgs', '9000', '--clients', '3', '--batch-size', '50', mode, '--json']))
+      expect(pub.params.threads).toBe(mode === '--threads')
+      expect(pub.publish?.clients.map((c) => c.messages)).toEqual([3000, 3000, 3000])
+      expect(pub.publish?.latency?.count).toBe(180)
+      expectOrdered(pub.publish?.latency ?? null)
+      await http.createChannel(name, 'drain')
+      const sub = parseSummary(await bench(['sub', '--topic', name, '--channel', 'drain', '--msgs', '9000', '--clients', '3', mode, '--json']))
+      expect(sub.messages).toBe(9000)
+      expect(sub.consume?.clients.reduce((sum, c) => sum + c.messages, 0)).toBe(9000)
+      // The bodies carry pub's stamps, so latency comes back from every thread.
+      expect(sub.consume?.latency?.count).toBe(9000)
+      const stats = await topicStats(name)
+      expect(stats?.message_count).toBe(9000)
+      expect(stats?.channels.find((c) => c.channel_name === 'drain')).toMatchObject({depth: 0, in_flight_count: 0})
+      await http.deleteTopic(name)
+    }
+  })
+
+  it('stops worker threads on Ctrl-C and still reports (exit 130)', async () => {
+    const child = spawnCli(['bench', 'pub', '--duration', '60s', '--clients', '2', '--json', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress])
+    const done = collect(child, {timeoutMs: 30_000})
+    let stderr = ''
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        if (stderr.includes('Starting pub benchmark')) resolve()
+      })
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    child.kill('SIGINT')
+    const result = await done
+    await stopChild(child)
+    expect(result.code).toBe(130)
+    const s = parseSummary(result)
+    expect(s.params.threads).toBe(true)
+    expect(s.interrupted).toBe(true)
+    expect(s.publish?.clients.every((c) => c.messages > 0)).toBe(true)
+    expect(await topicNames()).not.toContain(String(s.params.topic))
+  })
+})
+
 describe('nsq bench sub', () => {
   it('fills an auto-named topic, drains exactly that many, and nsqd agrees (kept with --no-cleanup)', async () => {
     const result = await bench(['sub', '--msgs', '30000', '--clients', '2', '--no-cleanup', '--json'])

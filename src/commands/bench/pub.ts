@@ -1,4 +1,4 @@
-import {BENCH_OUTPUT_HELP, BenchCommand, benchCommonFlags, benchPublishFlags} from '../../cli/bench-command.js'
+import {BENCH_OUTPUT_HELP, BenchCommand, benchCommonFlags, benchPublishFlags, benchThreadFlags} from '../../cli/bench-command.js'
 import {EXIT_CODES_HELP} from '../../cli/exit-codes.js'
 
 export default class BenchPub extends BenchCommand<typeof BenchPub> {
@@ -22,7 +22,7 @@ export default class BenchPub extends BenchCommand<typeof BenchPub> {
     {description: 'Save a baseline, then fail on a >10 % regression against it', command: '<%= config.bin %> <%= command.id %> -d 10s --json > baseline.json && <%= config.bin %> <%= command.id %> -d 10s --compare baseline.json --max-regression 10%'},
   ]
 
-  static override flags = {...benchCommonFlags, ...benchPublishFlags}
+  static override flags = {...benchCommonFlags, ...benchPublishFlags, ...benchThreadFlags}
 
   protected readonly kind = 'pub'
 }

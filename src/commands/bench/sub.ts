@@ -1,4 +1,4 @@
-import {BENCH_OUTPUT_HELP, BenchCommand, benchCommonFlags, benchConsumeFlags, benchFillFlags} from '../../cli/bench-command.js'
+import {BENCH_OUTPUT_HELP, BenchCommand, benchCommonFlags, benchConsumeFlags, benchFillFlags, benchThreadFlags} from '../../cli/bench-command.js'
 import {EXIT_CODES_HELP} from '../../cli/exit-codes.js'
 
 export default class BenchSub extends BenchCommand<typeof BenchSub> {
@@ -22,7 +22,7 @@ export default class BenchSub extends BenchCommand<typeof BenchSub> {
     {description: 'CI gate on the drain rate', command: '<%= config.bin %> <%= command.id %> -n 500000 -c 2 --threshold \'rate>100k\''},
   ]
 
-  static override flags = {...benchCommonFlags, ...benchConsumeFlags, ...benchFillFlags}
+  static override flags = {...benchCommonFlags, ...benchConsumeFlags, ...benchFillFlags, ...benchThreadFlags}
 
   protected readonly kind = 'sub'
 }

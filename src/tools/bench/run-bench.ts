@@ -10,6 +10,7 @@ import {makeBody} from './payload.js'
 import {BenchPublisher, type RunWindow} from './publisher.js'
 import {splitEvenly} from './stats.js'
 import {BenchSubscriber} from './subscriber.js'
+import {ThreadedPublisher, ThreadedSubscriber} from './threaded-clients.js'
 import type {BenchParams} from './types.js'
 
 export interface BenchProgress {
@@ -46,13 +47,18 @@ export interface BenchOutcome {
   endedAt: number
   /** Clock time of the deadline, for timed runs. */
   deadline: number | undefined
-  publishers: BenchPublisher[]
-  subscribers: BenchSubscriber[]
+  publishers: PublisherLike[]
+  subscribers: SubscriberLike[]
   /** pubsub: published (warm-up included) but not received in time. */
   lost: number
   warnings: string[]
   interrupted: boolean
 }
+
+/** A publishing client, on this thread or its own. */
+export type PublisherLike = BenchPublisher | ThreadedPublisher
+/** A consuming client, on this thread or its own. */
+export type SubscriberLike = BenchSubscriber | ThreadedSubscriber
 
 /** Largest MPUB body used to fill a topic (nsqd's default --max-body-size is 5 MiB). */
 const FILL_BODY_BYTES = 4 * 1024 * 1024
@@ -100,9 +106,9 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
       if ((subTarget.measured !== undefined && counts.measuredConsumed >= subTarget.measured) || (subTarget.received !== undefined && counts.consumed >= subTarget.received)) subsDone.resolve()
     }
     const sink = {
-      received: (measured: boolean): void => {
-        counts.consumed++
-        if (measured) counts.measuredConsumed++
+      received: (count: number, measured: number): void => {
+        counts.consumed += count
+        counts.measuredConsumed += measured
         checkSubs()
       },
     }
@@ -146,15 +152,18 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
     if (params.kind === 'sub' && deadline !== undefined && endedAt > deadline) endedAt = deadline
     return {params, startedAt, measureStart, endedAt, deadline, publishers, subscribers, lost, warnings, interrupted}
   } finally {
-    await Promise.allSettled([...publishers.map((p) => p.close()), ...subscribers.map((s) => s.stop())])
+    await Promise.allSettled([...publishers.map((p) => p.close()), ...subscribers.map(async (s) => {
+      await s.stop()
+      if (s instanceof ThreadedSubscriber) await s.close()
+    })])
     if (params.cleanup) await cleanup(params, httpClients, warn, events)
   }
 }
 
-function makePublishers(params: BenchParams, settings: ConnectionSettings, clock: Clock): BenchPublisher[] {
+function makePublishers(params: BenchParams, settings: ConnectionSettings, clock: Clock): PublisherLike[] {
   const quotas = params.msgs === undefined ? undefined : splitEvenly(params.msgs, params.clients)
   const opsPerSec = params.rate === undefined ? undefined : params.rate / params.clients / params.batchSize
-  return Array.from({length: params.clients}, (_, i) => new BenchPublisher({
+  return Array.from({length: params.clients}, (_, i) => new (params.threads ? ThreadedPublisher : BenchPublisher)({
     id: `P${i}`,
     address: params.nsqd[i % params.nsqd.length] as string,
     topic: params.topic,
@@ -167,11 +176,11 @@ function makePublishers(params: BenchParams, settings: ConnectionSettings, clock
   }, clock))
 }
 
-function makeSubscribers(params: BenchParams, connection: ConnectionSettings, clock: Clock): BenchSubscriber[] {
+function makeSubscribers(params: BenchParams, connection: ConnectionSettings, clock: Clock): SubscriberLike[] {
   const settings: ConnectionSettings = {...connection}
   if (params.outputBufferSize !== undefined) settings.outputBufferSize = params.outputBufferSize
   if (params.outputBufferTimeoutMs !== undefined) settings.outputBufferTimeoutMs = params.outputBufferTimeoutMs
-  return Array.from({length: params.clients}, (_, i) => new BenchSubscriber({
+  return Array.from({length: params.clients}, (_, i) => new (params.threads ? ThreadedSubscriber : BenchSubscriber)({
     id: `S${i}`,
     addresses: params.nsqd,
     topic: params.topic,

@@ -25,8 +25,8 @@ export interface SubscriberPlan {
 
 /** Where the subscribers of one run report, so the run can stop on a shared count. */
 export interface SubscriberSink {
-  /** Called after every message with whether it was measured. */
-  received(measured: boolean): void
+  /** Called after messages arrive: how many, and how many of them were measured. */
+  received(count: number, measured: number): void
 }
 
 export class BenchSubscriber {
@@ -86,7 +86,7 @@ export class BenchSubscriber {
         this.lastAt = now
         if (stamped !== undefined) recordMs(this.histogram, this.clock.toEpochMs(now) - stamped)
       }
-      sink.received(measured)
+      sink.received(1, measured ? 1 : 0)
     }
   }
 

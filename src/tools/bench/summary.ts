@@ -29,6 +29,7 @@ export function paramsRecord(params: BenchParams): Record<string, string | numbe
     record['output-buffer-timeout'] = params.outputBufferTimeoutMs === undefined ? null : `${params.outputBufferTimeoutMs}ms`
   }
   if (params.kind === 'sub') record.fill = params.fill
+  if (params.kind !== 'pubsub') record.threads = params.threads
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)))
 }
 

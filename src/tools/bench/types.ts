@@ -36,6 +36,8 @@ export interface BenchParams {
   warmupMs: number
   /** sub: messages published into the topic before consuming (0 = consume what arrives). */
   fill: number
+  /** Each client on its own worker thread (pub and sub only; needs the built code). */
+  threads: boolean
   /** Consumers' IDENTIFY output_buffer_size (bytes, -1 = unbuffered), or nsqd's default. */
   outputBufferSize: number | undefined
   /** Consumers' IDENTIFY output_buffer_timeout (ms, -1 = none), or nsqd's default. */

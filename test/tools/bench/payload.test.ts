@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {describeInvalidName} from '../../../src/core/index.js'
 import {autoName, makeBody, readStamp, stamp, stampBatch, STAMP_BYTES} from '../../../src/tools/bench/payload.js'
+import {reviveSettings} from '../../../src/tools/bench/threaded-clients.js'
 
 describe('body stamps', () => {
   it('round-trips the send time in a body that has room', () => {
@@ -42,5 +43,19 @@ describe('autoName', () => {
       expect(describeInvalidName('topic', name)).toBeUndefined()
     }
     expect(autoName(() => 0)).toBe('nsq_bench_000000')
+  })
+})
+
+describe('reviveSettings (worker threads)', () => {
+  it('turns structured-cloned TLS material back into Buffers and leaves the rest alone', () => {
+    const cloned = structuredClone({compression: 'none' as const, tls: {ca: Buffer.from('CA'), cert: undefined, key: undefined, insecure: false}})
+    expect(Buffer.isBuffer(cloned.tls.ca)).toBe(false)
+    const revived = reviveSettings(cloned)
+    expect(Buffer.isBuffer(revived.tls?.ca)).toBe(true)
+    expect(revived.tls?.ca?.toString()).toBe('CA')
+    expect(revived.tls?.cert).toBeUndefined()
+    expect(revived.compression).toBe('none')
+    const plain = {compression: 'snappy' as const}
+    expect(reviveSettings(plain)).toBe(plain)
   })
 })
