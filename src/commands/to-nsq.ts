@@ -25,7 +25,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     'accepts. A last record without a trailing delimiter is published intact; empty records are skipped.',
     '',
     'Every record not published (too big, invalid envelope, refused by nsqd) is counted, and written to --errors FILE',
-    'as one NDJSON line: {"record":N,"reason":"oversize|empty|invalid_envelope|publish_failed","error":"…","body":"…"}',
+    'as one NDJSON line: {"record":N,"reason":"oversize|empty|invalid_envelope|publish_failed|incomplete","error":"…","body":"…"}',
     '(body_base64 instead of body when not UTF-8; "bytes"/"truncated" for records over 64 MiB; "nsqd" in fanout mode).',
     'An errors file is valid --input-format json input, so it can be fixed and replayed.',
     '',

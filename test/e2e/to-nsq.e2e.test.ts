@@ -78,7 +78,7 @@ describe('nsq to-nsq against real nsqd', () => {
     const summary = JSON.parse(result.stdout.toString('utf8')) as Record<string, unknown>
     expect(summary).toMatchObject({
       topic: name, mode: 'round-robin', nsqd: [nsqd.tcpAddress], dryRun: false, records: 6, accepted: 3, published: 3, bytes: 6, failed: 0,
-      failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0}, skippedEmpty: 3, stoppedBy: 'eof',
+      failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0, incomplete: 0}, skippedEmpty: 3, stoppedBy: 'eof',
     })
     expect(typeof summary.elapsedMs).toBe('number')
     expect(typeof summary.rate).toBe('number')

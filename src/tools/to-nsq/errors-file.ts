@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import {isUtf8} from 'node:buffer'
 
 /** Why a record was not published. */
-export type FailureReason = 'oversize' | 'empty' | 'invalid_envelope' | 'publish_failed'
+export type FailureReason = 'oversize' | 'empty' | 'invalid_envelope' | 'publish_failed' | 'incomplete'
 
 /** One record that was not published. */
 export interface FailedRecord {
@@ -21,7 +21,7 @@ export interface FailedRecord {
 
 /**
  * One NDJSON line of the `--errors` file:
- * `{"record":N,"reason":"oversize|empty|invalid_envelope|publish_failed","error":"…",
+ * `{"record":N,"reason":"oversize|empty|invalid_envelope|publish_failed|incomplete","error":"…",
  *   "body":"…" | "body_base64":"…"[,"bytes":N,"truncated":true][,"nsqd":"host:port"]}`.
  * The body goes in `body` when it is valid UTF-8, else in `body_base64` (the same rule as the
  * `tail --format json` envelope), so an errors file can be replayed with

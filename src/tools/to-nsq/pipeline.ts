@@ -55,7 +55,7 @@ const ABORTED = Symbol('aborted')
  * (empty) or failed (reported to `onFailure`).
  */
 export class ToNsqRun {
-  readonly stats: ToNsqStats = {records: 0, accepted: 0, published: 0, bytes: 0, failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0}, skippedEmpty: 0}
+  readonly stats: ToNsqStats = {records: 0, accepted: 0, published: 0, bytes: 0, failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0, incomplete: 0}, skippedEmpty: 0}
   private readonly splitter: RecordSplitter
   private readonly batcher: Batcher
   private readonly pacer: Pacer
@@ -92,6 +92,12 @@ export class ToNsqRun {
         const next = await nextOrAbort(iterator, signal)
         if (next === ABORTED) {
           stoppedBy = 'interrupted'
+          // Bytes read after the last delimiter: not a whole record, so not published, but not lost either.
+          const partial = this.splitter.end()
+          if (partial !== undefined) {
+            this.stats.records++
+            this.fail({record: partial.n, reason: 'incomplete', error: 'interrupted before the end of this record', body: partial.body, ...(partial.length > partial.body.length ? {length: partial.length} : {})})
+          }
           break
         }
         if (next.done === true) {

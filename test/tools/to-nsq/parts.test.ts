@@ -147,7 +147,7 @@ describe('combineLimits', () => {
 })
 
 describe('summary', () => {
-  const stats = {records: 7, accepted: 5, published: 4, bytes: 2048, failures: {oversize: 1, empty: 0, invalid_envelope: 0, publish_failed: 1}, skippedEmpty: 1}
+  const stats = {records: 7, accepted: 5, published: 4, bytes: 2048, failures: {oversize: 1, empty: 0, invalid_envelope: 0, publish_failed: 1, incomplete: 0}, skippedEmpty: 1}
   const context = {topic: 't', mode: 'round-robin' as const, nsqd: ['a:1'], dryRun: false, limits: {maxMessageBytes: 1, maxBodyBytes: 2, source: 'nsqd' as const}}
 
   it('builds the --json object: failed is the sum of the reasons, rate is published per second', () => {

@@ -136,18 +136,22 @@ describe('ToNsqRun', () => {
     expect(sink.bodies()).toHaveLength(100)
   })
 
-  it('stops reading when aborted, publishes what was read and reports "interrupted"', async () => {
-    const {run, sink, controller} = setup({batchSize: 100, lingerMs: 10_000})
+  it('stops reading when aborted, publishes what was read, reports a partial last record and "interrupted"', async () => {
+    const setupResult = setup({batchSize: 100, lingerMs: 10_000})
+    const {run, sink, controller} = setupResult
     async function* input(): AsyncGenerator<Buffer> {
-      yield Buffer.from('a\nb\n')
+      yield Buffer.from('a\nb\npart')
       await new Promise(() => undefined)
     }
+    const {failures} = setupResult
     const done = run.run(input())
     await new Promise((resolve) => setTimeout(resolve, 20))
     controller.abort('interrupt')
     const result = await done
     expect(result.stoppedBy).toBe('interrupted')
     expect(sink.bodies()).toEqual(['a', 'b'])
+    // The bytes after the last newline are not a whole record: reported, not published, not lost.
+    expect(failures).toMatchObject([{record: 3, reason: 'incomplete', body: Buffer.from('part')}])
   })
 
   it('counts without publishing in a dry run', async () => {
