@@ -62,3 +62,15 @@ describe('nsq_stat drop-in flags', () => {
     for (const target of Object.values(Stat.dropIn.rename ?? {})) expect(flags.has(target), target).toBe(true)
   })
 })
+
+describe('node addresses from lookupd', () => {
+  it('broadcast_address:http_port, IPv6 in brackets, rewritten by --address-map (host:port or host)', async () => {
+    const {nodeHttpAddress} = await import('../../../src/tools/stat/discovery.js')
+    expect(nodeHttpAddress({broadcast_address: 'nsq-1.internal', http_port: 4151})).toBe('nsq-1.internal:4151')
+    expect(nodeHttpAddress({broadcast_address: '::1', http_port: 4151})).toBe('[::1]:4151')
+    const map = new Map([['nsq-1.internal:4151', '10.0.0.1:14151'], ['nsq-2.internal', '10.0.0.2']])
+    expect(nodeHttpAddress({broadcast_address: 'nsq-1.internal', http_port: 4151}, map)).toBe('10.0.0.1:14151')
+    expect(nodeHttpAddress({broadcast_address: 'nsq-2.internal', http_port: 4151}, map)).toBe('10.0.0.2:4151')
+    expect(nodeHttpAddress({broadcast_address: 'nsq-3.internal', http_port: 4151}, map)).toBe('nsq-3.internal:4151')
+  })
+})

@@ -141,6 +141,24 @@ describe('poll loop', () => {
     expect(once.polls).toBe(1)
   })
 
+  it('skips the slots a slow poll missed instead of polling back to back', async () => {
+    let clock = 0
+    const slow: Poller = {
+      poll: async () => {
+        clock += clock === 0 ? 0 : 2500
+        return snapshot(clock, [])
+      },
+    }
+    const sleeps: number[] = []
+    const sleep = async (ms: number): Promise<void> => {
+      sleeps.push(ms)
+      clock += ms
+    }
+    for await (const _tick of watch(slow, {intervalMs: 1000, count: 2, now: () => clock, sleep})) void _tick
+    // Baseline at 0; the next poll starts at 1000 and takes 2.5 s, so it ends at 3500: the next slot is 4000.
+    expect(sleeps).toEqual([1000, 500])
+  })
+
   it('ends quietly when the signal is aborted, even mid-poll', async () => {
     const controller = new AbortController()
     const failing: Poller = {
