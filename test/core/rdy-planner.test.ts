@@ -11,6 +11,24 @@ describe('planRdy', () => {
     expect(sum(plan)).toBe(200)
   })
 
+  it('when nsqd join a connection that holds all of max-in-flight, they wait for those slots: the total in flight stays within it', () => {
+    const occupancy = (plan: Map<number, number>, views: ConnectionView[]): number => views.reduce((total, c) => total + Math.max(plan.get(c.id) ?? c.rdy, c.inFlight), 0)
+    // Connection 1 had RDY 12 alone and holds 12 in flight; 2 and 3 just connected.
+    let views = [conn(1, {rdy: 12, inFlight: 12}), conn(2), conn(3)]
+    let plan = planRdy({maxInFlight: 12, connections: views, mode: 'normal', now: 0, rotateAfterMs: 1000})
+    expect([...plan.values()]).toEqual([4, 0, 0])
+    expect(occupancy(plan, views)).toBe(12)
+    // Half of connection 1's messages answered: the others get what was freed, evenly.
+    views = [conn(1, {rdy: 4, inFlight: 6}), conn(2), conn(3)]
+    plan = planRdy({maxInFlight: 12, connections: views, mode: 'normal', now: 0, rotateAfterMs: 1000})
+    expect([...plan.values()]).toEqual([4, 3, 3])
+    expect(occupancy(plan, views)).toBe(12)
+    // All answered: even shares again.
+    views = [conn(1, {rdy: 4, inFlight: 2}), conn(2, {rdy: 3, inFlight: 3}), conn(3, {rdy: 3, inFlight: 1})]
+    plan = planRdy({maxInFlight: 12, connections: views, mode: 'normal', now: 0, rotateAfterMs: 1000})
+    expect([...plan.values()]).toEqual([4, 4, 4])
+  })
+
   it('respects each nsqd\'s max_rdy_count', () => {
     const plan = planRdy({maxInFlight: 10_000, connections: [conn(1, {maxRdyCount: 2500}), conn(2, {maxRdyCount: 100})], mode: 'normal', now: 0, rotateAfterMs: 1000})
     expect(plan.get(1)).toBe(2500)

@@ -44,17 +44,41 @@ export function planRdy(input: PlanInput): Map<number, number> {
     for (const c of connections) plan.set(c.id, c === probe ? 1 : 0)
     return plan
   }
-  if (connections.length <= maxInFlight) {
-    const share = Math.floor(maxInFlight / connections.length)
-    let extra = maxInFlight - share * connections.length
-    for (const c of connections) {
-      const want = share + (extra > 0 ? 1 : 0)
-      if (extra > 0) extra--
-      plan.set(c.id, Math.max(1, Math.min(want, c.maxRdyCount)))
-    }
-    return plan
-  }
+  if (connections.length <= maxInFlight) return split(input)
   return rotate(input)
+}
+
+/**
+ * Even shares; but a connection still holding more in flight than its new share (say it had all
+ * of max-in-flight before two more nsqd joined) occupies that many slots until they are answered,
+ * so the others get only what is left meanwhile, and the total in flight stays within the budget.
+ * Later plans (on the planner's timer) hand out the rest as those messages are answered.
+ */
+function split(input: PlanInput): Map<number, number> {
+  const plan = new Map<number, number>()
+  const {connections, maxInFlight} = input
+  const base = Math.floor(maxInFlight / connections.length)
+  let extra = maxInFlight - base * connections.length
+  const shares = new Map<number, number>()
+  for (const c of connections) {
+    const want = base + (extra > 0 ? 1 : 0)
+    if (extra > 0) extra--
+    shares.set(c.id, Math.max(1, Math.min(want, c.maxRdyCount)))
+  }
+  const over = connections.filter((c) => c.inFlight > (shares.get(c.id) as number))
+  if (over.length === 0) return shares
+  let left = maxInFlight - over.reduce((sum, c) => sum + c.inFlight, 0)
+  for (const c of over) plan.set(c.id, shares.get(c.id) as number)
+  // The rest share what is left, each at least its own in flight (already occupied) and at most its share.
+  const rest = connections.filter((c) => !over.includes(c))
+  left -= rest.reduce((sum, c) => sum + c.inFlight, 0)
+  for (const [index, c] of rest.entries()) {
+    const fair = Math.max(0, Math.floor(left / (rest.length - index)))
+    const grant = Math.min((shares.get(c.id) as number) - c.inFlight, fair)
+    plan.set(c.id, c.inFlight + Math.max(0, grant))
+    left -= Math.max(0, grant)
+  }
+  return plan
 }
 
 function rotate(input: PlanInput): Map<number, number> {
