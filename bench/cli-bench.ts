@@ -9,8 +9,9 @@
  *   `nsq bench sub -c N --max-in-flight 2500 -d …` vs `bench_reader --rdy 2500 --runfor …`. Ours asks
  *   nsqd for a 64 KiB output buffer by default; a third contestant runs ours with nsqd's default
  *   16 KiB (what bench_reader gets), for a like-for-like figure.
- * Each side's own figure is used (bench_* print ops/s; ours prints msgs_per_sec with --json).
- * Env: ROUNDS (3), SECONDS (5), SUB_SECONDS (2), FILL (1500000), CLIENTS (CPU count), PIPELINE (4).
+ * With more than one client `nsq bench` puts each on its own worker thread (as the Go tools use
+ * GOMAXPROCS threads). Each side's own figure is used (bench_* print ops/s; ours msgs_per_sec).
+ * Env: ROUNDS (5), SECONDS (5), SUB_SECONDS (2), FILL (1500000), CLIENTS (CPU count), PIPELINE (4).
  */
 import os from 'node:os'
 import path from 'node:path'
@@ -19,7 +20,7 @@ import {Producer} from '../src/core/producer/producer.js'
 import {startNsqd} from '../test/support/nsq.js'
 import {ensureNsqBinaries, fmt, median, parseGoBenchRate, run} from './lib.js'
 
-const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const SECONDS = Number(process.env.SECONDS ?? 5)
 const SUB_SECONDS = Number(process.env.SUB_SECONDS ?? 2)
 const FILL = Number(process.env.FILL ?? 1_500_000)
