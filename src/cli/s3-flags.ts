@@ -64,6 +64,8 @@ export interface S3FlagValues {
   's3-timeout': number
   's3-drain-timeout': number
   's3-local-time': boolean
+  /** to-file's `--manifest` / `--no-manifest`, when the command has it. */
+  manifest?: boolean | undefined
 }
 
 /** What to-file knows that the uploader needs. */
@@ -100,6 +102,9 @@ export async function s3SinkFromFlags(flags: S3FlagValues, context: S3SinkContex
     }
     if (flags['keep-local']) throw config('--keep-local needs --s3-bucket')
     return undefined
+  }
+  if (flags.manifest === false) {
+    throw config('--no-manifest cannot be used with --s3-bucket: files waiting for upload after a crash are found by their manifest')
   }
   const problem = prefixProblem(flags['s3-prefix'])
   if (problem !== undefined) throw config(`--s3-prefix "${flags['s3-prefix']}" ${problem}`)

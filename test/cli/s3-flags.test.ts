@@ -32,6 +32,7 @@ describe('s3SinkFromFlags', () => {
     await expect(s3SinkFromFlags({...withBucket, 's3-endpoint': '127.0.0.1:9000'}, context)).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/not an http\(s\) URL/) as unknown})
     await expect(s3SinkFromFlags({...withBucket, 's3-endpoint': 'ftp://host'}, context)).rejects.toMatchObject({code: 'CONFIG'})
     await expect(s3SinkFromFlags({...withBucket, 's3-prefix': 'a//b'}, context)).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/"\/\/"/) as unknown})
+    await expect(s3SinkFromFlags({...withBucket, manifest: false}, context)).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/--no-manifest/) as unknown})
     await expect(s3SinkFromFlags({...withBucket, 's3-part-size': 1024 * 1024}, context)).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/5MiB/) as unknown})
   })
 })

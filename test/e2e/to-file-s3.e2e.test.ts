@@ -8,6 +8,7 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import type {ChildProcess} from 'node:child_process'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient} from '../../src/core/index.js'
@@ -129,6 +130,39 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     for (const key of await s3.keys(prefix)) expect(key).toMatch(new RegExp(`^${prefix}${topic}\\.[^/]+-\\d{6}\\.\\d{4}-\\d{2}-\\d{2}_\\d{2}\\.log$`))
     expect(filesIn(dir)).toEqual([])
   })
+
+  it('uploads gzip archives (one member per sync) as application/gzip objects that decompress to every message', async () => {
+    const topic = `to_file_s3_${process.pid}_${++seq}`
+    const dir = tempDir()
+    const prefix = `e2e/${topic}/`
+    const {child, result} = toFile(topic, dir, ['--gzip', '--format', 'json'])
+    const published = await publish(topic, 0, 800)
+    const bodiesIn = async (): Promise<string[]> => {
+      const bodies: string[] = []
+      for (const key of await s3.keys(prefix)) {
+        const object = await s3.get(key)
+        const text = zlib.gunzipSync(object).toString('utf8')
+        for (const line of text.split('\n').slice(0, -1)) bodies.push((JSON.parse(line) as {body: string}).body)
+      }
+      return bodies
+    }
+    await until('most messages in S3', async () => (await bodiesIn()).length >= published.length - 200).catch(async (e: unknown) => {
+      await stopChild(child, 'SIGTERM')
+      throw new Error(`${String(e)} ${(await result).stderr} keys ${(await s3.keys(prefix)).join(' ')} local ${filesIn(dir).join(' ')}`)
+    })
+    await stopChild(child, 'SIGTERM', 60_000)
+    const {code, stderr} = await result
+    expect(code, stderr).toBe(0)
+    expect((await bodiesIn()).sort()).toEqual([...published].sort())
+    for (const key of await s3.keys(prefix)) {
+      expect(key).toMatch(/\.log\.gz$/)
+      const head = await s3.head(key)
+      expect(head.ContentType).toBe('application/gzip')
+      expect(head.Metadata).toMatchObject({gzip: 'true', format: 'json', topic})
+      expect(head.Metadata?.sha256).toBe(createHash('sha256').update(await s3.get(key)).digest('hex'))
+    }
+    expect(filesIn(dir)).toEqual([])
+  }, 180_000)
 
   it('loses nothing across an S3 outage, holding RDY while the spool is full, and drains when S3 returns', async () => {
     const topic = `to_file_s3_${process.pid}_${++seq}`
