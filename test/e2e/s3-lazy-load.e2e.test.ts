@@ -29,7 +29,7 @@ function sdkModulesLoadedBy(script: string): string[] {
     cwd: path.resolve('.'),
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: {...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'},
+    env: {...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_REGION: 'us-east-1'},
     timeout: 30_000,
   })
   if (result.status !== 0) throw new Error(`the script failed (${result.status ?? result.signal}):\n${result.stderr}`)
