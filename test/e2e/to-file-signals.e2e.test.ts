@@ -3,6 +3,7 @@
  * including a stop in the middle of a backlog); SIGHUP rotates; --format json writes replayable
  * envelopes with a manifest; --json prints the summary; usage errors exit 2.
  */
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -72,6 +73,13 @@ describe('to-file signals and output', () => {
     expect(repeated).toEqual([])
     expect(lines.sort()).toEqual([...published].sort())
     expect(fs.readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([])
+    // The restart appended to the last file (plain files open O_APPEND, as nsq_to_file's): its
+    // manifest was rewritten for the whole file.
+    for (const name of archiveNames(out)) {
+      const data = fs.readFileSync(path.join(out, name))
+      const manifest = JSON.parse(fs.readFileSync(path.join(out, `${name}.manifest.json`), 'utf8')) as {messages: number; bytes: number; sha256: string}
+      expect(manifest, name).toMatchObject({messages: data.toString().split('\n').length - 1, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex')})
+    }
   }, 120_000)
 
   it('SIGHUP closes the current file; the next messages go to the next revision', async () => {

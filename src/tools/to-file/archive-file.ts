@@ -14,10 +14,12 @@ import {NsqError} from '../../core/index.js'
 import type {FinishedFile} from './finished-sink.js'
 import {ManifestBuilder, readManifest, rfc3339ToNanos, writeManifest} from './manifest.js'
 import {withRev} from './naming.js'
-import {crcOf, encodeRecord} from './sync-journal.js'
+import {crcOf, encodeRecord, RECORD_SIZE} from './sync-journal.js'
 import {journalPath, markerPath, removeSidecars, syncDir, writeMarker} from './work-markers.js'
 
 const gzip = promisify(zlib.gzip)
+/** The journal grows by this many (zero) bytes at a time. */
+const JOURNAL_CHUNK = 64 * 1024
 
 /** Where one sync's bytes sit in the file (for its journal record). */
 export interface SyncSpan {
@@ -103,6 +105,9 @@ export class ArchiveFile {
   size: number
   private readonly manifest: ManifestBuilder
   private members = 0
+  /** Records in the journal (the first, written at open, is the size then) and its preallocated size. */
+  private journalRecords = 1
+  private journalCapacity = JOURNAL_CHUNK
 
   private constructor(
     private readonly config: ArchiveFileConfig,
@@ -154,8 +159,11 @@ export class ArchiveFile {
       }
       let journal: fs.FileHandle | undefined
       if (!config.gzip) {
-        journal = await fs.open(journalPath(workPath), 'a')
-        await journal.write(encodeRecord(0, size, 0))
+        // Preallocated (zeros), records written in place: fdatasync then flushes one block and
+        // needs no metadata commit, unlike an appended file whose size changes.
+        journal = await fs.open(journalPath(workPath), 'w')
+        fsSync.writeSync(journal.fd, Buffer.alloc(JOURNAL_CHUNK), 0, JOURNAL_CHUNK, 0)
+        fsSync.writeSync(journal.fd, encodeRecord(0, size, 0), 0, RECORD_SIZE, 0)
         await journal.datasync()
       }
       await syncDir(path.dirname(workPath))
@@ -165,20 +173,17 @@ export class ArchiveFile {
     }
   }
 
-  /** Appending to a file that already has content: the manifest covers the whole file. */
+  /** Appending to a file that already has content: the manifest covers the whole file (read in chunks). */
   private async adoptExisting(): Promise<void> {
-    const data = await fs.readFile(this.workPath)
-    this.manifest.stored(data)
-    const previous = await readManifest(this.workPath)
-    if (previous !== undefined) {
-      this.manifest.untimedMessages(previous.messages)
-      this.manifest.widen(rfc3339ToNanos(previous.firstTimestamp))
-      this.manifest.widen(rfc3339ToNanos(previous.lastTimestamp))
-    } else {
-      let lines = 0
-      for (let at = data.indexOf(10); at >= 0; at = data.indexOf(10, at + 1)) lines++
-      this.manifest.untimedMessages(lines)
+    let lines = 0
+    for await (const chunk of fsSync.createReadStream(this.workPath, {end: this.size - 1, highWaterMark: 1 << 20}) as AsyncIterable<Buffer>) {
+      this.manifest.stored(chunk)
+      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++
     }
+    const previous = await readManifest(this.workPath)
+    this.manifest.untimedMessages(previous?.messages ?? lines)
+    this.manifest.widen(rfc3339ToNanos(previous?.firstTimestamp ?? null))
+    this.manifest.widen(rfc3339ToNanos(previous?.lastTimestamp ?? null))
   }
 
   /** Name relative to the work / output dir under the current revision. */
@@ -206,7 +211,13 @@ export class ArchiveFile {
     if (this.journal !== undefined) {
       // The record may reach the disk before the data; its CRC tells repair (see sync-journal.ts).
       span.crc = crcOf(stored)
-      writeAll(this.journal.fd, [encodeRecord(span.start, span.end, span.crc)])
+      const at = this.journalRecords * RECORD_SIZE
+      if (at + RECORD_SIZE > this.journalCapacity) {
+        fsSync.writeSync(this.journal.fd, Buffer.alloc(JOURNAL_CHUNK), 0, JOURNAL_CHUNK, this.journalCapacity)
+        this.journalCapacity += JOURNAL_CHUNK
+      }
+      fsSync.writeSync(this.journal.fd, encodeRecord(span.start, span.end, span.crc), 0, RECORD_SIZE, at)
+      this.journalRecords++
     }
     return span
   }

@@ -1,8 +1,9 @@
 /**
  * The sync journal of a plain archive file (`.<name>.sync` beside it while it is written): one
- * 24-byte record per sync — the span the sync made durable (start and end offsets, u64 BE
+ * 24-byte record per sync, written in place in a file preallocated with zeros (so its fdatasync
+ * needs no metadata commit) — the span the sync made durable (start and end offsets, u64 BE
  * each), the CRC-32 of its bytes (u32 BE) and a magic (u32 BE). A sync fdatasyncs the data and,
- * concurrently, appends + fdatasyncs the record; several syncs may be in flight, and a batch is
+ * concurrently, writes + fdatasyncs the record; several syncs may be in flight, and a batch is
  * FIN'd only when its sync and every earlier one are done. Because the fsyncs race, a record can
  * reach the disk without its data (power loss): repair trusts only records whose CRC matches
  * the file's bytes, and keeps the longest prefix they cover without a gap, starting from the
