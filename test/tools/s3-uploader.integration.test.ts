@@ -175,6 +175,24 @@ describe('S3 uploader (versitygw on loopback)', () => {
     expect(fs.existsSync(file.path)).toBe(false)
   })
 
+  it('completes a multipart upload that an outage interrupted', async () => {
+    const dir = outputDir()
+    const seen = events()
+    const sink = await uploader(dir, {prefix: 'big-outage/', multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024, onEvent: seen.push})
+    await server.stop()
+    const body = Buffer.alloc(11 * 1024 * 1024, 'multipart after an outage\n')
+    const file = finishedFile(dir, {name: 'big-outage.log', body})
+    await sink.accept(file)
+    await seen.until((list) => list.filter((e) => e.type === 'retry').length >= 2)
+    expect(fs.existsSync(file.path)).toBe(true)
+    await server.start()
+    await seen.until((list) => uploaded(list) === 1)
+    const head = await server.head('big-outage/big-outage.log')
+    expect(head.ETag).toMatch(/-3"$/)
+    expect(createHash('sha256').update(await server.get('big-outage/big-outage.log')).digest('hex')).toBe(file.manifest.sha256)
+    expect(fs.existsSync(file.path)).toBe(false)
+  })
+
   it('keeps files with --keep-local, marks them, and never uploads them twice', async () => {
     const dir = outputDir()
     const seen = events()

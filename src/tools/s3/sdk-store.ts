@@ -98,9 +98,10 @@ export function createSdkStore(options: SdkStoreOptions): ObjectStore {
   }
 
   const putLarge = async (request: PutRequest, signal: AbortSignal): Promise<{etag: string | undefined}> => {
+    const body = fs.createReadStream(request.path)
     const upload = new Upload({
       client,
-      params: {Bucket: bucket, Key: request.key, Body: fs.createReadStream(request.path), ContentType: request.contentType, Metadata: request.metadata},
+      params: {Bucket: bucket, Key: request.key, Body: body, ContentType: request.contentType, Metadata: request.metadata},
       partSize: partSizeFor(request.size, wantedPart),
       queueSize: options.partConcurrency ?? 2,
       // On failure the multipart upload is aborted, so no orphan parts are left to pay for.
@@ -113,6 +114,7 @@ export function createSdkStore(options: SdkStoreOptions): ObjectStore {
       return {etag: result.ETag}
     } finally {
       signal.removeEventListener('abort', onAbort)
+      body.destroy()
     }
   }
 
