@@ -37,15 +37,15 @@ export interface GzipScan {
   /** Bytes of complete, verified members from the start. */
   validLength: number
   members: number
-  /** The decompressed content of the valid members. */
-  content: Buffer[]
 }
 
-/** Scans members from the start; stops at the first incomplete or corrupt one. */
-export function scanGzipMembers(data: Buffer): GzipScan {
+/**
+ * Scans members from the start; stops at the first incomplete or corrupt one. Each valid
+ * member's decompressed content goes to `onContent` (one member in memory at a time).
+ */
+export function scanGzipMembers(data: Buffer, onContent: (content: Buffer) => void = () => undefined): GzipScan {
   let offset = 0
   let members = 0
-  const content: Buffer[] = []
   while (offset < data.length) {
     const header = headerLength(data, offset)
     if (header === undefined) break
@@ -58,9 +58,9 @@ export function scanGzipMembers(data: Buffer): GzipScan {
     const trailer = offset + header + inflated.engine.bytesWritten
     if (data.length - trailer < 8) break
     if (data.readUInt32LE(trailer) !== zlib.crc32(inflated.buffer) || data.readUInt32LE(trailer + 4) !== (inflated.buffer.length >>> 0)) break
-    content.push(inflated.buffer)
+    onContent(inflated.buffer)
     offset = trailer + 8
     members++
   }
-  return {validLength: offset, members, content}
+  return {validLength: offset, members}
 }

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import type {FinishedFile} from './finished-sink.js'
 import {scanGzipMembers} from './gzip-members.js'
 import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
@@ -85,18 +86,96 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   }
 }
 
-/** Counts lines and (json) the time range of `content` into a manifest. */
-function describe(builder: ManifestBuilder, content: readonly Buffer[], format: 'raw' | 'json'): void {
-  for (const chunk of content) {
+const CHUNK = 1 << 20
+/** How much of a JSON line is searched for its "timestamp" (it follows topic, channel and id). */
+const JSON_HEAD = 1024
+
+/** Counts lines (and, json, their time range) into a manifest, fed chunk by chunk. */
+class LineDescriber {
+  private head: Buffer[] = []
+  private headLength = 0
+
+  constructor(private readonly builder: ManifestBuilder, private readonly format: 'raw' | 'json') {}
+
+  feed(chunk: Buffer): void {
     let start = 0
     for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, start)) {
-      if (format === 'json') {
-        const match = /"timestamp":(\d+)/.exec(chunk.toString('utf8', start, Math.min(at, start + 4096)))
-        builder.message(match === null ? -1n : BigInt(match[1] as string) * 1_000_000n)
-      } else builder.message(-1n)
+      this.keepHead(chunk.subarray(start, at))
+      this.endLine()
       start = at + 1
     }
+    this.keepHead(chunk.subarray(start))
   }
+
+  private keepHead(part: Buffer): void {
+    if (this.format !== 'json' || this.headLength >= JSON_HEAD || part.length === 0) return
+    const take = part.subarray(0, JSON_HEAD - this.headLength)
+    this.head.push(Buffer.from(take))
+    this.headLength += take.length
+  }
+
+  private endLine(): void {
+    if (this.format === 'json') {
+      const match = /"timestamp":(\d+)/.exec(Buffer.concat(this.head).toString('utf8'))
+      this.builder.message(match === null ? -1n : BigInt(match[1] as string) * 1_000_000n)
+      this.head = []
+      this.headLength = 0
+    } else this.builder.message(-1n)
+  }
+}
+
+/** Reads [start, end) of an open file in chunks. */
+async function* chunksOf(handle: fs.FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
+  for (let at = start; at < end;) {
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, end - at))
+    const {bytesRead} = await handle.read(buffer, 0, buffer.length, at)
+    if (bytesRead === 0) return
+    yield buffer.subarray(0, bytesRead)
+    at += bytesRead
+  }
+}
+
+/** Offset just past the last newline before `end` (0 when none), reading backwards. */
+async function afterLastNewline(handle: fs.FileHandle, end: number): Promise<number> {
+  for (let stop = end; stop > 0;) {
+    const start = Math.max(0, stop - CHUNK)
+    const buffer = Buffer.allocUnsafe(stop - start)
+    await handle.read(buffer, 0, buffer.length, start)
+    const at = buffer.lastIndexOf(10)
+    if (at >= 0) return start + at + 1
+    stop = start
+  }
+  return 0
+}
+
+/** Plain file: the durable length (journal, else last newline), and its manifest, reading in chunks. */
+async function examinePlain(dataPath: string, size: number, builder: ManifestBuilder, format: 'raw' | 'json'): Promise<number> {
+  const handle = await fs.open(dataPath, 'r')
+  try {
+    const crc = async (start: number, end: number): Promise<number> => {
+      let value = 0
+      for await (const chunk of chunksOf(handle, start, end)) value = zlib.crc32(chunk, value)
+      return value
+    }
+    const keep = (await journaledLength(journalPath(dataPath), {size, crc})) ?? (await afterLastNewline(handle, size))
+    const lines = new LineDescriber(builder, format)
+    for await (const chunk of chunksOf(handle, 0, keep)) {
+      builder.stored(chunk)
+      lines.feed(chunk)
+    }
+    return keep
+  } finally {
+    await handle.close()
+  }
+}
+
+/** gzip file: the length of its complete members, and its manifest (the compressed file is read whole). */
+async function examineGzip(dataPath: string, builder: ManifestBuilder, format: 'raw' | 'json'): Promise<number> {
+  const data = await fs.readFile(dataPath)
+  const lines = new LineDescriber(builder, format)
+  const {validLength} = scanGzipMembers(data, (content) => lines.feed(content))
+  builder.stored(data.subarray(0, validLength))
+  return validLength
 }
 
 /** Repairs one file in progress; see the module comment. */
@@ -131,19 +210,8 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
     }
   }
 
-  const data = await fs.readFile(dataPath)
-  let keep: number
-  let content: Buffer[]
-  if (gzip) {
-    const scan = scanGzipMembers(data)
-    keep = scan.validLength
-    content = scan.content
-  } else {
-    const journaled = await journaledLength(journalPath(dataPath), data)
-    keep = journaled ?? (data.lastIndexOf(10) + 1)
-    keep = Math.min(keep, data.length)
-    content = [data.subarray(0, keep)]
-  }
+  const builder = new ManifestBuilder(format, gzip)
+  const keep = gzip ? await examineGzip(dataPath, builder, format) : await examinePlain(dataPath, stat.size, builder, format)
   const cutBytes = stat.size - keep
   if (keep === 0) {
     await fs.unlink(dataPath)
@@ -159,9 +227,6 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
       await handle.close()
     }
   }
-  const builder = new ManifestBuilder(format, gzip)
-  builder.stored(data.subarray(0, keep))
-  describe(builder, content, format)
   const topic = marker?.topic ?? ''
   let finalPath = dataPath
   if (separate) {
@@ -200,10 +265,9 @@ async function moveWithSuffix(source: string, outputDir: string, rel: string, re
 async function finishInPlace(file: string, options: RepairOptions, gzip: boolean, format: 'raw' | 'json', topic: string): Promise<FinishedFile> {
   let manifest = await readManifest(file)
   if (manifest === undefined) {
-    const data = await fs.readFile(file)
     const builder = new ManifestBuilder(format, gzip)
-    builder.stored(data)
-    describe(builder, gzip ? scanGzipMembers(data).content : [data], format)
+    if (gzip) await examineGzip(file, builder, format)
+    else await examinePlain(file, (await fs.stat(file)).size, builder, format)
     manifest = builder.finish()
     if (options.manifest) await writeManifest(file, manifest)
   }

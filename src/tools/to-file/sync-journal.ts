@@ -33,12 +33,19 @@ export function crcOf(chunks: readonly Buffer[]): number {
   return crc
 }
 
+/** A file read by position (so repair never holds a whole archive file in memory). */
+export interface PositionalFile {
+  size: number
+  /** CRC-32 of bytes [start, end). */
+  crc(start: number, end: number): Promise<number>
+}
+
 /**
- * The longest prefix of `data` the journal proves durable: from the first record's end (the
+ * The longest prefix of the file the journal proves durable: from the first record's end (the
  * size at open, trusted), extended by every record whose span starts inside the proven prefix,
  * fits the file and matches its CRC. Undefined when the journal has no record.
  */
-export function verifiedLength(journal: Buffer, data: Buffer): number | undefined {
+export async function verifiedFileLength(journal: Buffer, file: PositionalFile): Promise<number | undefined> {
   const records: {start: number; end: number; crc: number}[] = []
   for (let at = 0; at + RECORD_SIZE <= journal.length; at += RECORD_SIZE) {
     if (journal.readUInt32BE(at + 20) !== MAGIC) break
@@ -46,23 +53,23 @@ export function verifiedLength(journal: Buffer, data: Buffer): number | undefine
   }
   const first = records.shift()
   if (first === undefined) return undefined
-  let proven = Math.min(first.end, data.length)
-  const valid = records.filter((r) => r.start <= r.end && r.end <= data.length && zlib.crc32(data.subarray(r.start, r.end)) === r.crc)
-  valid.sort((a, b) => a.start - b.start)
-  for (const record of valid) {
+  let proven = Math.min(first.end, file.size)
+  records.sort((a, b) => a.start - b.start)
+  for (const record of records) {
     if (record.start > proven) break
-    proven = Math.max(proven, record.end)
+    if (record.end <= proven || record.end > file.size || record.start > record.end) continue
+    if ((await file.crc(record.start, record.end)) === record.crc) proven = record.end
   }
   return proven
 }
 
-/** Reads the journal beside `journalFile` and returns the verified length of `data`. */
-export async function journaledLength(journalFile: string, data: Buffer): Promise<number | undefined> {
+/** Reads the journal `journalFile` and returns how much of the file it proves durable. */
+export async function journaledLength(journalFile: string, file: PositionalFile): Promise<number | undefined> {
   let journal: Buffer
   try {
     journal = await fs.readFile(journalFile)
   } catch {
     return undefined
   }
-  return verifiedLength(journal, data)
+  return verifiedFileLength(journal, file)
 }
