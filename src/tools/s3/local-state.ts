@@ -135,8 +135,10 @@ export async function writeMarker(file: string, marker: UploadMarker): Promise<v
   await fsyncDir(path.dirname(target))
 }
 
-/** Deletes the uploaded file, then its manifest, then its marker (each may already be gone). */
+/**
+ * Deletes the uploaded file, then its manifest, then its marker (each may already be gone). No
+ * fsync: a deletion lost in a crash only brings back a file whose upload the next start confirms.
+ */
 export async function removeUploaded(file: string): Promise<void> {
   for (const victim of [file, file + MANIFEST_SUFFIX, file + UPLOADED_SUFFIX]) await fs.rm(victim, {force: true})
-  await fsyncDir(path.dirname(file))
 }
