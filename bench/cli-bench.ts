@@ -56,6 +56,19 @@ async function fill(address: string, topic: string, count: number): Promise<void
   await producer.close()
 }
 
+/** Deletes a bench topic; a busy nsqd that drops the HTTP request only costs a warning (and memory). */
+async function dropTopic(http: NsqdHttpClient, topic: string): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await dropTopic(http, topic)
+      return
+    } catch (error) {
+      if (attempt === 3) process.stderr.write(`  (could not delete ${topic}: ${(error as Error).message})\n`)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
+}
+
 async function pubRound(nsqd: {tcpAddress: string; httpAddress: string}, http: NsqdHttpClient, round: number, pair: Pair): Promise<void> {
   const go = async (): Promise<void> => {
     const topic = `cli_bw_${round}`
@@ -64,7 +77,7 @@ async function pubRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
     ])
     if (result.code !== 0) throw new Error(`bench_writer failed:\n${result.stderr}`)
     pair.go.push(parseGoBenchRate(result.stderr))
-    await http.deleteTopic(topic)
+    await dropTopic(http, topic)
   }
   const ours = async (): Promise<void> => {
     pair.ours.push(await ourBench(['pub', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress,
@@ -93,14 +106,14 @@ async function subRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
     ])
     if (result.code !== 0) throw new Error(`bench_reader failed:\n${result.stderr}`)
     pair.go.push(parseGoBenchRate(result.stderr))
-    await http.deleteTopic(topic)
+    await dropTopic(http, topic)
   }
   const ours = (extra: string[], into: number[]) => async (): Promise<void> => {
     const topic = `cli_sub_${round}_${into === pair.ours ? 'default' : 'nsqd16k'}`
     await prepare(topic, 'ch')
     into.push(await ourBench(['sub', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress,
       '--topic', topic, '--channel', 'ch', '--clients', String(CLIENTS), '--size', String(SIZE), '--max-in-flight', String(RDY), '--duration', `${SUB_SECONDS}s`, ...extra]))
-    await http.deleteTopic(topic)
+    await dropTopic(http, topic)
   }
   // The order rotates every round, so no contestant always runs first.
   const contestants = [go, ours([], pair.ours), ours(['--output-buffer-size', '16384'], likeForLike)]
