@@ -60,7 +60,7 @@ async function fill(address: string, topic: string, count: number): Promise<void
 async function dropTopic(http: NsqdHttpClient, topic: string): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      await dropTopic(http, topic)
+      await http.deleteTopic(topic)
       return
     } catch (error) {
       if (attempt === 3) process.stderr.write(`  (could not delete ${topic}: ${(error as Error).message})\n`)
