@@ -371,6 +371,25 @@ describe('S3 uploader (versitygw on loopback)', () => {
     await sink.close()
   })
 
+  it('neither uploads nor deletes a file that to-file has reopened (its .open marker is there)', async () => {
+    const dir = outputDir()
+    const seen = events()
+    const sink = await uploader(dir, {prefix: 'open/', onEvent: seen.push})
+    const file = finishedFile(dir)
+    const marker = path.join(dir, `.${file.name}.open`)
+    fs.writeFileSync(marker, '{}')
+    await sink.accept(file)
+    await seen.until((list) => list.some((e) => e.type === 'in-progress'))
+    expect(fs.readFileSync(file.path)).toEqual(file.body)
+    expect(await server.keys('open/')).toEqual([])
+    // Finished again: handed over again, and uploaded.
+    fs.rmSync(marker)
+    await sink.accept(file)
+    await seen.until((list) => uploaded(list) === 1)
+    expect(await server.get(`open/${file.name}`)).toEqual(file.body)
+    await sink.close()
+  })
+
   it('is also backlogged by bytes', async () => {
     const dir = outputDir()
     await server.stop()

@@ -120,6 +120,15 @@ export async function scanOutputDir(outputDir: string, maxDepth: number, topicOf
   return {pending: found.map((f) => f.file), unfinishedCleanups}
 }
 
+/**
+ * True while to-file has `file` open (its hidden `.<name>.open` marker is beside it): e.g. a
+ * name reopened for appending after a restart in the same hour. Such a file is neither uploaded
+ * nor deleted now; to-file hands it over again when it is finished.
+ */
+export async function inProgress(file: string): Promise<boolean> {
+  return exists(path.join(path.dirname(file), `.${path.basename(file)}.open`))
+}
+
 /** Writes the marker for `file` durably (temp file, fsync, rename, fsync of the folder). */
 export async function writeMarker(file: string, marker: UploadMarker): Promise<void> {
   const target = file + UPLOADED_SUFFIX

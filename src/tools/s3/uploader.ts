@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises'
 import type {BackoffPolicy} from '../../core/index.js'
 import type {FinishedFile, FinishedSink} from '../to-file/finished-sink.js'
-import {removeUploaded, scanOutputDir, UNKNOWN_TOPIC, writeMarker} from './local-state.js'
+import {inProgress, removeUploaded, scanOutputDir, UNKNOWN_TOPIC, writeMarker} from './local-state.js'
 import {contentType, manifestMetadata, parseManifest} from './manifest-metadata.js'
 import {conflictKey, objectKey, type KeyTimeFormat} from './object-key.js'
 import type {ObjectStore} from './object-store.js'
@@ -22,6 +22,7 @@ export type UploaderEvent =
   | {type: 'retry'; name: string; key: string; attempt: number; delayMs: number; error: string}
   | {type: 'conflict'; name: string; key: string; usedKey: string}
   | {type: 'missing'; name: string}
+  | {type: 'in-progress'; name: string}
   | {type: 'cleanup-failed'; name: string; error: string}
 
 /** Counters since start. */
@@ -218,6 +219,10 @@ export class S3Uploader implements FinishedSink {
     let etag: string | undefined
     let attempts = 0
     let missing = false
+    if (await inProgress(file.path)) {
+      this.#options.onEvent?.({type: 'in-progress', name: file.name})
+      return
+    }
     await retryUntilDone(
       async (attemptSignal, n) => {
         attempts = n
@@ -269,6 +274,10 @@ export class S3Uploader implements FinishedSink {
       if (this.#options.keepLocal) {
         const marker = {bucket: store.bucket, key: usedKey, etag, bytes: size, sha256: file.manifest.sha256, uploadedAt: new Date(this.#now()).toISOString(), keepLocal: true}
         await writeMarker(file.path, marker)
+      } else if (await inProgress(file.path)) {
+        // Reopened for appending meanwhile: deleting it now would lose what is appended. It is
+        // handed over again when finished (and then uploaded whole, under a new key).
+        this.#options.onEvent?.({type: 'in-progress', name: file.name})
       } else {
         // No marker needed: a crash before the file is gone leaves it pending, and the HEAD on
         // the next start finds it uploaded; a crash between the two deletions leaves a manifest
