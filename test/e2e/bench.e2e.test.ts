@@ -189,6 +189,24 @@ describe('worker threads', () => {
     }
   })
 
+  it('measures exactly --msgs from a deeper channel, on threads and on one thread', async () => {
+    const name = topic()
+    await http.createTopic(name)
+    for (const mode of ['--threads', '--no-threads']) await http.createChannel(name, mode.slice(2))
+    expect((await bench(['pub', '--topic', name, '--msgs', '20000', '--batch-size', '100', '--json'])).code).toBe(0)
+    for (const mode of ['--threads', '--no-threads']) {
+      const s = parseSummary(await bench(['sub', '--topic', name, '--channel', mode.slice(2), '--msgs', '7000', '--clients', '2', mode, '--json']))
+      expect(s.messages).toBe(7000)
+      expect(s.consume?.clients.reduce((sum, c) => sum + c.messages, 0)).toBe(7000)
+      expect(s.consume?.latency?.count).toBe(7000)
+      // What arrived after the quota is reported as unmeasured, not dropped from the accounting.
+      const channel = (await topicStats(name))?.channels.find((c) => c.channel_name === mode.slice(2))
+      expect(channel?.message_count).toBe(20_000)
+      expect(7000 + (s.consume?.unmeasured_messages ?? 0) + (channel?.depth ?? 0) + (channel?.in_flight_count ?? 0)).toBe(20_000)
+    }
+    await http.deleteTopic(name)
+  })
+
   it('stops worker threads on Ctrl-C and still reports (exit 130)', async () => {
     const child = spawnCli(['bench', 'pub', '--duration', '60s', '--clients', '2', '--json', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress])
     const done = collect(child, {timeoutMs: 30_000})

@@ -9,7 +9,7 @@ import {systemClock, type Clock} from './clock.js'
 import {makeBody} from './payload.js'
 import {BenchPublisher, type RunWindow} from './publisher.js'
 import {splitEvenly} from './stats.js'
-import {BenchSubscriber} from './subscriber.js'
+import {BenchSubscriber, sharedQuota} from './subscriber.js'
 import {ThreadedPublisher, ThreadedSubscriber} from './threaded-clients.js'
 import type {BenchParams} from './types.js'
 
@@ -178,6 +178,7 @@ function makePublishers(params: BenchParams, settings: ConnectionSettings, clock
 
 function makeSubscribers(params: BenchParams, connection: ConnectionSettings, clock: Clock): SubscriberLike[] {
   const settings: ConnectionSettings = {...connection}
+  const quota = params.kind === 'sub' && params.msgs !== undefined ? sharedQuota(params.msgs) : undefined
   if (params.outputBufferSize !== undefined) settings.outputBufferSize = params.outputBufferSize
   if (params.outputBufferTimeoutMs !== undefined) settings.outputBufferTimeoutMs = params.outputBufferTimeoutMs
   return Array.from({length: params.clients}, (_, i) => new (params.threads ? ThreadedSubscriber : BenchSubscriber)({
@@ -188,6 +189,7 @@ function makeSubscribers(params: BenchParams, connection: ConnectionSettings, cl
     settings,
     maxInFlight: params.maxInFlight,
     measureBy: params.kind === 'pubsub' ? 'stamp' : 'receive',
+    quota,
   }, clock))
 }
 

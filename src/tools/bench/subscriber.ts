@@ -21,6 +21,23 @@ export interface SubscriberPlan {
    * both sides alike).
    */
   measureBy: 'receive' | 'stamp'
+  /**
+   * `--msgs` shared by every subscriber of the run (across threads: the counter may sit on a
+   * SharedArrayBuffer): a measured message counts only while the total is below `limit`, so the
+   * run measures exactly that many even though a few more arrive before the stop.
+   */
+  quota: MeasureQuota | undefined
+}
+
+/** A count of measured messages shared by the subscribers of one run, with its limit. */
+export interface MeasureQuota {
+  counter: Int32Array
+  limit: number
+}
+
+/** A quota of `limit` on a SharedArrayBuffer, so worker threads can share it. */
+export function sharedQuota(limit: number): MeasureQuota {
+  return {counter: new Int32Array(new SharedArrayBuffer(4)), limit}
 }
 
 /** Where the subscribers of one run report, so the run can stop on a shared count. */
@@ -73,13 +90,15 @@ export class BenchSubscriber {
   async run(measureStart: number, sink: SubscriberSink): Promise<void> {
     const byStamp = this.plan.measureBy === 'stamp'
     const measureStartEpoch = this.clock.toEpochMs(measureStart)
+    const quota = this.plan.quota
     for await (const message of this.consumer) {
       const now = this.clock.now()
       const body = message.body
       message.finish()
       this.received++
       const stamped = readStamp(body)
-      const measured = byStamp ? stamped !== undefined && stamped >= measureStartEpoch : now >= measureStart
+      let measured = byStamp ? stamped !== undefined && stamped >= measureStartEpoch : now >= measureStart
+      if (measured && quota !== undefined) measured = Atomics.add(quota.counter, 0, 1) < quota.limit
       if (measured) {
         this.measured++
         this.measuredBytes += body.length
