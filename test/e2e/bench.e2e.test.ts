@@ -8,10 +8,10 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient} from '../../src/core/index.js'
-import {collect, runCli, spawnCli, type CliResult} from '../support/cli.js'
+import {CLI, collect, runCli, spawnCli, type CliResult} from '../support/cli.js'
 import {validate, type Schema} from '../support/json-schema.js'
 import {startNsqd, type NsqdProcess} from '../support/nsq.js'
-import {stopChild} from '../support/processes.js'
+import {spawnTracked, stopChild} from '../support/processes.js'
 
 const schema = JSON.parse(fs.readFileSync(path.resolve('test/e2e/bench-summary.schema.json'), 'utf8')) as Schema
 
@@ -158,12 +158,31 @@ describe('nsq bench pub', () => {
     expect(out).toMatch(/client rates: min .* \| avg .* \| max .* \| stddev .* msgs\/s/)
     expect(out).toMatch(/publish-ack latency per PUB.*p50 .* \| p90 .* \| p99 .* \| p99\.9 .* \| max /)
     expect(out).not.toContain('Starting')
+    // stderr is a pipe here: no live progress line.
+    expect(text.stderr).not.toMatch(/measuring ·/)
 
     const csv = await bench(['pub', '--msgs', '1000', '--clients', '2', '--csv'])
     expect(csv.code).toBe(0)
     const rows = csv.stdout.toString().trim().split('\n').map((line) => line.split(','))
     expect(rows[0]?.slice(0, 8)).toEqual(['role', 'client', 'address', 'messages', 'bytes', 'seconds', 'msgs_per_sec', 'mb_per_sec'])
     expect(rows.slice(1).map((r) => [r[0], r[1], r[3]])).toEqual([['pub', 'P0', '500'], ['pub', 'P1', '500'], ['pub', 'all', '1000']])
+  })
+})
+
+describe('progress', () => {
+  it('draws a live progress line on stderr when it is a terminal (util-linux `script` provides one)', async () => {
+    const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', TERM: 'xterm'}
+    delete env.CI
+    const command = [process.execPath, CLI, 'bench', 'pub', '--duration', '2.5s', '--rate', '2000', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress]
+      .map((arg) => `'${arg}'`).join(' ')
+    const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {env})
+    const result = await collect(child, {timeoutMs: 30_000})
+    expect(result.code, result.stderr).toBe(0)
+    const terminal = result.stdout.toString()
+    expect(terminal).toMatch(/\d+s measuring · published [\d,]+/)
+    // Redrawn in place: carriage return and erase-line before each update.
+    expect(terminal).toContain('\r\u001B[K1s measuring')
+    expect(terminal).toMatch(/aggregate: 5,000 msgs in/)
   })
 })
 
