@@ -9,7 +9,7 @@ import {systemClock, type Clock} from './clock.js'
 import {makeBody} from './payload.js'
 import {BenchPublisher, type RunWindow} from './publisher.js'
 import {splitEvenly} from './stats.js'
-import {BenchSubscriber, sharedQuota} from './subscriber.js'
+import {BenchSubscriber, sharedQuota, type SubscriberSink} from './subscriber.js'
 import {ThreadedPublisher, ThreadedSubscriber} from './threaded-clients.js'
 import type {BenchParams} from './types.js'
 
@@ -43,10 +43,6 @@ export interface BenchOutcome {
   startedAt: Date
   /** Clock time at which measuring began (after warm-up). */
   measureStart: number
-  /** Clock time the run ended (timed runs: the deadline when reached). */
-  endedAt: number
-  /** Clock time of the deadline, for timed runs. */
-  deadline: number | undefined
   publishers: PublisherLike[]
   subscribers: SubscriberLike[]
   /** pubsub: published (warm-up included) but not received in time. */
@@ -75,7 +71,6 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
   const httpClients = params.nsqdHttp.map((address) => new NsqdHttpClient(address, http))
   const publishers = params.kind === 'sub' ? [] : makePublishers(params, settings, clock)
   const subscribers = params.kind === 'pub' ? [] : makeSubscribers(params, settings, clock)
-  let interrupted = false
   try {
     if (params.kind !== 'pub') await prepareTopic(params, httpClients, warn)
     if (params.fill > 0) {
@@ -87,70 +82,40 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
     const start = clock.now()
     const measureStart = start + params.warmupMs
     const deadline = params.durationMs === undefined ? undefined : measureStart + params.durationMs
-    const stopped = (): boolean => deps.signal?.aborted === true
-    const window: RunWindow = {start, measureStart, deadline, stopped}
-
-    const counts = {consumed: 0, measuredConsumed: 0, published: 0}
-    let draining = false
-    const progress = events.progress === undefined ? undefined : setInterval(() => {
-      const now = clock.now()
-      const published = publishers.reduce((sum, p) => sum + p.acknowledged, 0)
-      events.progress?.({elapsedMs: now - start, phase: draining ? 'draining' : now < measureStart ? 'warm-up' : 'measuring', published, consumed: counts.consumed})
-    }, deps.progressIntervalMs ?? 1000)
-    progress?.unref()
-
-    const subsDone = new Deferred()
-    let subTarget: {measured?: number; received?: number} = {}
-    if (params.kind === 'sub') subTarget = {...(params.msgs === undefined ? {} : {measured: params.msgs}), ...(params.fill > 0 ? {received: params.fill} : {})}
-    const checkSubs = (): void => {
-      if ((subTarget.measured !== undefined && counts.measuredConsumed >= subTarget.measured) || (subTarget.received !== undefined && counts.consumed >= subTarget.received)) subsDone.resolve()
-    }
-    const sink = {
-      received: (count: number, measured: number): void => {
-        counts.consumed += count
-        counts.measuredConsumed += measured
-        checkSubs()
-      },
-    }
+    const window: RunWindow = {start, measureStart, deadline, stopped: () => deps.signal?.aborted === true}
+    const tally = new ConsumerTally(params.kind === 'sub' ? {
+      ...(params.msgs === undefined ? {} : {measured: params.msgs}),
+      ...(params.fill > 0 ? {received: params.fill} : {}),
+    } : {})
+    const progress = startProgress(events, deps.progressIntervalMs ?? 1000, clock, window, publishers, tally)
+    let interrupted = false
     const onAbort = (): void => {
       interrupted = true
-      if (params.kind === 'sub') subsDone.resolve()
+      if (params.kind === 'sub') tally.finish()
     }
     deps.signal?.addEventListener('abort', onAbort, {once: true})
     if (deps.signal?.aborted === true) onAbort()
-    const subRuns = subscribers.map((s) => s.run(measureStart, sink))
-    let deadlineTimer: NodeJS.Timeout | undefined
-    if (params.kind === 'sub' && deadline !== undefined) {
-      deadlineTimer = setTimeout(() => subsDone.resolve(), Math.max(0, deadline - clock.now()))
-    }
+    const subRuns = subscribers.map((s) => s.run(measureStart, tally))
+    const deadlineTimer = params.kind === 'sub' && deadline !== undefined ? setTimeout(() => tally.finish(), Math.max(0, deadline - clock.now())) : undefined
 
     await Promise.all(publishers.map((p) => p.run(window)))
-    let endedAt = clock.now()
     for (const p of publishers) {
       if (p.gaveUp) warn(`${p.plan.id} stopped after repeated publish failures: ${p.lastError?.message ?? 'unknown error'}`)
     }
     let lost = 0
     if (params.kind === 'pubsub') {
-      draining = true
-      const published = publishers.reduce((sum, p) => sum + p.acknowledged, 0)
-      subTarget = {received: published}
-      checkSubs()
-      const timeout = setTimeout(() => subsDone.resolve(), interrupted ? 2000 : deps.drainTimeoutMs ?? 10_000)
-      await subsDone.promise
-      clearTimeout(timeout)
-      lost = Math.max(0, published - counts.consumed)
+      progress.draining = true
+      lost = await drainPublished(publishers, tally, interrupted ? 2000 : deps.drainTimeoutMs ?? 10_000)
       if (lost > 0) warn(`${lost.toLocaleString('en-US')} published messages were not received within the drain timeout`)
     } else if (params.kind === 'sub') {
-      await subsDone.promise
-      endedAt = clock.now()
+      await tally.finished
     }
     clearTimeout(deadlineTimer)
-    if (progress !== undefined) clearInterval(progress)
+    progress.stop()
     deps.signal?.removeEventListener('abort', onAbort)
     await Promise.all(subscribers.map((s) => s.stop()))
     await Promise.all(subRuns)
-    if (params.kind === 'sub' && deadline !== undefined && endedAt > deadline) endedAt = deadline
-    return {params, startedAt, measureStart, endedAt, deadline, publishers, subscribers, lost, warnings, interrupted}
+    return {params, startedAt, measureStart, publishers, subscribers, lost, warnings, interrupted}
   } finally {
     await Promise.allSettled([...publishers.map((p) => p.close()), ...subscribers.map(async (s) => {
       await s.stop()
@@ -158,6 +123,65 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
     })])
     if (params.cleanup) await cleanup(params, httpClients, warn, events)
   }
+}
+
+/** What the consumers of a run received, and whether they have had enough (a SubscriberSink). */
+class ConsumerTally implements SubscriberSink {
+  consumed = 0
+  measured = 0
+  private readonly done = new Deferred()
+
+  /** `measured` / `received`: stop once either count is reached. */
+  constructor(private target: {measured?: number; received?: number}) {}
+
+  get finished(): Promise<void> {
+    return this.done.promise
+  }
+
+  received(count: number, measured: number): void {
+    this.consumed += count
+    this.measured += measured
+    this.check()
+  }
+
+  retarget(target: {measured?: number; received?: number}): void {
+    this.target = target
+    this.check()
+  }
+
+  finish(): void {
+    this.done.resolve()
+  }
+
+  private check(): void {
+    const {measured, received} = this.target
+    if ((measured !== undefined && this.measured >= measured) || (received !== undefined && this.consumed >= received)) this.done.resolve()
+  }
+}
+
+/** pubsub: waits (up to `timeoutMs`) for the consumers to receive all that was published; returns how many they missed. */
+async function drainPublished(publishers: PublisherLike[], tally: ConsumerTally, timeoutMs: number): Promise<number> {
+  const published = publishers.reduce((sum, p) => sum + p.acknowledged, 0)
+  tally.retarget({received: published})
+  const timeout = setTimeout(() => tally.finish(), timeoutMs)
+  await tally.finished
+  clearTimeout(timeout)
+  return Math.max(0, published - tally.consumed)
+}
+
+/** Reports progress about once per `intervalMs` while the run lasts. */
+function startProgress(events: BenchEvents, intervalMs: number, clock: Clock, window: RunWindow, publishers: PublisherLike[], tally: ConsumerTally): {draining: boolean; stop(): void} {
+  const state = {draining: false, stop: (): void => undefined}
+  const report = events.progress
+  if (report === undefined) return state
+  const timer = setInterval(() => {
+    const now = clock.now()
+    const phase = state.draining ? 'draining' : now < window.measureStart ? 'warm-up' : 'measuring'
+    report({elapsedMs: now - window.start, phase, published: publishers.reduce((sum, p) => sum + p.acknowledged, 0), consumed: tally.consumed})
+  }, intervalMs)
+  timer.unref()
+  state.stop = () => clearInterval(timer)
+  return state
 }
 
 function makePublishers(params: BenchParams, settings: ConnectionSettings, clock: Clock): PublisherLike[] {
