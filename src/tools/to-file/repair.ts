@@ -13,7 +13,7 @@ import {scanGzipMembers} from './gzip-members.js'
 import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
 import {moveNoOverwrite} from './archive-file.js'
 import {journaledLength} from './sync-journal.js'
-import {dataFileOfMarker, journalPath, markerPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
+import {dataFileOfSidecar, journalPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
 
 export interface RepairOptions {
   workDir: string
@@ -56,7 +56,8 @@ export async function filesInProgress(workDir: string, separate: boolean, depth:
   const all = await walk(workDir, separate ? 64 : depth)
   const found = new Set<string>()
   for (const file of all) {
-    const data = dataFileOfMarker(file)
+    // A journal without its marker: a crash between the two removals at the end of a finish.
+    const data = dataFileOfSidecar(file)
     if (data !== undefined) found.add(data)
     else if (separate && !isSidecar(file)) found.add(file)
   }
@@ -182,6 +183,11 @@ async function examineGzip(dataPath: string, builder: ManifestBuilder, format: '
 export async function repairFile(dataPath: string, options: RepairOptions): Promise<RepairedFile> {
   const separate = options.workDir !== options.outputDir
   const marker: OpenMarker | undefined = await readMarker(dataPath)
+  if (marker === undefined && !separate) {
+    // Only a journal was left: the file was finished (the marker is removed last).
+    await removeSidecars(dataPath)
+    return {file: undefined, cutBytes: 0, removedEmpty: false}
+  }
   const gzip = marker?.gzip ?? dataPath.endsWith('.gz')
   const format = marker?.format ?? options.format
   let stat
@@ -239,8 +245,7 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
   const manifest = builder.finish()
   if (options.manifest) await writeManifest(finalPath, manifest)
   if (finalPath !== dataPath) await fs.unlink(dataPath)
-  await fs.rm(markerPath(dataPath), {force: true})
-  await fs.rm(journalPath(dataPath), {force: true})
+  await removeSidecars(dataPath)
   return {file: {path: finalPath, name: path.relative(options.outputDir, finalPath), topic, manifest}, cutBytes, removedEmpty: false}
 }
 

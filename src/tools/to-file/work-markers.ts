@@ -34,11 +34,14 @@ export function journalPath(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}${SYNC_SUFFIX}`)
 }
 
-/** The data file a marker belongs to, or undefined when `file` is no marker. */
-export function dataFileOfMarker(file: string): string | undefined {
+/** The data file a marker (or a journal) belongs to, or undefined when `file` is neither. */
+export function dataFileOfSidecar(file: string): string | undefined {
   const base = path.basename(file)
-  if (!base.startsWith('.') || !base.endsWith(OPEN_SUFFIX)) return undefined
-  return path.join(path.dirname(file), base.slice(1, -OPEN_SUFFIX.length))
+  if (!base.startsWith('.')) return undefined
+  for (const suffix of [OPEN_SUFFIX, SYNC_SUFFIX]) {
+    if (base.endsWith(suffix)) return path.join(path.dirname(file), base.slice(1, -suffix.length))
+  }
+  return undefined
 }
 
 export async function writeMarker(file: string, marker: OpenMarker): Promise<void> {
@@ -64,10 +67,10 @@ export async function readMarker(file: string): Promise<OpenMarker | undefined> 
   }
 }
 
-/** Removes the marker and journal of a data file. */
+/** Removes the journal and then the marker of a data file (the marker goes last: it means "not finished"). */
 export async function removeSidecars(file: string): Promise<void> {
-  await fs.rm(markerPath(file), {force: true})
   await fs.rm(journalPath(file), {force: true})
+  await fs.rm(markerPath(file), {force: true})
 }
 
 /** fsync a directory, so created / linked / removed names in it are durable. */

@@ -94,3 +94,22 @@ describe('crash repair of the work dir', () => {
     expect(fs.existsSync(d.outputDir) ? fs.readdirSync(d.outputDir) : []).toEqual([])
   })
 })
+
+describe('crash repair: leftovers of a finish', () => {
+  it('removes a journal whose marker is already gone, without touching the finished file', async () => {
+    for (const separate of [true, false]) {
+      const d = dirsFor(separate)
+      const file = await ArchiveFile.open(config(d, false), 't', separate ? 'p<REV>.log' : 'p.log', 0)
+      await file.append(lines('a\n'), [1n])
+      const finished = await file.finish()
+      // As if the crash came between the removal of the journal and of the marker, in the old order.
+      fs.writeFileSync(path.join(d.workDir, `.${path.basename(file.workPath)}.sync`), 'x')
+      const manifestBefore = fs.readFileSync(`${finished.path}.manifest.json`, 'utf8')
+      const repaired = await repairWorkDir({...d, format: 'raw', manifest: true, depth: 0})
+      expect(repaired.every((r) => r.file === undefined)).toBe(true)
+      expect(fs.readdirSync(d.workDir).filter((n) => n.startsWith('.'))).toEqual([])
+      expect(fs.readFileSync(finished.path, 'utf8')).toBe('a\n')
+      expect(fs.readFileSync(`${finished.path}.manifest.json`, 'utf8')).toBe(manifestBefore)
+    }
+  })
+})
