@@ -2,8 +2,7 @@
  * `--threads`: each client on its own worker thread (client-worker.ts), behind the same surface
  * as an in-thread BenchPublisher / BenchSubscriber so the run and the summary do not care.
  * A Node process is one thread; Go's bench tools run GOMAXPROCS threads, which on a busy
- * machine also means a bigger share of the CPU. Needs the built code (dist/), as the worker
- * is loaded from a .js file next to this one.
+ * machine also means a bigger share of the CPU.
  */
 import {Worker} from 'node:worker_threads'
 import {NsqError, type ConnectionSettings, type NsqErrorCode} from '../../core/index.js'
@@ -50,6 +49,9 @@ export function reviveSettings(settings: ConnectionSettings): ConnectionSettings
   return {...settings, tls: {...tls, ca: buffer(tls.ca), cert: buffer(tls.cert), key: buffer(tls.key)}}
 }
 
+/** The worker entry next to this file: .js when built, .ts under tsx (bin/dev.js; workers inherit --import tsx). */
+const WORKER_URL = new URL(`./client-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+
 /** One worker running one client. */
 class ClientThread {
   readonly worker: Worker
@@ -59,7 +61,7 @@ class ClientThread {
   private exitError: Error | undefined
 
   constructor(input: WorkerInput, private readonly onProgress: (count: number, measured: number) => void) {
-    this.worker = new Worker(new URL('./client-worker.js', import.meta.url), {workerData: input})
+    this.worker = new Worker(WORKER_URL, {workerData: input})
     this.worker.on('message', (message: FromWorker) => this.onMessage(message))
     this.worker.on('error', (error) => this.fail(error))
     this.worker.on('exit', () => {
