@@ -35,9 +35,10 @@ async function prepare(topic: string): Promise<void> {
   await http.createChannel(topic, 'nsq_to_file')
 }
 
-const drained = (topic: string) => async (): Promise<boolean> => {
+/** The channel got `total` messages (a publish reaches channels asynchronously) and all were FIN'd. */
+const drained = (topic: string, total: number) => async (): Promise<boolean> => {
   const state = await channelState(nsqd.httpAddress, topic, 'nsq_to_file')
-  return state.depth === 0 && state.inFlight === 0
+  return state.received >= total && state.depth === 0 && state.inFlight === 0
 }
 
 describe('to-file signals and output', () => {
@@ -65,7 +66,7 @@ describe('to-file signals and output', () => {
 
     const second = spawnCli(args, {stdin: 'ignore'})
     const secondDone = collect(second, {timeoutMs: 60_000})
-    await waitFor('the rest archived', drained(topic), 60_000, 100)
+    await waitFor('the rest archived', drained(topic, published.length), 60_000, 100)
     await stopChild(second, 'SIGTERM', 30_000)
     expect((await secondDone).code).toBe(0)
     const lines = archiveLines(out)
@@ -92,12 +93,12 @@ describe('to-file signals and output', () => {
     try {
       await waitFor('subscribed', async () => (await channelState(nsqd.httpAddress, topic, 'nsq_to_file')).clients > 0, 30_000)
       await publish(nsqd.httpAddress, topic, bodies('a', 0, 100))
-      await waitFor('first batch synced', drained(topic), 30_000)
+      await waitFor('first batch synced', drained(topic, 100), 30_000)
       expect(archiveNames(out)).toEqual([]) // still in progress, in the work dir
       process.kill(child.pid as number, 'SIGHUP')
       await waitFor('first file finished', () => archiveNames(out).length === 1, 30_000)
       await publish(nsqd.httpAddress, topic, bodies('b', 0, 100))
-      await waitFor('second batch synced', drained(topic), 30_000)
+      await waitFor('second batch synced', drained(topic, 200), 30_000)
       await stopChild(child, 'SIGTERM', 30_000)
     } finally {
       await stopChild(child, 'SIGKILL')
@@ -122,7 +123,7 @@ describe('to-file signals and output', () => {
     await new NsqdHttpClient(nsqd.httpAddress).pub(topic, Buffer.from([0xff, 0x00, 0x0a, 0x01]))
     const child = spawnCli(['to-file', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '--output-dir', out, '--format', 'json', '--gzip'], {stdin: 'ignore'})
     const done = collect(child, {timeoutMs: 60_000})
-    await waitFor('archived', drained(topic), 30_000)
+    await waitFor('archived', drained(topic, sent.length + 1), 30_000)
     await stopChild(child, 'SIGTERM', 30_000)
     expect((await done).code).toBe(0)
     const [name] = archiveNames(out)

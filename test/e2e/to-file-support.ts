@@ -32,11 +32,11 @@ export async function publish(httpAddress: string, topic: string, list: readonly
   for (let i = 0; i < list.length; i += 2000) await client.mpub(topic, list.slice(i, i + 2000).map((b) => Buffer.from(b)))
 }
 
-/** depth and in-flight of a channel. */
-export async function channelState(httpAddress: string, topic: string, channel: string): Promise<{depth: number; inFlight: number; clients: number}> {
+/** depth, in-flight, clients and messages received (message_count) of a channel. */
+export async function channelState(httpAddress: string, topic: string, channel: string): Promise<{depth: number; inFlight: number; clients: number; received: number}> {
   const stats = await new NsqdHttpClient(httpAddress).stats({topic, channel})
   const c = stats.topics.find((t) => t.topic_name === topic)?.channels.find((ch) => ch.channel_name === channel)
-  return {depth: c?.depth ?? -1, inFlight: c?.in_flight_count ?? -1, clients: c?.client_count ?? 0}
+  return {depth: c?.depth ?? -1, inFlight: c?.in_flight_count ?? -1, clients: c?.client_count ?? 0, received: c?.message_count ?? 0}
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000, everyMs = 100): Promise<void> {
