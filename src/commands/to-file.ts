@@ -148,10 +148,12 @@ ${EXIT_CODES_HELP}`
     process.on('SIGHUP', onHup)
     let statusTimer: NodeJS.Timeout | undefined
     if (tty) {
-      const started = Date.now()
+      let last = {at: Date.now(), messages: 0}
       statusTimer = setInterval(() => {
         const s = toFile.stats
-        const rate = s.messages / Math.max(1, (Date.now() - started) / 1000)
+        const now = Date.now()
+        const rate = ((s.messages - last.messages) * 1000) / Math.max(1, now - last.at)
+        last = {at: now, messages: s.messages}
         const s3 = sink?.stats()
         const upload = s3 === undefined ? '' : `, s3 ${s3.uploadedFiles} up / ${s3.pendingFiles} pending`
         process.stderr.write(`\r\u001B[K${Object.keys(s.topics).length} topics, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${s.filesFinished} files done${upload}`)
