@@ -116,7 +116,7 @@ ${EXIT_CODES_HELP}`
       datetimeFormat: flags['datetime-format'],
       filenameFormat: flags['filename-format'],
       hostIdentifier: flags['host-identifier'],
-      gzip: flags.gzip,
+      gzip: flags.gzip === true,
       gzipLevel: flags['gzip-level'],
       skipEmptyFiles: flags['skip-empty-files'],
       rotateSize: flags['rotate-size'],

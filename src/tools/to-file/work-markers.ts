@@ -48,22 +48,35 @@ export async function writeMarker(file: string, marker: OpenMarker): Promise<voi
   await fs.writeFile(markerPath(file), JSON.stringify(marker))
 }
 
+/**
+ * The marker of a data file, or undefined when there is none. A marker that exists but cannot be
+ * read (a crash while it was written, or an older layout) still means "in progress": it comes
+ * back with what can be told from the file name (gzip by the `.gz` suffix, format raw), so the
+ * file is repaired rather than mistaken for a finished one.
+ */
 export async function readMarker(file: string): Promise<OpenMarker | undefined> {
+  let text: string
   try {
-    const parsed: unknown = JSON.parse(await fs.readFile(markerPath(file), 'utf8'))
-    if (typeof parsed !== 'object' || parsed === null) return undefined
-    const m = parsed as Record<string, unknown>
-    if (typeof m.topic !== 'string' || (m.format !== 'raw' && m.format !== 'json') || typeof m.gzip !== 'boolean') return undefined
-    return {
-      topic: m.topic,
-      format: m.format,
-      gzip: m.gzip,
-      ...(typeof m.datedName === 'string' ? {datedName: m.datedName} : {}),
-      ...(typeof m.rev === 'number' ? {rev: m.rev} : {}),
-      ...(typeof m.destination === 'string' ? {destination: m.destination} : {}),
-    }
+    text = await fs.readFile(markerPath(file), 'utf8')
   } catch {
     return undefined
+  }
+  const fallback: OpenMarker = {topic: '', format: 'raw', gzip: file.endsWith('.gz')}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return fallback
+  }
+  if (typeof parsed !== 'object' || parsed === null) return fallback
+  const m = parsed as Record<string, unknown>
+  return {
+    topic: typeof m.topic === 'string' ? m.topic : '',
+    format: m.format === 'json' ? 'json' : 'raw',
+    gzip: typeof m.gzip === 'boolean' ? m.gzip : fallback.gzip,
+    ...(typeof m.datedName === 'string' ? {datedName: m.datedName} : {}),
+    ...(typeof m.rev === 'number' ? {rev: m.rev} : {}),
+    ...(typeof m.destination === 'string' ? {destination: m.destination} : {}),
   }
 }
 

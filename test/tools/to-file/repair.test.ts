@@ -113,3 +113,22 @@ describe('crash repair: leftovers of a finish', () => {
     }
   })
 })
+
+describe('crash repair without a work dir (the marker tells a file in progress)', () => {
+  for (const marker of ['{"topic":"t","format":"raw","datedName":"a<REV>.log","rev":0}', '{"topic":"t","for', '']) {
+    it(`plain file whose marker is ${marker === '' ? 'empty' : marker.endsWith('}') ? 'missing the gzip field' : 'torn'}: repaired and given its manifest, not mistaken for finished`, async () => {
+      const d = dirsFor(false)
+      const file = await ArchiveFile.open(config(d, false), 't', 'a<REV>.log', 0)
+      await file.append(lines('1\n2\n'), [1n, 2n])
+      fs.appendFileSync(file.workPath, '3-torn')
+      fs.writeFileSync(path.join(d.workDir, '.a-000000.log.open'), marker)
+      const repaired = await repairWorkDir({...d, format: 'raw', manifest: true, depth: 0})
+      expect(repaired).toHaveLength(1)
+      const out = path.join(d.outputDir, 'a-000000.log')
+      expect(repaired[0]?.file?.path).toBe(out)
+      expect(fs.readFileSync(out, 'utf8')).toBe('1\n2\n')
+      expect(JSON.parse(fs.readFileSync(`${out}.manifest.json`, 'utf8'))).toMatchObject({messages: 2, gzip: false})
+      expect(fs.readdirSync(d.outputDir).sort()).toEqual(['a-000000.log', 'a-000000.log.manifest.json'])
+    })
+  }
+})
