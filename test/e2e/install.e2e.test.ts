@@ -1,0 +1,37 @@
+/**
+ * The package installs as users install it (`npm pack` + `npm install -g`) and exposes `nsq` and
+ * the drop-in names. Uses the dist/ that `npm test` built (pack runs with --ignore-scripts so it
+ * does not rebuild dist/ under the other tests) and the npm registry for dependencies.
+ */
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-install-'))
+afterAll(() => fs.rmSync(work, {recursive: true, force: true}))
+
+describe('npm pack + npm install -g', () => {
+  it('installs nsq and the drop-ins, which run', () => {
+    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], {encoding: 'utf8'}).trim().split('\n').pop() as string
+    const prefix = path.join(work, 'prefix')
+    execFileSync('npm', ['install', '-g', '--no-audit', '--no-fund', '--prefix', prefix, path.join(work, tarball)], {stdio: 'pipe', timeout: 240_000})
+    const bin = (name: string): string => path.join(prefix, 'bin', name)
+    for (const name of ['nsq', 'nsq_tail', 'to_nsq', 'nsq_to_file', 'nsq_stat']) expect(fs.existsSync(bin(name)), name).toBe(true)
+    const version = JSON.parse(fs.readFileSync('package.json', 'utf8')).version as string
+    expect(execFileSync(bin('nsq'), ['--version'], {encoding: 'utf8'})).toContain(`nsq-toolkit/${version}`)
+    expect(execFileSync(bin('nsq_tail'), ['-version'], {encoding: 'utf8'})).toContain(`nsq-toolkit/${version}`)
+    const help = execFileSync(bin('nsq'), ['--help'], {encoding: 'utf8'})
+    for (const command of ['tail', 'to-nsq', 'to-file', 'stat', 'bench']) expect(help).toContain(command)
+    // A Go-style flag through the drop-in reaches our command's validation (exit 2, our message).
+    let failure: {status: number | null; stderr: string} | undefined
+    try {
+      execFileSync(bin('to_nsq'), ['-topic=bad topic!', '-nsqd-tcp-address=127.0.0.1:1'], {encoding: 'utf8', stdio: 'pipe', input: ''})
+    } catch (error) {
+      failure = error as {status: number | null; stderr: string}
+    }
+    expect(failure?.status).toBe(2)
+    expect(failure?.stderr).toMatch(/topic/i)
+  }, 300_000)
+})
