@@ -15,3 +15,21 @@ export function watchStdout(onClosed: (error: NodeJS.ErrnoException) => void, st
 export function isBrokenPipe(error: NodeJS.ErrnoException): boolean {
   return error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
 }
+
+/**
+ * Writes `data` and resolves once the stream can take more: at once when write() says so,
+ * otherwise on 'drain', or when `signal` aborts (a stopped command must not wait on a reader that
+ * went away).
+ */
+export function writeWithBackpressure(data: string | Buffer, signal: AbortSignal, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
+  if (data.length === 0 || stream.write(data)) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    stream.once('drain', done)
+    signal.addEventListener('abort', done, {once: true})
+  })
+}

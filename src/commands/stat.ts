@@ -6,7 +6,7 @@ import type {DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {LiveScreen} from '../cli/live-screen.js'
 import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from '../cli/flags.js'
-import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
+import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {StatCollector} from '../tools/stat/collector.js'
 import type {NodeRow, StatView} from '../tools/stat/model.js'
 import {parseNameFilter, type NameFilter} from '../tools/stat/name-filter.js'
@@ -204,17 +204,9 @@ ${EXIT_CODES_HELP}`
 
   /** Writes to stdout, waiting for 'drain' when the pipe is full (or until stopped). */
   private async write(text: string): Promise<void> {
-    if (text === '' || process.stdout.write(text)) return
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        process.stdout.off('drain', done)
-        this.signal.removeEventListener('abort', done)
-        resolve()
-      }
-      process.stdout.once('drain', done)
-      this.signal.addEventListener('abort', done, {once: true})
-    })
+    await writeWithBackpressure(text, this.signal)
   }
+
 }
 
 function allDown(view: StatView): boolean {

@@ -4,7 +4,7 @@ import {interactiveStderr} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags, sizeFlag, addressMap} from '../cli/flags.js'
-import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
+import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
 import {parseDelimiter} from '../tools/to-nsq/delimiter.js'
@@ -236,16 +236,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
 
   private writeStdout(data: Buffer): Promise<void> {
     if (this.stopReason === 'epipe') return Promise.resolve()
-    return new Promise((resolve) => {
-      if (process.stdout.write(data)) return resolve()
-      const done = (): void => {
-        process.stdout.off('drain', done)
-        this.signal.removeEventListener('abort', done)
-        resolve()
-      }
-      process.stdout.once('drain', done)
-      this.signal.addEventListener('abort', done, {once: true})
-    })
+    return writeWithBackpressure(data, this.signal)
   }
 
   private startProgress(run: ToNsqRun): NodeJS.Timeout | undefined {
