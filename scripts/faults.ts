@@ -1,0 +1,48 @@
+/**
+ * The cluster fault suite at length: every scenario of test/faults/cluster-faults.ts with more
+ * messages and more faults than `npm test` runs, on a real 3 nsqd + 2 nsqlookupd cluster, with the
+ * built CLI. Prints `scenario | messages in | archived | lost | duplicated | recovery time` and
+ * ends with `N scenarios, M messages, L lost, D duplicated`. Exits 1 when a line was lost, or
+ * duplicated in a scenario without a crash.
+ *
+ *   npx tsx scripts/faults.ts            (FAULTS_MESSAGES=20000 FAULTS_ONLY=kill-nsqd to narrow)
+ */
+import {execFileSync} from 'node:child_process'
+import {formatTable, runScenario, type ScenarioOptions, type ScenarioResult} from '../test/faults/cluster-faults.js'
+
+process.env.NSQ_BIN_DIR ??= execFileSync(process.execPath, ['scripts/ensure-nsq.mjs'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+
+const messages = Number(process.env.FAULTS_MESSAGES ?? 12_000)
+const rate = Number(process.env.FAULTS_RATE ?? 600)
+const only = process.env.FAULTS_ONLY
+
+type Scenario = Pick<ScenarioOptions, 'name' | 'faults'> & Partial<ScenarioOptions>
+// In lookupd mode a killed nsqd is found again only at to-file's next lookupd poll (60 s ± 30 %):
+// those scenarios wait long enough for it.
+const scenarios: Scenario[] = [
+  {name: 'baseline (no fault)', faults: []},
+  {name: 'kill -9 nsqd (to-file via lookupd)', faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'], settleMs: 150_000, recoveryTimeoutMs: 150_000},
+  {name: 'kill -9 nsqd (to-file via nsqd addresses)', faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'], toFileDiscovery: 'nsqd'},
+  {name: 'kill -9 lookupd', faults: ['kill-lookupd', 'kill-lookupd', 'kill-lookupd']},
+  {name: 'SIGSTOP nsqd 2s', faults: ['pause-nsqd', 'pause-nsqd', 'pause-nsqd'], msgTimeoutMs: 6000},
+  {name: 'cut connections 2s', faults: ['cut', 'cut', 'cut', 'cut']},
+  {name: 'stall connections 2s', faults: ['stall', 'stall', 'stall'], msgTimeoutMs: 6000},
+  {name: 'stall 8s (past msg-timeout 4s)', faults: ['stall', 'stall'], faultMs: 8000},
+  {name: 'mixed', faults: ['cut', 'kill-lookupd', 'pause-nsqd', 'stall', 'kill-nsqd', 'cut'], settleMs: 150_000, recoveryTimeoutMs: 150_000},
+]
+
+const results: ScenarioResult[] = []
+let failed = false
+for (const [index, scenario] of scenarios.entries()) {
+  if (only !== undefined && !scenario.name.includes(only)) continue
+  const result = await runScenario({messages, rate, seed: index + 1, ...scenario, log: (line) => process.stderr.write(`${line}\n`)})
+  results.push(result)
+  const recoveries = result.faults.map((f) => `${f.kind} ${f.target} ${f.recoveryMs === undefined ? '-' : `${f.recoveryMs} ms`}`).join(', ')
+  process.stderr.write(`${result.name}: accepted ${result.accepted}, rejected ${result.rejected}, archived ${result.archived}, lost ${result.lost}, duplicated ${result.duplicated}, foreign ${result.foreign}, tail lost ${result.tailLost} ${result.tailLostSample.join(" ")}, tail duplicated ${result.tailDuplicated}; duplicates e.g. ${result.duplicateSample.join(", ")}; exit ${JSON.stringify(result.exitCodes)}; ${recoveries}\n`)
+  if (result.lost > 0 || result.foreign > 0 || (result.duplicated > 0 && !result.duplicatesExpected)) {
+    failed = true
+    process.stderr.write(`${result.name}: FAILED. lost e.g. ${result.lostSample.join(' ')}\n${result.diagnostics}\n`)
+  }
+}
+process.stdout.write(`${formatTable(results)}\n`)
+if (failed) process.exitCode = 1

@@ -1,0 +1,44 @@
+/**
+ * Cluster faults (issue 7): on a real 3 nsqd + 2 nsqlookupd cluster, the built CLI's pipeline
+ * `nsq to-nsq --mode round-robin` → topic → `nsq to-file` (through lookupd) and `nsq tail` keeps
+ * every line to-nsq accepted while nodes are killed, paused and cut off. Short runs here;
+ * `npm run faults` (scripts/faults.ts) runs every scenario at length and prints the table.
+ */
+import {describe, expect, it} from 'vitest'
+import {skipIntegration} from '../support/nsq.js'
+import {runScenario, type ScenarioResult} from './cluster-faults.js'
+
+function explain(result: ScenarioResult): string {
+  return JSON.stringify({...result, diagnostics: result.diagnostics.slice(-2000)}, null, 1)
+}
+
+describe.skipIf(skipIntegration)('cluster faults: to-nsq → nsqd ×3 → to-file / tail', () => {
+  it('kill -9 of an nsqd mid-stream, restarted on its data dir: nothing accepted is lost (duplicates allowed)', async () => {
+    const result = await runScenario({name: 'kill-nsqd', messages: 3000, rate: 500, faults: ['kill-nsqd'], faultMs: 1500, toFileDiscovery: 'nsqd', seed: 7, recoveryTimeoutMs: 10_000, settleMs: 20_000})
+    expect(result.lost, explain(result)).toBe(0)
+    expect(result.foreign, explain(result)).toBe(0)
+    expect(result.accepted + result.rejected).toBe(3000)
+    // to-nsq fails over to the other nsqd: a short outage of one costs nothing.
+    expect(result.accepted, explain(result)).toBe(3000)
+    expect(result.exitCodes, explain(result)).toEqual({toNsq: 0, toFile: 0, tail: 0})
+    expect(result.faults[0]?.recoveryMs, explain(result)).toBeDefined()
+  }, 60_000)
+
+  it('connections cut and stalled through the proxy, and an nsqd SIGSTOPped, for less than msg-timeout: no loss, no duplicate', async () => {
+    const result = await runScenario({name: 'cut-stall-stop', messages: 3000, rate: 500, faults: ['cut', 'stall', 'pause-nsqd'], faultMs: 1500, msgTimeoutMs: 6000, seed: 3, recoveryTimeoutMs: 10_000, settleMs: 20_000})
+    expect(result.lost, explain(result)).toBe(0)
+    expect(result.foreign, explain(result)).toBe(0)
+    expect(result.duplicated, explain(result)).toBe(0)
+    expect(result.accepted, explain(result)).toBe(3000)
+    expect(result.tailLost, explain(result)).toBe(0)
+    expect(result.exitCodes, explain(result)).toEqual({toNsq: 0, toFile: 0, tail: 0})
+  }, 60_000)
+
+  it('kill -9 of an nsqlookupd: consumers keep going on what they know; no loss, no duplicate', async () => {
+    const result = await runScenario({name: 'kill-lookupd', messages: 2000, rate: 500, faults: ['kill-lookupd'], faultMs: 1000, seed: 5, recoveryTimeoutMs: 1000, settleMs: 20_000})
+    expect(result.lost, explain(result)).toBe(0)
+    expect(result.duplicated, explain(result)).toBe(0)
+    expect(result.tailLost, explain(result)).toBe(0)
+    expect(result.exitCodes, explain(result)).toEqual({toNsq: 0, toFile: 0, tail: 0})
+  }, 60_000)
+})

@@ -1,0 +1,439 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type {ChildProcess} from 'node:child_process'
+import {collect, spawnCli, type CliResult} from '../support/cli.js'
+import {startCluster, type Cluster, type NsqdProcess} from '../support/nsq.js'
+import {stopChild} from '../support/processes.js'
+import {startTcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
+
+/**
+ * The faults a scenario can inject, each on a node picked at random (seeded):
+ * - `kill-nsqd`: kill -9 an nsqd, restart it on the same ports and data dir after `faultMs`;
+ * - `kill-lookupd`: kill -9 an nsqlookupd, restart it after `faultMs`;
+ * - `pause-nsqd`: SIGSTOP an nsqd, SIGCONT after `faultMs`;
+ * - `cut`: reset every connection through one nsqd's proxy and refuse new ones for `faultMs`;
+ * - `stall`: stop forwarding through one nsqd's proxy (connections stay open) for `faultMs`.
+ */
+export type FaultKind = 'kill-nsqd' | 'kill-lookupd' | 'pause-nsqd' | 'cut' | 'stall'
+
+/** Faults after which duplicates are expected (at-least-once redelivery of what was in flight). */
+export const CRASH_FAULTS: ReadonlySet<FaultKind> = new Set(['kill-nsqd'])
+
+export interface ScenarioOptions {
+  name: string
+  /** Numbered lines fed to `nsq to-nsq`. */
+  messages: number
+  /** to-nsq --rate (messages per second overall), so the faults land mid-stream. */
+  rate: number
+  /** Injected one after another, spread over the publishing time. */
+  faults: readonly FaultKind[]
+  /** How long each fault lasts (default 2000 ms). */
+  faultMs?: number
+  /** nsqd --msg-timeout in ms (default 4000): how soon an unanswered message is redelivered. */
+  msgTimeoutMs?: number
+  /** Seed of the node picks (default 1). */
+  seed?: number
+  /** Longest wait, after to-nsq ends, for the archive to hold every accepted line (default 30 s). */
+  settleMs?: number
+  /**
+   * How to-file finds the nsqd (default `lookupd`: both lookupd, dialled through the proxies with
+   * --address-map). In lookupd mode an nsqd that was killed drops out of lookupd, and to-file (like
+   * go-nsq) connects to it again only when a later lookupd poll lists it: up to the 60 s poll
+   * interval (±30 % jitter), which to-file has no flag to shorten. `nsqd` (--nsqd-tcp-address
+   * through the proxies) reconnects with backoff instead, for short runs.
+   */
+  toFileDiscovery?: 'lookupd' | 'nsqd'
+  /** Longest wait for a fault's recovery to be seen (default 120 s); past it the recovery time is unknown. */
+  recoveryTimeoutMs?: number
+  /** Progress lines (default: none). */
+  log?: (line: string) => void
+}
+
+/** One injected fault and how long the pipeline took to recover from it. */
+export interface FaultRecord {
+  kind: FaultKind
+  /** Which node: `nsqd0`, `lookupd1`, ... */
+  target: string
+  /** ms from the end of the fault until the faulted node delivered to the archive again (lookupd: listed the topic's nsqd again); undefined if not seen. */
+  recoveryMs: number | undefined
+}
+
+export interface ScenarioResult {
+  name: string
+  /** Lines fed to to-nsq. */
+  messagesIn: number
+  /** Lines to-nsq reported as published (not in its errors file). */
+  accepted: number
+  /** Lines in the to-nsq errors file. */
+  rejected: number
+  /** Distinct accepted lines found in the archive. */
+  archived: number
+  /** Accepted lines missing from the archive. */
+  lost: number
+  /** Extra copies in the archive (a line twice counts 1). */
+  duplicated: number
+  /** Lines in the archive that were never sent (must be 0). */
+  foreign: number
+  /** Accepted lines `nsq tail` (durable channel) never printed. */
+  tailLost: number
+  /** Lines the tail printed. */
+  tailPrinted: number
+  /** Extra copies the tail printed: a line duplicated in both the archive and the tail was in the topic twice (a publish-side duplicate). */
+  tailDuplicated: number
+  /** Some duplicated archive lines, with how often the archive and the tail hold each (up to 10). */
+  duplicateSample: string[]
+  faults: FaultRecord[]
+  /** Longest recovery over the faults (undefined when none was measured). */
+  recoveryMs: number | undefined
+  /**
+   * Whether the scenario may legitimately produce duplicates (at-least-once): an nsqd crash (what
+   * it had delivered but not yet recorded as read comes back), or a stall or stop that outlasts
+   * nsqd's msg-timeout (it redelivers what was in flight).
+   */
+  duplicatesExpected: boolean
+  /** Exit codes: to-nsq, to-file (after SIGTERM), tail (after SIGTERM). */
+  exitCodes: {toNsq: number | null; toFile: number | null; tail: number | null}
+  /** Any lost line, for the report (up to 10). */
+  lostSample: string[]
+  /** Any line the tail missed (up to 10). */
+  tailLostSample: string[]
+  /** stderr of to-file and to-nsq, when something went wrong. */
+  diagnostics: string
+}
+
+/** `list[index]`, which must exist. */
+function at<T>(list: readonly T[], index: number): T {
+  const item = list[index]
+  if (item === undefined) throw new Error(`no item ${index}`)
+  return item
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** mulberry32: a small seeded generator, so a scenario's node picks can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+async function httpPost(url: string): Promise<void> {
+  const response = await fetch(url, {method: 'POST', signal: AbortSignal.timeout(5000)})
+  if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status}`)
+}
+
+/**
+ * finish_count of every client of `channel` of `topic` on one nsqd, by client address (each
+ * connection has its own); undefined when nsqd does not answer in time.
+ */
+async function finishCounts(nsqd: NsqdProcess, topic: string, channel: string): Promise<Map<string, number> | undefined> {
+  try {
+    const response = await fetch(`http://${nsqd.httpAddress}/stats?format=json&topic=${topic}&channel=${channel}`, {signal: AbortSignal.timeout(500)})
+    if (!response.ok) return undefined
+    type ChannelStats = {channel_name: string; clients?: {remote_address: string; finish_count: number}[]}
+    const stats = (await response.json()) as {topics?: {topic_name: string; channels?: ChannelStats[]}[]}
+    const found = stats.topics?.find((t) => t.topic_name === topic)?.channels?.find((c) => c.channel_name === channel)
+    return new Map((found?.clients ?? []).map((c) => [c.remote_address, c.finish_count]))
+  } catch {
+    return undefined
+  }
+}
+
+/** True when some client finished more than it had in `baseline` (a new connection counts from 0). */
+function progressed(now: Map<string, number>, baseline: Map<string, number>): boolean {
+  for (const [client, count] of now) if (count > (baseline.get(client) ?? 0)) return true
+  return false
+}
+
+/** How many nsqd a lookupd lists for the topic (0 when it does not answer). */
+async function producerCount(lookupdHttp: string, topic: string): Promise<number> {
+  try {
+    const response = await fetch(`http://${lookupdHttp}/lookup?topic=${topic}`, {signal: AbortSignal.timeout(500)})
+    if (!response.ok) return 0
+    const body = (await response.json()) as {producers?: unknown[]}
+    return body.producers?.length ?? 0
+  } catch {
+    return 0
+  }
+}
+
+/** Every line of every archive file in `dir` (finished or in progress; not markers or manifests). */
+export function readArchive(dir: string): string[] {
+  const lines: string[] = []
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('.') || name.endsWith('.json')) continue
+    const text = fs.readFileSync(path.join(dir, name), 'utf8')
+    for (const line of text.split('\n')) if (line !== '') lines.push(line)
+  }
+  return lines
+}
+
+/** Bodies of the records to-nsq wrote to its errors file. */
+function rejectedBodies(file: string): Set<string> {
+  const bodies = new Set<string>()
+  if (!fs.existsSync(file)) return bodies
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue
+    const record = JSON.parse(line) as {body?: string}
+    if (record.body !== undefined) bodies.add(record.body)
+  }
+  return bodies
+}
+
+/** Collects a child's stdout as text lines (kept whole; the tail prints a few MB at most). */
+function lineCollector(child: ChildProcess): {lines: () => string[]} {
+  let text = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (chunk: string) => (text += chunk))
+  return {lines: () => text.split('\n').filter((l) => l !== '')}
+}
+
+interface Rig {
+  cluster: Cluster
+  proxies: TcpProxy[]
+  topic: string
+  dir: string
+}
+
+/** Starts the cluster, one proxy per nsqd TCP port, and creates the topic and its channels everywhere. */
+async function startRig(options: ScenarioOptions): Promise<Rig> {
+  const msgTimeout = options.msgTimeoutMs ?? 4000
+  // --mem-queue-size=0: every message goes to nsqd's disk queue, so a kill -9 does not take what nsqd acknowledged.
+  const cluster = await startCluster(3, 2, ['--mem-queue-size=0', `--msg-timeout=${msgTimeout}ms`])
+  const proxies = await Promise.all(cluster.nsqd.map((n) => startTcpProxy(n.tcpAddress)))
+  const topic = `faults_${options.name.replaceAll(/[^\w.-]/g, '_')}_${process.pid}_${Date.now() % 100_000}`
+  for (const nsqd of cluster.nsqd) {
+    await httpPost(`http://${nsqd.httpAddress}/topic/create?topic=${topic}`)
+    for (const channel of ['nsq_to_file', 'faults_tail']) await httpPost(`http://${nsqd.httpAddress}/channel/create?topic=${topic}&channel=${channel}`)
+  }
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const counts = await Promise.all(cluster.lookupd.map((l) => producerCount(l.httpAddress, topic)))
+    if (counts.every((c) => c === 3)) break
+    if (Date.now() > deadline) throw new Error(`lookupd lists ${counts.join('/')} nsqd for ${topic}, not 3`)
+    await sleep(100)
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-archive-'))
+  return {cluster, proxies, topic, dir}
+}
+
+/**
+ * Runs one fault scenario on a fresh 3 nsqd + 2 nsqlookupd cluster: `nsq to-nsq --mode
+ * round-robin` publishes `messages` numbered lines through a proxy per nsqd, `nsq to-file` archives
+ * the topic (found through both lookupd, dialled through the proxies with --address-map; see
+ * `toFileDiscovery`) and `nsq tail` reads a durable channel through the proxies, while the faults are injected. Then to-file and tail are
+ * stopped with SIGTERM (they drain) and the archive is checked against what to-nsq accepted.
+ */
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const log = options.log ?? (() => undefined)
+  const faultMs = options.faultMs ?? 2000
+  const random = seeded(options.seed ?? 1)
+  const rig = await startRig(options)
+  const {cluster, proxies, topic, dir} = rig
+  const children: ChildProcess[] = []
+  try {
+    const lookupdFlags = cluster.lookupd.flatMap((l) => ['--lookupd-http-address', l.httpAddress])
+    const mapFlags = cluster.nsqd.flatMap((n, i) => ['--address-map', `${n.tcpAddress}=${at(proxies, i).address}`])
+    const nsqdFlags = proxies.flatMap((p) => ['--nsqd-tcp-address', p.address])
+    const discovery = (options.toFileDiscovery ?? 'lookupd') === 'lookupd' ? [...lookupdFlags, ...mapFlags] : nsqdFlags
+    const toFile = spawnCli(['to-file', topic, ...discovery, '--output-dir', dir, '--sync-interval', '250ms', '--drain-timeout', '10s'])
+    children.push(toFile)
+    const toFileDone = collect(toFile, {timeoutMs: 3_600_000})
+    // The tail takes the other path: the nsqd addresses (through the proxies), reconnecting with backoff.
+    const tail = spawnCli(['tail', topic, '--channel', 'faults_tail', ...nsqdFlags])
+    children.push(tail)
+    const tailLines = lineCollector(tail)
+    let tailStderr = ''
+    tail.stderr?.on('data', (chunk: Buffer) => (tailStderr += chunk.toString('utf8')))
+    const tailDone = new Promise<number | null>((resolve) => tail.once('exit', (code) => resolve(code)))
+
+    const sent = Array.from({length: options.messages}, (_, i) => `${options.name}-${String(i).padStart(8, '0')}`)
+    const errorsFile = path.join(dir, '.to-nsq-errors.ndjson')
+    const toNsq = spawnCli(['to-nsq', topic, ...nsqdFlags, '--nsqd-http-address', at(cluster.nsqd, 0).httpAddress, '--mode', 'round-robin', '--errors', errorsFile, '--rate', String(options.rate), '--batch-size', '50', '--json'])
+    children.push(toNsq)
+    toNsq.stdin?.on('error', () => undefined)
+    toNsq.stdin?.end(`${sent.join('\n')}\n`)
+    const toNsqDone: Promise<CliResult> = collect(toNsq, {timeoutMs: 3_600_000})
+
+    // Faults: spread over the first ~70% of the publishing time, one at a time.
+    const publishMs = (options.messages / options.rate) * 1000
+    const start = Date.now()
+    const records: FaultRecord[] = []
+    const watchers: Promise<void>[] = []
+    for (const [index, kind] of options.faults.entries()) {
+      const at = start + publishMs * (0.15 + (0.55 * index) / Math.max(1, options.faults.length))
+      if (at > Date.now()) await sleep(at - Date.now())
+      const record = await inject(kind, rig, random, faultMs, options.recoveryTimeoutMs ?? 120_000, log)
+      records.push(record.record)
+      watchers.push(record.watch())
+    }
+    const toNsqResult = await toNsqDone
+    log(`${options.name}: to-nsq exited ${toNsqResult.code}`)
+
+    // What to-nsq accepted: every line not in its errors file.
+    const rejected = rejectedBodies(errorsFile)
+    const accepted = sent.filter((line) => !rejected.has(line))
+    const acceptedSet = new Set(accepted)
+    let settleDeadline = Date.now() + (options.settleMs ?? 30_000)
+    for (;;) {
+      const archived = new Set(readArchive(dir))
+      const tailSet = new Set(tailLines.lines())
+      const missing = accepted.filter((l) => !archived.has(l)).length
+      const tailMissing = accepted.filter((l) => !tailSet.has(l)).length
+      if ((missing === 0 && tailMissing === 0) || Date.now() > settleDeadline) break
+      // The archive is what the suite checks; the tail gets a few seconds more at most.
+      if (missing === 0) settleDeadline = Math.min(settleDeadline, Date.now() + 5000)
+      await sleep(250)
+    }
+    await Promise.all(watchers)
+    await stopChild(toFile, 'SIGTERM', 20_000)
+    await stopChild(tail, 'SIGTERM', 20_000)
+    const toFileResult = await toFileDone
+    const tailCode = await tailDone
+
+    const archive = readArchive(dir)
+    const counts = new Map<string, number>()
+    for (const line of archive) counts.set(line, (counts.get(line) ?? 0) + 1)
+    const lostLines = accepted.filter((l) => !counts.has(l))
+    let duplicated = 0
+    let foreign = 0
+    for (const [line, count] of counts) {
+      duplicated += count - 1
+      if (!acceptedSet.has(line)) foreign += count
+    }
+    const tailPrinted = tailLines.lines()
+    const tailSet = new Set(tailPrinted)
+    const tailLostLines = accepted.filter((l) => !tailSet.has(l))
+    const measured = records.map((r) => r.recoveryMs).filter((ms): ms is number => ms !== undefined)
+    const result: ScenarioResult = {
+      name: options.name,
+      messagesIn: sent.length,
+      accepted: accepted.length,
+      rejected: rejected.size,
+      archived: accepted.length - lostLines.length,
+      lost: lostLines.length,
+      duplicated,
+      foreign,
+      tailLost: tailLostLines.length,
+      tailLostSample: tailLostLines.slice(0, 10),
+      tailPrinted: tailPrinted.length,
+      tailDuplicated: tailPrinted.length - tailSet.size,
+      duplicateSample: [...counts].filter(([, n]) => n > 1).slice(0, 10).map(([line, n]) => `${line} x${n} (tail x${tailPrinted.filter((l) => l === line).length})`),
+      faults: records,
+      recoveryMs: measured.length === 0 ? undefined : Math.max(...measured),
+      duplicatesExpected: options.faults.some((f) => CRASH_FAULTS.has(f)) || (faultMs >= (options.msgTimeoutMs ?? 4000) && options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
+      exitCodes: {toNsq: toNsqResult.code, toFile: toFileResult.code, tail: tailCode},
+      lostSample: lostLines.slice(0, 10),
+      diagnostics: lostLines.length > 0 || foreign > 0 ? `to-nsq stderr:\n${toNsqResult.stderr.slice(-3000)}\nto-file stderr:\n${toFileResult.stderr.slice(-3000)}\ntail stderr:\n${tailStderr.slice(-2000)}` : '',
+    }
+    return result
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c, 'SIGKILL')))
+    await Promise.all(proxies.map((p) => p.close()))
+    for (const nsqd of cluster.nsqd) {
+      try {
+        nsqd.resume()
+      } catch {
+        // not running
+      }
+    }
+    await cluster.stop()
+    for (const nsqd of cluster.nsqd) fs.rmSync(nsqd.dataPath, {recursive: true, force: true})
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+/** Applies one fault, waits `faultMs`, ends it; returns its record and a watcher that fills in the recovery time. */
+async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: number, recoveryTimeoutMs: number, log: (line: string) => void): Promise<{record: FaultRecord; watch: () => Promise<void>}> {
+  const {cluster, proxies, topic} = rig
+  const pick = (n: number): number => Math.floor(random() * n)
+  if (kind === 'kill-lookupd') {
+    const index = pick(cluster.lookupd.length)
+    const lookupd = at(cluster.lookupd, index)
+    const record: FaultRecord = {kind, target: `lookupd${index}`, recoveryMs: undefined}
+    log(`  ${kind} ${record.target}`)
+    await lookupd.kill()
+    await sleep(faultMs)
+    await lookupd.restart()
+    const ended = Date.now()
+    // Recovered when the restarted lookupd lists the topic's three nsqd again (they re-register on their own).
+    const watch = async (): Promise<void> => {
+      const deadline = ended + recoveryTimeoutMs
+      while (Date.now() < deadline) {
+        if ((await producerCount(lookupd.httpAddress, topic)) === cluster.nsqd.length) {
+          record.recoveryMs = Date.now() - ended
+          return
+        }
+        await sleep(100)
+      }
+    }
+    return {record, watch}
+  }
+  const index = pick(cluster.nsqd.length)
+  const nsqd = at(cluster.nsqd, index)
+  const proxy = at(proxies, index)
+  const record: FaultRecord = {kind, target: `nsqd${index}`, recoveryMs: undefined}
+  log(`  ${kind} ${record.target}`)
+  switch (kind) {
+    case 'kill-nsqd': {
+      await nsqd.kill()
+      await sleep(faultMs)
+      await nsqd.restart()
+      break
+    }
+    case 'pause-nsqd': {
+      nsqd.pause()
+      await sleep(faultMs)
+      nsqd.resume()
+      break
+    }
+    case 'cut': {
+      proxy.refuse(true)
+      proxy.cut()
+      await sleep(faultMs)
+      proxy.refuse(false)
+      break
+    }
+    case 'stall': {
+      proxy.stall()
+      await sleep(faultMs)
+      proxy.resume()
+      break
+    }
+  }
+  const ended = Date.now()
+  const baseline = (await finishCounts(nsqd, topic, 'nsq_to_file')) ?? new Map<string, number>()
+  // Recovered when to-file finishes a message from the faulted nsqd again.
+  const watch = async (): Promise<void> => {
+    const deadline = ended + recoveryTimeoutMs
+    while (Date.now() < deadline) {
+      const now = await finishCounts(nsqd, topic, 'nsq_to_file')
+      if (now !== undefined && progressed(now, baseline)) {
+        record.recoveryMs = Date.now() - ended
+        return
+      }
+      await sleep(100)
+    }
+  }
+  return {record, watch}
+}
+
+/** Formats results as the fault table, ending with the one-line total. */
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const header = ['scenario', 'messages in', 'archived', 'lost', 'duplicated', 'recovery time']
+  const rows: string[][] = results.map((r) => [r.name, String(r.messagesIn), String(r.archived), String(r.lost), String(r.duplicated), r.recoveryMs === undefined ? '-' : `${(r.recoveryMs / 1000).toFixed(1)} s`])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => at(row, i).length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(at(widths, i))).join(' | ').trimEnd()
+  const total = {
+    messages: results.reduce((s, r) => s + r.messagesIn, 0),
+    lost: results.reduce((s, r) => s + r.lost, 0),
+    duplicated: results.reduce((s, r) => s + r.duplicated, 0),
+  }
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line), `${results.length} scenarios, ${total.messages} messages, ${total.lost} lost, ${total.duplicated} duplicated`].join('\n')
+}
