@@ -124,7 +124,7 @@ export function exitCodeFor(error: NsqError): number {
 
 function hintsFor(error: NsqError): string[] {
   const text = error.message
-  if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
+  if (/ENOTFOUND|EAI_AGAIN|does not resolve/.test(text)) {
     return ['the host name does not resolve here: set nsqd\'s --broadcast-address to a name or IP clients can reach, or map it with --address-map HOST=IP:PORT']
   }
   switch (error.code) {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs'
 import {Flags, type Command} from '@oclif/core'
-import {formatHostPort, parseHostPort} from '../core/index.js'
+import {describeInvalidName, formatHostPort, parseHostPort} from '../core/index.js'
 import {applyChecks, type Baseline} from '../tools/bench/checks.js'
 import {parseBaseline, parseRegression} from '../tools/bench/compare.js'
 import {autoName, STAMP_BYTES} from '../tools/bench/payload.js'
@@ -166,6 +166,9 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     })
     const autoTopic = flags.topic === undefined
     const autoChannel = flags.channel === undefined
+    // A bad name is a usage error before anything starts (pub would otherwise only count failed publishes).
+    const badName = (flags.topic === undefined ? undefined : describeInvalidName('topic', flags.topic)) ?? (flags.channel === undefined ? undefined : describeInvalidName('channel', flags.channel))
+    if (badName !== undefined) this.usage(badName)
     if (kind === 'pubsub' && flags.size < STAMP_BYTES) this.usage(`pubsub needs --size of at least ${STAMP_BYTES} bytes to carry the send time`)
     if (flags.size < 1) this.usage('--size must be at least 1 byte (nsqd refuses empty messages)')
     let fill = 0

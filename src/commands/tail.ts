@@ -81,6 +81,7 @@ ${EXIT_CODES_HELP}`
     const topics = [...(args.topic === undefined ? [] : [args.topic]), ...(flags.topic ?? [])]
     const nsqd = flags['nsqd-tcp-address'] ?? []
     const lookupd = flags['lookupd-http-address'] ?? []
+    const connectFailures = new Set<string>()
     const channel = flags.channel ?? defaultTailChannel()
     const problem = validateTailInput({
       topics, topicPattern: flags['topic-pattern'], channel, nsqd, lookupd, count: flags.count, peek: flags.peek, delimiter: flags.delimiter, null: flags.null,
@@ -125,6 +126,12 @@ ${EXIT_CODES_HELP}`
         events: {
           disconnected: (topic, address, error) => {
             if (error !== undefined && !this.signal.aborted) this.status(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
+          },
+          connectFailed: (topic, address, error) => {
+            // With --nsqd-tcp-address a first failure ends the run with the error; with lookupd, say it once per nsqd.
+            if (lookupd.length === 0 || connectFailures.has(address) || this.signal.aborted) return
+            connectFailures.add(address)
+              this.status(`${topic}: cannot connect to ${address}: ${error.message}; retrying`)
           },
           lookupdError: (address, error) => this.status(`lookupd ${address}: ${error.message}`),
           topicAdded: (topic) => {

@@ -90,6 +90,7 @@ ${EXIT_CODES_HELP}`
     const tty = process.stderr.isTTY === true && !flags.quiet && !flags.json
     const config = archiveConfig({...flags, outputDir: flags['output-dir'], workDir: flags['work-dir'], gzipLevel: flags['gzip-level'], rotateSize: flags['rotate-size'], rotateIntervalMs: flags['rotate-interval'], manifest: flags.manifest})
     let sink: S3Sink | undefined
+    const connectFailures = new Set<string>()
     const openSink = async (): Promise<S3Sink | undefined> => {
       sink = await s3SinkFromFlags(flags, {
       outputDir: config.outputDir,
@@ -141,6 +142,11 @@ ${EXIT_CODES_HELP}`
           if (!tty) this.note(`finished ${file.name}: ${file.manifest.messages} messages, ${formatBytes(file.manifest.bytes)}`)
         },
         lookupdError: (address, error) => this.note(`lookupd ${address}: ${error.message}`),
+        connectFailed: (topic, address, error) => {
+          if (connectFailures.has(address)) return
+          connectFailures.add(address)
+          this.note(`${topic}: cannot connect to ${address}: ${error.message}; retrying`)
+        },
         warning: (text) => this.note(`warning: ${text}`),
       },
     })

@@ -64,7 +64,7 @@ export function describeSocketError(address: string, error: NodeJS.ErrnoExceptio
       return new ConnectionError(
         'CONNECTION_FAILED',
         address,
-        'host name does not resolve (if it came from nsqlookupd, set nsqd\'s --broadcast-address to a resolvable name or IP)',
+        'host name does not resolve (if it came from nsqlookupd, set nsqd\'s --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)',
         {cause: error},
       )
     case 'ECONNRESET':

@@ -16,6 +16,8 @@ import {planRdy} from './rdy-planner.js'
 export interface ConsumerEvents {
   connected?(address: string): void
   disconnected?(address: string, error: NsqError | undefined): void
+  /** Connecting (or subscribing) to this nsqd failed; it is retried with backoff while wanted. */
+  connectFailed?(address: string, error: NsqError): void
   lookupdError?(address: string, error: NsqError): void
   /** The set of nsqd carrying the topic changed (lookupd mode). */
   discovered?(diff: ProducerDiff): void
@@ -299,6 +301,7 @@ export class Consumer implements AsyncIterable<Message> {
     } catch (error) {
       const failure = error instanceof NsqError ? error : new NsqError('CONNECTION_FAILED', String(error))
       link.connection.destroy(failure)
+      if (this.stopping === undefined) this.events.connectFailed?.(target.address, failure)
       return failure
     }
     if (link.closed) return new NsqError('CONNECTION_CLOSED', `${target.address} closed during subscribe`)

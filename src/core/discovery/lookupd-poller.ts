@@ -96,7 +96,8 @@ export class LookupdPoller {
         if (this.timer === undefined) this.schedule(this.nextDelay())
       })
     }, delayMs)
-    this.timer.unref()
+    // Not unref'd: a running consumer waiting for its topic to appear (or for an unreachable nsqd
+    // lookupd reports) must keep the process alive until stop().
   }
 
   /** One round over every lookupd; concurrent calls share the round in progress. */

@@ -76,7 +76,7 @@ function transportError(url: string, error: NodeJS.ErrnoException, signal: Abort
       : new HttpError(url, 'request aborted', {code: 'ABORTED', cause: error})
   }
   const hint = error.code === 'ECONNREFUSED' ? 'connection refused: is the service running on this address?'
-    : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? 'host name does not resolve (set nsqd\'s --broadcast-address to a resolvable name or IP)'
+    : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? 'host name does not resolve (set nsqd\'s --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)'
       : error.message
   return new HttpError(url, hint, {code: error.code === 'ECONNREFUSED' ? 'CONNECTION_REFUSED' : 'HTTP', cause: error})
 }

@@ -8,6 +8,8 @@ export interface TailEvents {
   topicAdded?(topic: string): void
   connected?(topic: string, address: string): void
   disconnected?(topic: string, address: string, error: NsqError | undefined): void
+  /** Connecting to this nsqd failed (it is retried). */
+  connectFailed?(topic: string, address: string, error: NsqError): void
   lookupdError?(address: string, error: Error): void
   /** A topic found by --topic-pattern could not be consumed. */
   topicFailed?(topic: string, error: Error): void
@@ -69,6 +71,7 @@ export async function runTail(options: TailOptions): Promise<TailSummary> {
       events: {
         connected: (address) => events.connected?.(topic, address),
         disconnected: (address, error) => events.disconnected?.(topic, address, error),
+        connectFailed: (address, error) => events.connectFailed?.(topic, address, error),
         lookupdError: (address, error) => events.lookupdError?.(address, error),
       },
     })

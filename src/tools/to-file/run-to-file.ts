@@ -59,6 +59,8 @@ export interface ToFileEvents {
   opened?(topic: string, workPath: string): void
   finished?(file: FinishedFile): void
   lookupdError?(address: string, error: Error): void
+  /** With lookupd: connecting to an nsqd it reported failed (retried with backoff). */
+  connectFailed?(topic: string, address: string, error: Error): void
   warning?(text: string): void
 }
 
@@ -234,7 +236,13 @@ export class ToFile {
       maxInFlight: options.maxInFlight,
       ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
       ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
-      events: {lookupdError: (address, error) => options.events?.lookupdError?.(address, error)},
+      events: {
+        lookupdError: (address, error) => options.events?.lookupdError?.(address, error),
+        // With --nsqd-tcp-address a failure at start is reported by topicFailed instead.
+        connectFailed: (address, error) => {
+          if (options.lookupd.length > 0) options.events?.connectFailed?.(topic, address, error)
+        },
+      },
     })
     try {
       await consumer.start()

@@ -306,6 +306,10 @@ export class TopicArchiver {
       },
       (error: unknown) => {
         this.failure ??= error instanceof Error ? error : new Error(String(error))
+        // Wake the loop: it may be waiting for a message that never comes (every one in flight).
+        const wake = this.wake
+        this.wake = undefined
+        wake?.()
       },
     )
   }

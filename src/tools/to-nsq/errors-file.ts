@@ -49,8 +49,13 @@ export class ErrorsFile {
     this.fd = fs.openSync(path, 'w')
   }
 
+  /** Appends one failure; throws naming the file and the record when the write fails (e.g. a full disk). */
   write(failure: FailedRecord): void {
-    fs.writeSync(this.fd, formatFailure(failure))
+    try {
+      fs.writeSync(this.fd, formatFailure(failure))
+    } catch (error) {
+      throw new Error(`errors file ${this.path} (--errors): could not record failed record ${failure.record} (${failure.reason}): ${(error as Error).message}`, {cause: error})
+    }
   }
 
   close(): void {
