@@ -115,6 +115,23 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     })
   })
 
+  describe('--topic-pattern with a lookupd that refuses: keeps polling and says so (it used to exit 13 in silence)', () => {
+    it.each([
+      ['tail', (): string[] => ['tail', '--topic-pattern', '^x', '--lookupd-http-address', '127.0.0.1:1', '--topic-refresh', '1s']],
+      ['to-file', (): string[] => ['to-file', '--topic-pattern', '^x', '--output-dir', tempDir(), '--lookupd-http-address', '127.0.0.1:1', '--topic-refresh', '1s']],
+    ])('%s', async (_name, args) => {
+      const child = spawnCli(args())
+      const done = collect(child, {timeoutMs: 30_000})
+      let stderr = ''
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      await waitFor(() => (stderr.match(/lookupd 127\.0\.0\.1:1: connection refused/g) ?? []).length >= 2, 20_000, 'two lookupd rounds reported')
+      expect(child.exitCode).toBeNull()
+      process.kill(child.pid as number, 'SIGTERM')
+      const result = await done
+      expect(result.code).toBe(0)
+    })
+  })
+
   describe('lookupd reports an nsqd whose --broadcast-address does not resolve', () => {
     const map = (): string => `nosuchhost.invalid=127.0.0.1:${hidden.tcpPort}`
 

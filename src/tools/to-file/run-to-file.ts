@@ -221,8 +221,8 @@ export class ToFile {
       await this.addTopic(topic)
     }
     if (options.signal.aborted || this.failure !== undefined) return
+    // Not unref'd: with no topic found yet (or lookupd down) this timer is what keeps the run alive.
     this.discovery = setTimeout(() => void this.discover(), options.topicRefreshMs)
-    this.discovery.unref()
   }
 
   private async addTopic(topic: string): Promise<boolean> {
