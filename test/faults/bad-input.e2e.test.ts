@@ -338,24 +338,28 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       }
     })
 
-    it.skipIf(!tmpfsOk)('a full disk (256 KiB tmpfs) → exit 1 with ENOSPC promptly; every message not durably on disk is still in nsqd', async () => {
+    it.skipIf(!tmpfsOk)('a full disk (256 KiB tmpfs) → exit 1 with ENOSPC at once; every message not durably on disk is still in nsqd', async () => {
       const full = mountTmpfs('256k')
+      // Its own nsqd with a 10 s msg-timeout: a to-file that does not end by itself within 8 s
+      // (it used to wait for a redelivery or the next sync tick) is killed and fails the test.
+      const own = await startNsqd({args: ['--msg-timeout=10s']})
       try {
         const name = topic()
         const bodies = Array.from({length: 400}, (_, i) => `msg-${i}-${'x'.repeat(1000)}`)
-        await publish(nsqd, name, bodies)
-        const result = await runCli(['to-file', '--topic', name, '--output-dir', full?.dir ?? '', '--nsqd-tcp-address', nsqd.tcpAddress], {timeoutMs: 25_000})
-        // It ends by itself (before the fix it hung until the next --sync-interval tick).
+        await publish(own, name, bodies)
+        const result = await runCli(['to-file', '--topic', name, '--output-dir', full?.dir ?? '', '--nsqd-tcp-address', own.tcpAddress], {timeoutMs: 8000})
         expect(result.signal).toBeNull()
         expect(result.code).toBe(1)
         expect(result.stderr).toMatch(/ENOSPC: no space left on device/)
         expectNoStackTrace(result)
         const onDisk = new Set(fs.readdirSync(full?.dir ?? '').filter((f) => f.endsWith('.log')).flatMap((f) => fs.readFileSync(path.join(full?.dir ?? '', f), 'utf8').split('\n')))
-        const inNsqd = new Set((await readBack(nsqd.tcpAddress, name, 'nsq_to_file', undefined, 6000)).map(String))
+        // What was in flight comes back after the msg-timeout.
+        const inNsqd = new Set((await readBack(own.tcpAddress, name, 'nsq_to_file', undefined, 15_000)).map(String))
         const lost = bodies.filter((b) => !onDisk.has(b) && !inNsqd.has(b))
         expect(lost).toEqual([])
         expect(inNsqd.size).toBeGreaterThan(0)
       } finally {
+        await own.stop()
         full?.unmount()
       }
     })
