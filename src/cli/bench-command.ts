@@ -150,7 +150,11 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
       process.stderr.write(`warning: this run was disturbed (${summary.errors} errors, ${summary.reconnects} reconnects, ${summary.lost} lost): these results are not reliable\n`)
     }
     if (!this.jsonEnabled()) process.stdout.write(flags.csv ? renderCsv(summary) : renderText(summary, params.batchSize, params.rate !== undefined))
+    // Nothing measured and only errors (e.g. --size over nsqd's --max-msg-size): the run failed.
+    const failed = !summary.interrupted && summary.messages === 0 && summary.errors > 0
+    if (failed) process.stderr.write(`error: no message got through (${summary.errors} errors): see the warnings above\n`)
     if (summary.interrupted) process.exitCode = EXIT.INTERRUPTED
+    else if (failed) process.exitCode = EXIT.FAILURE
     else if (!summary.passed) process.exitCode = EXIT.THRESHOLD
     return summary
   }

@@ -209,6 +209,19 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     })
   })
 
+  describe('bench: --size over nsqd\'s --max-msg-size (1024) → exit 1, not a "successful" empty run', () => {
+    it.each([
+      ['pub', (): string[] => ['bench', 'pub', '--size', '2000', '-n', '10']],
+      ['pubsub', (): string[] => ['bench', 'pubsub', '--size', '2000', '-n', '10']],
+    ])('%s', async (_name, args) => {
+      const result = await runCli([...args(), '--nsqd-tcp-address', nsqd.tcpAddress], {timeoutMs: 30_000})
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('E_BAD_MESSAGE')
+      expect(result.stderr).toMatch(/error: no message got through \(\d+ errors\)/)
+      expectNoStackTrace(result)
+    })
+  })
+
   describe('to-nsq input', () => {
     it('an oversize line (nsqd --max-msg-size=1024): stops there by default, exit 3; --on-oversize skip records it and goes on', async () => {
       const input = `ok1\n${'z'.repeat(2000)}\nok2\n`

@@ -211,6 +211,13 @@ describe('security (built CLI, real nsqd)', () => {
       expectNoSecrets(result, [HTTP_AUTH, 'http-token-5c1e9d77'])
     })
 
+    it('--auth-secret on the command line works but warns that the process list shows it', async () => {
+      const result = await runCli(['to-nsq', topic(), '--auth-secret', ALLOWED_SECRET, '--nsqd-tcp-address', authNsqd.tcpAddress], {input: 'x\n', timeoutMs: 30_000})
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stderr).toMatch(/warning: --auth-secret on the command line is visible in the process list; prefer NSQ_AUTH_SECRET or --auth-secret-file/)
+      expectNoSecrets(result, [ALLOWED_SECRET])
+    })
+
     it('a running tail and to-file show no secret in /proc/<pid>/cmdline (secrets from the environment or a file)', async () => {
       const file = path.join(tempDir(), 'secret')
       fs.writeFileSync(file, ALLOWED_SECRET, {mode: 0o600})
