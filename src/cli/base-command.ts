@@ -106,6 +106,8 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
 
 /** Exit code and hints for an NsqError. */
 export function exitCodeFor(error: NsqError): number {
+  // nsqd --tls-required refuses SUB/PUB from a plain connection: E_INVALID "… (TLS required)".
+  if (tlsRequired(error)) return EXIT.UNAVAILABLE
   switch (error.code) {
     case 'CONFIG':
       return EXIT.USAGE
@@ -122,8 +124,13 @@ export function exitCodeFor(error: NsqError): number {
   }
 }
 
+function tlsRequired(error: NsqError): boolean {
+  return error.code === 'E_INVALID' && /\(TLS required\)/.test(error.message)
+}
+
 function hintsFor(error: NsqError): string[] {
   const text = error.message
+  if (tlsRequired(error)) return ['nsqd requires TLS: add --tls (and --tls-ca with the CA that signed its certificate)']
   if (/ENOTFOUND|EAI_AGAIN|does not resolve/.test(text)) {
     return ['the host name does not resolve here: set nsqd\'s --broadcast-address to a name or IP clients can reach, or map it with --address-map HOST=IP:PORT']
   }

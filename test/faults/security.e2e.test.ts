@@ -144,6 +144,34 @@ describe('security (built CLI, real nsqd)', () => {
     })
   })
 
+  describe('nsqd requires TLS (--tls-required) and the client did not ask for it', () => {
+    it('tail → exit 69, nsqd\'s "TLS required" and a hint to add --tls', async () => {
+      const result = await runCli(['tail', topic(), '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`], {timeoutMs: 30_000})
+      expect(result.code).toBe(69)
+      expect(flat(result.stderr)).toMatch(/TLS required/)
+      expect(flat(result.stderr)).toMatch(/add --tls/)
+    })
+
+    it('to-nsq → every record reported not published with nsqd\'s "TLS required", exit 3', async () => {
+      const result = await runCli(['to-nsq', topic(), '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`], {input: 'a\nb\n', timeoutMs: 30_000})
+      expect(result.code).toBe(3)
+      expect(flat(result.stderr)).toMatch(/TLS required/)
+      expect(flat(result.stderr)).toMatch(/published 0 msgs .*2 failed/)
+    })
+  })
+
+  describe('a secret file that cannot be read → exit 2 naming the flag (and no secret)', () => {
+    it.each([
+      ['to-nsq --auth-secret-file', (): string[] => ['to-nsq', topic(), '--nsqd-tcp-address', authNsqd.tcpAddress, '--auth-secret-file', '/nonexistent/secret'], /--auth-secret-file \/nonexistent\/secret: ENOENT/],
+      ['tail --auth-secret-file', (): string[] => ['tail', topic(), '--nsqd-tcp-address', authNsqd.tcpAddress, '--auth-secret-file', '/nonexistent/secret'], /--auth-secret-file \/nonexistent\/secret: ENOENT/],
+      ['stat --http-auth-file', (): string[] => ['stat', '--once', '--nsqd-http-address', authNsqd.httpAddress, '--http-auth-file', '/nonexistent/h'], /--http-auth-file \/nonexistent\/h: ENOENT/],
+    ])('%s', async (_name, args, message) => {
+      const result = await runCli(args(), {input: 'x\n', timeoutMs: 30_000})
+      expect(result.code).toBe(2)
+      expect(flat(result.stderr)).toMatch(message)
+    })
+  })
+
   describe('AUTH (nsqd --auth-http-address)', () => {
     it('an allowed secret from NSQ_AUTH_SECRET publishes; one from --auth-secret-file reads', async () => {
       const name = topic()
