@@ -17,8 +17,13 @@ import {startTcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
  */
 export type FaultKind = 'kill-nsqd' | 'kill-lookupd' | 'pause-nsqd' | 'cut' | 'stall'
 
-/** Faults after which duplicates are expected (at-least-once redelivery of what was in flight). */
-export const CRASH_FAULTS: ReadonlySet<FaultKind> = new Set(['kill-nsqd'])
+/**
+ * Faults after which duplicates are expected (at-least-once): they break connections, and nsqd
+ * redelivers what was in flight and not yet FIN'd, though the consumer may already have written
+ * it (to-file FINs only after its next sync); a killed nsqd also replays what it delivered after
+ * its disk queue last recorded its read position.
+ */
+export const CONNECTION_LOSS_FAULTS: ReadonlySet<FaultKind> = new Set(['kill-nsqd', 'cut'])
 
 export interface ScenarioOptions {
   name: string
@@ -55,7 +60,11 @@ export interface FaultRecord {
   kind: FaultKind
   /** Which node: `nsqd0`, `lookupd1`, ... */
   target: string
-  /** ms from the end of the fault until the faulted node delivered to the archive again (lookupd: listed the topic's nsqd again); undefined if not seen. */
+  /**
+   * ms from the end of the fault until to-file consumed from the faulted nsqd again (finished a
+   * message, or is connected with nothing left to deliver there); for a lookupd, until it lists
+   * the topic's nsqd again. Undefined if not seen in time.
+   */
   recoveryMs: number | undefined
 }
 
@@ -87,9 +96,9 @@ export interface ScenarioResult {
   /** Longest recovery over the faults (undefined when none was measured). */
   recoveryMs: number | undefined
   /**
-   * Whether the scenario may legitimately produce duplicates (at-least-once): an nsqd crash (what
-   * it had delivered but not yet recorded as read comes back), or a stall or stop that outlasts
-   * nsqd's msg-timeout (it redelivers what was in flight).
+   * Whether the scenario may legitimately produce duplicates (at-least-once): a lost connection
+   * (see CONNECTION_LOSS_FAULTS), or a stall or stop that outlasts nsqd's msg-timeout (it
+   * redelivers what was in flight).
    */
   duplicatesExpected: boolean
   /** Exit codes: to-nsq, to-file (after SIGTERM), tail (after SIGTERM). */
@@ -128,27 +137,35 @@ async function httpPost(url: string): Promise<void> {
   if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status}`)
 }
 
-/**
- * finish_count of every client of `channel` of `topic` on one nsqd, by client address (each
- * connection has its own); undefined when nsqd does not answer in time.
- */
-async function finishCounts(nsqd: NsqdProcess, topic: string, channel: string): Promise<Map<string, number> | undefined> {
+/** What one nsqd says of a channel: each client's finish_count (by address) and whether nothing waits. */
+interface ChannelState {
+  finished: Map<string, number>
+  /** Nothing queued or in flight. */
+  idle: boolean
+}
+
+/** The channel's state on one nsqd; undefined when nsqd does not answer in time. */
+async function channelState(nsqd: NsqdProcess, topic: string, channel: string): Promise<ChannelState | undefined> {
   try {
     const response = await fetch(`http://${nsqd.httpAddress}/stats?format=json&topic=${topic}&channel=${channel}`, {signal: AbortSignal.timeout(500)})
     if (!response.ok) return undefined
-    type ChannelStats = {channel_name: string; clients?: {remote_address: string; finish_count: number}[]}
+    type ChannelStats = {channel_name: string; depth: number; in_flight_count: number; clients?: {remote_address: string; finish_count: number}[]}
     const stats = (await response.json()) as {topics?: {topic_name: string; channels?: ChannelStats[]}[]}
     const found = stats.topics?.find((t) => t.topic_name === topic)?.channels?.find((c) => c.channel_name === channel)
-    return new Map((found?.clients ?? []).map((c) => [c.remote_address, c.finish_count]))
+    if (found === undefined) return undefined
+    return {finished: new Map((found.clients ?? []).map((c) => [c.remote_address, c.finish_count])), idle: found.depth === 0 && found.in_flight_count === 0}
   } catch {
     return undefined
   }
 }
 
-/** True when some client finished more than it had in `baseline` (a new connection counts from 0). */
-function progressed(now: Map<string, number>, baseline: Map<string, number>): boolean {
-  for (const [client, count] of now) if (count > (baseline.get(client) ?? 0)) return true
-  return false
+/**
+ * Recovered: a client finished more than it had in `baseline` (a new connection counts from 0),
+ * or a client is connected and there is nothing to deliver (no traffic came back to this nsqd).
+ */
+function recovered(now: ChannelState, baseline: Map<string, number>): boolean {
+  for (const [client, count] of now.finished) if (count > (baseline.get(client) ?? 0)) return true
+  return now.finished.size > 0 && now.idle
 }
 
 /** How many nsqd a lookupd lists for the topic (0 when it does not answer). */
@@ -327,7 +344,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       duplicateSample: [...counts].filter(([, n]) => n > 1).slice(0, 10).map(([line, n]) => `${line} x${n} (tail x${tailPrinted.filter((l) => l === line).length})`),
       faults: records,
       recoveryMs: measured.length === 0 ? undefined : Math.max(...measured),
-      duplicatesExpected: options.faults.some((f) => CRASH_FAULTS.has(f)) || (faultMs >= (options.msgTimeoutMs ?? 4000) && options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
+      duplicatesExpected: options.faults.some((f) => CONNECTION_LOSS_FAULTS.has(f)) || (faultMs >= (options.msgTimeoutMs ?? 4000) && options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
       exitCodes: {toNsq: toNsqResult.code, toFile: toFileResult.code, tail: tailCode},
       lostSample: lostLines.slice(0, 10),
       diagnostics: lostLines.length > 0 || foreign > 0 ? `to-nsq stderr:\n${toNsqResult.stderr.slice(-3000)}\nto-file stderr:\n${toFileResult.stderr.slice(-3000)}\ntail stderr:\n${tailStderr.slice(-2000)}` : '',
@@ -408,13 +425,13 @@ async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: 
     }
   }
   const ended = Date.now()
-  const baseline = (await finishCounts(nsqd, topic, 'nsq_to_file')) ?? new Map<string, number>()
+  const baseline = (await channelState(nsqd, topic, 'nsq_to_file'))?.finished ?? new Map<string, number>()
   // Recovered when to-file finishes a message from the faulted nsqd again.
   const watch = async (): Promise<void> => {
     const deadline = ended + recoveryTimeoutMs
     while (Date.now() < deadline) {
-      const now = await finishCounts(nsqd, topic, 'nsq_to_file')
-      if (now !== undefined && progressed(now, baseline)) {
+      const now = await channelState(nsqd, topic, 'nsq_to_file')
+      if (now !== undefined && recovered(now, baseline)) {
         record.recoveryMs = Date.now() - ended
         return
       }

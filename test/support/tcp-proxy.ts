@@ -57,10 +57,20 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     upstream.pause()
     const link: Link = {client, upstream}
     links.add(link)
+    // One side went away: hand the other everything already forwarded, then close it (as the
+    // kernel would deliver bytes sent before a FIN), so the proxy itself never drops data.
     const drop = (): void => {
       if (!links.delete(link)) return
-      client.destroy()
-      upstream.destroy()
+      for (const socket of [client, upstream]) {
+        if (socket.destroyed) continue
+        socket.end()
+        const timer = setTimeout(() => socket.destroy(), 2000)
+        timer.unref()
+        socket.once('finish', () => {
+          clearTimeout(timer)
+          socket.destroy()
+        })
+      }
     }
     client.on('error', drop).on('close', drop).on('end', drop)
     upstream.on('error', drop).on('close', drop).on('end', drop)
