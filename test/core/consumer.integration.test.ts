@@ -157,6 +157,41 @@ describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology
     await more.close()
   })
 
+  it('finds an nsqd that was killed and restarted long before the next lookupd poll (recovery polls after a lost connection)', async () => {
+    const topic = 'recover'
+    const lookupd = cluster.lookupd.map((l) => l.httpAddress)
+    await publishSpread(cluster, topic, 30)
+    // A poll interval far longer than the test: only the recovery polls can find the nsqd again.
+    const consumer = new Consumer({topic, channel: 'c', lookupd, heartbeatIntervalMs: 1000, lookupdPollIntervalMs: 120_000, reconnectBackoff: {initialMs: 100, maxMs: 1000, jitter: 0.3}})
+    await consumer.start()
+    const seen = new Set<string>()
+    const reader = (async () => {
+      for await (const m of consumer) {
+        seen.add(m.body.toString())
+        m.finish()
+      }
+    })()
+    const waitFor = async (check: () => boolean, ms: number, what: string): Promise<number> => {
+      const start = Date.now()
+      while (!check()) {
+        if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`)
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      return Date.now() - start
+    }
+    await waitFor(() => consumer.connectedAddresses.length === 3 && seen.size >= 30, 20_000, 'all three nsqd')
+    const victim = cluster.nsqd[1]!
+    await victim.kill()
+    await waitFor(() => consumer.connectedAddresses.length === 2, 5000, 'the loss to be noticed')
+    await victim.restart()
+    const took = await waitFor(() => consumer.connectedAddresses.length === 3, 40_000, 'the restarted nsqd to be found again')
+    expect(took).toBeLessThan(20_000)
+    await new Producer({nsqd: [victim.tcpAddress]}).publish(topic, 'from-the-restarted-one')
+    await waitFor(() => seen.has('from-the-restarted-one'), 5000, 'a message from the restarted nsqd')
+    await consumer.stop()
+    await reader
+  })
+
   it('drains gracefully with 200 in flight: afterwards nothing is in flight and nothing is lost', async () => {
     const topic = 'drain'
     const sent = await publishSpread(cluster, topic, 1000)

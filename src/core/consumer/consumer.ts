@@ -116,6 +116,7 @@ export class Consumer implements AsyncIterable<Message> {
   private backoffState: BackoffState = INITIAL_BACKOFF
   private backoffTimer: NodeJS.Timeout | undefined
   private planTimer: NodeJS.Timeout | undefined
+  private recoveryTimer: NodeJS.Timeout | undefined
   private stopping: Promise<DrainSummary> | undefined
   private drainWake: (() => void) | undefined
   private started = false
@@ -227,6 +228,7 @@ export class Consumer implements AsyncIterable<Message> {
     this.poller?.stop()
     if (this.planTimer !== undefined) clearInterval(this.planTimer)
     if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer)
+    if (this.recoveryTimer !== undefined) clearTimeout(this.recoveryTimer)
     for (const target of this.targets.values()) {
       target.wanted = false
       if (target.timer !== undefined) clearTimeout(target.timer)
@@ -413,6 +415,27 @@ export class Consumer implements AsyncIterable<Message> {
       target.timer.unref()
     }
     this.poller?.pollSoon()
+    this.pollForRecovery(0)
+  }
+
+  /**
+   * After a lost connection, asks lookupd again at 1, 2, 4, 8 … s (below the poll interval). A
+   * killed nsqd drops out of lookupd at once, so the prompt re-query finds nothing; when it comes
+   * back it registers again within seconds, and these polls find it then instead of a whole
+   * interval (60 s by default) later.
+   */
+  private pollForRecovery(step: number): void {
+    if (this.poller === undefined || this.stopping !== undefined) return
+    if (this.recoveryTimer !== undefined) clearTimeout(this.recoveryTimer)
+    this.recoveryTimer = undefined
+    const delay = 1000 * 2 ** step
+    if (delay >= (this.options.lookupdPollIntervalMs ?? 60_000)) return
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = undefined
+      this.poller?.pollSoon()
+      this.pollForRecovery(step + 1)
+    }, delay)
+    this.recoveryTimer.unref()
   }
 
   /** RDY 0 now; close once its in-flight messages are answered. */
