@@ -59,7 +59,7 @@ ${EXIT_CODES_HELP}`
     'by-node': Flags.boolean({summary: 'one row per nsqd and channel instead of cluster totals'}),
     sort: Flags.option({options: SORT_KEYS, default: 'name' as const, summary: 'order of channel rows (numbers: largest first)'})(),
     top: Flags.integer({min: 1, summary: 'show only the first N channel rows (after --sort)'}),
-    'fail-if': Flags.string({multiple: true, summary: "exit 99 at the first tick a channel meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable: any)"}),
+    'fail-if': Flags.string({multiple: true, summary: "exit 99 at the first tick a channel meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable; one met is enough)"}),
     'http-timeout': durationFlag({summary: 'timeout of each HTTP request (capped at --interval)', default: 5000, defaultHelp: async () => '5s'}),
     ...httpSecurityFlags,
   }

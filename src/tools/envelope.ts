@@ -37,6 +37,31 @@ export function nanosToMillis(nanos: bigint): number {
   return Number(nanos / 1_000_000n)
 }
 
+/** A delivered message as the envelope describes it (the core Message has this shape). */
+export interface DeliveredMessage {
+  readonly topic: string
+  readonly channel: string
+  readonly id: string
+  /** Nanoseconds since the epoch, as nsqd stamps it. */
+  readonly timestamp: bigint
+  readonly attempts: number
+  readonly nsqd: string
+  readonly body: Buffer
+}
+
+/** The envelope line (no trailing newline) of a delivered message: what tail prints and to-file archives. */
+export function encodeMessageEnvelope(message: DeliveredMessage): string {
+  return encodeEnvelope({
+    topic: message.topic,
+    channel: message.channel,
+    id: message.id,
+    timestamp: nanosToMillis(message.timestamp),
+    attempts: message.attempts,
+    nsqd: message.nsqd,
+    body: message.body,
+  })
+}
+
 /**
  * Encodes one envelope as a single JSON line, without the trailing newline.
  * Absent optional fields are left out; the body goes to `body` when it is valid UTF-8, else

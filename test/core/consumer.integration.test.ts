@@ -34,6 +34,16 @@ async function consume(consumer: Consumer, until: (seen: string[]) => boolean, t
   return seen
 }
 
+/** Polls `check` every 25 ms; resolves with the ms it took, rejects after `ms`. */
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<number> {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  return Date.now() - start
+}
+
 const fast: Partial<ConsumerOptions> = {lookupdPollIntervalMs: 1000, reconnectBackoff: {initialMs: 100, maxMs: 1000, jitter: 0.3}}
 
 describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology', () => {
@@ -127,14 +137,6 @@ describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology
         m.finish()
       }
     })()
-    const waitFor = async (check: () => boolean, ms: number, what: string): Promise<number> => {
-      const start = Date.now()
-      while (!check()) {
-        if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`)
-        await new Promise((r) => setTimeout(r, 25))
-      }
-      return Date.now() - start
-    }
     await waitFor(() => seen.size >= 300, 20_000, 'the first 300')
     expect(consumer.connectedAddresses).toHaveLength(3)
     const victim = cluster.nsqd[0]!
@@ -171,14 +173,6 @@ describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology
         m.finish()
       }
     })()
-    const waitFor = async (check: () => boolean, ms: number, what: string): Promise<number> => {
-      const start = Date.now()
-      while (!check()) {
-        if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`)
-        await new Promise((r) => setTimeout(r, 25))
-      }
-      return Date.now() - start
-    }
     await waitFor(() => consumer.connectedAddresses.length === 3 && seen.size >= 30, 20_000, 'all three nsqd')
     const victim = cluster.nsqd[1]!
     await victim.kill()

@@ -1,17 +1,9 @@
-import {encodeEnvelope, nanosToMillis} from '../envelope.js'
+import {encodeMessageEnvelope, nanosToMillis, type DeliveredMessage} from '../envelope.js'
 import {compileTemplate, TemplateError} from './template.js'
 
 /** The parts of a delivered message that output can show (core's Message has them all). */
-export interface TailMessage {
-  readonly topic: string
-  readonly channel: string
-  readonly id: string
-  /** Nanoseconds since the epoch. */
-  readonly timestamp: bigint
-  readonly attempts: number
-  readonly nsqd: string
-  readonly body: Buffer
-}
+/** A message as tail renders it. */
+export type TailMessage = DeliveredMessage
 
 /** Renders one message by pushing its output pieces onto `out` (bodies are not copied). */
 export type Formatter = (message: TailMessage, out: Buffer[]) => void
@@ -52,16 +44,7 @@ export function createFormatter(options: FormatOptions): Formatter {
   }
   if (format === 'json') {
     return (message, out) => {
-      const line = encodeEnvelope({
-        topic: message.topic,
-        channel: message.channel,
-        id: message.id,
-        timestamp: nanosToMillis(message.timestamp),
-        attempts: message.attempts,
-        nsqd: message.nsqd,
-        body: message.body,
-      })
-      out.push(Buffer.from(line), delimiter)
+      out.push(Buffer.from(encodeMessageEnvelope(message)), delimiter)
     }
   }
   if (!format.includes('%')) {

@@ -7,7 +7,7 @@
  * --sync-interval tick, before a rotation, on SIGHUP and on stop.
  */
 import type {DrainSummary, Message} from '../../core/index.js'
-import {encodeEnvelope, nanosToMillis} from '../envelope.js'
+import {encodeMessageEnvelope} from '../envelope.js'
 import {ArchiveFile, type ArchiveFileConfig} from './archive-file.js'
 import {DedupeWindow} from './dedupe.js'
 import type {FinishedFile, FinishedSink} from './finished-sink.js'
@@ -243,17 +243,7 @@ export class TopicArchiver {
     const file = this.file as ArchiveFile
     let length: number
     if (this.options.file.format === 'json') {
-      const line = Buffer.from(
-        encodeEnvelope({
-          topic: message.topic,
-          channel: message.channel,
-          id: message.id,
-          timestamp: nanosToMillis(message.timestamp),
-          attempts: message.attempts,
-          nsqd: message.nsqd,
-          body: message.body,
-        }) + '\n',
-      )
+      const line = Buffer.from(`${encodeMessageEnvelope(message)}\n`)
       this.batch.chunks.push(line)
       length = line.length
     } else {
