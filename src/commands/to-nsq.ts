@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {NsqCommand} from '../cli/base-command.js'
+import {NsqCommand, toCliError} from '../cli/base-command.js'
 import {interactiveStderr} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
@@ -13,6 +13,7 @@ import {ErrorsFile} from '../tools/to-nsq/errors-file.js'
 import {DEFAULT_LIMITS, guessHttpAddress, resolveLimits} from '../tools/to-nsq/nsqd-limits.js'
 import {ToNsqRun} from '../tools/to-nsq/pipeline.js'
 import {Publisher} from '../tools/to-nsq/publisher.js'
+import type {Refusal} from '../tools/to-nsq/refusal.js'
 import {buildSummary, failedCount, formatSummary, type ToNsqSummary} from '../tools/to-nsq/summary.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
@@ -31,6 +32,14 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     '',
     '--defer: nsqd has no deferred MPUB, so with --defer each record is its own DPUB (pipelined, not batched).',
     'Ctrl-C stops reading stdin, waits for every outstanding answer from nsqd, prints the summary and exits 130.',
+    '',
+    'An nsqd that refuses for good (TLS required without --tls, AUTH denied or not permitted, E_INVALID) stops the run at once:',
+    'no more stdin is read, what is in flight is waited for, records read but not published go to --errors, and after the',
+    'summary come nsqd\'s reason and a hint (e.g. add --tls); exit 69. Round-robin over several nsqd leaves a refusing one out',
+    'and sends its records to the others (69 only when every nsqd refused); in fanout mode one refusing nsqd stops the run.',
+    'If the --errors file cannot be written (full disk, I/O error), reading stops the same way; after the summary come the file,',
+    'the error code and the numbers of the records neither published nor recorded (with the body of up to 20 of at most 200',
+    'bytes); exit 1.',
     '',
     EXIT_CODES_HELP,
   ].join('\n')
@@ -125,6 +134,10 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
         deferMs: flags.defer,
         window: flags.defer === undefined ? 16 : 256,
         onSettled: (published, failed) => run.settled(published, failed),
+        onRefused: (refusal, remaining) => {
+          if (remaining === 0) run.halt('refused')
+          else this.status(`nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`)
+        },
         events: {
           retrying: (address, error) => {
             if (warned.has(address)) return
@@ -163,7 +176,8 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       signal: this.signal,
       sink: publisher,
       onFailure: (failure) => {
-        errorsFile?.write(failure)
+        // A full disk (or I/O error) on the errors file: stop reading, finish what is in flight.
+        if (errorsFile !== undefined && !errorsFile.write(failure)) run.halt('errors-file')
         if (firstFailure) {
           firstFailure = false
           this.status(`record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsFile === undefined ? '' : ` (see ${errorsFile.path})`}`)
@@ -189,12 +203,18 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       errorsFile?.close()
     }
 
+    const refusal = publisher?.refusal
+    const broken = errorsFile?.failure
+    const unrecorded = errorsFile?.unrecorded
     const summary = buildSummary(run.stats, result, {
       topic,
       mode: flags.mode,
       nsqd,
       dryRun: flags['dry-run'] === true,
       ...(flags.errors === undefined ? {} : {errorsFile: flags.errors}),
+      ...(refusal === undefined ? {} : {refused: {...(refusal.nsqd === undefined ? {} : {nsqd: refusal.nsqd}), code: refusal.error.code, error: refusal.error.message}}),
+      refusedNsqd: [...(publisher?.refused ?? [])].map(([address, error]) => ({nsqd: address, code: error.code, error: error.message})),
+      ...(broken === undefined || unrecorded === undefined ? {} : {unrecorded: {count: unrecorded.count, records: unrecorded.ranges, code: broken.code, error: broken.message}}),
       limits: {maxMessageBytes: limits.maxMessageBytes, maxBodyBytes: limits.maxBodyBytes, source},
     })
     if (result.stoppedAt !== undefined) {
@@ -202,9 +222,36 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       process.stderr.write(`stopped at record ${result.stoppedAt.record}: ${result.stoppedAt.error} (${hint})\n`)
     }
     if (!this.jsonEnabled()) this.status(formatSummary(summary))
+    if (refusal !== undefined) this.reportRefusal(refusal, run.stats.records)
+    if (broken !== undefined && errorsFile !== undefined) this.reportBrokenErrorsFile(errorsFile)
     const interrupted = result.stoppedBy === 'interrupted' && this.stopReason !== 'epipe'
-    process.exitCode = interrupted ? EXIT.INTERRUPTED : summary.failed > 0 ? EXIT.PARTIAL : EXIT.OK
+    process.exitCode = broken === undefined
+      ? refusal === undefined ? interrupted ? EXIT.INTERRUPTED : summary.failed > 0 ? EXIT.PARTIAL : EXIT.OK : EXIT.UNAVAILABLE
+      : EXIT.FAILURE
     return summary
+  }
+
+  /** nsqd refused publishing for good: its reason and the same hint `tail` gives (exit 69 follows). */
+  private reportRefusal(refusal: Refusal, read: number): void {
+    const where = refusal.nsqd === undefined ? 'nsqd' : `nsqd ${refusal.nsqd}`
+    process.stderr.write(`Error: ${where} refused publishing: ${refusal.error.message}; stopped reading after ${read.toLocaleString('en-US')} records\n`)
+    for (const hint of toCliError(refusal.error).suggestions ?? []) process.stderr.write(`hint: ${hint}\n`)
+  }
+
+  /**
+   * The errors file failed (full disk, I/O error): name the file, the error code and every record
+   * neither published nor recorded (as ranges), with the body of the short ones (see
+   * UnrecordedRecords: at most 20 bodies of at most 200 UTF-8 bytes; the others by number only).
+   */
+  private reportBrokenErrorsFile(errorsFile: ErrorsFile): void {
+    const broken = errorsFile.failure
+    if (broken === undefined) return
+    const {unrecorded} = errorsFile
+    const lost = unrecorded.count === 0
+      ? 'every record not published is in it'
+      : `${unrecorded.count.toLocaleString('en-US')} record(s) neither published nor recorded: ${unrecorded.ranges}`
+    process.stderr.write(`Error: errors file ${errorsFile.path} (--errors): ${broken.code} (${broken.message}); stopped reading; ${lost}\n`)
+    for (const line of unrecorded.bodyLines()) process.stderr.write(`  ${line}\n`)
   }
 
   private topic(): string {

@@ -291,17 +291,77 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       }
     })
 
-    it.skipIf(!tmpfsOk)('the errors file on a full disk (64 KiB tmpfs) → exit 1, a message naming the file and the record, no crash', async () => {
+    /** Record numbers from ranges like `3-5, 9`. */
+    const expandRanges = (text: string): number[] => text.split(', ').filter((p) => p !== '').flatMap((part) => {
+      const [first, last = first] = part.split('-').map(Number) as [number, number?]
+      return Array.from({length: last - first + 1}, (_, i) => first + i)
+    })
+    /** 300 json-input lines: odd ones valid envelopes (published), even ones invalid and ~5 KB (for the errors file). */
+    const mixed = (): {input: string; valid: Map<number, string>} => {
+      const valid = new Map<number, string>()
+      const lines = Array.from({length: 300}, (_, i) => {
+        const n = i + 1
+        if (n % 2 === 1) {
+          valid.set(n, `ok-${n}`)
+          return JSON.stringify({body: `ok-${n}`})
+        }
+        return `{bad ${n} ${'y'.repeat(5000)}`
+      })
+      return {input: lines.join('\n') + '\n', valid}
+    }
+    interface Summary {records: number; published: number; failed: number; stoppedBy: string; failures: {invalid_envelope: number}; unrecorded?: {count: number; records: string; code: string}}
+
+    it.skipIf(!tmpfsOk)('the errors file on a full disk (64 KiB tmpfs) → stops reading, waits for what is in flight, prints the summary, names the file, ENOSPC and every record neither published nor recorded; exit 1; nothing lost silently', async () => {
+      const full = mountTmpfs('64k')
+      try {
+        const name = topic()
+        const errors = path.join(full?.dir ?? '', 'errors.ndjson')
+        const {input, valid} = mixed()
+        const result = await runCli(['to-nsq', name, '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--nsqd-tcp-address', nsqd.tcpAddress], {input, timeoutMs: 30_000})
+        expect(result.code).toBe(1)
+        expectNoStackTrace(result)
+        const flat = result.stderr.replace(/\s+/g, ' ')
+        // The usual summary, then the error naming the file, the code and the records.
+        const summary = /published (\d+) msgs .*?; (\d+) read, (\d+) failed \((\d+) invalid_envelope(?:, \d+ incomplete)?\); (\d+) of them not in the errors file; stopped early: the errors file failed/.exec(flat)
+        expect(summary, result.stderr).not.toBeNull()
+        const [published, read, failed, , unrecordedCount] = (summary ?? []).slice(1).map(Number) as [number, number, number, number, number]
+        expect(flat).toContain(`Error: errors file ${errors} (--errors): ENOSPC`)
+        const named = /(\d+) record\(s\) neither published nor recorded: ([\d, -]+)/.exec(flat)
+        expect(named, result.stderr).not.toBeNull()
+        const unrecorded = expandRanges((named?.[2] ?? '').trim())
+        expect(Number(named?.[1])).toBe(unrecordedCount)
+        expect(unrecorded).toHaveLength(unrecordedCount)
+        // It stopped reading: not all 300 lines were taken.
+        expect(read).toBeLessThan(300)
+        expect(unrecordedCount).toBeGreaterThan(0)
+        // The counts add up: every record read is published, in the errors file, or named as unrecorded.
+        const recorded = fs.readFileSync(errors, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as {record: number}).record)
+        expect(published + failed).toBe(read)
+        expect(recorded.length + unrecordedCount).toBe(failed)
+        const got = (await readBack(nsqd.tcpAddress, name, 'check', published)).map(String)
+        expect(got).toHaveLength(published)
+        const publishedNumbers = got.map((body) => Number(body.slice(3)))
+        for (const n of publishedNumbers) expect(valid.get(n)).toBe(`ok-${n}`)
+        expect([...publishedNumbers, ...recorded, ...unrecorded].sort((x, y) => x - y)).toEqual(Array.from({length: read}, (_, i) => i + 1))
+      } finally {
+        full?.unmount()
+      }
+    })
+
+    it.skipIf(!tmpfsOk)('the same with --json: the summary on stdout has the counts and the unrecorded records; exit 1', async () => {
       const full = mountTmpfs('64k')
       try {
         const errors = path.join(full?.dir ?? '', 'errors.ndjson')
-        const input = Array.from({length: 50}, (_, i) => `{bad ${i} ${'y'.repeat(5000)}`).join('\n') + '\n'
-        const result = await runCli(['to-nsq', topic(), '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--nsqd-tcp-address', nsqd.tcpAddress], {input, timeoutMs: 30_000})
+        const result = await runCli(['to-nsq', topic(), '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--json', '--nsqd-tcp-address', nsqd.tcpAddress], {input: mixed().input, timeoutMs: 30_000})
         expect(result.code).toBe(1)
-        const flat = result.stderr.replace(/\s+/g, ' ')
-        expect(flat).toContain(`errors file ${errors}`)
-        expect(flat).toMatch(/could not record failed record \d+ \(invalid_envelope\): ENOSPC/)
-        expectNoStackTrace(result)
+        const summary = JSON.parse(result.stdout.toString('utf8')) as Summary
+        expect(summary.stoppedBy).toBe('errors-file')
+        expect(summary.unrecorded?.code).toBe('ENOSPC')
+        const recorded = fs.readFileSync(errors, 'utf8').split('\n').filter((l) => l !== '').length
+        expect(summary.published + summary.failed).toBe(summary.records)
+        expect(recorded + (summary.unrecorded?.count ?? 0)).toBe(summary.failed)
+        expect(expandRanges(summary.unrecorded?.records ?? '')).toHaveLength(summary.unrecorded?.count ?? -1)
+        expect(result.stderr).toContain(`Error: errors file ${errors} (--errors): ENOSPC`)
       } finally {
         full?.unmount()
       }

@@ -152,11 +152,55 @@ describe('security (built CLI, real nsqd)', () => {
       expect(flat(result.stderr)).toMatch(/add --tls/)
     })
 
-    it('to-nsq → every record reported not published with nsqd\'s "TLS required", exit 3', async () => {
-      const result = await runCli(['to-nsq', topic(), '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`], {input: 'a\nb\n', timeoutMs: 30_000})
-      expect(result.code).toBe(3)
-      expect(flat(result.stderr)).toMatch(/TLS required/)
-      expect(flat(result.stderr)).toMatch(/published 0 msgs .*2 failed/)
+    it('to-nsq → stops at once without waiting for the end of stdin: exit 69, nsqd\'s "TLS required", the hint to add --tls, the summary; what was read is in --errors', async () => {
+      const errors = path.join(tempDir(), 'errors.ndjson')
+      const child = spawnCli(['to-nsq', topic(), '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--errors', errors])
+      // stdin stays open: a to-nsq that waited for the end of its input would be killed at the timeout.
+      child.stdin?.on('error', () => undefined)
+      child.stdin?.write('a\nb\npart')
+      const result = await collect(child, {timeoutMs: 20_000})
+      child.stdin?.destroy()
+      expect(result.signal).toBeNull()
+      expect(result.code).toBe(69)
+      const text = flat(result.stderr)
+      expect(text).toMatch(/refused publishing: E_INVALID .*\(TLS required\)/)
+      expect(text).toMatch(/add --tls/)
+      // The summary: 3 read (the unfinished "part" included), none published, 3 failed.
+      expect(text).toMatch(/published 0 msgs .*; 3 read, 3 failed \(2 publish_failed, 1 incomplete\).*stopped early: nsqd refused publishing/)
+      const recorded = fs.readFileSync(errors, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {record: number; reason: string; body: string; error: string})
+      expect(recorded.map((r) => [r.record, r.reason, r.body]).sort()).toEqual([[1, 'publish_failed', 'a'], [2, 'publish_failed', 'b'], [3, 'incomplete', 'part']])
+      for (const r of recorded.filter((x) => x.reason === 'publish_failed')) expect(r.error).toMatch(/TLS required/)
+      expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+/m)
+    })
+
+    it('to-nsq --json → the summary on stdout says refused, with the counts; exit 69', async () => {
+      const result = await runCli(['to-nsq', topic(), '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--json'], {input: 'a\nb\n', timeoutMs: 30_000})
+      expect(result.code).toBe(69)
+      const summary = JSON.parse(result.stdout.toString('utf8')) as {records: number; published: number; failed: number; stoppedBy: string; refused?: {code: string; error: string; nsqd?: string}}
+      expect(summary).toMatchObject({records: 2, published: 0, failed: 2, refused: {code: 'E_INVALID', nsqd: `localhost:${mtlsNsqd.tcpPort}`}})
+      expect(summary.refused?.error).toMatch(/TLS required/)
+      expect(flat(result.stderr)).toMatch(/add --tls/)
+    })
+
+    it('to-nsq round-robin over a refusing nsqd and one that takes plain publishes → the refusing one is left out, every record published to the other, exit 0', async () => {
+      const name = topic()
+      const lines = Array.from({length: 500}, (_, i) => `rr-${i}`)
+      const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--nsqd-tcp-address', tlsNsqd.tcpAddress, '--batch-size', '10', '--json'], {input: lines.join('\n') + '\n', timeoutMs: 30_000})
+      expect(result.code, result.stderr).toBe(0)
+      const summary = JSON.parse(result.stdout.toString('utf8')) as {records: number; published: number; failed: number; refusedNsqd?: {nsqd: string; code: string}[]}
+      expect(summary).toMatchObject({records: 500, published: 500, failed: 0})
+      // Both connect (IDENTIFY needs no TLS), and the round-robin starts with the first: the refusing one.
+      expect(summary.refusedNsqd).toEqual([{nsqd: `localhost:${mtlsNsqd.tcpPort}`, code: 'E_INVALID', error: expect.stringMatching(/TLS required/) as unknown}])
+      expect(flat(result.stderr)).toMatch(/refused publishing .*TLS required.*left out; going on with the other 1/)
+      const got = (await readBack(tlsNsqd.tcpAddress, name, 'check', 500)).map(String).sort()
+      expect(got).toEqual([...lines].sort())
+    })
+
+    it('to-nsq --mode fanout with one refusing nsqd → stops: exit 69 naming that nsqd', async () => {
+      const result = await runCli(['to-nsq', topic(), '--mode', 'fanout', '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--nsqd-tcp-address', tlsNsqd.tcpAddress], {input: 'a\nb\n', timeoutMs: 30_000})
+      expect(result.code).toBe(69)
+      expect(flat(result.stderr)).toMatch(new RegExp(`nsqd localhost:${mtlsNsqd.tcpPort} refused publishing: .*TLS required`))
+      expect(flat(result.stderr)).toMatch(/2 read, 2 failed/)
     })
   })
 

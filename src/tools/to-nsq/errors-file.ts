@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import {isUtf8} from 'node:buffer'
+import {UnrecordedRecords} from './unrecorded.js'
 
 /** Why a record was not published. */
 export type FailureReason = 'oversize' | 'empty' | 'invalid_envelope' | 'publish_failed' | 'incomplete'
@@ -36,31 +37,79 @@ export function formatFailure(failure: FailedRecord): string {
   return `{${fields.join(',')}}\n`
 }
 
+/** Why the errors file stopped taking records. */
+export interface ErrorsFileFailure {
+  /** The system error code (`ENOSPC`, `EIO`, …), or `EUNKNOWN`. */
+  code: string
+  message: string
+  /** The first record it could not take. */
+  record: number
+}
+
 /**
  * The `--errors FILE` sink. Created (truncated) when opened, so an empty file after a run means
  * nothing failed. Writes are synchronous: failures are rare, and each is on disk before the
  * run's summary counts it.
+ *
+ * A write that fails (full disk, I/O error) does not throw: the file keeps the whole lines
+ * written before it (a partly written line is cut off again, best effort), `failure` tells why,
+ * and that record and every later one go to `unrecorded` instead (no further write is tried), so
+ * the caller can stop, finish its run and name them.
  */
 export class ErrorsFile {
   private readonly fd: number
   private closed = false
+  /** Bytes of whole lines written so far. */
+  private offset = 0
+  private broken: ErrorsFileFailure | undefined
+  /** Records this file could not take. */
+  readonly unrecorded = new UnrecordedRecords()
 
   constructor(readonly path: string) {
     this.fd = fs.openSync(path, 'w')
   }
 
-  /** Appends one failure; throws naming the file and the record when the write fails (e.g. a full disk). */
-  write(failure: FailedRecord): void {
+  /** Why writing stopped, once it did. */
+  get failure(): ErrorsFileFailure | undefined {
+    return this.broken
+  }
+
+  /** Appends one failure; false when it could not be written (then see `failure` and `unrecorded`). */
+  write(failure: FailedRecord): boolean {
+    if (this.broken !== undefined || this.closed) {
+      this.unrecorded.add(failure)
+      return false
+    }
+    const line = Buffer.from(formatFailure(failure), 'utf8')
+    let written = 0
     try {
-      fs.writeSync(this.fd, formatFailure(failure))
+      while (written < line.length) written += fs.writeSync(this.fd, line, written, line.length - written)
+      this.offset += line.length
+      return true
     } catch (error) {
-      throw new Error(`errors file ${this.path} (--errors): could not record failed record ${failure.record} (${failure.reason}): ${(error as Error).message}`, {cause: error})
+      const e = error as NodeJS.ErrnoException
+      this.broken = {code: e.code ?? 'EUNKNOWN', message: e.message, record: failure.record}
+      this.unrecorded.add(failure)
+      if (written > 0) {
+        try {
+          fs.ftruncateSync(this.fd, this.offset)
+        } catch {
+          // The file may end with part of a line; every record in it before that is whole.
+        }
+      }
+      return false
     }
   }
 
+  /** Closes the file; a failing close (EIO) counts as a write failure when none was seen yet. */
   close(): void {
     if (this.closed) return
     this.closed = true
-    fs.closeSync(this.fd)
+    try {
+      fs.closeSync(this.fd)
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException
+      this.broken ??= {code: e.code ?? 'EUNKNOWN', message: e.message, record: 0}
+    }
   }
 }

@@ -64,6 +64,9 @@ export class ToNsqRun {
   private linger: NodeJS.Timeout | undefined
   private teeParts: Buffer[] = []
   private stopAt: {record: number; error: string} | undefined
+  /** Aborted by `halt`; the input loop watches it together with `options.signal`. */
+  private readonly halter = new AbortController()
+  private haltCause: 'refused' | 'errors-file' | undefined
 
   constructor(private readonly options: ToNsqRunOptions) {
     this.clock = options.clock ?? systemClock
@@ -81,22 +84,35 @@ export class ToNsqRun {
     }
   }
 
+  /**
+   * Stops reading the input at once, for a reason no later record can fix: nsqd refused publishing
+   * for good (`refused`), or the errors file cannot be written (`errors-file`). What was already
+   * read is still sent (or, once the sink refuses everything, reported failed) and waited for.
+   * The first cause wins.
+   */
+  halt(cause: 'refused' | 'errors-file'): void {
+    if (this.haltCause !== undefined) return
+    this.haltCause = cause
+    this.halter.abort(cause)
+  }
+
   /** Reads the input to its end (or until stopped) and waits for every answer from nsqd. */
   async run(input: AsyncIterable<Buffer>): Promise<RunResult> {
     const started = this.clock.now()
-    const {signal} = this.options
+    const signal = AbortSignal.any([this.options.signal, this.halter.signal])
     const iterator = input[Symbol.asyncIterator]()
     let stoppedBy: StopCause = 'eof'
     try {
       for (;;) {
-        const next = await nextOrAbort(iterator, signal)
+        const next = this.haltCause === undefined ? await nextOrAbort(iterator, signal) : ABORTED
         if (next === ABORTED) {
-          stoppedBy = 'interrupted'
+          stoppedBy = this.haltCause ?? 'interrupted'
           // Bytes read after the last delimiter: not a whole record, so not published, but not lost either.
           const partial = this.splitter.end()
           if (partial !== undefined) {
             this.stats.records++
-            this.fail({record: partial.n, reason: 'incomplete', error: 'interrupted before the end of this record', body: partial.body, ...(partial.length > partial.body.length ? {length: partial.length} : {})})
+            const why = this.haltCause === undefined ? 'interrupted' : 'stopped'
+            this.fail({record: partial.n, reason: 'incomplete', error: `${why} before the end of this record`, body: partial.body, ...(partial.length > partial.body.length ? {length: partial.length} : {})})
           }
           break
         }
@@ -127,6 +143,8 @@ export class ToNsqRun {
   private async chunk(data: Buffer): Promise<StopCause | undefined> {
     let stop: StopCause | undefined
     for (const record of this.splitter.push(data)) {
+      // (A halt during this loop lets the chunk's records through: they were read, so each ends
+      // counted as published or failed rather than vanishing; the loop in run() stops after it.)
       stop = this.handle(record)
       if (stop !== undefined) break
     }

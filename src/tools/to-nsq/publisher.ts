@@ -1,5 +1,6 @@
-import {NsqError, Producer, isNsqError, type ConnectionSettings, type ProducerEvents} from '../../core/index.js'
+import {ConnectionError, NsqError, Producer, formatHostPort, isNsqError, parseHostPort, type ConnectionSettings, type ProducerEvents, type ProducerOptions} from '../../core/index.js'
 import type {OutRecord} from './batcher.js'
+import {classifyPublishError, type Refusal} from './refusal.js'
 
 /** How records are spread over several nsqd. */
 export type PublishMode = 'round-robin' | 'fanout'
@@ -33,7 +34,19 @@ export interface PublisherOptions {
   now?: () => number
   /** Called once per batch, when nsqd has answered for all of it. */
   onSettled(published: readonly OutRecord[], failed: readonly PublishFailure[]): void
+  /**
+   * Called when an nsqd refuses publishing for good (TLS required, AUTH denied… see
+   * `classifyPublishError`), with how many nsqd still take publishes. 0 means the Publisher has
+   * stopped: every later batch fails at once with that refusal, without being sent.
+   */
+  onRefused?(refusal: Refusal, remaining: number): void
   events?: ProducerEvents
+}
+
+/** One Producer and, in fanout mode, the one nsqd it publishes to. */
+interface Lane {
+  readonly address: string | undefined
+  producer: Producer
 }
 
 /**
@@ -41,9 +54,29 @@ export interface PublisherOptions {
  * as the batch is on its way, but only while fewer than `window` batches await an answer, so a
  * reader that awaits `submit` is slowed to nsqd's pace. Every record ends in `onSettled`, as
  * published or failed (never dropped).
+ *
+ * A permanent refusal (see `classifyPublishError`: TLS required, AUTH denied, …) is not retried.
+ * Round-robin: the refusing nsqd leaves the rotation (a new Producer over the others takes over,
+ * with the usual failover between them) and the refused records are sent again to the others;
+ * when every nsqd has refused, the Publisher stops. Fanout: a record counts only when every nsqd
+ * took it, so one refusing nsqd stops the Publisher. Stopped: `onRefused(refusal, 0)`, and every
+ * later batch fails at once with that refusal, so the caller can stop reading its input.
  */
 export class Publisher {
-  private readonly producers: {address: string | undefined; producer: Producer}[]
+  private readonly lanes: Lane[]
+  private readonly base: Omit<ProducerOptions, 'nsqd'>
+  /** Every nsqd (normalised host:port), for round-robin rebuilds. */
+  private readonly addresses: string[]
+  /** nsqd that refused for good, with their error. */
+  private readonly refusedNsqd = new Map<string, NsqError>()
+  /** Set once no nsqd takes publishes any more. */
+  private halted: Refusal | undefined
+  /** Which nsqd an error came from (server errors carry no address; the Producer's disconnected event does). */
+  private readonly errorAddress = new WeakMap<NsqError, string>()
+  /** Producers replaced after a refusal, closing once their publishes settle. */
+  private readonly retired: Promise<void>[] = []
+  /** `onRefused` calls due, made right after the refused batch's `onSettled` (its records are counted first). */
+  private notices: [Refusal, number][] = []
   private readonly window: number
   private outstanding = 0
   private roomWaiters: (() => void)[] = []
@@ -55,21 +88,41 @@ export class Publisher {
     this.window = Math.max(1, options.window ?? 16)
     // Reconnect backoff capped at 2 s (not the core's 30 s): a batch held for an nsqd that is down
     // holds up the end of the run, and a pipe should fail over or give up quickly.
-    const base = {
+    const events = options.events
+    this.base = {
       ...options.settings,
       maxPending: this.window,
       maxAttempts: options.maxAttempts ?? 3,
       reconnectBackoff: {initialMs: 100, maxMs: 2000, jitter: 0.5},
-      ...(options.events === undefined ? {} : {events: options.events}),
+      events: {
+        ...events,
+        disconnected: (address, error) => {
+          // A fatal error frame closes the connection with that same error object, before the
+          // publish it answered is rejected: remember where it came from.
+          if (error !== undefined) this.errorAddress.set(error, address)
+          events?.disconnected?.(address, error)
+        },
+      },
     }
-    this.producers = options.mode === 'fanout'
-      ? options.nsqd.map((address) => ({address, producer: new Producer({...base, nsqd: [address]})}))
-      : [{address: undefined, producer: new Producer({...base, nsqd: options.nsqd})}]
+    this.addresses = options.nsqd.map(normalise)
+    this.lanes = options.mode === 'fanout'
+      ? options.nsqd.map((address) => ({address, producer: new Producer({...this.base, nsqd: [address]})}))
+      : [{address: undefined, producer: new Producer({...this.base, nsqd: options.nsqd})}]
   }
 
   /** Connects before any input is read. Round-robin: at least one nsqd; fanout: every nsqd. */
   async connect(): Promise<void> {
-    await Promise.all(this.producers.map(({producer}) => producer.connect()))
+    await Promise.all(this.lanes.map(({producer}) => producer.connect()))
+  }
+
+  /** The refusal that stopped publishing, if one did. */
+  get refusal(): Refusal | undefined {
+    return this.halted
+  }
+
+  /** nsqd taken out of the rotation after a permanent refusal (round-robin), with their error. */
+  get refused(): ReadonlyMap<string, NsqError> {
+    return this.refusedNsqd
   }
 
   /** Sends a batch once the window has room. */
@@ -79,6 +132,7 @@ export class Publisher {
     void this.send(batch).then((failures) => {
       const failed = new Set(failures.map((f) => f.record))
       this.options.onSettled(failed.size === 0 ? batch : batch.filter((r) => !failed.has(r)), failures)
+      for (const [refusal, remaining] of this.notices.splice(0)) this.options.onRefused?.(refusal, remaining)
     }).finally(() => {
       this.outstanding--
       this.roomWaiters.shift()?.()
@@ -99,11 +153,11 @@ export class Publisher {
   /** Drains, then closes the connections. */
   async close(): Promise<void> {
     await this.drain()
-    await Promise.all(this.producers.map(({producer}) => producer.close()))
+    await Promise.all([...this.lanes.map(({producer}) => producer.close()), ...this.retired])
   }
 
   private async send(batch: readonly OutRecord[]): Promise<PublishFailure[]> {
-    const perNsqd = await Promise.all(this.producers.map(({address, producer}) => this.sendTo(producer, address, batch)))
+    const perNsqd = await Promise.all(this.lanes.map((lane) => this.sendTo(lane, batch, 0)))
     if (perNsqd.length === 1) return perNsqd[0] as PublishFailure[]
     // Fanout: a record counts as published only when every nsqd took it.
     const merged = new Map<OutRecord, PublishFailure>()
@@ -117,9 +171,12 @@ export class Publisher {
     return [...merged.values()]
   }
 
-  private async sendTo(producer: Producer, address: string | undefined, batch: readonly OutRecord[]): Promise<PublishFailure[]> {
+  private async sendTo(lane: Lane, batch: readonly OutRecord[], resent: number): Promise<PublishFailure[]> {
     const {topic, deferMs} = this.options
-    const fail = (record: OutRecord, error: NsqError): PublishFailure => ({record, error, ...(address === undefined ? {} : {nsqd: address})})
+    const {address, producer} = lane
+    const fail = (record: OutRecord, error: NsqError, nsqd = address): PublishFailure => ({record, error, ...(nsqd === undefined ? {} : {nsqd})})
+    const halted = this.halted
+    if (halted !== undefined) return batch.map((record) => fail(record, halted.error, address ?? halted.nsqd))
     const now = this.options.now ?? Date.now
     const down = this.down.get(producer)
     if (down !== undefined) {
@@ -143,8 +200,53 @@ export class Publisher {
     const unreachable = failures.find((f) => UNREACHABLE.has(f.error.code))
     if (unreachable !== undefined) this.down.set(producer, {error: unreachable.error, triedAt: now()})
     else if (failures.length < batch.length) this.down.delete(producer)
-    return failures
+    const refused = failures.find((f) => classifyPublishError(f.error) === 'refused')
+    if (refused === undefined) return failures
+    this.noteRefusal(lane, refused.error)
+    // Round-robin with nsqd left: the refused records go to them (at most once per nsqd).
+    if (this.halted !== undefined || lane.address !== undefined || resent >= this.addresses.length) return failures
+    const again = failures.filter((f) => classifyPublishError(f.error) === 'refused').map((f) => f.record)
+    const others = failures.filter((f) => classifyPublishError(f.error) !== 'refused')
+    return [...others, ...(await this.sendTo(lane, again, resent + 1))]
   }
+
+  /** Takes the refusing nsqd out (round-robin) or stops publishing (fanout, or none left). */
+  private noteRefusal(lane: Lane, error: NsqError): void {
+    if (this.halted !== undefined) return
+    const nsqd = lane.address ?? this.addressOf(error)
+    const refusal: Refusal = {error, ...(nsqd === undefined ? {} : {nsqd})}
+    if (lane.address !== undefined || nsqd === undefined) {
+      this.halt(refusal)
+      return
+    }
+    const key = normalise(nsqd)
+    if (this.refusedNsqd.has(key)) return
+    this.refusedNsqd.set(key, error)
+    const remaining = this.addresses.filter((a) => !this.refusedNsqd.has(a))
+    if (remaining.length === 0) {
+      this.halt(refusal)
+      return
+    }
+    const old = lane.producer
+    lane.producer = new Producer({...this.base, nsqd: remaining})
+    this.retired.push(old.close().catch(() => undefined))
+    this.notices.push([refusal, remaining.length])
+  }
+
+  private halt(refusal: Refusal): void {
+    this.halted = refusal
+    this.notices.push([refusal, 0])
+  }
+
+  private addressOf(error: NsqError): string | undefined {
+    if (error instanceof ConnectionError) return error.address
+    return this.errorAddress.get(error) ?? (this.addresses.length === 1 ? this.addresses[0] : undefined)
+  }
+}
+
+function normalise(address: string): string {
+  const {host, port} = parseHostPort(address)
+  return formatHostPort(host, port)
 }
 
 /** Codes that mean "no nsqd to talk to" rather than "nsqd refused this". */

@@ -1,8 +1,12 @@
 import type {FailureReason} from './errors-file.js'
 import type {PublishMode} from './publisher.js'
 
-/** Why reading stopped. */
-export type StopCause = 'eof' | 'count' | 'interrupted' | 'bad-input'
+/**
+ * Why reading stopped: end of input, `--count`, a signal, bad input (`--on-oversize fail`,
+ * `--on-invalid fail`), nsqd refused publishing for good (`refused`), or the errors file could
+ * not be written (`errors-file`).
+ */
+export type StopCause = 'eof' | 'count' | 'interrupted' | 'bad-input' | 'refused' | 'errors-file'
 
 /** What a run ends with. */
 export interface RunResult {
@@ -48,6 +52,12 @@ export interface ToNsqSummary {
   /** Set when reading stopped at bad input (`--on-oversize fail`, invalid envelope). */
   stoppedAt?: {record: number; error: string}
   errorsFile?: string
+  /** nsqd refused publishing for good (TLS required, AUTH denied…) and publishing stopped. */
+  refused?: {nsqd?: string; code: string; error: string}
+  /** nsqd taken out of the round-robin after refusing for good, while the others went on. */
+  refusedNsqd?: {nsqd: string; code: string; error: string}[]
+  /** The errors file failed: records neither published nor in it (`records` as ranges, e.g. `8-19, 23`). */
+  unrecorded?: {count: number; records: string; code: string; error: string}
   limits: {maxMessageBytes: number; maxBodyBytes: number; source: 'nsqd' | 'flags'}
 }
 
@@ -63,7 +73,7 @@ function bytesText(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
 }
 
-/** The one-line stderr summary, e.g. `published 100,000 msgs (9.5 MiB) to t in 1.20s, 83,333 msg/s; 0 failed`. */
+/** The one-line stderr summary, e.g. `published 100,000 msgs (9.5 MiB) to t in 1.20s, 83,333 msg/s; 100,000 read, 0 failed`. */
 export function formatSummary(s: ToNsqSummary): string {
   const n = (value: number): string => value.toLocaleString('en-US')
   const secs = (s.elapsedMs / 1000).toFixed(2)
@@ -73,8 +83,19 @@ export function formatSummary(s: ToNsqSummary): string {
   const head = s.dryRun
     ? `dry run: ${n(s.accepted)} of ${n(s.records)} records would be published to ${s.topic}`
     : `published ${n(s.published)} msgs (${bytesText(s.bytes)}) to ${s.topic} in ${secs}s, ${n(Math.round(s.rate))} msg/s`
-  const stop = s.stoppedBy === 'interrupted' ? '; interrupted before end of input' : s.stoppedBy === 'count' ? '; stopped at --count' : ''
-  return `${head}; ${failed}${skipped}${stop}`
+  const stop = STOP_TEXT[s.stoppedBy]
+  const unrecorded = s.unrecorded === undefined ? '' : `; ${n(s.unrecorded.count)} of them not in the errors file`
+  const read = s.dryRun ? '' : `${n(s.records)} read, `
+  return `${head}; ${read}${failed}${unrecorded}${skipped}${stop}`
+}
+
+const STOP_TEXT: Record<StopCause, string> = {
+  'eof': '',
+  'count': '; stopped at --count',
+  'interrupted': '; interrupted before end of input',
+  'bad-input': '',
+  'refused': '; stopped early: nsqd refused publishing',
+  'errors-file': '; stopped early: the errors file failed',
 }
 
 /** Records not published so far. */
@@ -83,7 +104,7 @@ export function failedCount(stats: ToNsqStats): number {
 }
 
 /** What the summary needs besides the run's counters. */
-export type SummaryContext = Pick<ToNsqSummary, 'topic' | 'mode' | 'nsqd' | 'dryRun' | 'limits'> & {errorsFile?: string}
+export type SummaryContext = Pick<ToNsqSummary, 'topic' | 'mode' | 'nsqd' | 'dryRun' | 'limits'> & Partial<Pick<ToNsqSummary, 'errorsFile' | 'refused' | 'refusedNsqd' | 'unrecorded'>>
 
 /** The end-of-run summary from the counters and how the run ended. */
 export function buildSummary(stats: ToNsqStats, result: RunResult, context: SummaryContext): ToNsqSummary {
@@ -105,6 +126,9 @@ export function buildSummary(stats: ToNsqStats, result: RunResult, context: Summ
     stoppedBy: result.stoppedBy,
     ...(result.stoppedAt === undefined ? {} : {stoppedAt: result.stoppedAt}),
     ...(context.errorsFile === undefined ? {} : {errorsFile: context.errorsFile}),
+    ...(context.refused === undefined ? {} : {refused: context.refused}),
+    ...(context.refusedNsqd === undefined || context.refusedNsqd.length === 0 ? {} : {refusedNsqd: context.refusedNsqd}),
+    ...(context.unrecorded === undefined ? {} : {unrecorded: context.unrecorded}),
     limits: context.limits,
   }
 }

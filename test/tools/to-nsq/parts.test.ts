@@ -159,7 +159,7 @@ describe('summary', () => {
 
   it('prints one line with published, bytes, rate and failures by reason', () => {
     const line = formatSummary(buildSummary(stats, {stoppedBy: 'interrupted', elapsedMs: 2000}, context))
-    expect(line).toBe('published 4 msgs (2.0 KiB) to t in 2.00s, 2 msg/s; 2 failed (1 oversize, 1 publish_failed), 1 empty skipped; interrupted before end of input')
+    expect(line).toBe('published 4 msgs (2.0 KiB) to t in 2.00s, 2 msg/s; 7 read, 2 failed (1 oversize, 1 publish_failed), 1 empty skipped; interrupted before end of input')
     expect(formatSummary(buildSummary(stats, {stoppedBy: 'eof', elapsedMs: 10}, {...context, dryRun: true}))).toMatch(/^dry run: 5 of 7 records would be published to t; 2 failed/)
   })
 })

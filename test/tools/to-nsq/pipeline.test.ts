@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import {NsqError} from '../../../src/core/index.js'
 import {encodeEnvelope} from '../../../src/tools/envelope.js'
 import type {OutRecord} from '../../../src/tools/to-nsq/batcher.js'
 import type {FailedRecord} from '../../../src/tools/to-nsq/errors-file.js'
@@ -158,5 +159,63 @@ describe('ToNsqRun', () => {
     const {run} = setup({sink: undefined, maxMessageBytes: 2, onOversize: 'skip'})
     await run.run(chunks('a\nbbb\nc\n'))
     expect(run.stats).toMatchObject({records: 3, accepted: 2, published: 0, failures: {oversize: 1}})
+  })
+})
+
+describe('ToNsqRun.halt (nsqd refused for good, or the errors file failed)', () => {
+  /** Input that yields `first`, then never ends (a pipe nobody closes); counts the pulls. */
+  function endless(first: string): {input: AsyncGenerator<Buffer>; pulls: () => number} {
+    let pulls = 0
+    async function* input(): AsyncGenerator<Buffer> {
+      pulls++
+      yield Buffer.from(first)
+      pulls++
+      await new Promise(() => undefined)
+    }
+    return {input: input(), pulls: () => pulls}
+  }
+
+  it('a sink refusing the first batch halts the run: input not read further, every record read counted, the partial one reported', async () => {
+    const failures: FailedRecord[] = []
+    const refusing: BatchSink = {
+      submit: async (batch) => {
+        run.settled([], batch.map((record) => ({record, error: new NsqError('E_INVALID', 'E_INVALID cannot PUB in current state (TLS required)')})))
+        run.halt('refused')
+      },
+      drain: async () => undefined,
+    }
+    const run: ToNsqRun = new ToNsqRun({
+      delimiter: Buffer.from('\n'), inputFormat: 'raw', maxMessageBytes: 1000, maxBodyBytes: 10_000, batchSize: 2, lingerMs: 5, rate: 0,
+      keepEmpty: false, onOversize: 'fail', onInvalid: 'fail', sink: refusing, signal: new AbortController().signal, onFailure: (f) => failures.push(f),
+    })
+    const {input, pulls} = endless('a\nb\nc\npart')
+    const result = await run.run(input)
+    expect(result.stoppedBy).toBe('refused')
+    expect(pulls()).toBe(1)
+    expect(run.stats).toMatchObject({records: 4, published: 0, failures: {publish_failed: 3, incomplete: 1}})
+    expect(failures.map((f) => [f.record, f.reason]).sort()).toEqual([[1, 'publish_failed'], [2, 'publish_failed'], [3, 'publish_failed'], [4, 'incomplete']])
+    expect(failures.find((f) => f.reason === 'incomplete')?.error).toBe('stopped before the end of this record')
+  })
+
+  it('a halt from onFailure in the middle of a chunk lets that chunk\'s records through (counted), then stops: the first cause is kept', async () => {
+    const failures: FailedRecord[] = []
+    const sink = new MemorySink()
+    const run: ToNsqRun = new ToNsqRun({
+      delimiter: Buffer.from('\n'), inputFormat: 'raw', maxMessageBytes: 1, maxBodyBytes: 10_000, batchSize: 3, lingerMs: 10, rate: 0,
+      keepEmpty: false, onOversize: 'skip', onInvalid: 'fail', sink, signal: new AbortController().signal,
+      onFailure: (f) => {
+        failures.push(f)
+        run.halt('errors-file')
+        run.halt('refused')
+      },
+    })
+    sink.run = run
+    const {input, pulls} = endless('a\ntoo long\nb\n')
+    const result = await run.run(input)
+    expect(result.stoppedBy).toBe('errors-file')
+    expect(pulls()).toBe(1)
+    expect(sink.bodies()).toEqual(['a', 'b'])
+    expect(run.stats).toMatchObject({records: 3, published: 2, failures: {oversize: 1}})
+    expect(failures.map((f) => f.record)).toEqual([2])
   })
 })
