@@ -19,6 +19,8 @@ export interface DropInSpec {
   ignored?: readonly string[]
   /** Go flags that take a value and are ignored (the value is skipped too). */
   ignoredWithValue?: readonly string[]
+  /** Go flags that take a value translated by a function (e.g. `consumer-opt` → {@link goNsqConsumerOpt}). */
+  translated?: Readonly<Record<string, (value: string) => Translation>>
 }
 
 export interface Translation {
@@ -58,6 +60,18 @@ export function translateGoArgs(argv: readonly string[], spec: DropInSpec): Tran
       out.push('--version')
       continue
     }
+    const translate = spec.translated?.[goName]
+    if (translate !== undefined) {
+      const given = value ?? argv[++i]
+      if (given === undefined) {
+        out.push(`--${goName}`)
+        continue
+      }
+      const translation = translate(given)
+      out.push(...translation.argv)
+      notes.push(...translation.notes)
+      continue
+    }
     if (ignored.has(goName) || ignoredWithValue.has(goName)) {
       notes.push(`ignoring -${goName}: not needed by nsq-toolkit`)
       if (ignoredWithValue.has(goName) && value === undefined) i++
@@ -74,4 +88,41 @@ export function translateGoArgs(argv: readonly string[], spec: DropInSpec): Tran
     out.push(value === undefined ? `--${name}` : `--${name}=${value}`)
   }
   return {argv: out, notes}
+}
+
+/** go-nsq options with a flag of ours: option name → our flag (value passed as is). */
+const CONSUMER_OPT_FLAGS: Readonly<Record<string, string>> = {
+  heartbeat_interval: 'heartbeat-interval',
+  lookupd_poll_interval: 'lookupd-poll-interval',
+  deflate_level: 'deflate-level',
+  auth_secret: 'auth-secret',
+}
+
+/** go-nsq boolean options with a flag of ours: option name → the flag to add when true. */
+const CONSUMER_OPT_BOOLEANS: Readonly<Record<string, readonly string[]>> = {
+  tls_v1: ['--tls'],
+  tls_insecure_skip_verify: ['--tls-insecure'],
+  snappy: ['--compression=snappy'],
+  deflate: ['--compression=deflate'],
+}
+
+/**
+ * One `-consumer-opt=name,value` of the official apps (go-nsq's ConfigFlag: split on the first
+ * comma, a bare name means true, `-` in the name reads as `_`) as our flags: the options we have
+ * a flag for carry over (heartbeat_interval, lookupd_poll_interval, tls_v1, snappy, deflate, …);
+ * the rest only tuned go-nsq and are dropped with a note.
+ */
+export function goNsqConsumerOpt(option: string): Translation {
+  const comma = option.indexOf(',')
+  const name = (comma === -1 ? option : option.slice(0, comma)).replaceAll('-', '_')
+  const value = comma === -1 ? 'true' : option.slice(comma + 1)
+  const flag = CONSUMER_OPT_FLAGS[name]
+  if (flag !== undefined) return {argv: [`--${flag}=${value}`], notes: []}
+  const booleanFlags = CONSUMER_OPT_BOOLEANS[name]
+  if (booleanFlags !== undefined) {
+    if (TRUE.has(value)) return {argv: [...booleanFlags], notes: []}
+    if (FALSE.has(value)) return {argv: [], notes: []}
+    return {argv: [], notes: [`ignoring -consumer-opt ${name},${value}: not a boolean`]}
+  }
+  return {argv: [], notes: [`ignoring -consumer-opt ${name}: only tunes go-nsq`]}
 }

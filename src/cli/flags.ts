@@ -56,6 +56,44 @@ export const lookupdHttpAddressFlag = Flags.string({
   helpGroup: CONNECTION,
 })
 
+/** A duration flag that must be at least `minMs` (the error names the flag and the floor). */
+function boundedDuration(flag: string, minMs: number, input: string): number {
+  const ms = parseDuration(input)
+  if (ms < minMs) throw new Error(`--${flag} ${input}: must be at least ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`}`)
+  return ms
+}
+
+/**
+ * How fast a consuming command notices trouble: spread into a command's `flags`.
+ * - `--heartbeat-interval`: asked of nsqd in IDENTIFY. nsqd sends a heartbeat this often when it
+ *   has nothing else to send; no byte for two intervals marks the connection dead (a stalled nsqd
+ *   or a black-holed network path), so a stall is seen within about two intervals. nsqd accepts
+ *   1s up to its --max-heartbeat-interval (60s by default).
+ * - `--lookupd-poll-interval`: how often lookupd is asked where the topic lives (±30 % jitter).
+ *   After a lost connection the consumer also asks at 1, 2, 4, 8 … s until it is back, so a
+ *   restarted nsqd is found again well within one interval.
+ */
+export const liveness = {
+  'heartbeat-interval': Flags.custom<number>({
+    helpValue: '<duration>',
+    summary: 'heartbeat asked of nsqd; no data for two intervals = connection dead (1s … nsqd\'s --max-heartbeat-interval)',
+    env: 'NSQ_HEARTBEAT_INTERVAL',
+    default: 30_000,
+    defaultHelp: async () => '30s',
+    helpGroup: CONNECTION,
+    parse: async (input) => boundedDuration('heartbeat-interval', 1000, input),
+  })(),
+  'lookupd-poll-interval': Flags.custom<number>({
+    helpValue: '<duration>',
+    summary: 'how often lookupd is polled for the topic\'s nsqd (±30 % jitter; sooner after a lost connection)',
+    env: 'NSQ_LOOKUPD_POLL_INTERVAL',
+    default: 60_000,
+    defaultHelp: async () => '1m',
+    helpGroup: CONNECTION,
+    parse: async (input) => boundedDuration('lookupd-poll-interval', 1000, input),
+  })(),
+}
+
 /** TLS, AUTH, compression, address mapping and HTTP auth: spread into a command's `flags`. */
 export const securityFlags = {
   tls: Flags.boolean({summary: 'connect to nsqd with TLS (verified against the host dialled)', env: 'NSQ_TLS', helpGroup: SECURITY}),
@@ -99,6 +137,8 @@ export interface SecurityFlagValues {
   compression: 'none' | 'snappy' | 'deflate'
   'deflate-level': number
   'address-map'?: string[] | undefined
+  /** From {@link liveness}, on the commands that have it. */
+  'heartbeat-interval'?: number | undefined
 }
 
 function readFileFlag(flag: string, file: string): Buffer {
@@ -132,6 +172,7 @@ export function authSecret(flags: SecurityFlagValues): string | undefined {
 /** Connection settings for a Producer or Consumer. */
 export function connectionSettings(flags: SecurityFlagValues): ConnectionSettings {
   const settings: ConnectionSettings = {compression: flags.compression, deflateLevel: flags['deflate-level']}
+  if (flags['heartbeat-interval'] !== undefined) settings.heartbeatIntervalMs = flags['heartbeat-interval']
   const tls = tlsOptions(flags)
   if (tls !== undefined) settings.tls = tls
   const secret = authSecret(flags)

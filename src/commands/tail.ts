@@ -1,8 +1,8 @@
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
-import type {DropInSpec} from '../cli/drop-in.js'
+import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
-import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags} from '../cli/flags.js'
+import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, liveness, securityFlags} from '../cli/flags.js'
 import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
 import {formatDuration} from '../cli/units.js'
 import {createFormatter, type Formatter} from '../tools/tail/format.js'
@@ -65,15 +65,16 @@ ${EXIT_CODES_HELP}`
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
     ...securityFlags,
+    ...liveness,
   }
 
-  /** `nsq_tail`'s Go-style flags: `-n` is our `--count`; `-consumer-opt` only tuned go-nsq. */
+  /** `nsq_tail`'s Go-style flags: `-n` is our `--count`; `-consumer-opt` carries over where we have a flag. */
   static dropIn: DropInSpec = {
     command: 'tail',
     rename: {n: 'count'},
     booleans: ['print-topic'],
     booleansWithoutNo: ['print-topic'],
-    ignoredWithValue: ['consumer-opt'],
+    translated: {'consumer-opt': goNsqConsumerOpt},
   }
 
   async run(): Promise<void> {
@@ -122,6 +123,7 @@ ${EXIT_CODES_HELP}`
         signal: this.signal,
         connection: connectionSettings(flags),
         lookupdHttp: httpOptions(flags),
+        lookupdPollIntervalMs: flags['lookupd-poll-interval'],
         addressMap: addressMap(flags),
         events: {
           disconnected: (topic, address, error) => {

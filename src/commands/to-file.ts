@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
-import type {DropInSpec} from '../cli/drop-in.js'
+import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
-import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags, sizeFlag} from '../cli/flags.js'
+import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, liveness, securityFlags, sizeFlag} from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
 import {formatBytes} from '../cli/units.js'
 import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
@@ -66,15 +66,17 @@ ${EXIT_CODES_HELP}`
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
     ...securityFlags,
+    ...liveness,
     ...s3Flags,
   }
 
-  /** nsq_to_file's Go-style flags; go-nsq tuning and log options are accepted and ignored. */
+  /** nsq_to_file's Go-style flags; `-consumer-opt` carries over where we have a flag, log options are accepted and ignored. */
   static dropIn: DropInSpec = {
     command: 'to-file',
     booleans: ['gzip', 'skip-empty-files'],
     booleansWithoutNo: ['gzip', 'skip-empty-files'],
-    ignoredWithValue: ['consumer-opt', 'log-level', 'log-prefix'],
+    ignoredWithValue: ['log-level', 'log-prefix'],
+    translated: {'consumer-opt': goNsqConsumerOpt},
   }
 
   async run(): Promise<ToFileResult> {
@@ -129,6 +131,7 @@ ${EXIT_CODES_HELP}`
       drainTimeoutMs: flags['drain-timeout'],
       connection: connectionSettings(flags),
       addressMap: addressMap(flags),
+      lookupdPollIntervalMs: flags['lookupd-poll-interval'],
       lookupdHttp: httpOptions(flags, flags['http-client-connect-timeout'] + flags['http-client-request-timeout']),
       openSink,
       signal: this.signal,
@@ -142,6 +145,9 @@ ${EXIT_CODES_HELP}`
           if (!tty) this.note(`finished ${file.name}: ${file.manifest.messages} messages, ${formatBytes(file.manifest.bytes)}`)
         },
         lookupdError: (address, error) => this.note(`lookupd ${address}: ${error.message}`),
+        disconnected: (topic, address, error) => {
+          if (!this.signal.aborted) this.note(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
+        },
         connectFailed: (topic, address, error) => {
           if (connectFailures.has(address)) return
           connectFailures.add(address)

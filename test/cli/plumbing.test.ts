@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {colorEnabled} from '../../src/cli/color.js'
-import {translateGoArgs} from '../../src/cli/drop-in.js'
+import {goNsqConsumerOpt, translateGoArgs} from '../../src/cli/drop-in.js'
 import {formatBytes, formatDuration, parseDuration, parseSize} from '../../src/cli/units.js'
-import {addressMap, authSecret, tlsOptions, type SecurityFlagValues} from '../../src/cli/flags.js'
+import {addressMap, authSecret, connectionSettings, liveness, tlsOptions, type SecurityFlagValues} from '../../src/cli/flags.js'
 import {exitCodeFor} from '../../src/cli/base-command.js'
 import {NsqError, ServerError} from '../../src/core/index.js'
 
@@ -57,6 +57,15 @@ describe('Go-style flag translation', () => {
     expect(translateGoArgs(['-print-topic=true', '-n=3'], spec).argv).toEqual(['tail', '--print-topic', '--count=3'])
     expect(translateGoArgs(['-print-topic=false'], {...spec, booleansWithoutNo: ['print-topic']}).argv).toEqual(['tail'])
   })
+  it('carries -consumer-opt over where we have a flag (go-nsq syntax: name,value; bare name = true; - reads as _)', () => {
+    const withOpt = {command: 'tail', translated: {'consumer-opt': goNsqConsumerOpt}}
+    const {argv, notes} = translateGoArgs(['-consumer-opt=heartbeat_interval,5s', '-consumer-opt', 'lookupd-poll-interval,15s', '-consumer-opt=snappy', '-consumer-opt=tls_v1,false', '-consumer-opt=max_in_flight,9', '-topic=t'], withOpt)
+    expect(argv).toEqual(['tail', '--heartbeat-interval=5s', '--lookupd-poll-interval=15s', '--compression=snappy', '--topic=t'])
+    expect(notes).toEqual(['ignoring -consumer-opt max_in_flight: only tunes go-nsq'])
+    expect(goNsqConsumerOpt('tls_v1,true').argv).toEqual(['--tls'])
+    expect(goNsqConsumerOpt('tls_v1,maybe').notes).toEqual(['ignoring -consumer-opt tls_v1,maybe: not a boolean'])
+    expect(goNsqConsumerOpt('auth_secret,a,b').argv).toEqual(['--auth-secret=a,b'])
+  })
   it('keeps positionals, help and version, and stops at --', () => {
     expect(translateGoArgs(['-h'], spec).argv).toEqual(['tail', '--help'])
     expect(translateGoArgs(['-version'], spec).argv).toEqual(['tail', '--version'])
@@ -93,5 +102,23 @@ describe('exit codes', () => {
     expect(exitCodeFor(new NsqError('CONNECTION_REFUSED', 'x'))).toBe(69)
     expect(exitCodeFor(new ServerError('E_UNAUTHORIZED', 'x'))).toBe(69)
     expect(exitCodeFor(new ServerError('E_BAD_MESSAGE', 'x'))).toBe(1)
+  })
+})
+
+describe('liveness flags', () => {
+  const parse = async (flag: 'heartbeat-interval' | 'lookupd-poll-interval', input: string): Promise<number> => {
+    const definition = liveness[flag] as unknown as {parse: (input: string, context: unknown, options: unknown) => Promise<number>}
+    return definition.parse(input, {}, {})
+  }
+  it('reads durations and refuses less than 1s, naming the flag', async () => {
+    expect(await parse('heartbeat-interval', '5s')).toBe(5000)
+    expect(await parse('lookupd-poll-interval', '1m30s')).toBe(90_000)
+    await expect(parse('heartbeat-interval', '500ms')).rejects.toThrow('--heartbeat-interval 500ms: must be at least 1s')
+    await expect(parse('lookupd-poll-interval', '0')).rejects.toThrow('--lookupd-poll-interval 0: must be at least 1s')
+  })
+  it('asks nsqd for the heartbeat interval given', () => {
+    const base = {tls: false, 'tls-insecure': false, compression: 'none', 'deflate-level': 6} as const
+    expect(connectionSettings({...base, 'heartbeat-interval': 2000}).heartbeatIntervalMs).toBe(2000)
+    expect(connectionSettings(base).heartbeatIntervalMs).toBeUndefined()
   })
 })

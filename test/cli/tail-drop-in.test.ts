@@ -21,10 +21,10 @@ describe('nsq_tail drop-in flags', () => {
     expect(translate(['-print-topic=false'])).toEqual(['tail'])
   })
 
-  it('skips -consumer-opt and its value, with a note', () => {
-    const {argv, notes} = translateGoArgs(['-consumer-opt', 'max_attempts,10', '-consumer-opt=tls_v1,true', '-topic=x'], Tail.dropIn)
-    expect(argv).toEqual(['tail', '--topic=x'])
-    expect(notes).toHaveLength(2)
+  it('carries -consumer-opt over where tail has a flag; skips the rest and its value, with a note', () => {
+    const {argv, notes} = translateGoArgs(['-consumer-opt', 'max_attempts,10', '-consumer-opt=tls_v1,true', '-consumer-opt=heartbeat_interval,5s', '-topic=x'], Tail.dropIn)
+    expect(argv).toEqual(['tail', '--tls', '--heartbeat-interval=5s', '--topic=x'])
+    expect(notes).toEqual(['ignoring -consumer-opt max_attempts: only tunes go-nsq'])
   })
 
   it('passes -version and -h through', () => {

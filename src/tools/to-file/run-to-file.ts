@@ -40,6 +40,8 @@ export interface ToFileOptions {
   connection: ConnectionSettings
   addressMap?: ReadonlyMap<string, string>
   lookupdHttp?: HttpOptions
+  /** How often lookupd is polled for the topic's nsqd (ms; the Consumer's default when absent). */
+  lookupdPollIntervalMs?: number
   /**
    * Opens the sink for finished files (e.g. the S3 uploader) once crash repair is done, so the
    * sink's own scan of the output dir (for work pending from an earlier run) sees the repaired
@@ -61,6 +63,8 @@ export interface ToFileEvents {
   lookupdError?(address: string, error: Error): void
   /** With lookupd: connecting to an nsqd it reported failed (retried with backoff). */
   connectFailed?(topic: string, address: string, error: Error): void
+  /** A connection to an nsqd was lost with an error (stalled, reset, killed); the consumer reconnects. */
+  disconnected?(topic: string, address: string, error: Error): void
   warning?(text: string): void
 }
 
@@ -236,7 +240,11 @@ export class ToFile {
       maxInFlight: options.maxInFlight,
       ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
       ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
+      ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
       events: {
+        disconnected: (address, error) => {
+          if (error !== undefined) options.events?.disconnected?.(topic, address, error)
+        },
         lookupdError: (address, error) => options.events?.lookupdError?.(address, error),
         // With --nsqd-tcp-address a failure at start is reported by topicFailed instead.
         connectFailed: (address, error) => {
