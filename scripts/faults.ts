@@ -1,9 +1,10 @@
 /**
  * The cluster fault suite at length: every scenario of test/faults/cluster-faults.ts with more
  * messages and more faults than `npm test` runs, on a real 3 nsqd + 2 nsqlookupd cluster, with the
- * built CLI. Prints `scenario | messages in | archived | lost | duplicated | recovery time` and
- * ends with `N scenarios, M messages, L lost, D duplicated`. Exits 1 when a line was lost, or
- * duplicated in a scenario without a crash.
+ * built CLI. Prints `scenario | messages in | archived | lost | lost by nsqd (kill -9) |
+ * duplicated | stall detected | recovery time` and ends with `N scenarios, M messages, L lost,
+ * D duplicated`. Exits 1 when a line was lost by the tools, duplicated in a scenario without a
+ * crash, or when a stall longer than two heartbeat intervals went unnoticed by to-file or tail.
  *
  *   npx tsx scripts/faults.ts            (FAULTS_MESSAGES=20000 FAULTS_ONLY=kill-nsqd to narrow)
  */
@@ -28,6 +29,9 @@ const scenarios: Scenario[] = [
   {name: 'cut connections 2s', faults: ['cut', 'cut', 'cut', 'cut']},
   {name: 'stall connections 2s', faults: ['stall', 'stall', 'stall'], msgTimeoutMs: 6000},
   {name: 'stall 8s (past msg-timeout 4s)', faults: ['stall', 'stall'], faultMs: 8000},
+  {name: 'kill -9 nsqd, nsqd replaying (strict)', faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'], toFileDiscovery: 'nsqd', nsqdSync: 'replay'},
+  {name: 'stall 6s, heartbeat 1s', faults: ['stall', 'stall', 'stall'], faultMs: 6000, heartbeatMs: 1000, lookupdPollMs: 5000, rate: 300},
+  {name: 'SIGSTOP nsqd 6s, heartbeat 1s', faults: ['pause-nsqd', 'pause-nsqd'], faultMs: 6000, heartbeatMs: 1000, lookupdPollMs: 5000, rate: 300},
   {name: 'mixed', faults: ['cut', 'kill-lookupd', 'pause-nsqd', 'stall', 'kill-nsqd', 'cut'], settleMs: 150_000, recoveryTimeoutMs: 150_000},
 ]
 
@@ -37,9 +41,13 @@ for (const [index, scenario] of scenarios.entries()) {
   if (only !== undefined && !scenario.name.includes(only)) continue
   const result = await runScenario({messages, rate, seed: index + 1, ...scenario, log: (line) => process.stderr.write(`${line}\n`)})
   results.push(result)
-  const recoveries = result.faults.map((f) => `${f.kind} ${f.target} ${f.recoveryMs === undefined ? '-' : `${f.recoveryMs} ms`}`).join(', ')
+  const recoveries = result.faults.map((f) => `${f.kind} ${f.target} ${f.recoveryMs === undefined ? '-' : `${f.recoveryMs} ms`}${f.detectedBy === undefined ? '' : ` (detected by to-file ${f.detectedBy.toFile ?? '-'} ms, tail ${f.detectedBy.tail ?? '-'} ms)`}`).join(', ')
   process.stderr.write(`${result.name}: accepted ${result.accepted}, rejected ${result.rejected}, archived ${result.archived}, lost ${result.lost}, duplicated ${result.duplicated}, foreign ${result.foreign}, tail lost ${result.tailLost} ${result.tailLostSample.join(" ")}, tail duplicated ${result.tailDuplicated}; duplicates e.g. ${result.duplicateSample.join(", ")}; exit ${JSON.stringify(result.exitCodes)}; ${recoveries}\n`)
-  if (result.lost > 0 || result.foreign > 0 || (result.duplicated > 0 && !result.duplicatesExpected)) {
+  const stallMissed = (scenario.heartbeatMs !== undefined && (scenario.faultMs ?? 2000) > 2 * scenario.heartbeatMs)
+    ? result.faults.filter((f) => (f.kind === 'stall' || f.kind === 'pause-nsqd') && f.detectedMs === undefined).length
+    : 0
+  if (stallMissed > 0) process.stderr.write(`${result.name}: ${stallMissed} stall(s) not detected by both tools\n`)
+  if (result.lost > 0 || result.foreign > 0 || stallMissed > 0 || (result.duplicated > 0 && !result.duplicatesExpected)) {
     failed = true
     process.stderr.write(`${result.name}: FAILED. lost e.g. ${result.lostSample.join(' ')}\n${result.diagnostics}\n`)
   }

@@ -14,8 +14,13 @@ function explain(result: ScenarioResult): string {
 
 describe.skipIf(skipIntegration)('cluster faults: to-nsq → nsqd ×3 → to-file / tail', () => {
   it('kill -9 of an nsqd mid-stream, restarted on its data dir: nothing accepted is lost (duplicates allowed)', async () => {
-    const result = await runScenario({name: 'kill-nsqd', messages: 3000, rate: 500, faults: ['kill-nsqd'], faultMs: 1500, toFileDiscovery: 'nsqd', seed: 7, recoveryTimeoutMs: 10_000, settleMs: 20_000})
+    // nsqdSync 'replay': nsqd replays what it held instead of losing its in-flight messages, so
+    // every accepted line must be in the archive AND in the tail's output: no "lost by nsqd" excuse.
+    const result = await runScenario({name: 'kill-nsqd', messages: 3000, rate: 500, faults: ['kill-nsqd'], faultMs: 1500, toFileDiscovery: 'nsqd', nsqdSync: 'replay', seed: 7, recoveryTimeoutMs: 10_000, settleMs: 20_000})
     expect(result.lost, explain(result)).toBe(0)
+    expect(result.lostByNsqd, explain(result)).toBe(0)
+    expect(result.archived, explain(result)).toBe(3000)
+    expect(result.tailLost, explain(result)).toBe(0)
     expect(result.foreign, explain(result)).toBe(0)
     expect(result.accepted + result.rejected).toBe(3000)
     // to-nsq fails over to the other nsqd: a short outage of one costs nothing.
@@ -46,4 +51,24 @@ describe.skipIf(skipIntegration)('cluster faults: to-nsq → nsqd ×3 → to-fil
     // to-file got a message from each cut-off nsqd again (lookupd's own recovery takes nsqd's 15 s re-registration: not waited for here).
     expect(result.faults.filter((f) => f.kind === 'cut').every((f) => f.recoveryMs !== undefined), explain(result)).toBe(true)
   }, 60_000)
+
+  it('a connection black-holed for 6 s (heartbeat 1 s): both tools notice within about two heartbeats and are back within one lookupd poll interval of its end', async () => {
+    const heartbeatMs = 1000
+    const lookupdPollMs = 5000
+    const result = await runScenario({name: 'stall-heartbeat', messages: 3000, rate: 300, faults: ['stall'], faultMs: 6000, heartbeatMs, lookupdPollMs, seed: 11, recoveryTimeoutMs: 20_000, settleMs: 20_000})
+    expect(result.lost, explain(result)).toBe(0)
+    expect(result.foreign, explain(result)).toBe(0)
+    expect(result.accepted, explain(result)).toBe(3000)
+    expect(result.tailLost, explain(result)).toBe(0)
+    expect(result.exitCodes, explain(result)).toEqual({toNsq: 0, toFile: 0, tail: 0})
+    const [stall] = result.faults
+    // Two heartbeat intervals is 2 s; the dead-peer check runs every interval / 4, and a loaded
+    // 2-core machine adds scheduling delay: 1 s of slack on top.
+    expect(stall?.detectedBy?.toFile, explain(result)).toBeLessThanOrEqual(2 * heartbeatMs + 1000)
+    expect(stall?.detectedBy?.tail, explain(result)).toBeLessThanOrEqual(2 * heartbeatMs + 1000)
+    // Not sooner than one interval: it is the silence that is detected (the last byte came a little before the stall began).
+    expect(stall?.detectedMs, explain(result)).toBeGreaterThanOrEqual(heartbeatMs)
+    // to-file (via lookupd) re-polls at 1, 2, 4 … s after a lost connection; tail (nsqd addresses) reconnects with backoff capped at the poll interval.
+    expect(stall?.recoveryMs, explain(result)).toBeLessThanOrEqual(lookupdPollMs)
+  }, 90_000)
 })

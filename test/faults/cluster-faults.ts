@@ -51,6 +51,24 @@ export interface ScenarioOptions {
   toFileDiscovery?: 'lookupd' | 'nsqd'
   /** Longest wait for a fault's recovery to be seen (default 120 s); past it the recovery time is unknown. */
   recoveryTimeoutMs?: number
+  /**
+   * `--heartbeat-interval` of to-file and tail in ms (default: theirs, 30 s). A stall or a stop
+   * longer than two intervals must then be detected (the tool says it lost the connection).
+   */
+  heartbeatMs?: number
+  /** `--lookupd-poll-interval` of to-file and tail in ms (default: theirs, 60 s). */
+  lookupdPollMs?: number
+  /**
+   * nsqd's disk-queue position saves (default `default`: nsqd's own --sync-every 2500 /
+   * --sync-timeout 2s). nsqd keeps in-flight messages in memory only: after kill -9 it loses those
+   * whose channel read position it had already saved (NSQ's at-least-once holds only while nsqd
+   * lives). `replay` saves the positions once, by a clean restart before the run, and never during
+   * it (--sync-every 1e9, --sync-timeout 24h), so after kill -9 nsqd rewinds to that point and
+   * replays what it holds instead of losing any (duplicates, many): then a line missing from the
+   * archive can only be the tools' fault, and the check is strict (no "lost by nsqd" column).
+   * nsqd still saves positions when a queue moves to its next 100 MiB file, far beyond these runs.
+   */
+  nsqdSync?: 'default' | 'replay'
   /** Progress lines (default: none). */
   log?: (line: string) => void
 }
@@ -66,6 +84,13 @@ export interface FaultRecord {
    * the topic's nsqd again. Undefined if not seen in time.
    */
   recoveryMs: number | undefined
+  /**
+   * For a stall or stop longer than two heartbeat intervals: ms from its start until both to-file
+   * and tail said they lost a connection to that nsqd (undefined if one of them never did).
+   */
+  detectedMs?: number | undefined
+  /** The same per tool. */
+  detectedBy?: {toFile: number | undefined; tail: number | undefined}
 }
 
 export interface ScenarioResult {
@@ -101,6 +126,8 @@ export interface ScenarioResult {
   faults: FaultRecord[]
   /** Longest recovery over the faults (undefined when none was measured). */
   recoveryMs: number | undefined
+  /** Longest stall detection over the faults (undefined when none was expected or seen). */
+  detectedMs: number | undefined
   /**
    * Whether the scenario may legitimately produce duplicates (at-least-once): a lost connection
    * (see CONNECTION_LOSS_FAULTS), or a stall or stop that outlasts nsqd's msg-timeout (it
@@ -222,6 +249,30 @@ interface Rig {
   proxies: TcpProxy[]
   topic: string
   dir: string
+  /** stderr lines of to-file and tail, with the time each arrived. */
+  stderr: {toFile: TimedLine[]; tail: TimedLine[]}
+}
+
+interface TimedLine {
+  at: number
+  text: string
+}
+
+/** Collects a child's stderr as lines stamped with their arrival time. */
+function timedLines(child: ChildProcess, into: TimedLine[]): void {
+  let partial = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const now = Date.now()
+    const parts = (partial + chunk.toString('utf8')).split('\n')
+    partial = parts.pop() ?? ''
+    for (const text of parts) into.push({at: now, text})
+  })
+}
+
+/** When a tool first said it lost a connection to one of `addresses` at or after `since` (ms since then). */
+function firstLoss(lines: readonly TimedLine[], addresses: readonly string[], since: number): number | undefined {
+  const hit = lines.find((l) => l.at >= since && / lost /.test(l.text) && addresses.some((a) => l.text.includes(a)))
+  return hit === undefined ? undefined : hit.at - since
 }
 
 /** Starts the cluster, one proxy per nsqd TCP port, and creates the topic and its channels everywhere. */
@@ -233,13 +284,18 @@ async function startRig(options: ScenarioOptions): Promise<Rig> {
   // restart (acknowledged, then gone from every channel: see lostByNsqd), reads after it are
   // replayed (duplicates). --sync-every=1 closes the write side but makes in-flight messages lost
   // instead (measured: 171 of 36,000 in the kill -9 scenarios), so the defaults stay.
-  const cluster = await startCluster(3, 2, ['--mem-queue-size=0', `--msg-timeout=${msgTimeout}ms`])
+  const sync = options.nsqdSync === 'replay' ? ['--sync-every=1000000000', '--sync-timeout=24h'] : []
+  const cluster = await startCluster(3, 2, ['--mem-queue-size=0', `--msg-timeout=${msgTimeout}ms`, ...sync])
   const proxies = await Promise.all(cluster.nsqd.map((n) => startTcpProxy(n.tcpAddress)))
   const topic = `faults_${options.name.replaceAll(/[^\w.-]/g, '_')}_${process.pid}_${Date.now() % 100_000}`
   for (const nsqd of cluster.nsqd) {
     await httpPost(`http://${nsqd.httpAddress}/topic/create?topic=${topic}`)
     for (const channel of ['nsq_to_file', 'faults_tail']) await httpPost(`http://${nsqd.httpAddress}/channel/create?topic=${topic}&channel=${channel}`)
   }
+  // 'replay': a clean restart writes every queue's positions once (nsqd saves them on exit); with
+  // saves off during the run, a kill -9 then rewinds each queue to that point and nsqd replays.
+  // (With no positions on disk at all, nsqd would start its queues empty and write over the data.)
+  if (options.nsqdSync === 'replay') for (const nsqd of cluster.nsqd) await nsqd.restart()
   const deadline = Date.now() + 15_000
   for (;;) {
     const counts = await Promise.all(cluster.lookupd.map((l) => producerCount(l.httpAddress, topic)))
@@ -248,7 +304,7 @@ async function startRig(options: ScenarioOptions): Promise<Rig> {
     await sleep(100)
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-archive-'))
-  return {cluster, proxies, topic, dir}
+  return {cluster, proxies, topic, dir, stderr: {toFile: [], tail: []}}
 }
 
 /**
@@ -270,12 +326,18 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const mapFlags = cluster.nsqd.flatMap((n, i) => ['--address-map', `${n.tcpAddress}=${at(proxies, i).address}`])
     const nsqdFlags = proxies.flatMap((p) => ['--nsqd-tcp-address', p.address])
     const discovery = (options.toFileDiscovery ?? 'lookupd') === 'lookupd' ? [...lookupdFlags, ...mapFlags] : nsqdFlags
-    const toFile = spawnCli(['to-file', topic, ...discovery, '--output-dir', dir, '--sync-interval', '250ms', '--drain-timeout', '10s'])
+    const liveness = [
+      ...(options.heartbeatMs === undefined ? [] : ['--heartbeat-interval', `${options.heartbeatMs}ms`]),
+      ...(options.lookupdPollMs === undefined ? [] : ['--lookupd-poll-interval', `${options.lookupdPollMs}ms`]),
+    ]
+    const toFile = spawnCli(['to-file', topic, ...discovery, ...liveness, '--output-dir', dir, '--sync-interval', '250ms', '--drain-timeout', '10s'])
     children.push(toFile)
+    timedLines(toFile, rig.stderr.toFile)
     const toFileDone = collect(toFile, {timeoutMs: 3_600_000})
     // The tail takes the other path: the nsqd addresses (through the proxies), reconnecting with backoff.
-    const tail = spawnCli(['tail', topic, '--channel', 'faults_tail', ...nsqdFlags])
+    const tail = spawnCli(['tail', topic, '--channel', 'faults_tail', ...nsqdFlags, ...liveness])
     children.push(tail)
+    timedLines(tail, rig.stderr.tail)
     const tailLines = lineCollector(tail)
     let tailStderr = ''
     tail.stderr?.on('data', (chunk: Buffer) => (tailStderr += chunk.toString('utf8')))
@@ -297,7 +359,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     for (const [index, kind] of options.faults.entries()) {
       const at = start + publishMs * (0.15 + (0.55 * index) / Math.max(1, options.faults.length))
       if (at > Date.now()) await sleep(at - Date.now())
-      const record = await inject(kind, rig, random, faultMs, options.recoveryTimeoutMs ?? 120_000, log)
+      // One fault at a time: the previous one's recovery is seen (or 10 s pass) before the next,
+      // so a fault never lands on connections still coming back from the last one.
+      const previous = watchers.at(-1)
+      if (previous !== undefined) await Promise.race([previous, sleep(10_000)])
+      const record = await inject(kind, rig, random, faultMs, options.recoveryTimeoutMs ?? 120_000, log, options.heartbeatMs ?? 30_000)
       records.push(record.record)
       watchers.push(record.watch())
     }
@@ -338,10 +404,12 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const tailPrinted = tailLines.lines()
     const tailSet = new Set(tailPrinted)
     const tailLostLines = accepted.filter((l) => !tailSet.has(l))
-    const killsNsqd = options.faults.includes('kill-nsqd')
+    // With nsqd replaying after kill -9 (nsqdSync 'replay'), every missing line is the tools'.
+    const killsNsqd = options.faults.includes('kill-nsqd') && options.nsqdSync !== 'replay'
     const lostByNsqd = killsNsqd ? lostLines.filter((l) => !tailSet.has(l)) : []
     const ours = lostLines.filter((l) => !lostByNsqd.includes(l))
     const measured = records.map((r) => r.recoveryMs).filter((ms): ms is number => ms !== undefined)
+    const detected = records.map((r) => r.detectedMs).filter((ms): ms is number => ms !== undefined)
     const result: ScenarioResult = {
       name: options.name,
       messagesIn: sent.length,
@@ -359,7 +427,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       duplicateSample: [...counts].filter(([, n]) => n > 1).slice(0, 10).map(([line, n]) => `${line} x${n} (tail x${tailPrinted.filter((l) => l === line).length})`),
       faults: records,
       recoveryMs: measured.length === 0 ? undefined : Math.max(...measured),
-      duplicatesExpected: options.faults.some((f) => CONNECTION_LOSS_FAULTS.has(f)) || (faultMs >= (options.msgTimeoutMs ?? 4000) && options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
+      detectedMs: detected.length === 0 ? undefined : Math.max(...detected),
+      // A stall or stop past msg-timeout makes nsqd redeliver; past two heartbeat intervals the connection is dropped (by both sides).
+      duplicatesExpected: options.faults.some((f) => CONNECTION_LOSS_FAULTS.has(f)) || ((faultMs >= (options.msgTimeoutMs ?? 4000) || faultMs > 2 * (options.heartbeatMs ?? 30_000)) && options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
       exitCodes: {toNsq: toNsqResult.code, toFile: toFileResult.code, tail: tailCode},
       lostSample: (ours.length > 0 ? ours : lostLines).slice(0, 10),
       diagnostics: lostLines.length > 0 || foreign > 0 ? `to-nsq stderr:\n${toNsqResult.stderr.slice(-3000)}\nto-file stderr:\n${toFileResult.stderr.slice(-3000)}\ntail stderr:\n${tailStderr.slice(-2000)}` : '',
@@ -382,7 +452,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 }
 
 /** Applies one fault, waits `faultMs`, ends it; returns its record and a watcher that fills in the recovery time. */
-async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: number, recoveryTimeoutMs: number, log: (line: string) => void): Promise<{record: FaultRecord; watch: () => Promise<void>}> {
+async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: number, recoveryTimeoutMs: number, log: (line: string) => void, heartbeatMs: number): Promise<{record: FaultRecord; watch: () => Promise<void>}> {
   const {cluster, proxies, topic} = rig
   const pick = (n: number): number => Math.floor(random() * n)
   if (kind === 'kill-lookupd') {
@@ -412,6 +482,7 @@ async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: 
   const proxy = at(proxies, index)
   const record: FaultRecord = {kind, target: `nsqd${index}`, recoveryMs: undefined}
   log(`  ${kind} ${record.target}`)
+  const began = Date.now()
   switch (kind) {
     case 'kill-nsqd': {
       await nsqd.kill()
@@ -440,13 +511,26 @@ async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: 
     }
   }
   const ended = Date.now()
-  const baseline = (await channelState(nsqd, topic, 'nsq_to_file'))?.finished ?? new Map<string, number>()
-  // Recovered when to-file finishes a message from the faulted nsqd again.
+  // A silence longer than two heartbeat intervals must be noticed by both tools (they say "lost <address>").
+  if ((kind === 'stall' || kind === 'pause-nsqd') && faultMs > 2 * heartbeatMs) {
+    const addresses = [proxy.address, nsqd.tcpAddress]
+    const toFile = firstLoss(rig.stderr.toFile, addresses, began)
+    const tail = firstLoss(rig.stderr.tail, addresses, began)
+    record.detectedBy = {toFile, tail}
+    record.detectedMs = toFile === undefined || tail === undefined ? undefined : Math.max(toFile, tail)
+  }
+  const channels = ['nsq_to_file', 'faults_tail']
+  const baselines = await Promise.all(channels.map(async (c) => (await channelState(nsqd, topic, c))?.finished ?? new Map<string, number>()))
+  // Recovered when to-file and tail each finish a message from the faulted nsqd again.
   const watch = async (): Promise<void> => {
     const deadline = ended + recoveryTimeoutMs
+    const pending = new Set(channels.keys())
     while (Date.now() < deadline) {
-      const now = await channelState(nsqd, topic, 'nsq_to_file')
-      if (now !== undefined && recovered(now, baseline)) {
+      for (const index of [...pending]) {
+        const now = await channelState(nsqd, topic, at(channels, index))
+        if (now !== undefined && recovered(now, at(baselines, index))) pending.delete(index)
+      }
+      if (pending.size === 0) {
         record.recoveryMs = Date.now() - ended
         return
       }
@@ -458,8 +542,9 @@ async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: 
 
 /** Formats results as the fault table, ending with the one-line total. */
 export function formatTable(results: readonly ScenarioResult[]): string {
-  const header = ['scenario', 'messages in', 'archived', 'lost', 'lost by nsqd (kill -9)', 'duplicated', 'recovery time']
-  const rows: string[][] = results.map((r) => [r.name, String(r.messagesIn), String(r.archived), String(r.lost), String(r.lostByNsqd), String(r.duplicated), r.recoveryMs === undefined ? '-' : `${(r.recoveryMs / 1000).toFixed(1)} s`])
+  const seconds = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
+  const header = ['scenario', 'messages in', 'archived', 'lost', 'lost by nsqd (kill -9)', 'duplicated', 'stall detected', 'recovery time']
+  const rows: string[][] = results.map((r) => [r.name, String(r.messagesIn), String(r.archived), String(r.lost), String(r.lostByNsqd), String(r.duplicated), seconds(r.detectedMs), seconds(r.recoveryMs)])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => at(row, i).length)))
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(at(widths, i))).join(' | ').trimEnd()
   const total = {
