@@ -23,6 +23,8 @@ const flat = (text: string): string => text.replace(/\s*›\s*/g, ' ').replace(/
 
 const ALLOWED_SECRET = 'let-me-in-7f3a9c2e'
 const DENIED_SECRET = 'wrong-secret-b81d04aa'
+/** Accepted by the auth server, but only for a topic nobody uses: PUB is refused with E_UNAUTHORIZED. */
+const LIMITED_SECRET = 'one-topic-only-3e6f1a90'
 const HTTP_AUTH = 'Bearer http-token-5c1e9d77'
 
 function expectNoSecrets(result: Pick<CliResult, 'stdout' | 'stderr'>, secrets: readonly string[]): void {
@@ -48,12 +50,13 @@ describe('security (built CLI, real nsqd)', () => {
     authServer = http.createServer((request, response) => {
       const secret = new URL(request.url ?? '/', 'http://x').searchParams.get('secret') ?? ''
       authCalls.push(secret)
-      if (secret !== ALLOWED_SECRET) {
+      if (secret !== ALLOWED_SECRET && secret !== LIMITED_SECRET) {
         response.writeHead(403).end('{"message":"denied"}')
         return
       }
+      const topicPattern = secret === LIMITED_SECRET ? '^no_such_topic$' : '.*'
       response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({
-        ttl: 3600, identity: 'tester', identity_url: '', authorizations: [{permissions: ['subscribe', 'publish'], topic: '.*', channels: ['.*']}],
+        ttl: 3600, identity: 'tester', identity_url: '', authorizations: [{permissions: ['subscribe', 'publish'], topic: topicPattern, channels: ['.*']}],
       }))
     })
     await new Promise<void>((resolve) => authServer.listen(0, '127.0.0.1', resolve))
@@ -242,6 +245,21 @@ describe('security (built CLI, real nsqd)', () => {
       expect(result.code).toBe(69)
       expect(flat(result.stderr)).toMatch(/AUTH/)
       expectNoSecrets(result, [DENIED_SECRET])
+    })
+
+    it('a secret not permitted to publish on the topic: to-nsq stops at the first refusal (E_UNAUTHORIZED) without waiting for the end of stdin, summary, exit 69, secret not shown', async () => {
+      const child = spawnCli(['to-nsq', topic(), '--nsqd-tcp-address', authNsqd.tcpAddress], {env: {NSQ_AUTH_SECRET: LIMITED_SECRET}})
+      child.stdin?.on('error', () => undefined)
+      child.stdin?.write('x\ny\n')
+      const result = await collect(child, {timeoutMs: 20_000})
+      child.stdin?.destroy()
+      expect(result.signal).toBeNull()
+      expect(result.code).toBe(69)
+      const text = flat(result.stderr)
+      expect(text).toMatch(/refused publishing: E_UNAUTHORIZED/)
+      expect(text).toMatch(/check the AUTH secret/)
+      expect(text).toMatch(/published 0 msgs .*; 2 read, 2 failed/)
+      expectNoSecrets(result, [LIMITED_SECRET])
     })
 
     it('no secret at all against an nsqd that requires one: to-nsq → exit 69 saying AUTH is required', async () => {
