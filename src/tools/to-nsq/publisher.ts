@@ -59,7 +59,8 @@ interface Lane {
  * Round-robin: the refusing nsqd leaves the rotation (a new Producer over the others takes over,
  * with the usual failover between them) and the refused records are sent again to the others;
  * when every nsqd has refused, the Publisher stops. Fanout: a record counts only when every nsqd
- * took it, so one refusing nsqd stops the Publisher. Stopped: `onRefused(refusal, 0)`, and every
+ * took it, so one refusing nsqd stops the Publisher; so does a refusal whose nsqd cannot be told
+ * (the Producer names it through its `disconnected` event). Stopped: `onRefused(refusal, 0)`, and every
  * later batch fails at once with that refusal, so the caller can stop reading its input.
  */
 export class Publisher {
@@ -120,7 +121,7 @@ export class Publisher {
     return this.halted
   }
 
-  /** nsqd taken out of the rotation after a permanent refusal (round-robin), with their error. */
+  /** Every nsqd that refused for good, with its error (round-robin: left out of the rotation). */
   get refused(): ReadonlyMap<string, NsqError> {
     return this.refusedNsqd
   }
@@ -215,13 +216,13 @@ export class Publisher {
     if (this.halted !== undefined) return
     const nsqd = lane.address ?? this.addressOf(error)
     const refusal: Refusal = {error, ...(nsqd === undefined ? {} : {nsqd})}
-    if (lane.address !== undefined || nsqd === undefined) {
+    const key = nsqd === undefined ? undefined : normalise(nsqd)
+    if (key !== undefined && this.refusedNsqd.has(key)) return
+    if (key !== undefined) this.refusedNsqd.set(key, error)
+    if (lane.address !== undefined || key === undefined) {
       this.halt(refusal)
       return
     }
-    const key = normalise(nsqd)
-    if (this.refusedNsqd.has(key)) return
-    this.refusedNsqd.set(key, error)
     const remaining = this.addresses.filter((a) => !this.refusedNsqd.has(a))
     if (remaining.length === 0) {
       this.halt(refusal)
@@ -244,9 +245,14 @@ export class Publisher {
   }
 }
 
+/** `host:port` as the Producer names it (so `localhost:4150` and the Producer's address compare equal). */
 function normalise(address: string): string {
-  const {host, port} = parseHostPort(address)
-  return formatHostPort(host, port)
+  try {
+    const {host, port} = parseHostPort(address)
+    return formatHostPort(host, port)
+  } catch {
+    return address
+  }
 }
 
 /** Codes that mean "no nsqd to talk to" rather than "nsqd refused this". */

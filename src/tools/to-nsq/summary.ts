@@ -54,7 +54,7 @@ export interface ToNsqSummary {
   errorsFile?: string
   /** nsqd refused publishing for good (TLS required, AUTH denied…) and publishing stopped. */
   refused?: {nsqd?: string; code: string; error: string}
-  /** nsqd taken out of the round-robin after refusing for good, while the others went on. */
+  /** Every nsqd that refused for good (in round-robin the others went on without it until none was left). */
   refusedNsqd?: {nsqd: string; code: string; error: string}[]
   /** The errors file failed: records neither published nor in it (`records` as ranges, e.g. `8-19, 23`). */
   unrecorded?: {count: number; records: string; code: string; error: string}
