@@ -41,7 +41,7 @@ for (const [index, scenario] of scenarios.entries()) {
   if (only !== undefined && !scenario.name.includes(only)) continue
   const result = await runScenario({messages, rate, seed: index + 1, ...scenario, log: (line) => process.stderr.write(`${line}\n`)})
   results.push(result)
-  const recoveries = result.faults.map((f) => `${f.kind} ${f.target} ${f.recoveryMs === undefined ? '-' : `${f.recoveryMs} ms`}${f.detectedBy === undefined ? '' : ` (detected by to-file ${f.detectedBy.toFile ?? '-'} ms, tail ${f.detectedBy.tail ?? '-'} ms)`}`).join(', ')
+  const recoveries = result.faults.map((f) => `${f.kind} ${f.target} ${f.recoveryMs === undefined ? '-' : `${f.recoveryMs} ms`}${f.detectedBy === undefined ? '' : ` (detected by to-file ${f.detectedBy.toFile ?? '-'} ms, tail ${f.detectedBy.tail ?? '-'} ms, to-nsq ${f.detectedBy.toNsq ?? '-'} ms)`}`).join(', ')
   process.stderr.write(`${result.name}: accepted ${result.accepted}, rejected ${result.rejected}, archived ${result.archived}, lost ${result.lost}, duplicated ${result.duplicated}, foreign ${result.foreign}, tail lost ${result.tailLost} ${result.tailLostSample.join(" ")}, tail duplicated ${result.tailDuplicated}; duplicates e.g. ${result.duplicateSample.join(", ")}; exit ${JSON.stringify(result.exitCodes)}; ${recoveries}\n`)
   const stallMissed = (scenario.heartbeatMs !== undefined && (scenario.faultMs ?? 2000) > 2 * scenario.heartbeatMs)
     ? result.faults.filter((f) => (f.kind === 'stall' || f.kind === 'pause-nsqd') && f.detectedMs === undefined).length

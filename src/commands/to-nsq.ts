@@ -3,7 +3,7 @@ import {NsqCommand, toCliError} from '../cli/base-command.js'
 import {interactiveStderr} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
-import {connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags, sizeFlag, addressMap} from '../cli/flags.js'
+import {connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, nsqdTcpAddressFlag, liveness, securityFlags, sizeFlag, addressMap} from '../cli/flags.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
@@ -81,6 +81,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     tee: Flags.boolean({summary: 'also write each published record (with its delimiter) to stdout'}),
     'dry-run': Flags.boolean({summary: 'read, split and check sizes; publish nothing'}),
     ...securityFlags,
+    'heartbeat-interval': liveness['heartbeat-interval'],
   }
 
   /** How the official to_nsq's Go-style flags map to ours (bin/to_nsq.js). It publishes every record to every nsqd. */
@@ -139,6 +140,9 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
           else this.status(`nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`)
         },
         events: {
+          disconnected: (address, error) => {
+            if (error !== undefined && !this.signal.aborted) this.status(`lost ${address}: ${error.message} (reconnecting)`)
+          },
           retrying: (address, error) => {
             if (warned.has(address)) return
             warned.add(address)

@@ -52,7 +52,7 @@ describe.skipIf(skipIntegration)('cluster faults: to-nsq → nsqd ×3 → to-fil
     expect(result.faults.filter((f) => f.kind === 'cut').every((f) => f.recoveryMs !== undefined), explain(result)).toBe(true)
   }, 60_000)
 
-  it('a connection black-holed for 6 s (heartbeat 1 s): both tools notice within about two heartbeats and are back within one lookupd poll interval of its end', async () => {
+  it('a connection black-holed for 6 s (heartbeat 1 s): to-file, tail and to-nsq notice within about two heartbeats and are back within one lookupd poll interval of its end', async () => {
     const heartbeatMs = 1000
     const lookupdPollMs = 5000
     const result = await runScenario({name: 'stall-heartbeat', messages: 3000, rate: 300, faults: ['stall'], faultMs: 6000, heartbeatMs, lookupdPollMs, seed: 11, recoveryTimeoutMs: 20_000, settleMs: 20_000})
@@ -66,6 +66,8 @@ describe.skipIf(skipIntegration)('cluster faults: to-nsq → nsqd ×3 → to-fil
     // 2-core machine adds scheduling delay: 1 s of slack on top.
     expect(stall?.detectedBy?.toFile, explain(result)).toBeLessThanOrEqual(2 * heartbeatMs + 1000)
     expect(stall?.detectedBy?.tail, explain(result)).toBeLessThanOrEqual(2 * heartbeatMs + 1000)
+    // to-nsq (publishing for 10 s; the stall starts at 1.5 s) gives up on the black-holed nsqd too and publishes on the others.
+    expect(stall?.detectedBy?.toNsq, explain(result)).toBeLessThanOrEqual(2 * heartbeatMs + 1000)
     // Not sooner than one interval: it is the silence that is detected (the last byte came a little before the stall began).
     expect(stall?.detectedMs, explain(result)).toBeGreaterThanOrEqual(heartbeatMs)
     // to-file (via lookupd) re-polls at 1, 2, 4 … s after a lost connection; tail (nsqd addresses) reconnects with backoff capped at the poll interval.

@@ -52,8 +52,8 @@ export interface ScenarioOptions {
   /** Longest wait for a fault's recovery to be seen (default 120 s); past it the recovery time is unknown. */
   recoveryTimeoutMs?: number
   /**
-   * `--heartbeat-interval` of to-file and tail in ms (default: theirs, 30 s). A stall or a stop
-   * longer than two intervals must then be detected (the tool says it lost the connection).
+   * `--heartbeat-interval` of to-file, tail and to-nsq in ms (default: theirs, 30 s). A stall or a
+   * stop longer than two intervals must then be detected (the tool says it lost the connection).
    */
   heartbeatMs?: number
   /** `--lookupd-poll-interval` of to-file and tail in ms (default: theirs, 60 s). */
@@ -89,8 +89,8 @@ export interface FaultRecord {
    * and tail said they lost a connection to that nsqd (undefined if one of them never did).
    */
   detectedMs?: number | undefined
-  /** The same per tool. */
-  detectedBy?: {toFile: number | undefined; tail: number | undefined}
+  /** The same per tool (to-nsq's only while it was still publishing). */
+  detectedBy?: {toFile: number | undefined; tail: number | undefined; toNsq: number | undefined}
 }
 
 export interface ScenarioResult {
@@ -249,8 +249,8 @@ interface Rig {
   proxies: TcpProxy[]
   topic: string
   dir: string
-  /** stderr lines of to-file and tail, with the time each arrived. */
-  stderr: {toFile: TimedLine[]; tail: TimedLine[]}
+  /** stderr lines of to-file, tail and to-nsq, with the time each arrived. */
+  stderr: {toFile: TimedLine[]; tail: TimedLine[]; toNsq: TimedLine[]}
 }
 
 interface TimedLine {
@@ -271,7 +271,7 @@ function timedLines(child: ChildProcess, into: TimedLine[]): void {
 
 /** When a tool first said it lost a connection to one of `addresses` at or after `since` (ms since then). */
 function firstLoss(lines: readonly TimedLine[], addresses: readonly string[], since: number): number | undefined {
-  const hit = lines.find((l) => l.at >= since && / lost /.test(l.text) && addresses.some((a) => l.text.includes(a)))
+  const hit = lines.find((l) => l.at >= since && /(^| )lost /.test(l.text) && addresses.some((a) => l.text.includes(a)))
   return hit === undefined ? undefined : hit.at - since
 }
 
@@ -304,7 +304,7 @@ async function startRig(options: ScenarioOptions): Promise<Rig> {
     await sleep(100)
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-archive-'))
-  return {cluster, proxies, topic, dir, stderr: {toFile: [], tail: []}}
+  return {cluster, proxies, topic, dir, stderr: {toFile: [], tail: [], toNsq: []}}
 }
 
 /**
@@ -345,8 +345,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
     const sent = Array.from({length: options.messages}, (_, i) => `${options.name}-${String(i).padStart(8, '0')}`)
     const errorsFile = path.join(dir, '.to-nsq-errors.ndjson')
-    const toNsq = spawnCli(['to-nsq', topic, ...nsqdFlags, '--nsqd-http-address', at(cluster.nsqd, 0).httpAddress, '--mode', 'round-robin', '--errors', errorsFile, '--rate', String(options.rate), '--batch-size', '50', '--json'])
+    const heartbeat = options.heartbeatMs === undefined ? [] : ['--heartbeat-interval', `${options.heartbeatMs}ms`]
+    const toNsq = spawnCli(['to-nsq', topic, ...nsqdFlags, ...heartbeat, '--nsqd-http-address', at(cluster.nsqd, 0).httpAddress, '--mode', 'round-robin', '--errors', errorsFile, '--rate', String(options.rate), '--batch-size', '50', '--json'])
     children.push(toNsq)
+    timedLines(toNsq, rig.stderr.toNsq)
     toNsq.stdin?.on('error', () => undefined)
     toNsq.stdin?.end(`${sent.join('\n')}\n`)
     const toNsqDone: Promise<CliResult> = collect(toNsq, {timeoutMs: 3_600_000})
@@ -516,7 +518,9 @@ async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: 
     const addresses = [proxy.address, nsqd.tcpAddress]
     const toFile = firstLoss(rig.stderr.toFile, addresses, began)
     const tail = firstLoss(rig.stderr.tail, addresses, began)
-    record.detectedBy = {toFile, tail}
+    // to-nsq publishes to every nsqd in turn, so while it runs it must notice too.
+    const toNsq = firstLoss(rig.stderr.toNsq, addresses, began)
+    record.detectedBy = {toFile, tail, toNsq}
     record.detectedMs = toFile === undefined || tail === undefined ? undefined : Math.max(toFile, tail)
   }
   const channels = ['nsq_to_file', 'faults_tail']
