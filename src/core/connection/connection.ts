@@ -4,13 +4,12 @@ import {once, type EventEmitter} from 'node:events'
 import {ConnectionError, NsqError, ServerError} from '../errors.js'
 import {FrameDecoder, FrameType, DEFAULT_MAX_FRAME_SIZE, type Frame} from '../protocol/frame-decoder.js'
 import {parseMessage, type RawMessage} from '../protocol/message.js'
-import {
-  FIN_SIZE, MAGIC_V2, encodeAuth, encodeIdentify, encodeNop, encodeSub, writeFin,
-} from '../protocol/commands.js'
+import {MAGIC_V2, encodeAuth, encodeIdentify, encodeNop, encodeSub} from '../protocol/commands.js'
 import {parseAuthResponse, parseIdentifyResponse, type AuthResponse, type IdentifyRequest, type IdentifyResponse} from '../protocol/identify.js'
 import {Fifo} from '../util/fifo.js'
 import {dialTcp, describeSocketError, upgradeToTls, type TlsOptions} from './dial.js'
 import {deflateLayer, loadSnappyCodec, snappyLayer, type StreamLayer} from './compression.js'
+import {OutboundQueue} from './outbound-queue.js'
 import type {SnappyBlockCodec} from '../protocol/snappy-frames.js'
 
 export type Compression = 'none' | 'snappy' | 'deflate'
@@ -64,10 +63,6 @@ interface PendingCommand {
   reject(error: NsqError): void
 }
 
-/** Commands up to this size are coalesced in the scratch buffer. */
-const SMALL_COMMAND = 64
-const SCRATCH_SIZE = 64 * 1024
-
 const HEARTBEAT = Buffer.from('_heartbeat_', 'latin1')
 const PACKAGE_USER_AGENT = 'nsq-toolkit/0.1.0'
 
@@ -79,8 +74,8 @@ const PACKAGE_USER_AGENT = 'nsq-toolkit/0.1.0'
  * - Heartbeats are answered with NOP; no byte for two heartbeat intervals declares the peer dead.
  * - FIN/REQ/TOUCH failures are non-fatal events; any other error frame fails everything pending
  *   with a ServerError and closes the connection.
- * - Writes issued in the same tick are coalesced into one socket write; `writable` / `waitWritable()`
- *   expose backpressure from the socket.
+ * - Writes issued in the same tick are coalesced into one socket write by an OutboundQueue;
+ *   `writable` / `waitWritable()` expose backpressure from the socket.
  */
 export class Connection {
   readonly address: string
@@ -89,16 +84,14 @@ export class Connection {
   private layer: StreamLayer | undefined
   private readonly decoder: FrameDecoder
   private readonly pending = new Fifo<PendingCommand>()
-  private outbound: Buffer[] = []
-  private outboundBytes = 0
-  /** Small commands (FIN, RDY, NOP, …) are copied into this buffer instead of queued one by one. */
-  private scratch = Buffer.allocUnsafe(SCRATCH_SIZE)
-  /** Start of the part of scratch not yet moved to outbound, and its end. */
-  private scratchStart = 0
-  private scratchEnd = 0
-  private flushScheduled = false
-  private draining = false
-  private drainWaiters: (() => void)[] = []
+  /** Commands written after the handshake: coalesced per tick, then written through the current layer. */
+  private readonly outbound = new OutboundQueue({
+    write: (data) => this.writeNow(data),
+    onceDrain: (resume) => {
+      const emitter: EventEmitter | undefined = this.layer?.drainEmitter ?? this.socket
+      emitter?.once('drain', resume)
+    },
+  })
   private idleWaiters: (() => void)[] = []
   private streaming = false
   private handshakeWake: (() => void) | undefined
@@ -106,8 +99,6 @@ export class Connection {
   private deadlineTimer: NodeJS.Timeout | undefined
   private readonly events: ConnectionEvents
   private readonly now: () => number
-  /** Bytes queued above which `writable` turns false. */
-  private readonly highWaterMark = 1024 * 1024
 
   constructor(private readonly options: ConnectionOptions) {
     this.address = `${options.host}:${options.port}`
@@ -133,7 +124,7 @@ export class Connection {
 
   /** False while the socket is applying backpressure or much is queued; see waitWritable(). */
   get writable(): boolean {
-    return !this.draining && this.outboundBytes < this.highWaterMark
+    return this.outbound.writable
   }
 
   /** Connects and runs the whole handshake; resolves with the negotiated settings. */
@@ -253,54 +244,20 @@ export class Connection {
   send(data: Buffer): void {
     const state = this.stateValue
     if (state.kind === 'closed' || state.kind === 'idle') return
-    if (data.length <= SMALL_COMMAND) {
-      this.reserve(data.length)
-      this.scratchEnd += data.copy(this.scratch, this.scratchEnd)
-    } else {
-      this.takeScratch()
-      this.outbound.push(data)
-    }
-    this.outboundBytes += data.length
-    this.scheduleFlush()
+    this.outbound.push(data)
   }
 
   /** Queues `FIN <id>` without allocating: the consumer's hot path. */
   sendFin(id: Buffer): void {
     const state = this.stateValue
     if (state.kind === 'closed' || state.kind === 'idle') return
-    this.reserve(FIN_SIZE)
-    this.scratchEnd = writeFin(this.scratch, this.scratchEnd, id)
-    this.outboundBytes += FIN_SIZE
-    this.scheduleFlush()
-  }
-
-  private scheduleFlush(): void {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true
-      setImmediate(this.flush)
-    }
-  }
-
-  /** Makes room for `bytes` in scratch; a full scratch is handed to outbound and replaced (never reused: a write may still hold it). */
-  private reserve(bytes: number): void {
-    if (this.scratchEnd + bytes <= this.scratch.length) return
-    this.takeScratch()
-    this.scratch = Buffer.allocUnsafe(SCRATCH_SIZE)
-    this.scratchStart = 0
-    this.scratchEnd = 0
-  }
-
-  /** Moves the pending part of scratch to outbound, keeping the order of commands. */
-  private takeScratch(): void {
-    if (this.scratchEnd === this.scratchStart) return
-    this.outbound.push(this.scratch.subarray(this.scratchStart, this.scratchEnd))
-    this.scratchStart = this.scratchEnd
+    this.outbound.pushFin(id)
   }
 
   /** Resolves once `writable` is true again (or the connection closed). */
   waitWritable(): Promise<void> {
-    if (this.writable || this.stateValue.kind === 'closed') return Promise.resolve()
-    return new Promise((resolve) => this.drainWaiters.push(resolve))
+    if (this.stateValue.kind === 'closed') return Promise.resolve()
+    return this.outbound.waitWritable()
   }
 
   /**
@@ -327,7 +284,7 @@ export class Connection {
       clearTimeout(timer)
     }
     if (this.stateValue.kind === 'closed') return
-    this.flush()
+    this.outbound.flush()
     if (this.pending.length > 0) {
       this.fail(new ConnectionError('TIMEOUT', this.address, `closed with ${this.pending.length} commands unanswered after ${timeoutMs} ms`))
       return
@@ -347,36 +304,9 @@ export class Connection {
     this.fail(error ?? new ConnectionError('CONNECTION_CLOSED', this.address, 'connection destroyed'))
   }
 
-  private readonly flush = (): void => {
-    this.flushScheduled = false
-    if (this.draining) return
-    this.takeScratch()
-    if (this.outbound.length === 0) return
-    const data = this.outbound.length === 1 ? (this.outbound[0] as Buffer) : Buffer.concat(this.outbound, this.outboundBytes)
-    this.outbound = []
-    this.outboundBytes = 0
-    if (!this.writeNow(data)) {
-      this.draining = true
-      const emitter: EventEmitter | undefined = this.layer?.drainEmitter ?? this.socket
-      emitter?.once('drain', this.onDrain)
-    }
-  }
-
-  private readonly onDrain = (): void => {
-    this.draining = false
-    if (this.outbound.length > 0 || this.scratchEnd > this.scratchStart) this.flush()
-    if (this.writable) this.releaseDrainWaiters()
-  }
-
   private releaseIdleWaiters(): void {
     const waiters = this.idleWaiters
     this.idleWaiters = []
-    for (const wake of waiters) wake()
-  }
-
-  private releaseDrainWaiters(): void {
-    const waiters = this.drainWaiters
-    this.drainWaiters = []
     for (const wake of waiters) wake()
   }
 
@@ -526,13 +456,11 @@ export class Connection {
       ? new ConnectionError('CONNECTION_CLOSED', this.address, `connection closed after ${error.code}`, {cause: error})
       : error
     for (const waiting of pending) waiting.reject(collateral)
-    this.outbound = []
-    this.outboundBytes = 0
-    this.scratchStart = this.scratchEnd
+    this.outbound.discard()
     this.layer?.destroy()
     this.socket?.destroy()
     this.handshakeWake?.()
-    this.releaseDrainWaiters()
+    this.outbound.releaseWaiters()
     this.releaseIdleWaiters()
     this.events.closed?.(error)
   }
@@ -541,7 +469,7 @@ export class Connection {
     if (this.stateValue.kind === 'closed') return
     this.stopReadDeadline()
     this.stateValue = {kind: 'closed', error}
-    this.releaseDrainWaiters()
+    this.outbound.releaseWaiters()
     this.events.closed?.(error)
   }
 }
