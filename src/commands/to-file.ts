@@ -61,6 +61,7 @@ ${EXIT_CODES_HELP}`
     'http-client-request-timeout': durationFlag({summary: 'lookupd HTTP request timeout', default: 5000, defaultHelp: async () => '5s'}),
     format: Flags.option({options: ['raw', 'json'] as const, default: 'raw', summary: 'raw: body + newline; json: the nsq tail --format json envelope (replay with to-nsq --input-format json)', helpGroup: EXTRAS})(),
     manifest: Flags.boolean({allowNo: true, default: true, summary: 'write <file>.manifest.json beside each finished file', helpGroup: EXTRAS}),
+    'redelivery-window': Flags.integer({summary: 'ids per topic remembered to drop a message nsqd delivers again (same nsqd, same id: after a lost connection, a timeout or an nsqd restart) instead of archiving it twice; 0 = off', default: 16_384, min: 0, helpGroup: EXTRAS}),
     'dedupe-window': Flags.integer({summary: 'drop a body seen among the last N (for redundant nsqd pairs); 0 = off', default: 0, min: 0, helpGroup: EXTRAS}),
     'drain-timeout': durationFlag({summary: 'on stop, longest wait for nsqd to take back what is in flight', default: 30_000, defaultHelp: async () => '30s', helpGroup: EXTRAS}),
     'nsqd-tcp-address': nsqdTcpAddressFlag,
@@ -128,6 +129,7 @@ ${EXIT_CODES_HELP}`
       format: flags.format,
       manifest: flags.manifest,
       dedupeWindow: flags['dedupe-window'],
+      redeliveryWindow: flags['redelivery-window'],
       drainTimeoutMs: flags['drain-timeout'],
       connection: connectionSettings(flags),
       addressMap: addressMap(flags),
@@ -175,7 +177,7 @@ ${EXIT_CODES_HELP}`
     try {
       const summary = await toFile.run()
       if (tty) process.stderr.write('\r\u001B[K')
-      this.note(`to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`)
+      this.note(`to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.redeliveriesDropped > 0 ? `, ${summary.redeliveriesDropped} redeliveries dropped` : ''}${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`)
       const s3 = (sink as S3Sink | undefined)?.stats()
       return {...summary, ...(s3 === undefined ? {} : {s3})}
     } finally {

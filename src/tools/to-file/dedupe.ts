@@ -1,4 +1,8 @@
-/** `--dedupe-window N`: drops a body already seen among the last N bodies kept. */
+/**
+ * A window over the last N keys seen, for `--dedupe-window N` (keys are bodies: redundant nsqd
+ * pairs publish the same body twice) and `--redelivery-window N` (keys are nsqd + message id: nsqd
+ * delivers the same message again after a lost connection, a timeout or its own restart).
+ */
 import {createHash} from 'node:crypto'
 
 export class DedupeWindow {
@@ -14,7 +18,12 @@ export class DedupeWindow {
   /** True when `body` was seen within the window (and is then not recorded again). */
   seen(body: Buffer): boolean {
     if (this.size <= 0) return false
-    const key = body.length <= 32 ? 'b' + body.toString('latin1') : 'h' + createHash('sha1').update(body).digest('base64')
+    return this.seenKey(body.length <= 32 ? 'b' + body.toString('latin1') : 'h' + createHash('sha1').update(body).digest('base64'))
+  }
+
+  /** True when `key` was seen within the window (and is then not recorded again). */
+  seenKey(key: string): boolean {
+    if (this.size <= 0) return false
     if (this.counts.has(key)) return true
     if (this.filled === this.size) {
       const old = this.ring[this.next] as string
@@ -26,5 +35,32 @@ export class DedupeWindow {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1)
     this.next = (this.next + 1) % this.size
     return false
+  }
+}
+
+/**
+ * `--redelivery-window N`: drops a message one nsqd already delivered among the last N (same nsqd,
+ * same id). nsqd keeps a message's id when it delivers it again (requeue, msg-timeout, a lost
+ * connection, a replay after kill -9) and never reuses an id for another message, so the archive
+ * keeps one copy while to-file runs; it still FINs the copy it dropped (after the next sync, like
+ * any message), so nsqd forgets it.
+ */
+export class RedeliveryWindow {
+  private readonly window: DedupeWindow
+  /** nsqd address → a one-character tag, so keys stay short. */
+  private readonly tags = new Map<string, string>()
+
+  constructor(size: number) {
+    this.window = new DedupeWindow(size)
+  }
+
+  /** True when `nsqd` delivered `id` (its 16 bytes as latin1) within the window. */
+  seen(nsqd: string, id: string): boolean {
+    let tag = this.tags.get(nsqd)
+    if (tag === undefined) {
+      tag = String.fromCharCode(0x100 + this.tags.size)
+      this.tags.set(nsqd, tag)
+    }
+    return this.window.seenKey(tag + id)
   }
 }

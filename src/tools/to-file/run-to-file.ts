@@ -36,6 +36,8 @@ export interface ToFileOptions {
   format: 'raw' | 'json'
   manifest: boolean
   dedupeWindow: number
+  /** Ids per topic remembered to drop redeliveries (0 = off). */
+  redeliveryWindow?: number
   drainTimeoutMs: number
   connection: ConnectionSettings
   addressMap?: ReadonlyMap<string, string>
@@ -74,6 +76,7 @@ export interface ToFileSummary {
   messages: number
   bytes: number
   duplicatesDropped: number
+  redeliveriesDropped: number
   filesFinished: number
   filesRepaired: number
   bytesCutOnRepair: number
@@ -137,15 +140,17 @@ export class ToFile {
     let messages = 0
     let bytes = 0
     let duplicatesDropped = 0
+    let redeliveriesDropped = 0
     let filesFinished = 0
     for (const [topic, {archiver}] of this.archivers) {
       topics[topic] = {...archiver.stats}
       messages += archiver.stats.messages
       bytes += archiver.stats.bytes
       duplicatesDropped += archiver.stats.duplicatesDropped
+      redeliveriesDropped += archiver.stats.redeliveriesDropped
       filesFinished += archiver.stats.filesFinished
     }
-    return {topics, messages, bytes, duplicatesDropped, filesFinished, filesRepaired: this.repairedCount, bytesCutOnRepair: this.cutBytes}
+    return {topics, messages, bytes, duplicatesDropped, redeliveriesDropped, filesFinished, filesRepaired: this.repairedCount, bytesCutOnRepair: this.cutBytes}
   }
 
   /** SIGHUP: every topic syncs and closes its current file. */
@@ -269,6 +274,7 @@ export class ToFile {
       skipEmptyFiles: options.skipEmptyFiles,
       maxInFlight: options.maxInFlight,
       dedupeWindow: options.dedupeWindow,
+      ...(options.redeliveryWindow === undefined ? {} : {redeliveryWindow: options.redeliveryWindow}),
       drainTimeoutMs: options.drainTimeoutMs,
       wallTime: options.wallTime ?? ((ms) => localWallTime(new Date(ms))),
       ...(this.sink === undefined ? {} : {sink: this.sink}),

@@ -9,7 +9,7 @@
 import type {DrainSummary, Message} from '../../core/index.js'
 import {encodeMessageEnvelope} from '../envelope.js'
 import {ArchiveFile, type ArchiveFileConfig} from './archive-file.js'
-import {DedupeWindow} from './dedupe.js'
+import {DedupeWindow, RedeliveryWindow} from './dedupe.js'
 import type {FinishedFile, FinishedSink} from './finished-sink.js'
 import {datedName} from './naming.js'
 import {nextRev, rotationReason, type RotationRules} from './rotation.js'
@@ -33,6 +33,8 @@ export interface TopicArchiverOptions {
   maxInFlight: number
   /** 0 = off. */
   dedupeWindow: number
+  /** `--redelivery-window`: ids per topic remembered to drop a message nsqd delivers again (0 = off; default 0 here). */
+  redeliveryWindow?: number
   /** How long stop() waits for nsqd to take back what is in flight. */
   drainTimeoutMs: number
   sink?: FinishedSink
@@ -57,6 +59,8 @@ export interface TopicArchiverStats {
   /** Uncompressed bytes written. */
   bytes: number
   duplicatesDropped: number
+  /** Messages nsqd delivered again (same nsqd, same id) that were already archived, dropped and FIN'd. */
+  redeliveriesDropped: number
   syncs: number
   filesFinished: number
   currentFile: string | undefined
@@ -75,7 +79,7 @@ const TOUCH_EVERY_MS = 20_000
 const FLUSH_PARTS = 4
 
 export class TopicArchiver {
-  readonly stats: TopicArchiverStats = {messages: 0, bytes: 0, duplicatesDropped: 0, syncs: 0, filesFinished: 0, currentFile: undefined}
+  readonly stats: TopicArchiverStats = {messages: 0, bytes: 0, duplicatesDropped: 0, redeliveriesDropped: 0, syncs: 0, filesFinished: 0, currentFile: undefined}
   private file: ArchiveFile | undefined
   private openedAt = 0
   private lastDatedName: string | undefined
@@ -87,6 +91,7 @@ export class TopicArchiver {
   private writes: Promise<void> = Promise.resolve()
   private failure: Error | undefined
   private readonly dedupe: DedupeWindow | undefined
+  private readonly redeliveries: RedeliveryWindow | undefined
   private readonly flushAt: number
   private linger: NodeJS.Timeout | undefined
   private wake: (() => void) | undefined
@@ -97,6 +102,7 @@ export class TopicArchiver {
 
   constructor(private readonly source: MessageSource, private readonly options: TopicArchiverOptions) {
     this.dedupe = options.dedupeWindow > 0 ? new DedupeWindow(options.dedupeWindow) : undefined
+    this.redeliveries = (options.redeliveryWindow ?? 0) > 0 ? new RedeliveryWindow(options.redeliveryWindow ?? 0) : undefined
     this.flushAt = Math.max(1, Math.ceil(options.maxInFlight / FLUSH_PARTS))
     this.now = options.now ?? Date.now
   }
@@ -232,6 +238,13 @@ export class TopicArchiver {
   }
 
   private async accept(message: Message): Promise<void> {
+    // Already archived by this run: FIN'd after the next sync like the rest, not written again.
+    if (this.redeliveries?.seen(message.nsqd, message.id) === true) {
+      this.stats.redeliveriesDropped++
+      this.batch.messages.push(message)
+      this.afterAppend()
+      return
+    }
     if (this.dedupe?.seen(message.body) === true) {
       this.stats.duplicatesDropped++
       this.batch.messages.push(message)

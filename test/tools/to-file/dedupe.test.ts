@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {DedupeWindow} from '../../../src/tools/to-file/dedupe.js'
+import {DedupeWindow, RedeliveryWindow} from '../../../src/tools/to-file/dedupe.js'
 
 describe('DedupeWindow (--dedupe-window N)', () => {
   it('drops a body seen among the last N kept bodies, and forgets older ones', () => {
@@ -23,5 +23,17 @@ describe('DedupeWindow (--dedupe-window N)', () => {
     const window = new DedupeWindow(0)
     expect(window.seen(Buffer.from('x'))).toBe(false)
     expect(window.seen(Buffer.from('x'))).toBe(false)
+  })
+})
+
+describe('RedeliveryWindow (--redelivery-window N)', () => {
+  it('keys on nsqd and id: the same id from another nsqd is another message; ids leave after N', () => {
+    const window = new RedeliveryWindow(2)
+    expect(window.seen('a:4150', 'id-1')).toBe(false)
+    expect(window.seen('a:4150', 'id-1')).toBe(true)
+    expect(window.seen('b:4150', 'id-1')).toBe(false)
+    expect(window.seen('a:4150', 'id-2')).toBe(false) // id-1 from a leaves the window
+    expect(window.seen('a:4150', 'id-1')).toBe(false)
+    expect(window.seen('b:4150', 'id-1')).toBe(false) // pushed out meanwhile
   })
 })

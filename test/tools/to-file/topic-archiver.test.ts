@@ -164,6 +164,32 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     })
   })
 
+  it('--redelivery-window drops a message the same nsqd delivers again (same id), still FINs it, and keeps the same id from another nsqd', async () => {
+    const {source, archiver, done, outputDir, finished} = setup({redeliveryWindow: 100})
+    source.push('a', undefined, {id: '0000000000000001'})
+    source.push('b', undefined, {id: '0000000000000002'})
+    source.push('a', undefined, {id: '0000000000000001', attempts: 2}) // redelivered after a lost connection
+    source.push('x', undefined, {id: '0000000000000001', nsqd: '127.0.0.1:4250'}) // another nsqd's id space
+    source.push('b', undefined, {id: '0000000000000003'}) // same body, new id: a new message
+    await until(() => source.finished.length === 5)
+    archiver.stop()
+    const stats = await done
+    expect(stats.redeliveriesDropped).toBe(1)
+    expect(stats.messages).toBe(4)
+    expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('a\nb\nx\nb\n')
+    expect(source.finished.sort()).toEqual(['a', 'a', 'b', 'b', 'x'])
+  })
+
+  it('without --redelivery-window a redelivery is archived twice (at least once)', async () => {
+    const {source, archiver, done, outputDir, finished} = setup()
+    source.push('a', undefined, {id: '0000000000000001'})
+    source.push('a', undefined, {id: '0000000000000001', attempts: 2})
+    await until(() => source.finished.length === 2)
+    archiver.stop()
+    expect((await done).redeliveriesDropped).toBe(0)
+    expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('a\na\n')
+  })
+
   it('--dedupe-window drops repeated bodies but still FINs them', async () => {
     const {source, archiver, done, outputDir, finished} = setup({dedupeWindow: 100})
     for (const body of ['a', 'b', 'a', 'c', 'b']) source.push(body)
