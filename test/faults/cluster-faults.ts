@@ -201,6 +201,26 @@ function recovered(now: ChannelState, baseline: Map<string, number>): boolean {
   return now.finished.size > 0 && now.idle
 }
 
+/** Waits (up to 30 s) until every nsqd has taken messages for the topic and both channels have a client there. */
+async function pipelineLive(rig: Rig): Promise<void> {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const live = await Promise.all(rig.cluster.nsqd.map(async (nsqd) => {
+      try {
+        const response = await fetch(`http://${nsqd.httpAddress}/stats?format=json&topic=${rig.topic}`, {signal: AbortSignal.timeout(500)})
+        type Stats = {topics?: {topic_name: string; message_count: number; channels?: {client_count: number}[]}[]}
+        const topic = ((await response.json()) as Stats).topics?.find((t) => t.topic_name === rig.topic)
+        return topic !== undefined && topic.message_count > 0 && (topic.channels ?? []).length === 2 && (topic.channels ?? []).every((c) => c.client_count > 0)
+      } catch {
+        return false
+      }
+    }))
+    if (live.every(Boolean)) return
+    if (Date.now() > deadline) throw new Error(`the pipeline did not start within 30 s (nsqd live: ${live.join(', ')})`)
+    await sleep(50)
+  }
+}
+
 /** How many nsqd a lookupd lists for the topic (0 when it does not answer). */
 async function producerCount(lookupdHttp: string, topic: string): Promise<number> {
   try {
@@ -353,7 +373,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     toNsq.stdin?.end(`${sent.join('\n')}\n`)
     const toNsqDone: Promise<CliResult> = collect(toNsq, {timeoutMs: 3_600_000})
 
-    // Faults: spread over the first ~70% of the publishing time, one at a time.
+    // Faults start once the pipeline is live (every nsqd has taken messages and both channels
+    // have a client there), else a fault could hit a node nothing uses yet; then they are spread
+    // over the first ~70% of the publishing time, one at a time.
+    await pipelineLive(rig)
     const publishMs = (options.messages / options.rate) * 1000
     const start = Date.now()
     const records: FaultRecord[] = []
@@ -434,7 +457,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       duplicatesExpected: options.faults.some((f) => CONNECTION_LOSS_FAULTS.has(f)) || ((faultMs >= (options.msgTimeoutMs ?? 4000) || faultMs > 2 * (options.heartbeatMs ?? 30_000)) && options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
       exitCodes: {toNsq: toNsqResult.code, toFile: toFileResult.code, tail: tailCode},
       lostSample: (ours.length > 0 ? ours : lostLines).slice(0, 10),
-      diagnostics: lostLines.length > 0 || foreign > 0 ? `to-nsq stderr:\n${toNsqResult.stderr.slice(-3000)}\nto-file stderr:\n${toFileResult.stderr.slice(-3000)}\ntail stderr:\n${tailStderr.slice(-2000)}` : '',
+      diagnostics: lostLines.length > 0 || foreign > 0 || records.some((r) => r.detectedBy !== undefined && (r.detectedBy.toFile === undefined || r.detectedBy.tail === undefined)) ? `to-nsq stderr:\n${toNsqResult.stderr.slice(-3000)}\nto-file stderr:\n${toFileResult.stderr.slice(-3000)}\ntail stderr:\n${tailStderr.slice(-2000)}` : '',
     }
     return result
   } finally {
