@@ -2,7 +2,8 @@
  * The cluster fault suite at length: every scenario of test/faults/cluster-faults.ts with more
  * messages and more faults than `npm test` runs, on a real 3 nsqd + 2 nsqlookupd cluster, with the
  * built CLI. Prints `scenario | messages in | archived | lost | lost by nsqd (kill -9) |
- * duplicated | stall detected | recovery time` and ends with `N scenarios, M messages, L lost,
+ * duplicated | tail: duplicated | stall detected | recovery time` (duplicated: in the archive;
+ * the tail, which keeps no ids, shows what nsqd redelivered) and ends with `N scenarios, M messages, L lost,
  * D duplicated`. Exits 1 when a line was lost by the tools, duplicated in a scenario without a
  * crash, or when a stall longer than two heartbeat intervals went unnoticed by to-file or tail.
  *
