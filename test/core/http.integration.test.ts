@@ -55,6 +55,19 @@ describe.skipIf(skipIntegration)('HTTP clients against real nsqd and nsqlookupd'
     expect((await client.stats({topic: 'admin'})).topics).toEqual([])
   })
 
+  it('nsqd: /config/<option> (what to-nsq reads its size limits from)', async () => {
+    const client = new NsqdHttpClient(cluster.nsqd[0]!.httpAddress)
+    expect(await client.configNumber('max_msg_size')).toBe(1_048_576)
+    expect(await client.configNumber('max_body_size')).toBe(5_242_880)
+    // A string option comes as plain text; the harness starts nsqd on port 0, so that is what it reports.
+    expect(await client.config('tcp_address')).toBe('127.0.0.1:0')
+    expect(await client.config('nsqlookupd_tcp_addresses')).toEqual([cluster.lookupd[0]!.tcpAddress])
+    expect((await client.configNumber('max_req_timeout')) / 1e9).toBe(3600)
+    await expect(client.configNumber('tcp_address')).rejects.toThrow(/config\/tcp_address: expected a number, got "127\.0\.0\.1:\d+"/)
+    await expect(client.config('../stats')).rejects.toThrow(/not an nsqd option name/)
+    expect(((await rejection(client.config('no_such_option'))) as HttpError).status).toBe(400)
+  })
+
   it('nsqd: API errors are typed HttpErrors with nsqd\'s message', async () => {
     const client = new NsqdHttpClient(cluster.nsqd[0]!.httpAddress)
     const error = await rejection(client.deleteTopic('never-existed'))

@@ -34,6 +34,27 @@ export class NsqdHttpClient {
     }
   }
 
+  /**
+   * One of nsqd's options as `/config/<option>` reports it, e.g. `max_msg_size`; option names are
+   * the flag names with `_`. nsqd answers numbers, booleans (as 0/1) and lists as JSON, but a
+   * string option as plain text (`text/plain`, unquoted): that comes back as a string.
+   */
+  async config(option: string, signal?: AbortSignal): Promise<unknown> {
+    if (!/^[a-z0-9_]+$/.test(option)) throw new TypeError(`not an nsqd option name: ${JSON.stringify(option)}`)
+    const url = apiUrl(this.address, `/config/${option}`)
+    const response = await httpRequest(url, 'GET', undefined, {...this.options, ...(signal === undefined ? {} : {signal})})
+    checkStatus(url, response)
+    if (String(response.headers['content-type'] ?? '').startsWith('text/plain')) return response.body.toString('utf8')
+    return parseJsonBody(url, response)
+  }
+
+  /** `config(option)` when it must be a finite number; rejects with the URL and the value otherwise. */
+  async configNumber(option: string, signal?: AbortSignal): Promise<number> {
+    const value = await this.config(option, signal)
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${apiUrl(this.address, `/config/${option}`).toString()}: expected a number, got ${JSON.stringify(value)}`)
+    return value
+  }
+
   /** `/stats?format=json`, filtered by topic / channel; clients left out unless asked for. */
   async stats(query: StatsQuery = {}, signal?: AbortSignal): Promise<NsqdStats> {
     const {url, data} = await this.json('/stats', {

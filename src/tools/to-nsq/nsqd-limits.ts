@@ -1,5 +1,4 @@
-import {apiUrl, checkStatus, httpRequest, parseJsonBody, type HttpOptions} from '../../core/http/request.js'
-import {parseHostPort, formatHostPort} from '../../core/index.js'
+import {NsqdHttpClient, parseHostPort, formatHostPort, type HttpOptions} from '../../core/index.js'
 
 /** Size and delay limits of an nsqd, as `/config/<option>` reports them. */
 export interface NsqdLimits {
@@ -14,24 +13,16 @@ export interface NsqdLimits {
 /** nsqd v1.3.0 defaults (nsq-reference §1.12). */
 export const DEFAULT_LIMITS: NsqdLimits = {maxMessageBytes: 1_048_576, maxBodyBytes: 5_242_880, maxDeferMs: 3_600_000}
 
-async function configNumber(address: string, option: string, options: HttpOptions): Promise<number> {
-  const url = apiUrl(address, `/config/${option}`)
-  const response = await httpRequest(url, 'GET', undefined, options)
-  checkStatus(url, response)
-  const value = parseJsonBody(url, response)
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${url.toString()}: expected a number, got ${JSON.stringify(value)}`)
-  return value
-}
-
 /**
  * Asks one nsqd's HTTP API for its limits (`/info` does not carry them in v1.3.0; `/config/…`
  * does). Rejects when nsqd cannot be reached or answers something else.
  */
 export async function fetchNsqdLimits(httpAddress: string, options: HttpOptions = {}): Promise<NsqdLimits> {
+  const nsqd = new NsqdHttpClient(httpAddress, options)
   const [maxMessageBytes, maxBodyBytes, maxReqTimeoutNs] = await Promise.all([
-    configNumber(httpAddress, 'max_msg_size', options),
-    configNumber(httpAddress, 'max_body_size', options),
-    configNumber(httpAddress, 'max_req_timeout', options),
+    nsqd.configNumber('max_msg_size'),
+    nsqd.configNumber('max_body_size'),
+    nsqd.configNumber('max_req_timeout'),
   ])
   return {maxMessageBytes, maxBodyBytes, maxDeferMs: Math.floor(maxReqTimeoutNs / 1e6)}
 }
