@@ -72,6 +72,21 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     })
   })
 
+  describe('liveness flags below nsqd\'s 1 s floor → exit 2 naming the flag, before connecting', () => {
+    const cases: [string, (address: string, dir: string) => string[], RegExp][] = [
+      ['tail --heartbeat-interval 500ms', (a) => ['tail', 'ok', '--heartbeat-interval', '500ms', '--nsqd-tcp-address', a], /--heartbeat-interval 500ms: must be at least 1s/],
+      ['to-file --lookupd-poll-interval 0', (a, d) => ['to-file', '--topic', 'ok', '--output-dir', d, '--lookupd-poll-interval', '0', '--nsqd-tcp-address', a], /--lookupd-poll-interval 0: must be at least 1s/],
+      ['to-nsq NSQ_HEARTBEAT_INTERVAL=soon', (a) => ['to-nsq', 'ok', '--nsqd-tcp-address', a], /invalid duration "soon"/],
+    ]
+    it.each(cases)('%s', async (name, args, message) => {
+      const env = name.includes('NSQ_HEARTBEAT_INTERVAL') ? {NSQ_HEARTBEAT_INTERVAL: 'soon'} : {}
+      const result = await runCli(args(nsqd.tcpAddress, tempDir()), {input: 'x\n', timeoutMs: 20_000, env})
+      expect(result.code).toBe(2)
+      expect(result.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toMatch(message)
+      expectNoStackTrace(result)
+    })
+  })
+
   describe('a host name that does not resolve → exit 69 with the --broadcast-address / --address-map hint', () => {
     const bad = 'nosuchhost.invalid:4150'
     const cases: [string, (dir: string) => string[]][] = [

@@ -34,6 +34,20 @@ function expectNoSecrets(result: Pick<CliResult, 'stdout' | 'stderr'>, secrets: 
   }
 }
 
+
+/**
+ * Runs the CLI with `input` on a stdin that stays open: a command that waited for the end of its
+ * input would be killed at the 20 s timeout (and the result would show the signal).
+ */
+async function runWithStdinOpen(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = spawnCli(args, {env})
+  child.stdin?.on('error', () => undefined)
+  child.stdin?.write(input)
+  const result = await collect(child, {timeoutMs: 20_000})
+  child.stdin?.destroy()
+  return result
+}
+
 describe('security (built CLI, real nsqd)', () => {
   let pki: TestPki
   let tlsNsqd: NsqdProcess
@@ -157,12 +171,7 @@ describe('security (built CLI, real nsqd)', () => {
 
     it('to-nsq → stops at once without waiting for the end of stdin: exit 69, nsqd\'s "TLS required", the hint to add --tls, the summary; what was read is in --errors', async () => {
       const errors = path.join(tempDir(), 'errors.ndjson')
-      const child = spawnCli(['to-nsq', topic(), '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--errors', errors])
-      // stdin stays open: a to-nsq that waited for the end of its input would be killed at the timeout.
-      child.stdin?.on('error', () => undefined)
-      child.stdin?.write('a\nb\npart')
-      const result = await collect(child, {timeoutMs: 20_000})
-      child.stdin?.destroy()
+      const result = await runWithStdinOpen(['to-nsq', topic(), '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--errors', errors], 'a\nb\npart')
       expect(result.signal).toBeNull()
       expect(result.code).toBe(69)
       const text = flat(result.stderr)
@@ -248,11 +257,7 @@ describe('security (built CLI, real nsqd)', () => {
     })
 
     it('a secret not permitted to publish on the topic: to-nsq stops at the first refusal (E_UNAUTHORIZED) without waiting for the end of stdin, summary, exit 69, secret not shown', async () => {
-      const child = spawnCli(['to-nsq', topic(), '--nsqd-tcp-address', authNsqd.tcpAddress], {env: {NSQ_AUTH_SECRET: LIMITED_SECRET}})
-      child.stdin?.on('error', () => undefined)
-      child.stdin?.write('x\ny\n')
-      const result = await collect(child, {timeoutMs: 20_000})
-      child.stdin?.destroy()
+      const result = await runWithStdinOpen(['to-nsq', topic(), '--nsqd-tcp-address', authNsqd.tcpAddress], 'x\ny\n', {NSQ_AUTH_SECRET: LIMITED_SECRET})
       expect(result.signal).toBeNull()
       expect(result.code).toBe(69)
       const text = flat(result.stderr)
