@@ -196,15 +196,17 @@ describe('security (built CLI, real nsqd)', () => {
 
     it('to-nsq round-robin over a refusing nsqd and one that takes plain publishes → the refusing one is left out, every record published to the other, exit 0', async () => {
       const name = topic()
-      const lines = Array.from({length: 500}, (_, i) => `rr-${i}`)
-      const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--nsqd-tcp-address', tlsNsqd.tcpAddress, '--batch-size', '10', '--json'], {input: lines.join('\n') + '\n', timeoutMs: 30_000})
+      const lines = Array.from({length: 1000}, (_, i) => `rr-${i}`)
+      // Paced over ~0.5 s in batches of 10: to-nsq starts publishing once one nsqd is connected, so
+      // unpaced, a loaded machine could publish everything before the refusing one is even tried.
+      const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', `localhost:${mtlsNsqd.tcpPort}`, '--nsqd-tcp-address', tlsNsqd.tcpAddress, '--batch-size', '10', '--rate', '2000', '--json'], {input: lines.join('\n') + '\n', timeoutMs: 30_000})
       expect(result.code, result.stderr).toBe(0)
       const summary = JSON.parse(result.stdout.toString('utf8')) as {records: number; published: number; failed: number; refusedNsqd?: {nsqd: string; code: string}[]}
-      expect(summary).toMatchObject({records: 500, published: 500, failed: 0})
-      // Both connect (IDENTIFY needs no TLS), and the round-robin starts with the first: the refusing one.
-      expect(summary.refusedNsqd).toEqual([{nsqd: `localhost:${mtlsNsqd.tcpPort}`, code: 'E_INVALID', error: expect.stringMatching(/TLS required/) as unknown}])
+      expect(summary, result.stderr).toMatchObject({records: 1000, published: 1000, failed: 0})
+      // Both connect (IDENTIFY needs no TLS); the round-robin reaches the refusing one and leaves it out.
+      expect(summary.refusedNsqd, result.stderr).toEqual([{nsqd: `localhost:${mtlsNsqd.tcpPort}`, code: 'E_INVALID', error: expect.stringMatching(/TLS required/) as unknown}])
       expect(flat(result.stderr)).toMatch(/refused publishing .*TLS required.*left out; going on with the other 1/)
-      const got = (await readBack(tlsNsqd.tcpAddress, name, 'check', 500)).map(String).sort()
+      const got = (await readBack(tlsNsqd.tcpAddress, name, 'check', 1000)).map(String).sort()
       expect(got).toEqual([...lines].sort())
     })
 
