@@ -6,12 +6,13 @@ import {describeInvalidName} from '../protocol/names.js'
 import type {RawMessage} from '../protocol/message.js'
 import {LookupdPoller, type ProducerDiff} from '../discovery/lookupd-poller.js'
 import type {HttpOptions} from '../http/request.js'
-import {backoffDelay, type BackoffPolicy} from '../util/backoff.js'
+import type {BackoffPolicy} from '../util/backoff.js'
 import {formatHostPort, parseHostPort} from '../util/address.js'
 import {Fifo} from '../util/fifo.js'
 import {DEFAULT_CONSUMER_BACKOFF, INITIAL_BACKOFF, nextBackoff, type BackoffConfig, type BackoffState} from './backoff.js'
 import {Message, type MessageResponder} from './message.js'
 import {planRdy} from './rdy-planner.js'
+import {TargetSet, type Link as TargetLink, type Target as TargetOf} from './targets.js'
 
 export interface ConsumerEvents {
   connected?(address: string): void
@@ -75,31 +76,8 @@ export interface ConsumerStats {
   connections: number
 }
 
-/** One nsqd the consumer wants to be connected to, across reconnects. */
-interface Target {
-  readonly address: string
-  /** Still configured or still listed by lookupd. */
-  wanted: boolean
-  link: Link | undefined
-  failures: number
-  timer: NodeJS.Timeout | undefined
-}
-
-/** One live connection, as the consumer accounts for it. */
-interface Link extends MessageResponder {
-  readonly id: number
-  readonly target: Target
-  readonly connection: Connection
-  ready: boolean
-  retiring: boolean
-  closed: boolean
-  rdy: number
-  since: number
-  inFlight: number
-  maxRdyCount: number
-}
-
-let nextLinkId = 1
+type Target = TargetOf<Connection>
+type Link = TargetLink<Connection>
 
 /**
  * Consumes one (topic, channel) from nsqd given directly and/or discovered through nsqlookupd.
@@ -108,24 +86,21 @@ let nextLinkId = 1
  * connections come back with jittered exponential backoff; `stop()` drains gracefully.
  */
 export class Consumer implements AsyncIterable<Message> {
-  private readonly targets = new Map<string, Target>()
-  private readonly links = new Set<Link>()
+  private readonly targets: TargetSet<Connection>
   private readonly queue = new Fifo<Message>()
   private waiter: ((result: IteratorResult<Message>) => void) | undefined
   private poller: LookupdPoller | undefined
   private backoffState: BackoffState = INITIAL_BACKOFF
   private backoffTimer: NodeJS.Timeout | undefined
   private planTimer: NodeJS.Timeout | undefined
-  private recoveryTimer: NodeJS.Timeout | undefined
   private stopping: Promise<DrainSummary> | undefined
   private drainWake: (() => void) | undefined
   private started = false
   private readonly maxInFlight: number
   private readonly backoffConfig: BackoffConfig | false
-  private readonly reconnect: BackoffPolicy
   private readonly random: () => number
   private readonly events: ConsumerEvents
-  private readonly counters = {received: 0, finished: 0, requeued: 0, touched: 0, gaveUp: 0, reconnects: 0, inFlight: 0}
+  private readonly counters = {received: 0, finished: 0, requeued: 0, touched: 0, gaveUp: 0, inFlight: 0}
 
   constructor(private readonly options: ConsumerOptions) {
     const invalid = describeInvalidName('topic', options.topic) ?? describeInvalidName('channel', options.channel)
@@ -137,20 +112,32 @@ export class Consumer implements AsyncIterable<Message> {
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 0) throw new NsqError('CONFIG', `invalid max-in-flight ${this.maxInFlight}`)
     this.backoffConfig = options.backoff === undefined ? DEFAULT_CONSUMER_BACKOFF : options.backoff
     const pollMs = options.lookupdPollIntervalMs ?? 60_000
-    this.reconnect = options.reconnectBackoff ?? {initialMs: 200, maxMs: Math.min(30_000, pollMs), jitter: 0.5}
     this.random = options.random ?? Math.random
     this.events = options.events ?? {}
+    this.targets = new TargetSet<Connection>({
+      reconnect: options.reconnectBackoff ?? {initialMs: 200, maxMs: Math.min(30_000, pollMs), jitter: 0.5},
+      pinned: new Set(options.nsqd ?? []),
+      recoveryPollCeilingMs: (options.lookupd?.length ?? 0) > 0 ? pollMs : undefined,
+      random: this.random,
+      hooks: {
+        connect: (target) => this.connect(target),
+        retiring: (link) => this.setRdy(link, 0),
+        close: (link) => void this.closeLink(link),
+        pollSoon: () => this.poller?.pollSoon(),
+      },
+    })
   }
 
   get stats(): ConsumerStats {
     let connections = 0
-    for (const link of this.links) if (link.ready) connections++
-    return {...this.counters, connections}
+    for (const link of this.targets.links) if (link.ready) connections++
+    const {received, finished, requeued, touched, gaveUp, inFlight} = this.counters
+    return {received, finished, requeued, touched, gaveUp, reconnects: this.targets.reconnects, inFlight, connections}
   }
 
   /** Addresses of the nsqd currently connected and subscribed. */
   get connectedAddresses(): string[] {
-    return [...this.links].filter((l) => l.ready && !l.closed).map((l) => l.target.address)
+    return [...this.targets.links].filter((l) => l.ready && !l.closed).map((l) => l.target.address)
   }
 
   /**
@@ -164,7 +151,7 @@ export class Consumer implements AsyncIterable<Message> {
       const {host, port} = parseHostPort(a)
       return formatHostPort(host, port)
     })
-    const attempts = direct.map((address) => this.ensureTarget(address))
+    const attempts = direct.map((address) => this.targets.want(address))
     let lookupdReachable = false
     if ((this.options.lookupd?.length ?? 0) > 0) {
       let failures = 0
@@ -228,12 +215,8 @@ export class Consumer implements AsyncIterable<Message> {
     this.poller?.stop()
     if (this.planTimer !== undefined) clearInterval(this.planTimer)
     if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer)
-    if (this.recoveryTimer !== undefined) clearTimeout(this.recoveryTimer)
-    for (const target of this.targets.values()) {
-      target.wanted = false
-      if (target.timer !== undefined) clearTimeout(target.timer)
-    }
-    for (const link of this.links) this.setRdy(link, 0)
+    this.targets.stop()
+    for (const link of this.targets.links) this.setRdy(link, 0)
     this.requeueQueued()
     const waiter = this.waiter
     this.waiter = undefined
@@ -252,7 +235,7 @@ export class Consumer implements AsyncIterable<Message> {
       this.drainWake = undefined
     }
     const leftToTimeOut = this.counters.inFlight
-    await Promise.all([...this.links].map((link) => this.closeLink(link)))
+    await Promise.all([...this.targets.links].map((link) => this.closeLink(link)))
     return {finished: this.counters.finished, requeued: this.counters.requeued, leftToTimeOut}
   }
 
@@ -265,29 +248,12 @@ export class Consumer implements AsyncIterable<Message> {
   private onDiscovery(diff: ProducerDiff, initial: Promise<NsqError | true>[]): void {
     this.events.discovered?.(diff)
     for (const address of diff.added) {
-      const attempt = this.ensureTarget(address)
+      const attempt = this.targets.want(address)
       initial.push(attempt)
     }
     for (const address of diff.removed) {
-      const target = this.targets.get(address)
-      if (target === undefined || (this.options.nsqd ?? []).includes(address)) continue
-      target.wanted = false
-      if (target.timer !== undefined) clearTimeout(target.timer)
-      if (target.link !== undefined) this.retire(target.link)
+      if (this.targets.unwant(address)) this.replan()
     }
-  }
-
-  /** Starts connecting to `address` unless already wanted; resolves true or with the error. */
-  private ensureTarget(address: string): Promise<NsqError | true> {
-    let target = this.targets.get(address)
-    if (target === undefined) {
-      target = {address, wanted: true, link: undefined, failures: 0, timer: undefined}
-      this.targets.set(address, target)
-    } else if (target.wanted && (target.link !== undefined || target.timer !== undefined)) {
-      return Promise.resolve(true)
-    }
-    target.wanted = true
-    return this.connect(target)
   }
 
   private async connect(target: Target): Promise<NsqError | true> {
@@ -295,7 +261,6 @@ export class Consumer implements AsyncIterable<Message> {
     const mapped = this.options.addressMap?.get(target.address) ?? this.options.addressMap?.get(parseHostPort(target.address).host) ?? target.address
     const {host, port} = parseHostPort(mapped, parseHostPort(target.address).port)
     const link = this.createLink(target, host, port)
-    target.link = link
     try {
       const identify = await link.connection.connect()
       link.maxRdyCount = identify.maxRdyCount
@@ -307,36 +272,16 @@ export class Consumer implements AsyncIterable<Message> {
       return failure
     }
     if (link.closed) return new NsqError('CONNECTION_CLOSED', `${target.address} closed during subscribe`)
-    if (target.failures > 0) this.counters.reconnects++
-    target.failures = 0
-    link.ready = true
+    this.targets.subscribed(link)
     this.events.connected?.(target.address)
     if (this.stopping !== undefined || !target.wanted) this.retire(link)
     else this.replan()
     return true
   }
 
+  /** A connection to `host:port` for `target`, registered as the target's link. */
   private createLink(target: Target, host: string, port: number): Link {
-    const link: Link = {
-      id: nextLinkId++,
-      target,
-      connection: new Connection({
-        ...this.options,
-        host,
-        port,
-        events: {
-          message: (raw) => this.onMessage(link, raw),
-          nonFatalError: (error) => this.events.nonFatalError?.(target.address, error),
-          closed: (error) => this.onClosed(link, error),
-        },
-      }),
-      ready: false,
-      retiring: false,
-      closed: false,
-      rdy: 0,
-      since: Date.now(),
-      inFlight: 0,
-      maxRdyCount: 2500,
+    const responder: MessageResponder = {
       finish: (message) => this.respond(link, message, undefined, 'finished'),
       requeue: (message, delayMs, backoff) => {
         this.respond(link, message, encodeReq(message.idBytes, delayMs), 'requeued')
@@ -348,17 +293,27 @@ export class Consumer implements AsyncIterable<Message> {
         this.counters.touched++
       },
     }
-    this.links.add(link)
-    return link
+    const connection = new Connection({
+      ...this.options,
+      host,
+      port,
+      events: {
+        message: (raw) => this.onMessage(link, responder, raw),
+        nonFatalError: (error) => this.events.nonFatalError?.(target.address, error),
+        closed: (error) => this.onClosed(link, error),
+      },
+    })
+    const link = this.targets.attach(target, connection)
+    return link // the closures above only run once the connection is used, after this
   }
 
-  private onMessage(link: Link, raw: RawMessage): void {
-    link.inFlight++
+  private onMessage(link: Link, responder: MessageResponder, raw: RawMessage): void {
+    this.targets.received(link)
     this.counters.inFlight++
     this.counters.received++
     const limit = this.options.maxAttempts ?? 0
     const over = limit > 0 && raw.attempts > limit
-    const message = new Message(raw, link.target.address, this.options.topic, this.options.channel, link, over)
+    const message = new Message(raw, link.target.address, this.options.topic, this.options.channel, responder, over)
     if (over && this.options.maxAttemptsPolicy === 'finish') {
       message.finish()
       this.counters.gaveUp++
@@ -383,66 +338,29 @@ export class Consumer implements AsyncIterable<Message> {
     if (link.closed) return // nsqd already gave it up with the connection; it will be redelivered
     if (command === undefined) link.connection.sendFin(message.idBytes)
     else link.connection.send(command)
-    link.inFlight--
+    this.targets.answered(link)
     this.counters.inFlight--
     this.counters[kind]++
     if (kind === 'finished' && this.backoffConfig !== false && this.backoffState.level > 0) this.backoffSignal('success')
-    if (link.retiring && link.inFlight === 0) void this.closeLink(link)
     if (this.counters.inFlight === 0) this.drainWake?.()
   }
 
   private onClosed(link: Link, error: NsqError | undefined): void {
     const wasReady = link.ready
-    link.closed = true
-    link.ready = false
-    this.links.delete(link)
     // What was in flight there is nsqd's again (it requeues on disconnect).
-    this.counters.inFlight -= link.inFlight
-    link.inFlight = 0
+    this.counters.inFlight -= this.targets.detach(link)
     if (this.counters.inFlight === 0) this.drainWake?.()
     const target = link.target
-    if (target.link === link) target.link = undefined
     if (wasReady) this.events.disconnected?.(target.address, error)
     if (this.stopping !== undefined) return
     this.replan()
-    if (target.wanted) {
-      target.failures++
-      const delay = backoffDelay(this.reconnect, target.failures, this.random())
-      target.timer = setTimeout(() => {
-        target.timer = undefined
-        void this.connect(target)
-      }, delay)
-      target.timer.unref()
-    }
-    this.poller?.pollSoon()
-    this.pollForRecovery(0)
-  }
-
-  /**
-   * After a lost connection, asks lookupd again at 1, 2, 4, 8 … s (below the poll interval). A
-   * killed nsqd drops out of lookupd at once, so the prompt re-query finds nothing; when it comes
-   * back it registers again within seconds, and these polls find it then instead of a whole
-   * interval (60 s by default) later.
-   */
-  private pollForRecovery(step: number): void {
-    if (this.poller === undefined || this.stopping !== undefined) return
-    if (this.recoveryTimer !== undefined) clearTimeout(this.recoveryTimer)
-    this.recoveryTimer = undefined
-    const delay = 1000 * 2 ** step
-    if (delay >= (this.options.lookupdPollIntervalMs ?? 60_000)) return
-    this.recoveryTimer = setTimeout(() => {
-      this.recoveryTimer = undefined
-      this.poller?.pollSoon()
-      this.pollForRecovery(step + 1)
-    }, delay)
-    this.recoveryTimer.unref()
+    // Reconnect with backoff; ask lookupd again now and at 1, 2, 4, 8 … s (see TargetSet).
+    this.targets.lost(target)
   }
 
   /** RDY 0 now; close once its in-flight messages are answered. */
   private retire(link: Link): void {
-    link.retiring = true
-    this.setRdy(link, 0)
-    if (link.inFlight === 0) void this.closeLink(link)
+    this.targets.retire(link)
     this.replan()
   }
 
@@ -464,7 +382,7 @@ export class Consumer implements AsyncIterable<Message> {
   /** Applies the RDY plan for the current connections and backoff phase. */
   private replan(): void {
     if (this.stopping !== undefined) return
-    const active = [...this.links].filter((l) => l.ready && !l.retiring && !l.closed)
+    const active = this.targets.active()
     const phase = this.backoffState.phase.kind
     const plan = planRdy({
       maxInFlight: this.maxInFlight,
