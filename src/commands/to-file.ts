@@ -23,6 +23,8 @@ Durability: a message is FIN'd only after the bytes holding it are fsynced. gzip
 
 Files in progress sit in --work-dir (default: the output dir) beside a hidden .<file>.open marker; finished files are moved (hard link + unlink, never overwriting: the revision is bumped) into --output-dir, with <file>.manifest.json beside them (messages, bytes, first/last timestamp, sha256, format, gzip).
 
+With --s3-bucket, file names are never reused, even across restarts within the same hour: <REV> is always kept (nsq_to_file drops it when appending) and required in --filename-format (exit 2 without it), files are opened exclusively (never appended to), and each topic keeps a hidden .<topic>.rev.json ledger in the work dir of the revisions already handed out, so a restart continues above them instead of reusing a name whose file was uploaded and deleted.
+
 SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM drain: RDY 0, sync, FIN, close, exit 0.
 
 ${EXIT_CODES_HELP}`
@@ -91,7 +93,9 @@ ${EXIT_CODES_HELP}`
     }
     if (flags['gzip-level'] < 1 || flags['gzip-level'] > 9) this.usage('--gzip-level must be 1-9')
     const tty = process.stderr.isTTY === true && !flags.quiet && !flags.json
-    const config = archiveConfig({...flags, outputDir: flags['output-dir'], workDir: flags['work-dir'], gzipLevel: flags['gzip-level'], rotateSize: flags['rotate-size'], rotateIntervalMs: flags['rotate-interval'], manifest: flags.manifest})
+    // A sink deletes (or marks) uploaded files, so names must never be reused: <REV> kept and required, a revision ledger.
+    const uniqueNames = flags['s3-bucket'] !== undefined && flags['s3-bucket'] !== ''
+    const config = archiveConfig({...flags, uniqueNames, outputDir: flags['output-dir'], workDir: flags['work-dir'], gzipLevel: flags['gzip-level'], rotateSize: flags['rotate-size'], rotateIntervalMs: flags['rotate-interval'], manifest: flags.manifest})
     let sink: S3Sink | undefined
     const connectFailures = new Set<string>()
     const openSink = async (): Promise<S3Sink | undefined> => {
@@ -119,6 +123,7 @@ ${EXIT_CODES_HELP}`
       workDir: flags['work-dir'],
       datetimeFormat: flags['datetime-format'],
       filenameFormat: flags['filename-format'],
+      uniqueNames,
       hostIdentifier: flags['host-identifier'],
       gzip: flags.gzip === true,
       gzipLevel: flags['gzip-level'],

@@ -47,6 +47,12 @@ export interface ArchiveFileConfig {
 }
 
 /**
+ * Records a revision as handed out for a dated name, durably, before a file of that name is
+ * created or linked (the revision ledger, used when a sink takes finished files away).
+ */
+export type ClaimRevision = (rev: number) => Promise<void>
+
+/**
  * Writes `chunks` at the end of the file, looping over short writes. Synchronous on purpose: a
  * write into the page cache takes microseconds, while a trip through libuv's thread pool would
  * queue behind the fdatasyncs running there (durability comes from the sync, not the write).
@@ -81,12 +87,12 @@ async function exists(file: string): Promise<boolean> {
  * fsyncs the directory; the caller unlinks `source` once everything else (manifest) is done.
  * Returns the relative name used.
  */
-export async function moveNoOverwrite(source: string, outputDir: string, datedName: string, rev: number, onDestination?: (rel: string) => Promise<void>): Promise<{rel: string; rev: number}> {
+export async function moveNoOverwrite(source: string, outputDir: string, datedName: string, rev: number, onDestination?: (rel: string, rev: number) => Promise<void>): Promise<{rel: string; rev: number}> {
   for (let r = rev; ; r++) {
     const rel = withRev(datedName, r)
     const target = path.join(outputDir, rel)
     await fs.mkdir(path.dirname(target), {recursive: true, mode: 0o770})
-    await onDestination?.(rel)
+    await onDestination?.(rel, r)
     try {
       await fs.link(source, target)
     } catch (error) {
@@ -120,6 +126,7 @@ export class ArchiveFile {
     public rev: number,
     readonly workPath: string,
     initialSize: number,
+    private readonly claim: ClaimRevision | undefined,
   ) {
     this.size = initialSize
     this.manifest = new ManifestBuilder(config.format, config.gzip)
@@ -128,9 +135,10 @@ export class ArchiveFile {
   /**
    * Opens the first free revision from `firstRev`: skips names already in the output dir (with
    * a separate work dir), existing work files when exclusive, and (appending) files already
-   * over rotate-size.
+   * over rotate-size. `claim` (the revision ledger) is awaited for the revision about to be
+   * created, before its marker and the file, and again if finish() moves it to a higher one.
    */
-  static async open(config: ArchiveFileConfig, topic: string, datedName: string, firstRev: number): Promise<ArchiveFile> {
+  static async open(config: ArchiveFileConfig, topic: string, datedName: string, firstRev: number, claim?: ClaimRevision): Promise<ArchiveFile> {
     const separate = config.workDir !== config.outputDir
     for (let rev = firstRev; ; rev++) {
       const rel = withRev(datedName, rev)
@@ -142,6 +150,7 @@ export class ArchiveFile {
         if (await exists(outPath)) continue
       }
       if (config.exclusive && (await exists(workPath))) continue
+      await claim?.(rev)
       await writeMarker(workPath, {topic, format: config.format, gzip: config.gzip, datedName, rev})
       let handle: fs.FileHandle
       try {
@@ -167,7 +176,7 @@ export class ArchiveFile {
         await journal.datasync()
       }
       await syncDir(path.dirname(workPath))
-      const file = new ArchiveFile(config, handle, journal, topic, datedName, rev, workPath, size)
+      const file = new ArchiveFile(config, handle, journal, topic, datedName, rev, workPath, size, claim)
       if (size > 0) await file.adoptExisting()
       return file
     }
@@ -253,9 +262,10 @@ export class ArchiveFile {
     await this.journal?.close()
     let finalPath = this.workPath
     if (this.config.workDir !== this.config.outputDir) {
-      const moved = await moveNoOverwrite(this.workPath, this.config.outputDir, this.datedName, this.rev, (rel) =>
-        writeMarker(this.workPath, {topic: this.topic, format: this.config.format, gzip: this.config.gzip, datedName: this.datedName, rev: this.rev, destination: rel}),
-      )
+      const moved = await moveNoOverwrite(this.workPath, this.config.outputDir, this.datedName, this.rev, async (rel, rev) => {
+        if (rev !== this.rev) await this.claim?.(rev)
+        await writeMarker(this.workPath, {topic: this.topic, format: this.config.format, gzip: this.config.gzip, datedName: this.datedName, rev: this.rev, destination: rel})
+      })
       this.rev = moved.rev
       finalPath = path.join(this.config.outputDir, moved.rel)
     }

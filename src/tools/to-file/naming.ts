@@ -21,7 +21,15 @@ export interface NamingOptions {
   rotateIntervalMs: number
   /** True when `--work-dir` differs from `--output-dir`. */
   separateWorkDir: boolean
+  /**
+   * A sink takes finished files away (`--s3-bucket` without keeping them): names must never be
+   * reused, so `<REV>` is always kept and required (beyond nsq_to_file, which has no sink).
+   */
+  uniqueNames?: boolean
 }
+
+/** The error text when `<REV>` is missing but names must be unique (a sink is configured). */
+export const MISSING_REV_FOR_SINK = 'missing <REV> in --filename-format when --s3-bucket is set: uploaded files are deleted locally, so each file needs its own revision for its name (and object key) never to be reused; add <REV> (e.g. the default <TOPIC>.<HOST><REV>.<DATETIME>.log)'
 
 /** True when `<REV>` must be in the format (gzip, rotation or a work dir), as nsq_to_file enforces. */
 export function revRequired(options: Pick<NamingOptions, 'gzip' | 'rotateSize' | 'rotateIntervalMs' | 'separateWorkDir'>): boolean {
@@ -30,8 +38,9 @@ export function revRequired(options: Pick<NamingOptions, 'gzip' | 'rotateSize' |
 
 /**
  * The per-topic name template: every token but `<DATETIME>` and `<REV>` substituted; `<REV>`
- * removed when not required; `.gz` appended with gzip. Throws a CONFIG NsqError when `<REV>` is
- * required but missing (nsq_to_file's message).
+ * removed when neither required nor `uniqueNames`; `.gz` appended with gzip. Throws a CONFIG
+ * NsqError when `<REV>` is required but missing (nsq_to_file's message; with `uniqueNames`
+ * alone, {@link MISSING_REV_FOR_SINK}).
  */
 export function topicFilenameFormat(options: NamingOptions, topic: string, host: {hostname: string; pid: number} = {hostname: os.hostname(), pid: process.pid}): string {
   const shortHost = host.hostname.split('.')[0] as string
@@ -39,6 +48,8 @@ export function topicFilenameFormat(options: NamingOptions, topic: string, host:
   let format = options.filenameFormat
   if (revRequired(options)) {
     if (!format.includes('<REV>')) throw new NsqError('CONFIG', 'missing <REV> in --filename-format when gzip, rotation, or work dir enabled')
+  } else if (options.uniqueNames === true) {
+    if (!format.includes('<REV>')) throw new NsqError('CONFIG', MISSING_REV_FOR_SINK)
   } else {
     format = format.replaceAll('<REV>', '')
   }

@@ -12,6 +12,7 @@ import type {FinishedFile} from './finished-sink.js'
 import {scanGzipMembers} from './gzip-members.js'
 import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
 import {moveNoOverwrite} from './archive-file.js'
+import {isLedgerFile} from './revision-ledger.js'
 import {journaledLength} from './sync-journal.js'
 import {dataFileOfSidecar, journalPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
 
@@ -66,7 +67,7 @@ export async function filesInProgress(workDir: string, separate: boolean, depth:
 
 function isSidecar(file: string): boolean {
   const base = path.basename(file)
-  return base.startsWith('.') && (base.endsWith(OPEN_SUFFIX) || base.endsWith(SYNC_SUFFIX) || base.endsWith('.tmp'))
+  return (base.startsWith('.') && (base.endsWith(OPEN_SUFFIX) || base.endsWith(SYNC_SUFFIX) || base.endsWith('.tmp'))) || isLedgerFile(file)
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import type {ArchiveFileConfig} from './archive-file.js'
 import type {FinishedFile, FinishedSink} from './finished-sink.js'
 import {topicFilenameFormat, type NamingOptions} from './naming.js'
 import {repairWorkDir, type RepairedFile} from './repair.js'
+import {RevisionLedger} from './revision-ledger.js'
 import {localWallTime, type WallTime} from './strftime.js'
 import {TopicArchiver, type TopicArchiverStats} from './topic-archiver.js'
 
@@ -44,6 +45,12 @@ export interface ToFileOptions {
   lookupdHttp?: HttpOptions
   /** How often lookupd is polled for the topic's nsqd (ms; the Consumer's default when absent). */
   lookupdPollIntervalMs?: number
+  /**
+   * Names are never reused (set when a sink such as the S3 uploader is configured, since it
+   * deletes uploaded files): `<REV>` is kept and required in --filename-format, files are opened
+   * exclusively, and each topic keeps a revision ledger in the work dir (revision-ledger.ts).
+   */
+  uniqueNames?: boolean
   /**
    * Opens the sink for finished files (e.g. the S3 uploader) once crash repair is done, so the
    * sink's own scan of the output dir (for work pending from an earlier run) sees the repaired
@@ -83,7 +90,7 @@ export interface ToFileSummary {
 }
 
 /** Resolved directories and the per-file config. */
-export function archiveConfig(options: Pick<ToFileOptions, 'outputDir' | 'workDir' | 'gzip' | 'gzipLevel' | 'format' | 'rotateSize' | 'rotateIntervalMs' | 'manifest'>): ArchiveFileConfig {
+export function archiveConfig(options: Pick<ToFileOptions, 'outputDir' | 'workDir' | 'gzip' | 'gzipLevel' | 'format' | 'rotateSize' | 'rotateIntervalMs' | 'manifest' | 'uniqueNames'>): ArchiveFileConfig {
   const outputDir = path.resolve(options.outputDir)
   const workDir = options.workDir === '' ? outputDir : path.resolve(options.workDir)
   return {
@@ -92,7 +99,8 @@ export function archiveConfig(options: Pick<ToFileOptions, 'outputDir' | 'workDi
     gzip: options.gzip,
     gzipLevel: options.gzipLevel,
     format: options.format,
-    exclusive: options.gzip || options.rotateIntervalMs > 0,
+    // nsq_to_file's rule, plus unique names: never append to a name that may be finished already.
+    exclusive: options.gzip || options.rotateIntervalMs > 0 || options.uniqueNames === true,
     rotateSize: options.rotateSize,
     manifest: options.manifest,
   }
@@ -107,6 +115,7 @@ export function namingOptions(options: ToFileOptions, config: ArchiveFileConfig)
     rotateSize: options.rotateSize,
     rotateIntervalMs: options.rotateIntervalMs,
     separateWorkDir: config.workDir !== config.outputDir,
+    uniqueNames: options.uniqueNames === true,
   }
 }
 
@@ -278,6 +287,7 @@ export class ToFile {
       drainTimeoutMs: options.drainTimeoutMs,
       wallTime: options.wallTime ?? ((ms) => localWallTime(new Date(ms))),
       ...(this.sink === undefined ? {} : {sink: this.sink}),
+      ...(options.uniqueNames === true ? {ledger: new RevisionLedger(this.config.workDir, topic)} : {}),
       ...(options.now === undefined ? {} : {now: options.now}),
       events: {
         opened: (t, p) => options.events?.opened?.(t, p),

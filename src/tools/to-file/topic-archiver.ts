@@ -12,6 +12,7 @@ import {ArchiveFile, type ArchiveFileConfig} from './archive-file.js'
 import {DedupeWindow, RedeliveryWindow} from './dedupe.js'
 import type {FinishedFile, FinishedSink} from './finished-sink.js'
 import {datedName} from './naming.js'
+import type {RevisionLedger} from './revision-ledger.js'
 import {nextRev, rotationReason, type RotationRules} from './rotation.js'
 import type {WallTime} from './strftime.js'
 
@@ -38,6 +39,12 @@ export interface TopicArchiverOptions {
   /** How long stop() waits for nsqd to take back what is in flight. */
   drainTimeoutMs: number
   sink?: FinishedSink
+  /**
+   * The topic's revision ledger (given when a sink takes finished files away): each new file's
+   * revision is above every one the ledger records for its dated name, and is claimed in it
+   * before the file is created, so no name is ever handed out twice, across restarts too.
+   */
+  ledger?: RevisionLedger
   /** Milliseconds since the epoch (injected for tests). */
   now?: () => number
   /** Wall time for `<DATETIME>` (default: local time, as nsq_to_file). */
@@ -338,8 +345,10 @@ export class TopicArchiver {
     await this.closeFile()
     const now = this.now()
     const name = this.currentDatedName(now)
-    const rev = nextRev(this.lastDatedName, this.rev, name)
-    this.file = await ArchiveFile.open(this.options.file, this.options.topic, name, rev)
+    const {ledger} = this.options
+    let rev = nextRev(this.lastDatedName, this.rev, name)
+    if (ledger !== undefined) rev = await ledger.firstRevision(rev, name)
+    this.file = await ArchiveFile.open(this.options.file, this.options.topic, name, rev, ledger === undefined ? undefined : (r) => ledger.claim(name, r))
     this.lastDatedName = name
     this.rev = this.file.rev
     this.openedAt = now

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {isNsqError} from '../../../src/core/index.js'
-import {datedName, DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT, topicFilenameFormat, withRev, type NamingOptions} from '../../../src/tools/to-file/naming.js'
+import {datedName, DEFAULT_DATETIME_FORMAT, MISSING_REV_FOR_SINK, DEFAULT_FILENAME_FORMAT, topicFilenameFormat, withRev, type NamingOptions} from '../../../src/tools/to-file/naming.js'
 import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
 
 const base: NamingOptions = {filenameFormat: DEFAULT_FILENAME_FORMAT, hostIdentifier: '', gzip: false, rotateSize: 0, rotateIntervalMs: 0, separateWorkDir: false}
@@ -35,6 +35,20 @@ describe('archive file names (computeFilenameFormat / currentFilename / updateFi
       expect((error as Error).message).toBe('missing <REV> in --filename-format when gzip, rotation, or work dir enabled')
     }
     expect(topicFilenameFormat(noRev, 't', host)).toBe('t.<DATETIME>.log')
+  })
+
+  it('with unique names (a sink is set) keeps <REV> even when appending, and requires it', () => {
+    expect(topicFilenameFormat({...base, uniqueNames: true}, 'clicks', host)).toBe('clicks.box<REV>.<DATETIME>.log')
+    expect(topicFilenameFormat({...base, uniqueNames: false}, 'clicks', host)).toBe('clicks.box.<DATETIME>.log')
+    let error: unknown
+    try {
+      topicFilenameFormat({...base, uniqueNames: true, filenameFormat: '<TOPIC>.<DATETIME>.log'}, 't', host)
+    } catch (caught) {
+      error = caught
+    }
+    expect(isNsqError(error) && error.code === 'CONFIG').toBe(true)
+    expect((error as Error).message).toBe(MISSING_REV_FOR_SINK)
+    expect(MISSING_REV_FOR_SINK).toMatch(/<REV>.*--s3-bucket/)
   })
 
   it('substitutes --host-identifier with <SHORT_HOST> and <HOSTNAME>, and <PID>', () => {
