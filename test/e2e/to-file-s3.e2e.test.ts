@@ -44,6 +44,12 @@ function tempDir(): string {
   return dir
 }
 
+/** The revision ledger to-file keeps (hidden, in the work dir) for a topic when a sink is set: the one file left locally. */
+const ledgerOf = (topic: string): string => `.${topic}.rev.json`
+
+/** A key the uploader's never-overwrite rule made (`<name>-<sha16>.log`): a reused file name. */
+const CONFLICT_KEY = /-[0-9a-f]{16}\.log(\.gz)?$/
+
 /** Every file below `dir` (relative paths). */
 function filesIn(dir: string): string[] {
   return (fs.readdirSync(dir, {recursive: true, withFileTypes: true}) as fs.Dirent[])
@@ -133,7 +139,7 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     const lines = await archivedLines(prefix)
     expect(lines.sort()).toEqual([...published].sort())
     for (const key of await s3.keys(prefix)) expect(key).toMatch(new RegExp(`^${prefix}${topic}\\.[^/]+-\\d{6}\\.\\d{4}-\\d{2}-\\d{2}_\\d{2}\\.log$`))
-    expect(filesIn(dir)).toEqual([])
+    expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   })
 
   it('uploads gzip archives (one member per sync) as application/gzip objects that decompress to every message', async () => {
@@ -163,7 +169,7 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
       expect(head.Metadata).toMatchObject({gzip: 'true', format: 'json', topic})
       expect(head.Metadata?.sha256).toBe(createHash('sha256').update(await s3.get(key)).digest('hex'))
     }
-    expect(filesIn(dir)).toEqual([])
+    expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   }, 180_000)
 
   it('loses nothing across an S3 outage, holding RDY while the spool is full, and drains when S3 returns', async () => {
@@ -192,7 +198,7 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     expect(code, stderr).toBe(0)
     expect(stderr).toMatch(/s3: .*retrying/)
     expect((await archivedLines(prefix)).sort()).toEqual(published.sort())
-    expect(filesIn(dir)).toEqual([])
+    expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   }, 180_000)
 
   it('exits 2 at start with a hint when the bucket does not exist', async () => {
@@ -201,6 +207,58 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     const {code, stderr} = await result
     expect(code).toBe(2)
     expect(stderr).toMatch(/bucket "no-such-bucket" does not exist/)
+  })
+
+  it('a restart within the hour continues above the revisions already uploaded: no name reused, no conflict key, every message once', async () => {
+    const topic = `to_file_s3_${process.pid}_${++seq}`
+    const dir = tempDir()
+    const prefix = `e2e/${topic}/`
+    const published: string[] = []
+    const keysOfRun: string[][] = []
+    for (let run = 0; run < 2; run++) {
+      const {child, result} = toFile(topic, dir)
+      published.push(...(await publish(topic, run * 400, 400)))
+      await until('nsqd to hand over every message, and most to be in S3', async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= published.length - 200)
+      await stopChild(child, 'SIGTERM', 60_000)
+      const {code, stderr} = await result
+      expect(code, stderr).toBe(0)
+      // Everything is uploaded at exit (the drain), so the files are gone locally before the restart.
+      expect(filesIn(dir), stderr).toEqual([ledgerOf(topic)])
+      const before = new Set(keysOfRun.flat())
+      keysOfRun.push((await s3.keys(prefix)).filter((key) => !before.has(key)))
+    }
+    const keys = keysOfRun.flat()
+    expect(keys.filter((key) => CONFLICT_KEY.test(key))).toEqual([])
+    // Plain, rotate-size 2000: each run wrote several files; the second run's names (same hour
+    // unless the hour turned between the runs) are new ones, not the first run's revisions again.
+    const revOf = (key: string): {dated: string; rev: number} => {
+      const match = /^(.*)-(\d{6})(\..*)$/.exec(key.slice(prefix.length))
+      expect(match, key).not.toBeNull()
+      return {dated: `${match?.[1]}<REV>${match?.[3]}`, rev: Number(match?.[2])}
+    }
+    const first = keysOfRun[0]?.map(revOf) ?? []
+    const second = keysOfRun[1]?.map(revOf) ?? []
+    expect(first.length).toBeGreaterThan(1)
+    expect(second.length).toBeGreaterThan(1)
+    for (const later of second) {
+      const earlier = first.filter((f) => f.dated === later.dated).map((f) => f.rev)
+      if (earlier.length > 0) expect(later.rev).toBeGreaterThan(Math.max(...earlier))
+    }
+    // SIGTERM drains: every message exactly once.
+    expect((await archivedLines(prefix)).sort()).toEqual([...published].sort())
+  }, 180_000)
+
+  it('exits 2 at start, before any S3 call, when --filename-format has no <REV> (names must never be reused)', async () => {
+    const dir = tempDir()
+    const child = spawnCli(
+      ['to-file', '--topic', 't', '--nsqd-tcp-address', nsqd.tcpAddress, '--output-dir', dir, '--filename-format', '<TOPIC>.<DATETIME>.log', '--s3-bucket', s3.bucket, '--s3-endpoint', 'http://127.0.0.1:9', '--s3-force-path-style'],
+      {env: s3.env(), stdin: 'ignore'},
+    )
+    children.push(child)
+    const {code, stderr} = await collect(child, {timeoutMs: 60_000})
+    expect(code).toBe(2)
+    expect(stderr).toContain('missing <REV> in --filename-format when --s3-bucket is set')
+    expect(filesIn(dir)).toEqual([])
   })
 
   it('uploads after a restart what a kill -9 left pending', async () => {
@@ -224,10 +282,11 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     // At-least-once: what was not FIN'd at the kill comes again; nothing is missing.
     expect(new Set(lines)).toEqual(new Set(published))
     // Every object is under the topic's prefix, including a file repaired at start (which comes
-    // without its topic) and a file name reused after the restart (the uploaded one was gone
-    // locally): that one went under a new key rather than overwriting.
+    // without its topic); the restarted run continued above the revisions of the first (its
+    // ledger), so no name was reused and no object needed a -<sha16> conflict key.
     for (const key of await s3.keys(prefix)) expect(key).toMatch(new RegExp(`^${prefix}${topic}\\.`))
+    expect((await s3.keys(prefix)).filter((key) => CONFLICT_KEY.test(key))).toEqual([])
     expect(await s3.keys(`e2e//`)).toEqual([])
-    expect(filesIn(dir)).toEqual([])
+    expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   }, 180_000)
 })
