@@ -116,7 +116,15 @@ export class Consumer implements AsyncIterable<Message> {
     this.events = options.events ?? {}
     this.targets = new TargetSet<Connection>({
       reconnect: options.reconnectBackoff ?? {initialMs: 200, maxMs: Math.min(30_000, pollMs), jitter: 0.5},
-      pinned: new Set(options.nsqd ?? []),
+      // Given directly: never retired by lookupd, however the address was written (start() rejects invalid ones).
+      pinned: new Set((options.nsqd ?? []).flatMap((a) => {
+        try {
+          const {host, port} = parseHostPort(a)
+          return [a, formatHostPort(host, port)]
+        } catch {
+          return [a]
+        }
+      })),
       recoveryPollCeilingMs: (options.lookupd?.length ?? 0) > 0 ? pollMs : undefined,
       random: this.random,
       hooks: {
