@@ -121,8 +121,8 @@ export async function scanOutputDir(outputDir: string, maxDepth: number, topicOf
 }
 
 /**
- * True while to-file has `file` open (its hidden `.<name>.open` marker is beside it): e.g. a
- * name reopened for appending after a restart in the same hour. Such a file is neither uploaded
+ * True while to-file has `file` open (its hidden `.<name>.open` marker is beside it: the work
+ * dir is the output dir unless --work-dir is given). Such a file is neither uploaded
  * nor deleted now; to-file hands it over again when it is finished.
  */
 export async function inProgress(file: string): Promise<boolean> {

@@ -63,8 +63,9 @@ export function prefixProblem(template: string): string | undefined {
 }
 
 /**
- * The key used when `key` already holds a different object (e.g. a file name reused after a
- * restart within the same hour, once the earlier file was uploaded and deleted locally): the
+ * The key used when `key` already holds a different object (to-file never reuses a name while
+ * its revision ledger is in place, but the bucket may hold objects from before the ledger, from
+ * a work dir that was wiped, or from another writer with the same names): the
  * first 16 hex digits of the file's SHA-256 go before its extension, so nothing is overwritten.
  * `a/t.host-000000.2024-01-31_15.log.gz` → `a/t.host-000000.2024-01-31_15-0123456789abcdef.log.gz`
  */

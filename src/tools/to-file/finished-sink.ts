@@ -12,6 +12,11 @@
  * itself when it is created. A file still in progress carries a hidden `.<name>.open` marker
  * beside it (in the work dir, which is the output dir when no --work-dir is given): never
  * treat such a file as finished.
+ *
+ * Names: with a sink, to-file never hands over the same name twice, across restarts too: `<REV>`
+ * is always in the name and each topic's revision ledger (`.<topic>.rev.json` in the work dir,
+ * see revision-ledger.ts) keeps revisions above those already handed out, so a sink may delete
+ * what it took without the name coming back.
  */
 
 /** Facts about one finished archive file (also written as `<file>.manifest.json`). */

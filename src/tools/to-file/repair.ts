@@ -12,7 +12,7 @@ import type {FinishedFile} from './finished-sink.js'
 import {scanGzipMembers} from './gzip-members.js'
 import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
 import {moveNoOverwrite} from './archive-file.js'
-import {isLedgerFile} from './revision-ledger.js'
+import {isLedgerFile, RevisionLedger} from './revision-ledger.js'
 import {journaledLength} from './sync-journal.js'
 import {dataFileOfSidecar, journalPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
 
@@ -24,6 +24,8 @@ export interface RepairOptions {
   manifest: boolean
   /** Subdirectory levels the filename format creates (its `/` count): how deep to look when the work dir is the output dir. */
   depth: number
+  /** A sink is set (names are never reused): a revision bumped by the move is claimed in the topic's revision ledger. */
+  uniqueNames?: boolean
 }
 
 /** What repair did to one file. */
@@ -239,7 +241,10 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
   if (separate) {
     const datedName = marker?.datedName ?? relWork
     const rev = marker?.rev ?? 0
-    const record = (rel: string): Promise<void> => writeMarker(dataPath, {topic, format, gzip, datedName, rev, destination: rel})
+    const record = async (rel: string, bumped?: number): Promise<void> => {
+      if (options.uniqueNames === true && bumped !== undefined && bumped !== rev && topic !== '') await new RevisionLedger(options.workDir, topic).claim(datedName, bumped)
+      await writeMarker(dataPath, {topic, format, gzip, datedName, rev, destination: rel})
+    }
     const moved = datedName.includes('<REV>') ? await moveNoOverwrite(dataPath, options.outputDir, datedName, rev, record) : await moveWithSuffix(dataPath, options.outputDir, relWork, record)
     finalPath = path.join(options.outputDir, moved.rel)
   }

@@ -176,6 +176,7 @@ export class ToFile {
       format: options.format,
       manifest: options.manifest,
       depth: options.filenameFormat.split('/').length - 1,
+      uniqueNames: options.uniqueNames === true,
     })
     for (const r of repaired) {
       this.repairedCount++

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {repairWorkDir} from '../../../src/tools/to-file/repair.js'
+import {writeMarker} from '../../../src/tools/to-file/work-markers.js'
 import {
   claimedRevision,
   emptyLedger,
@@ -107,6 +108,24 @@ describe('revision ledger (real files)', () => {
     // …and the next claim replaces it with a valid one.
     await new RevisionLedger(dir, 't').claim(H15, 3)
     expect(await new RevisionLedger(dir, 't').firstRevision(0, H15)).toBe(4)
+  })
+
+  it('when repair must move a file to a higher revision (its name is taken), it claims that revision in the ledger (only with a sink)', async () => {
+    for (const uniqueNames of [true, false]) {
+      const root = tempDir()
+      const workDir = path.join(root, 'work')
+      const outputDir = path.join(root, 'out')
+      fs.mkdirSync(workDir)
+      fs.mkdirSync(outputDir)
+      const rev0 = 't.h-000000.2024-01-31_15.log'
+      fs.writeFileSync(path.join(outputDir, rev0), 'someone else\n')
+      fs.writeFileSync(path.join(workDir, rev0), 'a\n')
+      await writeMarker(path.join(workDir, rev0), {topic: 't', format: 'raw', gzip: false, datedName: H15, rev: 0})
+      const repaired = await repairWorkDir({workDir, outputDir, format: 'raw', manifest: true, depth: 0, uniqueNames})
+      expect(repaired.map((r) => r.file?.name)).toEqual(['t.h-000001.2024-01-31_15.log'])
+      if (uniqueNames) expect(await new RevisionLedger(workDir, 't').firstRevision(0, H15)).toBe(2)
+      else expect(fs.readdirSync(workDir)).toEqual([])
+    }
   })
 
   it('crash repair with a separate work dir leaves the ledger (and a temp file a crash left) alone', async () => {
