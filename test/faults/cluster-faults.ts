@@ -8,7 +8,8 @@ import path from 'node:path'
 import type {ChildProcess} from 'node:child_process'
 import {collect, spawnCli, type CliResult} from '../support/cli.js'
 import {stopChild} from '../support/processes.js'
-import {at, pipelineLive, seeded, sleep, startRig, timedLines} from './cluster-rig.js'
+import {seededRandom} from '../support/seeded-random.js'
+import {at, pipelineLive, sleep, startRig, timedLines} from './cluster-rig.js'
 import {inject} from './fault-injection.js'
 import {CONNECTION_LOSS_FAULTS, type FaultRecord, type ScenarioOptions, type ScenarioResult} from './scenario-types.js'
 
@@ -56,7 +57,7 @@ function lineCollector(child: ChildProcess): {lines: () => string[]} {
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const log = options.log ?? (() => undefined)
   const faultMs = options.faultMs ?? 2000
-  const random = seeded(options.seed ?? 1)
+  const random = seededRandom(options.seed ?? 1) // node picks replay by seed
   const rig = await startRig(options)
   const {cluster, proxies, topic, dir} = rig
   const children: ChildProcess[] = []

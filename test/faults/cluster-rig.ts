@@ -20,17 +20,6 @@ export function at<T>(list: readonly T[], index: number): T {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** mulberry32: a small seeded generator, so a scenario's node picks can be replayed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 async function httpPost(url: string): Promise<void> {
   const response = await fetch(url, {method: 'POST', signal: AbortSignal.timeout(5000)})

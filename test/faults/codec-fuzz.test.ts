@@ -13,22 +13,13 @@ import {encodeFrame, parseMessage} from '../../src/core/protocol/message.js'
 import {Connection} from '../../src/core/connection/connection.js'
 import {isNsqError, type NsqError} from '../../src/core/errors.js'
 import {startFakeNsqd} from '../support/fake-nsqd.js'
+// A deterministic PRNG: bulk generation is cheap and failures replay by seed.
+import {seededRandom as prng} from '../support/seeded-random.js'
 
 const FRAMES = Number(process.env.FUZZ_FRAMES ?? 1_000_000)
 const CONNECTIONS = Number(process.env.FUZZ_CONNECTIONS ?? 100)
 const MAX_FRAME = 64 * 1024
 
-/** A small deterministic PRNG (mulberry32) so bulk generation is cheap and failures replay by seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function randomFrames(random: () => number, count: number): {stream: Buffer; frames: {type: number; data: Buffer}[]} {
   const frames: {type: number; data: Buffer}[] = []
