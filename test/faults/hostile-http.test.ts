@@ -5,6 +5,8 @@
  */
 import http from 'node:http'
 import type net from 'node:net'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import fc from 'fast-check'
 import {NsqdHttpClient} from '../../src/core/http/nsqd-client.js'
@@ -127,5 +129,28 @@ describe('hostile HTTP responses', () => {
     expect(result).toBeInstanceOf(HttpError)
     expect((result as HttpError).code).toBe('TIMEOUT')
     expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('the deadline holds while garbage collections run (AbortSignal.any over AbortSignal.timeout was collected and never fired: requests hung)', async () => {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc') as () => void
+    next = (res) => {
+      res.writeHead(200, {'content-type': 'application/json'})
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 50)
+      res.on('close', () => clearInterval(timer))
+    }
+    const collector = setInterval(gc, 25)
+    try {
+      const started = Date.now()
+      const result = await Promise.race([
+        settle(() => new LookupdHttpClient(address, {timeoutMs: 400}).lookup('t')),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000)),
+      ])
+      expect(result).toBeInstanceOf(HttpError)
+      expect((result as HttpError).code).toBe('TIMEOUT')
+      expect(Date.now() - started).toBeLessThan(5000)
+    } finally {
+      clearInterval(collector)
+    }
   })
 })

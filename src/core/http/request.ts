@@ -1,6 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import {HttpError} from '../errors.js'
+import {deadlineSignal} from '../util/deadline.js'
 
 /** Options shared by every HTTP API call. */
 export interface HttpOptions {
@@ -29,10 +30,9 @@ export interface HttpResponse {
 export function httpRequest(url: URL, method: 'GET' | 'POST', body: Buffer | undefined, options: HttpOptions = {}): Promise<HttpResponse> {
   const timeoutMs = options.timeoutMs ?? 5000
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
-  const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal === undefined ? [] : [options.signal])]
-  const signal = AbortSignal.any(signals)
+  const {signal, dispose} = deadlineSignal(timeoutMs, options.signal)
   const text = url.toString()
-  return new Promise((resolve, reject) => {
+  return new Promise<HttpResponse>((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http
     const headers: Record<string, string> = {Accept: 'application/vnd.nsq; version=1.0'}
     if (options.authorization !== undefined) headers.Authorization = options.authorization
@@ -64,7 +64,7 @@ export function httpRequest(url: URL, method: 'GET' | 'POST', body: Buffer | und
     })
     request.on('error', (error) => reject(transportError(text, error, signal, timeoutMs)))
     request.end(body)
-  })
+  }).finally(dispose)
 }
 
 function transportError(url: string, error: NodeJS.ErrnoException, signal: AbortSignal, timeoutMs: number): HttpError {

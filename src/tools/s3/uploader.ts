@@ -6,7 +6,7 @@
  * files is bounded: beyond it `backlogged` is true and to-file holds RDY at 0.
  */
 import fs from 'node:fs/promises'
-import type {BackoffPolicy} from '../../core/index.js'
+import {deadlineSignal, type BackoffPolicy} from '../../core/index.js'
 import type {FinishedFile, FinishedSink} from '../to-file/finished-sink.js'
 import {inProgress, removeUploaded, scanOutputDir, UNKNOWN_TOPIC, writeMarker} from './local-state.js'
 import {contentType, manifestMetadata, parseManifest} from './manifest-metadata.js'
@@ -140,8 +140,9 @@ export class S3Uploader implements FinishedSink {
   async close(callerSignal?: AbortSignal): Promise<void> {
     this.#closing = true
     const timeout = this.#options.closeTimeoutMs
-    const signals = [callerSignal, timeout === undefined ? undefined : AbortSignal.timeout(timeout)].filter((s): s is AbortSignal => s !== undefined)
-    const signal = signals.length === 0 ? undefined : AbortSignal.any(signals)
+    // Not AbortSignal.any(AbortSignal.timeout(…)): Node may garbage-collect that pair before it fires (see deadlineSignal).
+    const deadline = timeout === undefined ? undefined : deadlineSignal(timeout, callerSignal)
+    const signal = deadline?.signal ?? callerSignal
     if (signal?.aborted !== true) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -152,6 +153,7 @@ export class S3Uploader implements FinishedSink {
         this.#whenIdle(done)
       })
     }
+    deadline?.dispose()
     this.#stop.abort(new Error('the S3 uploader closed'))
     for (const wake of this.#wakeWorker) wake()
     await Promise.allSettled(this.#workers)
