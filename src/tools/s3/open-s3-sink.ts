@@ -2,7 +2,7 @@
  * Entry point of the S3 upload, loaded with a dynamic `import()` only when `--s3-bucket` is given
  * (it pulls in the AWS SDK): builds the SDK-backed store and opens the uploader over it.
  */
-import {NsqError} from '../../core/index.js'
+import {NsqError, deadlineSignal} from '../../core/index.js'
 import {createSdkStore, type SdkStoreOptions} from './sdk-store.js'
 import {S3Uploader, type S3UploaderOptions} from './uploader.js'
 
@@ -17,7 +17,8 @@ export type S3SinkOptions = SdkStoreOptions & Omit<S3UploaderOptions, 'store'>
  */
 export async function openS3Sink(options: S3SinkOptions & {checkTimeoutMs?: number | undefined}): Promise<S3Uploader> {
   const store = createSdkStore(options)
-  const problem = await store.checkBucket(AbortSignal.timeout(options.checkTimeoutMs ?? 10_000)).catch(() => undefined)
+  const deadline = deadlineSignal(options.checkTimeoutMs ?? 10_000)
+  const problem = await store.checkBucket(deadline.signal).catch(() => undefined).finally(deadline.dispose)
   if (problem !== undefined) {
     store.close()
     throw new NsqError('CONFIG', `S3: ${problem}`)

@@ -4,7 +4,7 @@
  * Consumer, drives the --sync-interval tick, and drains on abort.
  */
 import path from 'node:path'
-import {Consumer, LookupdHttpClient, NsqError, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
+import {Consumer, LookupdHttpClient, NsqError, deadlineSignal, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
 import type {ArchiveFileConfig} from './archive-file.js'
 import type {FinishedFile, FinishedSink} from './finished-sink.js'
 import {topicFilenameFormat, type NamingOptions} from './naming.js'
@@ -213,7 +213,8 @@ export class ToFile {
   }
 
   private async finish(): Promise<ToFileSummary> {
-    await this.sink?.close(AbortSignal.timeout(Math.max(this.options.drainTimeoutMs, 1000)))
+    const deadline = deadlineSignal(Math.max(this.options.drainTimeoutMs, 1000))
+    await this.sink?.close(deadline.signal).finally(deadline.dispose)
     return this.stats
   }
 
