@@ -213,8 +213,10 @@ export class ToFile {
   }
 
   private async finish(): Promise<ToFileSummary> {
-    const deadline = deadlineSignal(Math.max(this.options.drainTimeoutMs, 1000))
-    await this.sink?.close(deadline.signal).finally(deadline.dispose)
+    if (this.sink !== undefined) {
+      const deadline = deadlineSignal(Math.max(this.options.drainTimeoutMs, 1000))
+      await this.sink.close(deadline.signal).finally(deadline.dispose)
+    }
     return this.stats
   }
 
