@@ -44,6 +44,17 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
   return Date.now() - start
 }
 
+/** Publishes one message to `nsqdTcp` only and waits until the consumer filling `seen` got it. */
+async function expectDeliveryFrom(nsqdTcp: string, topic: string, seen: ReadonlySet<string>): Promise<void> {
+  const producer = new Producer({nsqd: [nsqdTcp]})
+  try {
+    await producer.publish(topic, `from-${nsqdTcp}`)
+  } finally {
+    await producer.close()
+  }
+  await waitFor(() => seen.has(`from-${nsqdTcp}`), 5000, `a message from ${nsqdTcp}`)
+}
+
 const fast: Partial<ConsumerOptions> = {lookupdPollIntervalMs: 1000, reconnectBackoff: {initialMs: 100, maxMs: 1000, jitter: 0.3}}
 
 describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology', () => {
@@ -152,8 +163,7 @@ describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology
     await victim.restart()
     const took = await waitFor(() => consumer.connectedAddresses.length === 3, 10_000, 'the reconnect')
     expect(took).toBeLessThan(3000)
-    await new Producer({nsqd: [victim.tcpAddress]}).publish(topic, 'from-the-restarted-one')
-    await waitFor(() => seen.has('from-the-restarted-one'), 5000, 'a message from the restarted nsqd')
+    await expectDeliveryFrom(victim.tcpAddress, topic, seen)
     await consumer.stop()
     await reader
     await more.close()
@@ -180,8 +190,7 @@ describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology
     await victim.restart()
     const took = await waitFor(() => consumer.connectedAddresses.length === 3, 40_000, 'the restarted nsqd to be found again')
     expect(took).toBeLessThan(20_000)
-    await new Producer({nsqd: [victim.tcpAddress]}).publish(topic, 'from-the-restarted-one')
-    await waitFor(() => seen.has('from-the-restarted-one'), 5000, 'a message from the restarted nsqd')
+    await expectDeliveryFrom(victim.tcpAddress, topic, seen)
     await consumer.stop()
     await reader
   })

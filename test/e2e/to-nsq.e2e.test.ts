@@ -2,11 +2,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {Consumer, NsqdHttpClient, Producer} from '../../src/core/index.js'
+import {NsqdHttpClient, Producer} from '../../src/core/index.js'
 import {encodeEnvelope} from '../../src/tools/envelope.js'
 import {collect, runCli, spawnCli} from '../support/cli.js'
 import {startLookupd, startNsqd, type LookupdProcess, type NsqdProcess} from '../support/nsq.js'
 import {multiset, readWithNsqTail} from '../support/official.js'
+import {readBack} from '../support/read-back.js'
 
 let topicSeq = 0
 const topic = (): string => `to_nsq_e2e_${process.pid}_${++topicSeq}`
@@ -26,23 +27,9 @@ async function topicCount(nsqd: NsqdProcess, name: string): Promise<number> {
   return stats.topics.find((t) => t.topic_name === name)?.message_count ?? 0
 }
 
-/** Reads messages with our core Consumer until `count` arrived (or, without count, until none came for `idleMs`). */
+/** Reads `count` messages back (waiting up to 30 s for them), or, without a count, until none came for `idleMs`. */
 async function readBodies(nsqd: NsqdProcess, name: string, count: number | undefined, idleMs = 3000): Promise<Buffer[]> {
-  const consumer = new Consumer({topic: name, channel: 'readback', nsqd: [nsqd.tcpAddress], maxInFlight: 500})
-  await consumer.start()
-  const bodies: Buffer[] = []
-  try {
-    for (;;) {
-      if (count !== undefined && bodies.length >= count) break
-      const next = await Promise.race([consumer.next(), new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), count === undefined ? idleMs : 30_000).unref())])
-      if (next === 'idle' || next.done === true) break
-      bodies.push(Buffer.from(next.value.body))
-      next.value.finish()
-    }
-  } finally {
-    await consumer.stop({timeoutMs: 2000})
-  }
-  return bodies
+  return readBack(nsqd.tcpAddress, name, 'readback', count, count === undefined ? idleMs : 30_000)
 }
 
 function errorLines(file: string): Record<string, unknown>[] {
