@@ -73,15 +73,36 @@ async function pubRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
   const go = async (): Promise<void> => {
     const topic = `cli_bw_${round}`
     const result = await run(path.join(process.env.NSQ_BIN_DIR as string, 'bench_writer'), [
-      `--nsqd-tcp-address=${nsqd.tcpAddress}`, `--topic=${topic}`, `--size=${SIZE}`, `--batch-size=${BATCH}`, `--runfor=${SECONDS}s`,
+      `--nsqd-tcp-address=${nsqd.tcpAddress}`,
+      `--topic=${topic}`,
+      `--size=${SIZE}`,
+      `--batch-size=${BATCH}`,
+      `--runfor=${SECONDS}s`,
     ])
     if (result.code !== 0) throw new Error(`bench_writer failed:\n${result.stderr}`)
     pair.go.push(parseGoBenchRate(result.stderr))
     await dropTopic(http, topic)
   }
   const ours = async (): Promise<void> => {
-    pair.ours.push(await ourBench(['pub', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress,
-      '--clients', String(CLIENTS), '--size', String(SIZE), '--batch-size', String(BATCH), '--pipeline', String(PIPELINE), '--duration', `${SECONDS}s`]))
+    pair.ours.push(
+      await ourBench([
+        'pub',
+        '--nsqd-tcp-address',
+        nsqd.tcpAddress,
+        '--nsqd-http-address',
+        nsqd.httpAddress,
+        '--clients',
+        String(CLIENTS),
+        '--size',
+        String(SIZE),
+        '--batch-size',
+        String(BATCH),
+        '--pipeline',
+        String(PIPELINE),
+        '--duration',
+        `${SECONDS}s`,
+      ]),
+    )
   }
   if (round % 2 === 1) {
     await go()
@@ -92,7 +113,13 @@ async function pubRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
   }
 }
 
-async function subRound(nsqd: {tcpAddress: string; httpAddress: string}, http: NsqdHttpClient, round: number, pair: Pair, likeForLike: number[]): Promise<void> {
+async function subRound(
+  nsqd: {tcpAddress: string; httpAddress: string},
+  http: NsqdHttpClient,
+  round: number,
+  pair: Pair,
+  likeForLike: number[],
+): Promise<void> {
   const prepare = async (topic: string, channel: string): Promise<void> => {
     await http.createTopic(topic)
     await http.createChannel(topic, channel)
@@ -102,7 +129,12 @@ async function subRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
     const topic = `cli_br_${round}`
     await prepare(topic, 'ch')
     const result = await run(path.join(process.env.NSQ_BIN_DIR as string, 'bench_reader'), [
-      `--nsqd-tcp-address=${nsqd.tcpAddress}`, `--topic=${topic}`, '--channel=ch', `--size=${SIZE}`, `--rdy=${RDY}`, `--runfor=${SUB_SECONDS}s`,
+      `--nsqd-tcp-address=${nsqd.tcpAddress}`,
+      `--topic=${topic}`,
+      '--channel=ch',
+      `--size=${SIZE}`,
+      `--rdy=${RDY}`,
+      `--runfor=${SUB_SECONDS}s`,
     ])
     if (result.code !== 0) throw new Error(`bench_reader failed:\n${result.stderr}`)
     pair.go.push(parseGoBenchRate(result.stderr))
@@ -111,8 +143,28 @@ async function subRound(nsqd: {tcpAddress: string; httpAddress: string}, http: N
   const ours = (extra: string[], into: number[]) => async (): Promise<void> => {
     const topic = `cli_sub_${round}_${into === pair.ours ? 'default' : 'nsqd16k'}`
     await prepare(topic, 'ch')
-    into.push(await ourBench(['sub', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress,
-      '--topic', topic, '--channel', 'ch', '--clients', String(CLIENTS), '--size', String(SIZE), '--max-in-flight', String(RDY), '--duration', `${SUB_SECONDS}s`, ...extra]))
+    into.push(
+      await ourBench([
+        'sub',
+        '--nsqd-tcp-address',
+        nsqd.tcpAddress,
+        '--nsqd-http-address',
+        nsqd.httpAddress,
+        '--topic',
+        topic,
+        '--channel',
+        'ch',
+        '--clients',
+        String(CLIENTS),
+        '--size',
+        String(SIZE),
+        '--max-in-flight',
+        String(RDY),
+        '--duration',
+        `${SUB_SECONDS}s`,
+        ...extra,
+      ]),
+    )
     await dropTopic(http, topic)
   }
   // The order rotates every round, so no contestant always runs first.
@@ -134,23 +186,39 @@ async function main(): Promise<void> {
   ensureNsqBinaries()
   const nsqd = await startNsqd({args: ['--mem-queue-size=10000000']})
   const http = new NsqdHttpClient(nsqd.httpAddress)
-  process.stderr.write(`bench:cli — ${SIZE} B messages, ${CLIENTS} connections each side, ${ROUNDS} rounds alternating; pub: MPUB ${BATCH}, ${SECONDS}s, pipeline ${PIPELINE}; sub: ${fmt(FILL)} queued, ${SUB_SECONDS}s, RDY ${RDY}\n`)
+  process.stderr.write(
+    `bench:cli — ${SIZE} B messages, ${CLIENTS} connections each side, ${ROUNDS} rounds alternating; pub: MPUB ${BATCH}, ${SECONDS}s, pipeline ${PIPELINE}; sub: ${fmt(FILL)} queued, ${SUB_SECONDS}s, RDY ${RDY}\n`,
+  )
   const pub: Pair = {go: [], ours: []}
   const sub: Pair = {go: [], ours: []}
   const sub16k: number[] = []
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       await pubRound(nsqd, http, round, pub)
-      process.stderr.write(`round ${round} pub: bench_writer ${fmt(pub.go.at(-1) ?? 0)} · nsq bench pub ${fmt(pub.ours.at(-1) ?? 0)} msg/s\n`)
+      process.stderr.write(
+        `round ${round} pub: bench_writer ${fmt(pub.go.at(-1) ?? 0)} · nsq bench pub ${fmt(pub.ours.at(-1) ?? 0)} msg/s\n`,
+      )
       await subRound(nsqd, http, round, sub, sub16k)
-      process.stderr.write(`round ${round} sub: bench_reader ${fmt(sub.go.at(-1) ?? 0)} · nsq bench sub ${fmt(sub.ours.at(-1) ?? 0)} · with nsqd's 16 KiB buffer ${fmt(sub16k.at(-1) ?? 0)} msg/s\n`)
+      process.stderr.write(
+        `round ${round} sub: bench_reader ${fmt(sub.go.at(-1) ?? 0)} · nsq bench sub ${fmt(sub.ours.at(-1) ?? 0)} · with nsqd's 16 KiB buffer ${fmt(sub16k.at(-1) ?? 0)} msg/s\n`,
+      )
     }
   } finally {
     await nsqd.stop()
   }
-  process.stdout.write(['', ...report('publish (nsq bench pub vs bench_writer, 200 B, MPUB 200)', 'Go bench_writer', pub),
-    ...report('consume (nsq bench sub vs bench_reader, RDY 2500; ours asks nsqd for a 64 KiB output buffer)', 'Go bench_reader', sub),
-    ...report('consume, like for like (nsq bench sub --output-buffer-size 16384, nsqd\'s default that bench_reader gets)', 'Go bench_reader', {go: sub.go, ours: sub16k}), ''].join('\n'))
+  process.stdout.write(
+    [
+      '',
+      ...report('publish (nsq bench pub vs bench_writer, 200 B, MPUB 200)', 'Go bench_writer', pub),
+      ...report('consume (nsq bench sub vs bench_reader, RDY 2500; ours asks nsqd for a 64 KiB output buffer)', 'Go bench_reader', sub),
+      ...report(
+        "consume, like for like (nsq bench sub --output-buffer-size 16384, nsqd's default that bench_reader gets)",
+        'Go bench_reader',
+        {go: sub.go, ours: sub16k},
+      ),
+      '',
+    ].join('\n'),
+  )
 }
 
 await main()

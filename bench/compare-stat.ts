@@ -40,10 +40,18 @@ export async function compare(): Promise<ComparisonRow[]> {
       await http.createTopic(topic)
       await http.createChannel(topic, 'a')
       await http.createChannel(topic, 'b')
-      await http.mpub(topic, Array.from({length: 10}, (_, i) => Buffer.from(`m${i}`)))
+      await http.mpub(
+        topic,
+        Array.from({length: 10}, (_, i) => Buffer.from(`m${i}`)),
+      )
     }
     for (let c = 0; c < CONSUMERS; c++) {
-      const consumer = new Consumer({topic: `bench_stat_${String(c).padStart(3, '0')}`, channel: 'a', nsqd: [nsqd.tcpAddress], maxInFlight: 1})
+      const consumer = new Consumer({
+        topic: `bench_stat_${String(c).padStart(3, '0')}`,
+        channel: 'a',
+        nsqd: [nsqd.tcpAddress],
+        maxInFlight: 1,
+      })
       await consumer.start()
       consumers.push(consumer)
     }
@@ -57,9 +65,11 @@ export async function compare(): Promise<ComparisonRow[]> {
     }
     const results = {overview: [] as number[], oneTopic: [] as number[], withClients: [] as number[]}
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? ['overview', 'oneTopic', 'withClients'] as const : ['withClients', 'oneTopic', 'overview'] as const
+      const order =
+        round % 2 === 0 ? (['overview', 'oneTopic', 'withClients'] as const) : (['withClients', 'oneTopic', 'overview'] as const)
       for (const which of order) {
-        const r = which === 'withClients' ? await rate(POLLS, theirs) : await rate(POLLS, () => ours(which === 'overview' ? overview : oneTopic))
+        const r =
+          which === 'withClients' ? await rate(POLLS, theirs) : await rate(POLLS, () => ours(which === 'overview' ? overview : oneTopic))
         results[which].push(r)
         process.stderr.write(`round ${round + 1} ${which}: ${fmt(r, 1)} polls/s\n`)
       }
@@ -76,8 +86,14 @@ export async function compare(): Promise<ComparisonRow[]> {
     // clients. The cluster overview (no filter, no clients, parsed and aggregated) is quoted: it
     // costs about what the bare request with clients costs, with a smaller response.
     return [
-      {name: `stat one-topic poll (topic filter, no clients) vs /stats with clients, ${setting}`, ours: median(results.oneTopic), theirs: median(results.withClients), unit: 'polls/s', target: 1,
-        notes: `response ${kib(sizes.oneTopic)} vs ${kib(sizes.withClients)}; overview poll of every topic (no clients, aggregated) ${fmt(median(results.overview), 0)} polls/s, response ${kib(sizes.overview)}`},
+      {
+        name: `stat one-topic poll (topic filter, no clients) vs /stats with clients, ${setting}`,
+        ours: median(results.oneTopic),
+        theirs: median(results.withClients),
+        unit: 'polls/s',
+        target: 1,
+        notes: `response ${kib(sizes.oneTopic)} vs ${kib(sizes.withClients)}; overview poll of every topic (no clients, aggregated) ${fmt(median(results.overview), 0)} polls/s, response ${kib(sizes.overview)}`,
+      },
     ]
   } finally {
     await Promise.all(consumers.map((c) => c.stop({timeoutMs: 500})))

@@ -21,7 +21,9 @@ const CLI = path.resolve('bin/run.js')
 /** `count` bodies of 100–200 bytes, varied. */
 function makeBodies(count: number): Buffer[] {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(8)
-  return Array.from({length: count}, (_, i) => Buffer.from(`${i.toString().padStart(9, '0')} ${alphabet.slice(i % 36, i % 36 + 90 + (i % 101))}`))
+  return Array.from({length: count}, (_, i) =>
+    Buffer.from(`${i.toString().padStart(9, '0')} ${alphabet.slice(i % 36, (i % 36) + 90 + (i % 101))}`),
+  )
 }
 
 interface Drain {
@@ -56,11 +58,27 @@ async function fill(http: NsqdHttpClient, topic: string, channels: readonly stri
 }
 
 function ours(nsqd: NsqdProcess, topic: string, count: number): Promise<Drain> {
-  return drain(process.execPath, [CLI, 'tail', topic, '--channel', 'ours', '-n', String(count), '-q', '--nsqd-tcp-address', nsqd.tcpAddress])
+  return drain(process.execPath, [
+    CLI,
+    'tail',
+    topic,
+    '--channel',
+    'ours',
+    '-n',
+    String(count),
+    '-q',
+    '--nsqd-tcp-address',
+    nsqd.tcpAddress,
+  ])
 }
 
 function theirs(nsqd: NsqdProcess, topic: string, count: number): Promise<Drain> {
-  return drain(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_tail'), [`--topic=${topic}`, '--channel=theirs', `-n=${count}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`])
+  return drain(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_tail'), [
+    `--topic=${topic}`,
+    '--channel=theirs',
+    `-n=${count}`,
+    `--nsqd-tcp-address=${nsqd.tcpAddress}`,
+  ])
 }
 
 export async function compare(): Promise<ComparisonRow[]> {
@@ -97,12 +115,14 @@ export async function compare(): Promise<ComparisonRow[]> {
   const oursRate = median(rates.ours)
   const oursSeconds = MESSAGES / oursRate
   const steady = MESSAGES / Math.max(0.001, oursSeconds - startupMs / 1000)
-  return [{
-    name: `tail vs nsq_tail, drain ${fmt(MESSAGES)} queued msgs of 100–200 B (avg ${fmt(bytes / MESSAGES)} B) to a pipe, spawn to exit`,
-    ours: oursRate,
-    theirs: median(rates.theirs),
-    unit: 'msg/s',
-    target: 1,
-    notes: `our start-up (-n 1) ${fmt(startupMs)} ms; ours without it ≈ ${fmt(steady)} msg/s`,
-  }]
+  return [
+    {
+      name: `tail vs nsq_tail, drain ${fmt(MESSAGES)} queued msgs of 100–200 B (avg ${fmt(bytes / MESSAGES)} B) to a pipe, spawn to exit`,
+      ours: oursRate,
+      theirs: median(rates.theirs),
+      unit: 'msg/s',
+      target: 1,
+      notes: `our start-up (-n 1) ${fmt(startupMs)} ms; ours without it ≈ ${fmt(steady)} msg/s`,
+    },
+  ]
 }

@@ -25,7 +25,9 @@ const CLI = path.resolve('bin/run.js')
 
 function makeBodies(count: number): Buffer[] {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(8)
-  return Array.from({length: count}, (_, i) => Buffer.from(`${i.toString().padStart(9, '0')} ${alphabet.slice(i % 36, i % 36 + 90 + (i % 101))}`))
+  return Array.from({length: count}, (_, i) =>
+    Buffer.from(`${i.toString().padStart(9, '0')} ${alphabet.slice(i % 36, (i % 36) + 90 + (i % 101))}`),
+  )
 }
 
 /** Counts newlines in the files of a dir as they grow (gzip files through a streaming gunzip). */
@@ -101,7 +103,8 @@ async function archive(file: string, args: readonly string[], outputDir: string,
         seconds = (performance.now() - started) / 1000
         break
       }
-      if (performance.now() - started > 300_000) throw new Error(`${path.basename(file)}: only ${counter.lines} of ${count} lines after 300 s`)
+      if (performance.now() - started > 300_000)
+        throw new Error(`${path.basename(file)}: only ${counter.lines} of ${count} lines after 300 s`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
     peakMiB = peakRssMiB(child.pid as number)
@@ -121,7 +124,14 @@ async function fill(http: NsqdHttpClient, topic: string, bodies: readonly Buffer
 }
 
 function run(who: 'ours' | 'theirs', nsqd: NsqdProcess, topic: string, outputDir: string, extra: readonly string[]): Promise<Archive> {
-  const args = [`--topic=${topic}`, `--channel=${who}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`, `--output-dir=${outputDir}`, '--host-identifier=bench', ...extra]
+  const args = [
+    `--topic=${topic}`,
+    `--channel=${who}`,
+    `--nsqd-tcp-address=${nsqd.tcpAddress}`,
+    `--output-dir=${outputDir}`,
+    '--host-identifier=bench',
+    ...extra,
+  ]
   return who === 'ours'
     ? archive(process.execPath, [CLI, 'to-file', '-q', ...args], outputDir, MESSAGES)
     : archive(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_to_file'), args, outputDir, MESSAGES)
@@ -152,7 +162,9 @@ export async function compare(): Promise<ComparisonRow[]> {
           const rate = MESSAGES / result.seconds
           rates[who].push(rate)
           peaks[who].push(result.peakMiB)
-          process.stderr.write(`${mode.name} round ${round + 1} ${who.padEnd(6)} ${fmt(result.seconds, 2)} s  ${fmt(rate)} msg/s  peak RSS ${fmt(result.peakMiB)} MiB\n`)
+          process.stderr.write(
+            `${mode.name} round ${round + 1} ${who.padEnd(6)} ${fmt(result.seconds, 2)} s  ${fmt(rate)} msg/s  peak RSS ${fmt(result.peakMiB)} MiB\n`,
+          )
           fs.rmSync(out, {recursive: true, force: true})
         }
         await http.deleteTopic(topic)

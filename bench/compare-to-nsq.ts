@@ -79,10 +79,36 @@ async function publishedCount(http: NsqdHttpClient, topic: string): Promise<numb
   return stats.topics.find((t) => t.topic_name === topic)?.message_count ?? 0
 }
 
-async function oneRun(nsqd: NsqdProcess, http: NsqdHttpClient, who: 'ours' | 'theirs', topic: string, input: string, expected: number): Promise<Timed> {
-  const timed = who === 'ours'
-    ? await timedRun(process.execPath, [path.resolve('bin/run.js'), 'to-nsq', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress, '-q', '--json'], input)
-    : await timedRun(path.join(process.env.NSQ_BIN_DIR as string, 'to_nsq'), [`--topic=${topic}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`], input)
+async function oneRun(
+  nsqd: NsqdProcess,
+  http: NsqdHttpClient,
+  who: 'ours' | 'theirs',
+  topic: string,
+  input: string,
+  expected: number,
+): Promise<Timed> {
+  const timed =
+    who === 'ours'
+      ? await timedRun(
+          process.execPath,
+          [
+            path.resolve('bin/run.js'),
+            'to-nsq',
+            topic,
+            '--nsqd-tcp-address',
+            nsqd.tcpAddress,
+            '--nsqd-http-address',
+            nsqd.httpAddress,
+            '-q',
+            '--json',
+          ],
+          input,
+        )
+      : await timedRun(
+          path.join(process.env.NSQ_BIN_DIR as string, 'to_nsq'),
+          [`--topic=${topic}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`],
+          input,
+        )
   const count = await publishedCount(http, topic)
   if (count !== expected) throw new Error(`${who}: topic ${topic} holds ${count} messages, expected ${expected}`)
   await http.deleteTopic(topic)
@@ -104,10 +130,17 @@ async function splitterRates(data: Buffer): Promise<{ours: number; split2: numbe
   for (let round = 0; round < 5; round++) {
     const theirs = await measure(async () => {
       let n = 0
-      await pipeline(Readable.from(chunks), split2(), new Writable({objectMode: true, write: (_line, _enc, done) => {
-        n++
-        done()
-      }}))
+      await pipeline(
+        Readable.from(chunks),
+        split2(),
+        new Writable({
+          objectMode: true,
+          write: (_line, _enc, done) => {
+            n++
+            done()
+          },
+        }),
+      )
       return n
     })
     const ours = await measure(async () => {
@@ -134,7 +167,9 @@ async function memory(nsqd: NsqdProcess, http: NsqdHttpClient, dir: string): Pro
   const timed = await oneRun(nsqd, http, 'ours', 'bench_to_nsq_memory', file, lines)
   fs.rmSync(file)
   const mib = timed.peakRssKiB / 1024
-  process.stderr.write(`memory: peak RSS ${fmt(mib, 1)} MiB over ${fmt(bytes / 1024 ** 2)} MiB in ${fmt(timed.seconds, 1)} s (${fmt(lines / timed.seconds)} msg/s)\n`)
+  process.stderr.write(
+    `memory: peak RSS ${fmt(mib, 1)} MiB over ${fmt(bytes / 1024 ** 2)} MiB in ${fmt(timed.seconds, 1)} s (${fmt(lines / timed.seconds)} msg/s)\n`,
+  )
   return `to-nsq peak RSS on ${fmt(bytes / 1024 ** 3, 2)} GiB of input: ${fmt(mib, 1)} MiB (target < 150 MiB${mib < 150 ? ', met' : ', MISSED'}), ${fmt(lines / timed.seconds)} msg/s`
 }
 
@@ -159,7 +194,9 @@ export async function compare(): Promise<ComparisonRow[]> {
       ours.push(LINES / o.seconds)
       oursInRun.push((JSON.parse(o.stdout) as {rate: number}).rate)
       oursRss = Math.max(oursRss, o.peakRssKiB)
-      process.stderr.write(`round ${round}: to_nsq ${fmt(t.seconds, 2)} s (${fmt(LINES / t.seconds)} msg/s) · nsq to-nsq ${fmt(o.seconds, 2)} s (${fmt(LINES / o.seconds)} msg/s, ${fmt(oursInRun.at(-1) ?? 0)} msg/s after start-up, peak RSS ${fmt(o.peakRssKiB / 1024)} MiB) · ${fmt(t.seconds / o.seconds, 1)}×\n`)
+      process.stderr.write(
+        `round ${round}: to_nsq ${fmt(t.seconds, 2)} s (${fmt(LINES / t.seconds)} msg/s) · nsq to-nsq ${fmt(o.seconds, 2)} s (${fmt(LINES / o.seconds)} msg/s, ${fmt(oursInRun.at(-1) ?? 0)} msg/s after start-up, peak RSS ${fmt(o.peakRssKiB / 1024)} MiB) · ${fmt(t.seconds / o.seconds, 1)}×\n`,
+      )
     }
     if (process.env.MEMORY === '1') notes.push(await memory(nsqd, http, dir))
   } finally {
@@ -167,7 +204,9 @@ export async function compare(): Promise<ComparisonRow[]> {
     fs.rmSync(dir, {recursive: true, force: true})
   }
   const split = await splitterRates(splitInput)
-  process.stderr.write(`splitters on ${fmt(split.lines)} lines in memory: ours ${fmt(split.ours)} lines/s, split2 ${fmt(split.split2)} lines/s\n`)
+  process.stderr.write(
+    `splitters on ${fmt(split.lines)} lines in memory: ours ${fmt(split.ours)} lines/s, split2 ${fmt(split.split2)} lines/s\n`,
+  )
   return [
     {
       name: `to-nsq vs to_nsq, ${fmt(LINES)} lines of ~${fmt(bytes / LINES)} B into one nsqd (until exit)`,
@@ -175,7 +214,11 @@ export async function compare(): Promise<ComparisonRow[]> {
       theirs: median(theirs),
       unit: 'msg/s',
       target: 10,
-      notes: [`to-nsq after its start-up (from its --json summary): ${fmt(median(oursInRun))} msg/s`, `to-nsq peak RSS ${fmt(oursRss / 1024)} MiB`, ...notes].join('; '),
+      notes: [
+        `to-nsq after its start-up (from its --json summary): ${fmt(median(oursInRun))} msg/s`,
+        `to-nsq peak RSS ${fmt(oursRss / 1024)} MiB`,
+        ...notes,
+      ].join('; '),
     },
     {
       name: `byte splitter vs split2, ${fmt(split.lines)} lines in memory`,

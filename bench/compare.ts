@@ -26,7 +26,10 @@ const ALL = ['to-nsq', 'tail', 'to-file', 'stat'] as const
 
 async function main(): Promise<void> {
   ensureNsqBinaries()
-  const wanted = (process.env.SECTIONS ?? ALL.join(',')).split(',').map((s) => s.trim()).filter(Boolean)
+  const wanted = (process.env.SECTIONS ?? ALL.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const rows: ComparisonRow[] = []
   for (const section of wanted) {
     const file = path.join('bench', `compare-${section}.ts`)
@@ -38,7 +41,9 @@ async function main(): Promise<void> {
   const out = ['', 'nsq-toolkit vs the official apps (medians of rounds; one run, same nsqd)']
   for (const row of rows) {
     const ratio = row.ours / row.theirs
-    out.push(`  ${row.name}: ours ${fmt(row.ours)} ${row.unit}, theirs ${fmt(row.theirs)} ${row.unit} → ${fmt(ratio, 2)}× (target ≥ ${row.target}×${ratio >= row.target ? ', met' : ', MISSED'})${row.notes ? `; ${row.notes}` : ''}`)
+    out.push(
+      `  ${row.name}: ours ${fmt(row.ours)} ${row.unit}, theirs ${fmt(row.theirs)} ${row.unit} → ${fmt(ratio, 2)}× (target ≥ ${row.target}×${ratio >= row.target ? ', met' : ', MISSED'})${row.notes ? `; ${row.notes}` : ''}`,
+    )
   }
   process.stdout.write(`${out.join('\n')}\n`)
 }

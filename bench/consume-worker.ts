@@ -6,7 +6,15 @@
  */
 import {Consumer} from '../src/core/consumer/consumer.js'
 
-const [kind, address, topic, channel, runforText, mifText, connectionsText] = process.argv.slice(2) as [string, string, string, string, string, string, string | undefined]
+const [kind, address, topic, channel, runforText, mifText, connectionsText] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | undefined,
+]
 const runforMs = Number(runforText)
 const maxInFlight = Number(mifText)
 /** Connections to open, each with RDY max-in-flight (bench_reader opens GOMAXPROCS of them). */

@@ -40,7 +40,18 @@ async function fill(address: string, topic: string, count: number): Promise<void
 }
 
 async function worker(kind: 'ours' | 'nsqjs', address: string, topic: string, channel: string): Promise<number> {
-  const result = await run(process.execPath, ['--import', 'tsx', 'bench/consume-worker.ts', kind, address, topic, channel, String(RUNFOR_MS), String(MIF), String(CONNECTIONS)])
+  const result = await run(process.execPath, [
+    '--import',
+    'tsx',
+    'bench/consume-worker.ts',
+    kind,
+    address,
+    topic,
+    channel,
+    String(RUNFOR_MS),
+    String(MIF),
+    String(CONNECTIONS),
+  ])
   if (result.code !== 0) throw new Error(`${kind} worker failed:\n${result.stderr}`)
   const {messages, seconds} = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as {messages: number; seconds: number}
   return messages / seconds
@@ -50,7 +61,11 @@ async function worker(kind: 'ours' | 'nsqjs', address: string, topic: string, ch
 function nsqTail(address: string, topic: string, channel: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(`${process.env.NSQ_BIN_DIR}/nsq_tail`, [`--nsqd-tcp-address=${address}`, `--topic=${topic}`, `--channel=${channel}`, `--max-in-flight=${MIF}`], {stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(
+      `${process.env.NSQ_BIN_DIR}/nsq_tail`,
+      [`--nsqd-tcp-address=${address}`, `--topic=${topic}`, `--channel=${channel}`, `--max-in-flight=${MIF}`],
+      {stdio: ['ignore', 'pipe', 'pipe']},
+    )
     let lines = 0
     let seconds = 0
     child.stdout.on('data', (chunk: Buffer) => {
@@ -71,7 +86,14 @@ function nsqTail(address: string, topic: string, channel: string): Promise<numbe
 }
 
 async function benchReader(address: string, topic: string, channel: string): Promise<number> {
-  const result = await run(`${process.env.NSQ_BIN_DIR}/bench_reader`, [`--nsqd-tcp-address=${address}`, `--topic=${topic}`, `--channel=${channel}`, `--size=${SIZE}`, `--rdy=${MIF}`, `--runfor=${RUNFOR_MS}ms`])
+  const result = await run(`${process.env.NSQ_BIN_DIR}/bench_reader`, [
+    `--nsqd-tcp-address=${address}`,
+    `--topic=${topic}`,
+    `--channel=${channel}`,
+    `--size=${SIZE}`,
+    `--rdy=${MIF}`,
+    `--runfor=${RUNFOR_MS}ms`,
+  ])
   if (result.code !== 0) throw new Error(`bench_reader failed:\n${result.stderr}`)
   return parseGoBenchRate(result.stderr)
 }
@@ -81,8 +103,10 @@ async function main(): Promise<void> {
   const nsqd = await startNsqd({args: ['--mem-queue-size=100000000']})
   const http = new NsqdHttpClient(nsqd.httpAddress)
   const rates = new Map<Contestant, number[]>(CONTESTANTS.map((c) => [c, []]))
-  process.stderr.write(`bench:consume — ${SIZE} B messages, ${RUNFOR_MS} ms per contestant on a channel ${fmt(DEPTH)} deep; ` +
-    `${CONNECTIONS} connection(s) × RDY ${MIF} for ours, nsqjs and bench_reader (nsq_tail: 1 × ${MIF}); ${ROUNDS} rounds\n`)
+  process.stderr.write(
+    `bench:consume — ${SIZE} B messages, ${RUNFOR_MS} ms per contestant on a channel ${fmt(DEPTH)} deep; ` +
+      `${CONNECTIONS} connection(s) × RDY ${MIF} for ours, nsqjs and bench_reader (nsq_tail: 1 × ${MIF}); ${ROUNDS} rounds\n`,
+  )
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       const topic = `drain_${round}`
@@ -93,10 +117,14 @@ async function main(): Promise<void> {
       // Alternate the order between rounds so no contestant always goes first.
       const order = round % 2 === 1 ? CONTESTANTS : [...CONTESTANTS].reverse()
       for (const c of order) {
-        const rate = c === 'nsq-toolkit' ? await worker('ours', nsqd.tcpAddress, topic, c)
-          : c === 'nsqjs' ? await worker('nsqjs', nsqd.tcpAddress, topic, c)
-            : c === 'nsq_tail' ? await nsqTail(nsqd.tcpAddress, topic, c)
-              : await benchReader(nsqd.tcpAddress, topic, c)
+        const rate =
+          c === 'nsq-toolkit'
+            ? await worker('ours', nsqd.tcpAddress, topic, c)
+            : c === 'nsqjs'
+              ? await worker('nsqjs', nsqd.tcpAddress, topic, c)
+              : c === 'nsq_tail'
+                ? await nsqTail(nsqd.tcpAddress, topic, c)
+                : await benchReader(nsqd.tcpAddress, topic, c)
         rates.get(c)?.push(rate)
         line.push(`${c} ${fmt(rate)}`)
       }
@@ -109,7 +137,10 @@ async function main(): Promise<void> {
   const med = (c: Contestant): number => median(rates.get(c) ?? [])
   const ours = med('nsq-toolkit')
   const out = ['', 'consume throughput from a deep queue (median of rounds)']
-  for (const c of CONTESTANTS) out.push(`  ${c.padEnd(14)} ${fmt(med(c)).padStart(10)} msg/s${c === 'nsq-toolkit' ? '' : `   ours / ${c} = ${fmt(ours / med(c), 2)}×`}`)
+  for (const c of CONTESTANTS)
+    out.push(
+      `  ${c.padEnd(14)} ${fmt(med(c)).padStart(10)} msg/s${c === 'nsq-toolkit' ? '' : `   ours / ${c} = ${fmt(ours / med(c), 2)}×`}`,
+    )
   out.push('  targets: ≥ 1.0× the Go tools, ≥ 3× nsqjs', '')
   process.stdout.write(out.join('\n'))
 }

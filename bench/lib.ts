@@ -3,7 +3,10 @@ import path from 'node:path'
 
 /** Makes NSQ_BIN_DIR point at the v1.3.0 binaries (building them if needed) and returns it. */
 export function ensureNsqBinaries(): string {
-  process.env.NSQ_BIN_DIR ??= execFileSync(process.execPath, [path.join('scripts', 'ensure-nsq.mjs')], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+  process.env.NSQ_BIN_DIR ??= execFileSync(process.execPath, [path.join('scripts', 'ensure-nsq.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim()
   return process.env.NSQ_BIN_DIR
 }
 

@@ -28,12 +28,16 @@ async function ours(address: string, topic: string): Promise<number> {
   const deadline = performance.now() + SECONDS * 1000
   let messages = 0
   const started = performance.now()
-  await Promise.all(producers.flatMap((producer) => Array.from({length: PIPELINE}, async () => {
-    while (performance.now() < deadline) {
-      await producer.multiPublish(topic, batch)
-      messages += BATCH
-    }
-  })))
+  await Promise.all(
+    producers.flatMap((producer) =>
+      Array.from({length: PIPELINE}, async () => {
+        while (performance.now() < deadline) {
+          await producer.multiPublish(topic, batch)
+          messages += BATCH
+        }
+      }),
+    ),
+  )
   const elapsed = (performance.now() - started) / 1000
   await Promise.all(producers.map((p) => p.close()))
   return messages / elapsed
@@ -41,7 +45,11 @@ async function ours(address: string, topic: string): Promise<number> {
 
 async function go(address: string, topic: string): Promise<number> {
   const result = await run(`${process.env.NSQ_BIN_DIR}/bench_writer`, [
-    `--nsqd-tcp-address=${address}`, `--topic=${topic}`, `--size=${SIZE}`, `--batch-size=${BATCH}`, `--runfor=${SECONDS}s`,
+    `--nsqd-tcp-address=${address}`,
+    `--topic=${topic}`,
+    `--size=${SIZE}`,
+    `--batch-size=${BATCH}`,
+    `--runfor=${SECONDS}s`,
   ])
   if (result.code !== 0) throw new Error(`bench_writer failed:\n${result.stderr}`)
   return parseGoBenchRate(result.stderr)
@@ -51,7 +59,9 @@ async function main(): Promise<void> {
   ensureNsqBinaries()
   const nsqd = await startNsqd({args: ['--mem-queue-size=1000000']})
   const http = new NsqdHttpClient(nsqd.httpAddress)
-  process.stderr.write(`bench:publish — ${SIZE} B messages, MPUB batches of ${BATCH}, ${CONNECTIONS} connections, ${SECONDS}s × ${ROUNDS} rounds each, pipeline ${PIPELINE}\n`)
+  process.stderr.write(
+    `bench:publish — ${SIZE} B messages, MPUB batches of ${BATCH}, ${CONNECTIONS} connections, ${SECONDS}s × ${ROUNDS} rounds each, pipeline ${PIPELINE}\n`,
+  )
   const goRates: number[] = []
   const ourRates: number[] = []
   try {
@@ -62,7 +72,9 @@ async function main(): Promise<void> {
       await http.deleteTopic(`ours_${round}`)
       goRates.push(goRate)
       ourRates.push(ourRate)
-      process.stderr.write(`round ${round}: bench_writer ${fmt(goRate)} msg/s · nsq-toolkit ${fmt(ourRate)} msg/s · ratio ${fmt(ourRate / goRate, 2)}×\n`)
+      process.stderr.write(
+        `round ${round}: bench_writer ${fmt(goRate)} msg/s · nsq-toolkit ${fmt(ourRate)} msg/s · ratio ${fmt(ourRate / goRate, 2)}×\n`,
+      )
     }
   } finally {
     await nsqd.stop()
@@ -70,14 +82,16 @@ async function main(): Promise<void> {
   const goMedian = median(goRates)
   const ourMedian = median(ourRates)
   const ratios = ourRates.map((r, i) => r / (goRates[i] as number))
-  process.stdout.write([
-    '',
-    'publish throughput (median of rounds)',
-    `  Go bench_writer   ${fmt(goMedian).padStart(12)} msg/s  ${fmt((goMedian * SIZE) / 1048576, 1).padStart(7)} MiB/s`,
-    `  nsq-toolkit       ${fmt(ourMedian).padStart(12)} msg/s  ${fmt((ourMedian * SIZE) / 1048576, 1).padStart(7)} MiB/s`,
-    `  ratio (ours / Go) ${fmt(median(ratios), 2)}× median of per-round ratios (target ≥ 1.0×)`,
-    '',
-  ].join('\n'))
+  process.stdout.write(
+    [
+      '',
+      'publish throughput (median of rounds)',
+      `  Go bench_writer   ${fmt(goMedian).padStart(12)} msg/s  ${fmt((goMedian * SIZE) / 1048576, 1).padStart(7)} MiB/s`,
+      `  nsq-toolkit       ${fmt(ourMedian).padStart(12)} msg/s  ${fmt((ourMedian * SIZE) / 1048576, 1).padStart(7)} MiB/s`,
+      `  ratio (ours / Go) ${fmt(median(ratios), 2)}× median of per-round ratios (target ≥ 1.0×)`,
+      '',
+    ].join('\n'),
+  )
 }
 
 await main()

@@ -20,11 +20,21 @@ import {MANIFEST_SUFFIX, type FinishedFile} from '../src/tools/to-file/finished-
 import {openS3Sink} from '../src/tools/s3/open-s3-sink.js'
 import {startS3Server, type S3Server} from '../test/support/s3.js'
 
-const {values} = parseArgs({options: {rounds: {type: 'string', default: '5'}, files: {type: 'string', default: '40'}, 'file-size': {type: 'string', default: '1MiB'}, large: {type: 'string', default: '128MiB'}}})
+const {values} = parseArgs({
+  options: {
+    rounds: {type: 'string', default: '5'},
+    files: {type: 'string', default: '40'},
+    'file-size': {type: 'string', default: '1MiB'},
+    large: {type: 'string', default: '128MiB'},
+  },
+})
 const rounds = Number(values.rounds)
 const PART = 16 * 1024 * 1024
 
-process.env.S3_SERVER_BIN ??= execFileSync(process.execPath, ['scripts/ensure-s3.mjs'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+process.env.S3_SERVER_BIN ??= execFileSync(process.execPath, ['scripts/ensure-s3.mjs'], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+}).trim()
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
@@ -35,7 +45,16 @@ function makeFiles(dir: string, count: number, size: number, round: number): Fin
     const name = `bench.host-${String(i).padStart(6, '0')}.r${round}.log`
     const file = path.join(dir, name)
     fs.writeFileSync(file, body)
-    const manifest = {messages: 1, bytes: size, firstTimestamp: null, lastTimestamp: null, sha256: createHash('sha256').update(body).digest('hex'), format: 'raw' as const, gzip: false, topic: 'bench'}
+    const manifest = {
+      messages: 1,
+      bytes: size,
+      firstTimestamp: null,
+      lastTimestamp: null,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      format: 'raw' as const,
+      gzip: false,
+      topic: 'bench',
+    }
     fs.writeFileSync(file + MANIFEST_SUFFIX, JSON.stringify(manifest))
     files.push({path: file, name, topic: 'bench', manifest})
   }
@@ -44,7 +63,19 @@ function makeFiles(dir: string, count: number, size: number, round: number): Fin
 
 async function ours(server: S3Server, files: FinishedFile[], dir: string, prefix: string): Promise<number> {
   const started = performance.now()
-  const sink = await openS3Sink({bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, outputDir: dir, prefix, keyTime: {datetimeFormat: '%Y', utc: true}, host: 'h', keepLocal: false, spool: {maxBytes: 1e12, maxFiles: 1e6}, multipartThreshold: PART, partSize: PART})
+  const sink = await openS3Sink({
+    bucket: server.bucket,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    outputDir: dir,
+    prefix,
+    keyTime: {datetimeFormat: '%Y', utc: true},
+    host: 'h',
+    keepLocal: false,
+    spool: {maxBytes: 1e12, maxFiles: 1e6},
+    multipartThreshold: PART,
+    partSize: PART,
+  })
   for (const file of files) await sink.accept(file)
   await sink.close()
   return performance.now() - started
@@ -58,7 +89,12 @@ async function bare(server: S3Server, files: FinishedFile[], prefix: string): Pr
     for (let file = files[next++]; file !== undefined; file = files[next++]) {
       const key = prefix + file.name
       if (file.manifest.bytes > PART) {
-        await new Upload({client, params: {Bucket: server.bucket, Key: key, Body: fs.createReadStream(file.path)}, partSize: PART, queueSize: 2}).done()
+        await new Upload({
+          client,
+          params: {Bucket: server.bucket, Key: key, Body: fs.createReadStream(file.path)},
+          partSize: PART,
+          queueSize: 2,
+        }).done()
       } else {
         await client.send(new PutObjectCommand({Bucket: server.bucket, Key: key, Body: fs.readFileSync(file.path)}))
       }

@@ -49,8 +49,15 @@ async function main(): Promise<void> {
     await http.createTopic('demo_logs')
     for (const channel of ['archive', 'debug']) await http.createChannel('demo_logs', channel)
 
-    const lines = Array.from({length: 10_000}, (_, i) => `${new Date(Date.UTC(2026, 10, 25, 12, 0, i % 60)).toISOString()} level=${i % 50 === 0 ? 'error' : 'info'} request_id=${i} path=/api/orders status=${i % 50 === 0 ? 500 : 200}`)
-    await nsq(['to-nsq', 'demo_logs', '--nsqd-tcp-address', N], {input: `${lines.join('\n')}\n`, shown: `generate-logs | nsq to-nsq demo_logs --nsqd-tcp-address ${N}`})
+    const lines = Array.from(
+      {length: 10_000},
+      (_, i) =>
+        `${new Date(Date.UTC(2026, 10, 25, 12, 0, i % 60)).toISOString()} level=${i % 50 === 0 ? 'error' : 'info'} request_id=${i} path=/api/orders status=${i % 50 === 0 ? 500 : 200}`,
+    )
+    await nsq(['to-nsq', 'demo_logs', '--nsqd-tcp-address', N], {
+      input: `${lines.join('\n')}\n`,
+      shown: `generate-logs | nsq to-nsq demo_logs --nsqd-tcp-address ${N}`,
+    })
 
     await nsq(['tail', 'demo_logs', '--channel', 'debug', '-n', '3', '--lookupd-http-address', L])
     await nsq(['tail', 'demo_logs', '--channel', 'debug', '-n', '2', '--format', 'json', '--lookupd-http-address', L])
@@ -58,7 +65,18 @@ async function main(): Promise<void> {
     const archive = path.join(work, 'archive')
     const total = 10_000
     // to-file runs until stopped; the demo stops it (SIGTERM: sync, FIN, close) once everything is archived.
-    const toFile = start(['to-file', '--topic', 'demo_logs', '--channel', 'archive', '--gzip', '--output-dir', archive, '--lookupd-http-address', L])
+    const toFile = start([
+      'to-file',
+      '--topic',
+      'demo_logs',
+      '--channel',
+      'archive',
+      '--gzip',
+      '--output-dir',
+      archive,
+      '--lookupd-http-address',
+      L,
+    ])
     const deadline = Date.now() + 60_000
     for (;;) {
       const stats = await http.stats({topic: 'demo_logs', channel: 'archive'})
@@ -73,7 +91,20 @@ async function main(): Promise<void> {
     for (const name of fs.readdirSync(archive)) say(`  ${name} (${fs.statSync(path.join(archive, name)).size} bytes)`)
 
     await nsq(['stat', '--once', '--lookupd-http-address', L])
-    await nsq(['bench', 'pubsub', '--nsqd-tcp-address', N, '--nsqd-http-address', nsqd.httpAddress, '--duration', '3s', '--size', '200', '--batch-size', '50'])
+    await nsq([
+      'bench',
+      'pubsub',
+      '--nsqd-tcp-address',
+      N,
+      '--nsqd-http-address',
+      nsqd.httpAddress,
+      '--duration',
+      '3s',
+      '--size',
+      '200',
+      '--batch-size',
+      '50',
+    ])
   } finally {
     await stopAllServices()
     fs.rmSync(work, {recursive: true, force: true})

@@ -64,11 +64,9 @@ function installMoto() {
   execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--target', lib, `moto[server]==${MOTO_VERSION}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  fs.writeFileSync(
-    motoWrapper,
-    `#!/bin/sh\nPYTHONPATH="${lib}\${PYTHONPATH:+:$PYTHONPATH}" exec python3 -m moto.server "$@"\n`,
-    {mode: 0o755},
-  )
+  fs.writeFileSync(motoWrapper, `#!/bin/sh\nPYTHONPATH="${lib}\${PYTHONPATH:+:$PYTHONPATH}" exec python3 -m moto.server "$@"\n`, {
+    mode: 0o755,
+  })
   return motoWrapper
 }
 

@@ -12,7 +12,10 @@
 import {execFileSync} from 'node:child_process'
 import {formatTable, runScenario, type ScenarioOptions, type ScenarioResult} from '../test/faults/cluster-faults.js'
 
-process.env.NSQ_BIN_DIR ??= execFileSync(process.execPath, ['scripts/ensure-nsq.mjs'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+process.env.NSQ_BIN_DIR ??= execFileSync(process.execPath, ['scripts/ensure-nsq.mjs'], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+}).trim()
 
 const messages = Number(process.env.FAULTS_MESSAGES ?? 12_000)
 const rate = Number(process.env.FAULTS_RATE ?? 600)
@@ -23,17 +26,39 @@ type Scenario = Pick<ScenarioOptions, 'name' | 'faults'> & Partial<ScenarioOptio
 // those scenarios wait long enough for it.
 const scenarios: Scenario[] = [
   {name: 'baseline (no fault)', faults: []},
-  {name: 'kill -9 nsqd (to-file via lookupd)', faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'], settleMs: 150_000, recoveryTimeoutMs: 150_000},
+  {
+    name: 'kill -9 nsqd (to-file via lookupd)',
+    faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'],
+    settleMs: 150_000,
+    recoveryTimeoutMs: 150_000,
+  },
   {name: 'kill -9 nsqd (to-file via nsqd addresses)', faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'], toFileDiscovery: 'nsqd'},
   {name: 'kill -9 lookupd', faults: ['kill-lookupd', 'kill-lookupd', 'kill-lookupd']},
   {name: 'SIGSTOP nsqd 2s', faults: ['pause-nsqd', 'pause-nsqd', 'pause-nsqd'], msgTimeoutMs: 6000},
   {name: 'cut connections 2s', faults: ['cut', 'cut', 'cut', 'cut']},
   {name: 'stall connections 2s', faults: ['stall', 'stall', 'stall'], msgTimeoutMs: 6000},
   {name: 'stall 8s (past msg-timeout 4s)', faults: ['stall', 'stall'], faultMs: 8000},
-  {name: 'kill -9 nsqd, nsqd replaying (strict)', faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'], toFileDiscovery: 'nsqd', nsqdSync: 'replay'},
+  {
+    name: 'kill -9 nsqd, nsqd replaying (strict)',
+    faults: ['kill-nsqd', 'kill-nsqd', 'kill-nsqd'],
+    toFileDiscovery: 'nsqd',
+    nsqdSync: 'replay',
+  },
   {name: 'stall 6s, heartbeat 1s', faults: ['stall', 'stall', 'stall'], faultMs: 6000, heartbeatMs: 1000, lookupdPollMs: 5000, rate: 300},
-  {name: 'SIGSTOP nsqd 6s, heartbeat 1s', faults: ['pause-nsqd', 'pause-nsqd'], faultMs: 6000, heartbeatMs: 1000, lookupdPollMs: 5000, rate: 300},
-  {name: 'mixed', faults: ['cut', 'kill-lookupd', 'pause-nsqd', 'stall', 'kill-nsqd', 'cut'], settleMs: 150_000, recoveryTimeoutMs: 150_000},
+  {
+    name: 'SIGSTOP nsqd 6s, heartbeat 1s',
+    faults: ['pause-nsqd', 'pause-nsqd'],
+    faultMs: 6000,
+    heartbeatMs: 1000,
+    lookupdPollMs: 5000,
+    rate: 300,
+  },
+  {
+    name: 'mixed',
+    faults: ['cut', 'kill-lookupd', 'pause-nsqd', 'stall', 'kill-nsqd', 'cut'],
+    settleMs: 150_000,
+    recoveryTimeoutMs: 150_000,
+  },
 ]
 
 const results: ScenarioResult[] = []
@@ -42,11 +67,19 @@ for (const [index, scenario] of scenarios.entries()) {
   if (only !== undefined && !scenario.name.includes(only)) continue
   const result = await runScenario({messages, rate, seed: index + 1, ...scenario, log: (line) => process.stderr.write(`${line}\n`)})
   results.push(result)
-  const recoveries = result.faults.map((f) => `${f.kind} ${f.target} ${f.recoveryMs === undefined ? '-' : `${f.recoveryMs} ms`}${f.detectedBy === undefined ? '' : ` (detected by to-file ${f.detectedBy.toFile ?? '-'} ms, tail ${f.detectedBy.tail ?? '-'} ms, to-nsq ${f.detectedBy.toNsq ?? '-'} ms)`}`).join(', ')
-  process.stderr.write(`${result.name}: accepted ${result.accepted}, rejected ${result.rejected}, archived ${result.archived}, lost ${result.lost}, duplicated ${result.duplicated}, foreign ${result.foreign}, tail lost ${result.tailLost} ${result.tailLostSample.join(" ")}, tail duplicated ${result.tailDuplicated}; duplicates e.g. ${result.duplicateSample.join(", ")}; exit ${JSON.stringify(result.exitCodes)}; ${recoveries}\n`)
-  const stallMissed = (scenario.heartbeatMs !== undefined && (scenario.faultMs ?? 2000) > 2 * scenario.heartbeatMs)
-    ? result.faults.filter((f) => (f.kind === 'stall' || f.kind === 'pause-nsqd') && f.detectedMs === undefined).length
-    : 0
+  const recoveries = result.faults
+    .map(
+      (f) =>
+        `${f.kind} ${f.target} ${f.recoveryMs === undefined ? '-' : `${f.recoveryMs} ms`}${f.detectedBy === undefined ? '' : ` (detected by to-file ${f.detectedBy.toFile ?? '-'} ms, tail ${f.detectedBy.tail ?? '-'} ms, to-nsq ${f.detectedBy.toNsq ?? '-'} ms)`}`,
+    )
+    .join(', ')
+  process.stderr.write(
+    `${result.name}: accepted ${result.accepted}, rejected ${result.rejected}, archived ${result.archived}, lost ${result.lost}, duplicated ${result.duplicated}, foreign ${result.foreign}, tail lost ${result.tailLost} ${result.tailLostSample.join(' ')}, tail duplicated ${result.tailDuplicated}; duplicates e.g. ${result.duplicateSample.join(', ')}; exit ${JSON.stringify(result.exitCodes)}; ${recoveries}\n`,
+  )
+  const stallMissed =
+    scenario.heartbeatMs !== undefined && (scenario.faultMs ?? 2000) > 2 * scenario.heartbeatMs
+      ? result.faults.filter((f) => (f.kind === 'stall' || f.kind === 'pause-nsqd') && f.detectedMs === undefined).length
+      : 0
   if (stallMissed > 0) process.stderr.write(`${result.name}: ${stallMissed} stall(s) not detected by both tools\n`)
   if (result.lost > 0 || result.foreign > 0 || stallMissed > 0 || (result.duplicated > 0 && !result.duplicatesExpected)) {
     failed = true

@@ -16,7 +16,11 @@ export type StopReason = 'interrupt' | 'terminate' | 'epipe' | 'done'
 
 export abstract class NsqCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
-    color: Flags.boolean({allowNo: true, summary: 'colour human output (default: when a TTY; NO_COLOR / FORCE_COLOR respected)', helpGroup: 'GLOBAL'}),
+    color: Flags.boolean({
+      allowNo: true,
+      summary: 'colour human output (default: when a TTY; NO_COLOR / FORCE_COLOR respected)',
+      helpGroup: 'GLOBAL',
+    }),
     quiet: Flags.boolean({char: 'q', summary: 'no banners, progress or status on stderr (errors still shown)', helpGroup: 'GLOBAL'}),
   }
 
@@ -53,9 +57,14 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
     this.args = args as NsqArgs<T>
     this.colored = applyColor(this.flags.color)
     const parsed = this.flags as Record<string, unknown>
-    if (parsed['tls-insecure'] === true) process.stderr.write('warning: --tls-insecure: nsqd\'s certificate is NOT verified; anyone on the path can read and alter this traffic\n')
+    if (parsed['tls-insecure'] === true)
+      process.stderr.write(
+        "warning: --tls-insecure: nsqd's certificate is NOT verified; anyone on the path can read and alter this traffic\n",
+      )
     if (typeof parsed['auth-secret'] === 'string' && process.argv.some((a) => a.startsWith('--auth-secret=') || a === '--auth-secret')) {
-      process.stderr.write('warning: --auth-secret on the command line is visible in the process list; prefer NSQ_AUTH_SECRET or --auth-secret-file\n')
+      process.stderr.write(
+        'warning: --auth-secret on the command line is visible in the process list; prefer NSQ_AUTH_SECRET or --auth-secret-file\n',
+      )
     }
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
@@ -120,7 +129,9 @@ export function exitCodeFor(error: NsqError): number {
     case 'HTTP':
       return EXIT.UNAVAILABLE
     default:
-      return error.code.startsWith('E_AUTH') || error.code === 'E_UNAUTHORIZED' || error.code === 'AUTH_REQUIRED' ? EXIT.UNAVAILABLE : EXIT.FAILURE
+      return error.code.startsWith('E_AUTH') || error.code === 'E_UNAUTHORIZED' || error.code === 'AUTH_REQUIRED'
+        ? EXIT.UNAVAILABLE
+        : EXIT.FAILURE
   }
 }
 
@@ -132,17 +143,23 @@ function hintsFor(error: NsqError): string[] {
   const text = error.message
   if (tlsRequired(error)) return ['nsqd requires TLS: add --tls (and --tls-ca with the CA that signed its certificate)']
   if (/ENOTFOUND|EAI_AGAIN|does not resolve/.test(text)) {
-    return ['the host name does not resolve here: set nsqd\'s --broadcast-address to a name or IP clients can reach, or map it with --address-map HOST=IP:PORT']
+    return [
+      "the host name does not resolve here: set nsqd's --broadcast-address to a name or IP clients can reach, or map it with --address-map HOST=IP:PORT",
+    ]
   }
   switch (error.code) {
     case 'CONNECTION_REFUSED':
-      return ['is nsqd / nsqlookupd running there? check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)']
+      return [
+        'is nsqd / nsqlookupd running there? check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)',
+      ]
     case 'TLS':
-      return ['pass the CA that signed nsqd\'s certificate with --tls-ca, or (unsafe) --tls-insecure']
+      return ["pass the CA that signed nsqd's certificate with --tls-ca, or (unsafe) --tls-insecure"]
     case 'AUTH_REQUIRED':
       return ['nsqd requires AUTH: set NSQ_AUTH_SECRET or --auth-secret-file']
     default:
-      return error.code.startsWith('E_AUTH') || error.code === 'E_UNAUTHORIZED' ? ['check the AUTH secret (NSQ_AUTH_SECRET / --auth-secret-file) and its permissions'] : []
+      return error.code.startsWith('E_AUTH') || error.code === 'E_UNAUTHORIZED'
+        ? ['check the AUTH secret (NSQ_AUTH_SECRET / --auth-secret-file) and its permissions']
+        : []
   }
 }
 

@@ -17,7 +17,16 @@ import type {BenchKind, BenchParams, BenchSummary} from '../tools/bench/types.js
 import {NsqCommand} from './base-command.js'
 import {interactiveStderr} from './color.js'
 import {EXIT} from './exit-codes.js'
-import {connectionSettings, durationFlag, httpOptions, nsqdHttpAddressFlag, nsqdTcpAddressFlag, securityFlags, sizeFlag, type SecurityFlagValues} from './flags.js'
+import {
+  connectionSettings,
+  durationFlag,
+  httpOptions,
+  nsqdHttpAddressFlag,
+  nsqdTcpAddressFlag,
+  securityFlags,
+  sizeFlag,
+  type SecurityFlagValues,
+} from './flags.js'
 
 const RUN = 'RUN'
 const CHECKS = 'CI CHECKS'
@@ -37,51 +46,129 @@ const SUB_OUTPUT_BUFFER = 65_536
 
 const rateFlag = Flags.custom<number>({helpValue: '<msgs/s>', parse: async (input) => parseRate(input)})
 
-const benchNsqdTcpAddressFlag: typeof nsqdTcpAddressFlag = {...nsqdTcpAddressFlag, summary: `nsqd TCP address; repeatable (publishers spread over them, consumers connect to all) [default: ${DEFAULT_NSQD}]`}
-const benchNsqdHttpAddressFlag: typeof nsqdHttpAddressFlag = {...nsqdHttpAddressFlag, summary: 'nsqd HTTP address, one per --nsqd-tcp-address, to create and delete the bench topic [default: TCP port + 1]'}
+const benchNsqdTcpAddressFlag: typeof nsqdTcpAddressFlag = {
+  ...nsqdTcpAddressFlag,
+  summary: `nsqd TCP address; repeatable (publishers spread over them, consumers connect to all) [default: ${DEFAULT_NSQD}]`,
+}
+const benchNsqdHttpAddressFlag: typeof nsqdHttpAddressFlag = {
+  ...nsqdHttpAddressFlag,
+  summary: 'nsqd HTTP address, one per --nsqd-tcp-address, to create and delete the bench topic [default: TCP port + 1]',
+}
 
 /** Flags of every bench command. */
 export const benchCommonFlags = {
   'nsqd-tcp-address': benchNsqdTcpAddressFlag,
   'nsqd-http-address': benchNsqdHttpAddressFlag,
   topic: Flags.string({char: 't', summary: 'topic to use [default: an auto-named nsq_bench_xxxxxx, deleted afterwards]', helpGroup: RUN}),
-  clients: Flags.integer({char: 'c', min: 1, default: 1, summary: 'concurrent clients, each on its own connection (pubsub: this many publishers and consumers)', helpGroup: RUN}),
+  clients: Flags.integer({
+    char: 'c',
+    min: 1,
+    default: 1,
+    summary: 'concurrent clients, each on its own connection (pubsub: this many publishers and consumers)',
+    helpGroup: RUN,
+  }),
   size: sizeFlag({default: 200, summary: 'message body size (e.g. 200, 1KiB)', helpGroup: RUN}),
-  msgs: Flags.integer({char: 'n', min: 1, summary: 'measured messages in all (split across clients)', exclusive: ['duration'], helpGroup: RUN}),
-  duration: durationFlag({char: 'd', summary: `measured run time (e.g. 10s) [default: ${DEFAULT_DURATION_MS / 1000}s when --msgs is not given]`, exclusive: ['msgs'], helpGroup: RUN}),
+  msgs: Flags.integer({
+    char: 'n',
+    min: 1,
+    summary: 'measured messages in all (split across clients)',
+    exclusive: ['duration'],
+    helpGroup: RUN,
+  }),
+  duration: durationFlag({
+    char: 'd',
+    summary: `measured run time (e.g. 10s) [default: ${DEFAULT_DURATION_MS / 1000}s when --msgs is not given]`,
+    exclusive: ['msgs'],
+    helpGroup: RUN,
+  }),
   warmup: durationFlag({default: 0, summary: 'run this long first without measuring (e.g. 2s)', helpGroup: RUN}),
-  cleanup: Flags.boolean({allowNo: true, default: true, summary: 'delete the auto-named topic / channel afterwards (--no-cleanup keeps them)', helpGroup: RUN}),
-  threshold: Flags.string({multiple: true, summary: 'fail (exit 99) unless METRIC OP VALUE holds, e.g. \'rate>50000\', \'p99<5ms\', \'errors==0\'; repeatable', helpGroup: CHECKS}),
+  cleanup: Flags.boolean({
+    allowNo: true,
+    default: true,
+    summary: 'delete the auto-named topic / channel afterwards (--no-cleanup keeps them)',
+    helpGroup: RUN,
+  }),
+  threshold: Flags.string({
+    multiple: true,
+    summary: "fail (exit 99) unless METRIC OP VALUE holds, e.g. 'rate>50000', 'p99<5ms', 'errors==0'; repeatable",
+    helpGroup: CHECKS,
+  }),
   compare: Flags.string({summary: 'compare with an earlier `--json` summary and print the deltas', helpGroup: CHECKS}),
-  'max-regression': Flags.string({default: '10%', summary: 'with --compare: fail (exit 99) when msgs/s drops, or p50/p90/p99 rise, by more than this', helpGroup: CHECKS}),
-  csv: Flags.boolean({summary: 'print CSV (a row per client and one per side) instead of the text report', exclusive: ['json'], helpGroup: OUTPUT}),
-  progress: Flags.boolean({allowNo: true, default: true, summary: 'live progress on stderr (only when it is a terminal)', helpGroup: OUTPUT}),
+  'max-regression': Flags.string({
+    default: '10%',
+    summary: 'with --compare: fail (exit 99) when msgs/s drops, or p50/p90/p99 rise, by more than this',
+    helpGroup: CHECKS,
+  }),
+  csv: Flags.boolean({
+    summary: 'print CSV (a row per client and one per side) instead of the text report',
+    exclusive: ['json'],
+    helpGroup: OUTPUT,
+  }),
+  progress: Flags.boolean({
+    allowNo: true,
+    default: true,
+    summary: 'live progress on stderr (only when it is a terminal)',
+    helpGroup: OUTPUT,
+  }),
   ...securityFlags,
 }
 
 /** Flags of the publishing commands (pub, pubsub). */
 export const benchPublishFlags = {
-  'batch-size': Flags.integer({char: 'b', min: 1, default: 1, summary: 'messages per publish command: 1 = PUB, more = MPUB', helpGroup: RUN}),
-  rate: rateFlag({char: 'r', summary: 'aggregate publish rate in msgs/s (e.g. 50000, 50k), split across clients; latency is then measured from each message\'s scheduled send time', helpGroup: RUN}),
-  pipeline: Flags.integer({min: 1, default: 4, summary: 'publish commands awaiting nsqd\'s OK at once per client (1 = like bench_writer); under --rate up to 1024', helpGroup: RUN}),
+  'batch-size': Flags.integer({
+    char: 'b',
+    min: 1,
+    default: 1,
+    summary: 'messages per publish command: 1 = PUB, more = MPUB',
+    helpGroup: RUN,
+  }),
+  rate: rateFlag({
+    char: 'r',
+    summary:
+      "aggregate publish rate in msgs/s (e.g. 50000, 50k), split across clients; latency is then measured from each message's scheduled send time",
+    helpGroup: RUN,
+  }),
+  pipeline: Flags.integer({
+    min: 1,
+    default: 4,
+    summary: "publish commands awaiting nsqd's OK at once per client (1 = like bench_writer); under --rate up to 1024",
+    helpGroup: RUN,
+  }),
 }
 
 /** Flags of the consuming commands (sub, pubsub). */
 export const benchConsumeFlags = {
   channel: Flags.string({summary: 'channel to consume [default: an auto-named nsq_bench_xxxxxx, deleted afterwards]', helpGroup: RUN}),
-  'max-in-flight': Flags.integer({min: 1, default: 2500, summary: 'RDY per consuming client (bench_reader\'s --rdy)', helpGroup: RUN}),
-  'output-buffer-size': Flags.integer({min: -1, summary: 'bytes nsqd buffers before flushing deliveries to a consumer (-1 = unbuffered, for latency) [default: sub 65536, nsqd\'s max; pubsub nsqd\'s, 16384]', helpGroup: RUN}),
-  'output-buffer-timeout': durationFlag({summary: 'longest nsqd holds buffered deliveries (nsqd allows ≥ 25ms) [default: nsqd\'s, 250ms]', helpGroup: RUN}),
+  'max-in-flight': Flags.integer({min: 1, default: 2500, summary: "RDY per consuming client (bench_reader's --rdy)", helpGroup: RUN}),
+  'output-buffer-size': Flags.integer({
+    min: -1,
+    summary:
+      "bytes nsqd buffers before flushing deliveries to a consumer (-1 = unbuffered, for latency) [default: sub 65536, nsqd's max; pubsub nsqd's, 16384]",
+    helpGroup: RUN,
+  }),
+  'output-buffer-timeout': durationFlag({
+    summary: "longest nsqd holds buffered deliveries (nsqd allows ≥ 25ms) [default: nsqd's, 250ms]",
+    helpGroup: RUN,
+  }),
 }
 
 /** Flags of pub and sub (pubsub keeps its clients on one thread, for one clock). */
 export const benchThreadFlags = {
-  threads: Flags.boolean({allowNo: true, summary: 'run each client on its own worker thread, so clients use several cores as Go\'s bench_writer / bench_reader do [default: on with more than one client]', helpGroup: RUN}),
+  threads: Flags.boolean({
+    allowNo: true,
+    summary:
+      "run each client on its own worker thread, so clients use several cores as Go's bench_writer / bench_reader do [default: on with more than one client]",
+    helpGroup: RUN,
+  }),
 }
 
 /** Flags only `sub` has. */
 export const benchFillFlags = {
-  fill: Flags.integer({min: 0, summary: `publish this many messages into the topic before consuming [default: --msgs or ${DEFAULT_FILL.toLocaleString('en-US')} for an auto-named topic, else 0]`, helpGroup: RUN}),
+  fill: Flags.integer({
+    min: 0,
+    summary: `publish this many messages into the topic before consuming [default: --msgs or ${DEFAULT_FILL.toLocaleString('en-US')} for an auto-named topic, else 0]`,
+    helpGroup: RUN,
+  }),
 }
 
 /** The parsed values of the bench flags (each command has a subset). */
@@ -132,7 +219,8 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     const settings = connectionSettings(flags)
     const http = httpOptions(flags, 5000)
     this.status(renderBanner(this.kind, paramsRecord(params)))
-    const progress = flags.progress && !flags.quiet && !this.jsonEnabled() && interactiveStderr() ? (p: BenchProgress) => this.showProgress(p) : undefined
+    const progress =
+      flags.progress && !flags.quiet && !this.jsonEnabled() && interactiveStderr() ? (p: BenchProgress) => this.showProgress(p) : undefined
     const outcome = await runBench(params, settings, http, {
       signal: this.signal,
       events: {
@@ -147,9 +235,12 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     const summary = applyChecks(summarize(outcome), thresholds, baseline)
     for (const warning of summary.warnings.slice(outcome.warnings.length)) this.status(`warning: ${warning}`)
     if (summary.disturbed) {
-      process.stderr.write(`warning: this run was disturbed (${summary.errors} errors, ${summary.reconnects} reconnects, ${summary.lost} lost): these results are not reliable\n`)
+      process.stderr.write(
+        `warning: this run was disturbed (${summary.errors} errors, ${summary.reconnects} reconnects, ${summary.lost} lost): these results are not reliable\n`,
+      )
     }
-    if (!this.jsonEnabled()) process.stdout.write(flags.csv ? renderCsv(summary) : renderText(summary, params.batchSize, params.rate !== undefined))
+    if (!this.jsonEnabled())
+      process.stdout.write(flags.csv ? renderCsv(summary) : renderText(summary, params.batchSize, params.rate !== undefined))
     // Nothing measured and only errors (e.g. --size over nsqd's --max-msg-size): the run failed.
     const failed = !summary.interrupted && summary.messages === 0 && summary.errors > 0
     if (failed) process.stderr.write(`error: no message got through (${summary.errors} errors): see the warnings above\n`)
@@ -163,20 +254,27 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     const kind = this.kind
     const nsqd = (flags['nsqd-tcp-address'] ?? []).length > 0 ? (flags['nsqd-tcp-address'] as string[]) : [DEFAULT_NSQD]
     const given = flags['nsqd-http-address'] ?? []
-    if (given.length > 0 && given.length !== nsqd.length) this.usage(`give one --nsqd-http-address per --nsqd-tcp-address (${nsqd.length}), or none to use TCP port + 1`)
-    const nsqdHttp = given.length > 0 ? given : nsqd.map((address) => {
-      const {host, port} = parseHostPort(address, 4150)
-      return formatHostPort(host, port + 1)
-    })
+    if (given.length > 0 && given.length !== nsqd.length)
+      this.usage(`give one --nsqd-http-address per --nsqd-tcp-address (${nsqd.length}), or none to use TCP port + 1`)
+    const nsqdHttp =
+      given.length > 0
+        ? given
+        : nsqd.map((address) => {
+            const {host, port} = parseHostPort(address, 4150)
+            return formatHostPort(host, port + 1)
+          })
     const autoTopic = flags.topic === undefined
     const autoChannel = flags.channel === undefined
     // A bad name is a usage error before anything starts (pub would otherwise only count failed publishes).
-    const badName = (flags.topic === undefined ? undefined : describeInvalidName('topic', flags.topic)) ?? (flags.channel === undefined ? undefined : describeInvalidName('channel', flags.channel))
+    const badName =
+      (flags.topic === undefined ? undefined : describeInvalidName('topic', flags.topic)) ??
+      (flags.channel === undefined ? undefined : describeInvalidName('channel', flags.channel))
     if (badName !== undefined) this.usage(badName)
-    if (kind === 'pubsub' && flags.size < STAMP_BYTES) this.usage(`pubsub needs --size of at least ${STAMP_BYTES} bytes to carry the send time`)
+    if (kind === 'pubsub' && flags.size < STAMP_BYTES)
+      this.usage(`pubsub needs --size of at least ${STAMP_BYTES} bytes to carry the send time`)
     if (flags.size < 1) this.usage('--size must be at least 1 byte (nsqd refuses empty messages)')
     let fill = 0
-    if (kind === 'sub') fill = flags.fill ?? (autoTopic ? flags.msgs ?? DEFAULT_FILL : 0)
+    if (kind === 'sub') fill = flags.fill ?? (autoTopic ? (flags.msgs ?? DEFAULT_FILL) : 0)
     let durationMs = flags.duration
     if (durationMs !== undefined && durationMs <= 0) this.usage('--duration must be more than 0')
     if (flags.msgs === undefined && durationMs === undefined && fill === 0) durationMs = DEFAULT_DURATION_MS
@@ -219,7 +317,10 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
       const text = fs.readFileSync(flags.compare, 'utf8')
       return {name: flags.compare, figures: parseBaseline(text, flags.compare), maxRegressionPct: parseRegression(flags['max-regression'])}
     } catch (error) {
-      const message = (error as NodeJS.ErrnoException).code === undefined ? (error as Error).message : `--compare ${flags.compare}: ${(error as Error).message}`
+      const message =
+        (error as NodeJS.ErrnoException).code === undefined
+          ? (error as Error).message
+          : `--compare ${flags.compare}: ${(error as Error).message}`
       return this.usage(message)
     }
   }

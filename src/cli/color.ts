@@ -24,8 +24,8 @@ export function colorEnabled({flag, env, isTTY}: ColorInput): boolean {
 export function applyColor(flag: boolean | undefined): boolean {
   const out = colorEnabled({flag, env: process.env, isTTY: process.stdout.isTTY === true})
   const err = colorEnabled({flag, env: process.env, isTTY: process.stderr.isTTY === true})
-  chalk.level = out ? Math.max(chalk.level, 1) as 1 | 2 | 3 : 0
-  chalkStderr.level = err ? Math.max(chalkStderr.level, 1) as 1 | 2 | 3 : 0
+  chalk.level = out ? (Math.max(chalk.level, 1) as 1 | 2 | 3) : 0
+  chalkStderr.level = err ? (Math.max(chalkStderr.level, 1) as 1 | 2 | 3) : 0
   return out
 }
 

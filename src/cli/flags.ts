@@ -76,7 +76,7 @@ function boundedDuration(flag: string, minMs: number, input: string): number {
 export const liveness = {
   'heartbeat-interval': Flags.custom<number>({
     helpValue: '<duration>',
-    summary: 'heartbeat asked of nsqd; no data for two intervals = connection dead (1s … nsqd\'s --max-heartbeat-interval)',
+    summary: "heartbeat asked of nsqd; no data for two intervals = connection dead (1s … nsqd's --max-heartbeat-interval)",
     env: 'NSQ_HEARTBEAT_INTERVAL',
     default: 30_000,
     defaultHelp: async () => '30s',
@@ -85,7 +85,7 @@ export const liveness = {
   })(),
   'lookupd-poll-interval': Flags.custom<number>({
     helpValue: '<duration>',
-    summary: 'how often lookupd is polled for the topic\'s nsqd (±30 % jitter; sooner after a lost connection)',
+    summary: "how often lookupd is polled for the topic's nsqd (±30 % jitter; sooner after a lost connection)",
     env: 'NSQ_LOOKUPD_POLL_INTERVAL',
     default: 60_000,
     defaultHelp: async () => '1m',
@@ -97,11 +97,23 @@ export const liveness = {
 /** TLS, AUTH, compression, address mapping and HTTP auth: spread into a command's `flags`. */
 export const securityFlags = {
   tls: Flags.boolean({summary: 'connect to nsqd with TLS (verified against the host dialled)', env: 'NSQ_TLS', helpGroup: SECURITY}),
-  'tls-ca': Flags.string({summary: 'PEM file of the CA that signed nsqd\'s certificate (implies --tls)', env: 'NSQ_TLS_CA', helpGroup: SECURITY}),
+  'tls-ca': Flags.string({
+    summary: "PEM file of the CA that signed nsqd's certificate (implies --tls)",
+    env: 'NSQ_TLS_CA',
+    helpGroup: SECURITY,
+  }),
   'tls-cert': Flags.string({summary: 'PEM client certificate for mutual TLS (implies --tls)', env: 'NSQ_TLS_CERT', helpGroup: SECURITY}),
   'tls-key': Flags.string({summary: 'PEM private key of --tls-cert', env: 'NSQ_TLS_KEY', helpGroup: SECURITY}),
-  'tls-insecure': Flags.boolean({summary: 'do NOT verify nsqd\'s certificate (prints a warning)', env: 'NSQ_TLS_INSECURE', helpGroup: SECURITY}),
-  'tls-min-version': Flags.option({options: ['TLSv1.2', 'TLSv1.3'] as const, summary: 'lowest TLS version accepted', helpGroup: SECURITY})(),
+  'tls-insecure': Flags.boolean({
+    summary: "do NOT verify nsqd's certificate (prints a warning)",
+    env: 'NSQ_TLS_INSECURE',
+    helpGroup: SECURITY,
+  }),
+  'tls-min-version': Flags.option({
+    options: ['TLSv1.2', 'TLSv1.3'] as const,
+    summary: 'lowest TLS version accepted',
+    helpGroup: SECURITY,
+  })(),
   'auth-secret': Flags.string({
     summary: 'secret for nsqd AUTH; prefer the env var or --auth-secret-file (flags show in the process list)',
     env: 'NSQ_AUTH_SECRET',
@@ -110,14 +122,28 @@ export const securityFlags = {
   }),
   'auth-secret-file': Flags.string({summary: 'file holding the secret for nsqd AUTH', env: 'NSQ_AUTH_SECRET_FILE', helpGroup: SECURITY}),
   'http-auth-file': Flags.string({
-    summary: 'file holding an Authorization header value for the nsqd / nsqlookupd HTTP APIs (e.g. "Bearer …"); env NSQ_HTTP_AUTH holds the value itself',
+    summary:
+      'file holding an Authorization header value for the nsqd / nsqlookupd HTTP APIs (e.g. "Bearer …"); env NSQ_HTTP_AUTH holds the value itself',
     env: 'NSQ_HTTP_AUTH_FILE',
     helpGroup: SECURITY,
   }),
-  compression: Flags.option({options: ['none', 'snappy', 'deflate'] as const, default: 'none', summary: 'compression negotiated with nsqd', env: 'NSQ_COMPRESSION', helpGroup: CONNECTION})(),
-  'deflate-level': Flags.integer({min: 1, max: 9, default: 6, summary: 'deflate level (with --compression deflate)', helpGroup: CONNECTION}),
+  compression: Flags.option({
+    options: ['none', 'snappy', 'deflate'] as const,
+    default: 'none',
+    summary: 'compression negotiated with nsqd',
+    env: 'NSQ_COMPRESSION',
+    helpGroup: CONNECTION,
+  })(),
+  'deflate-level': Flags.integer({
+    min: 1,
+    max: 9,
+    default: 6,
+    summary: 'deflate level (with --compression deflate)',
+    helpGroup: CONNECTION,
+  }),
   'address-map': Flags.string({
-    summary: 'dial ADDR instead of what lookupd reports for HOST (HOST[:PORT]=ADDR:PORT); repeatable. For nsqd whose --broadcast-address does not resolve here',
+    summary:
+      'dial ADDR instead of what lookupd reports for HOST (HOST[:PORT]=ADDR:PORT); repeatable. For nsqd whose --broadcast-address does not resolve here',
     multiple: true,
     helpGroup: CONNECTION,
   }),
@@ -165,7 +191,10 @@ export function tlsOptions(flags: SecurityFlagValues): TlsOptions | undefined {
 
 /** The AUTH secret from --auth-secret / NSQ_AUTH_SECRET or --auth-secret-file (trailing newline dropped). */
 export function authSecret(flags: SecurityFlagValues): string | undefined {
-  if (flags['auth-secret-file'] !== undefined) return readFileFlag('auth-secret-file', flags['auth-secret-file']).toString('utf8').replace(/\r?\n$/, '')
+  if (flags['auth-secret-file'] !== undefined)
+    return readFileFlag('auth-secret-file', flags['auth-secret-file'])
+      .toString('utf8')
+      .replace(/\r?\n$/, '')
   return flags['auth-secret']
 }
 
@@ -184,7 +213,10 @@ export function connectionSettings(flags: SecurityFlagValues): ConnectionSetting
 export function httpOptions(flags: SecurityFlagValues, timeoutMs?: number): HttpOptions {
   const options: HttpOptions = {}
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs
-  const auth = flags['http-auth-file'] !== undefined ? readFileFlag('http-auth-file', flags['http-auth-file']).toString('utf8').trim() : process.env.NSQ_HTTP_AUTH
+  const auth =
+    flags['http-auth-file'] !== undefined
+      ? readFileFlag('http-auth-file', flags['http-auth-file']).toString('utf8').trim()
+      : process.env.NSQ_HTTP_AUTH
   if (auth !== undefined && auth !== '') options.authorization = auth
   const tls = tlsOptions(flags)
   if (tls !== undefined) {

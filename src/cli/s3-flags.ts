@@ -24,7 +24,8 @@ export const s3Flags = {
     helpGroup: S3,
   }),
   's3-prefix': Flags.string({
-    summary: 'key prefix, with the --filename-format tokens <TOPIC> <HOST> <PID> <DATETIME> (UTC); the file name follows it, so end it with / for a folder',
+    summary:
+      'key prefix, with the --filename-format tokens <TOPIC> <HOST> <PID> <DATETIME> (UTC); the file name follows it, so end it with / for a folder',
     default: '',
     helpGroup: S3,
   }),
@@ -32,8 +33,11 @@ export const s3Flags = {
     summary: 'endpoint URL of an S3-compatible service (MinIO, R2, Ceph…); default AWS, or AWS_ENDPOINT_URL_S3',
     helpGroup: S3,
   }),
-  's3-region': Flags.string({summary: 'region (default AWS_REGION / the profile\'s, else us-east-1)', helpGroup: S3}),
-  's3-force-path-style': Flags.boolean({summary: 'path-style URLs (endpoint/bucket/key), needed by most S3-compatible servers', helpGroup: S3}),
+  's3-region': Flags.string({summary: "region (default AWS_REGION / the profile's, else us-east-1)", helpGroup: S3}),
+  's3-force-path-style': Flags.boolean({
+    summary: 'path-style URLs (endpoint/bucket/key), needed by most S3-compatible servers',
+    helpGroup: S3,
+  }),
   'keep-local': Flags.boolean({summary: 'keep local files after upload (a <file>.s3.json marker records the upload)', helpGroup: S3}),
   's3-spool-max': sizeFlag({
     summary: 'pending upload bytes above which consuming pauses (RDY 0) until uploads catch up',
@@ -43,9 +47,24 @@ export const s3Flags = {
   }),
   's3-spool-max-files': Flags.integer({summary: 'pending upload files above which consuming pauses', default: 100, min: 1, helpGroup: S3}),
   's3-concurrency': Flags.integer({summary: 'files uploaded at once', default: 2, min: 1, max: 64, helpGroup: S3}),
-  's3-part-size': sizeFlag({summary: 'multipart part size; files larger than it use multipart upload (min 5MiB)', default: 16 * 1024 * 1024, defaultHelp: async () => '16MiB', helpGroup: S3}),
-  's3-timeout': durationFlag({summary: 'an S3 request with no progress for this long fails and is retried', default: 30_000, defaultHelp: async () => '30s', helpGroup: S3}),
-  's3-drain-timeout': durationFlag({summary: 'at exit, keep uploading pending files this long (the rest is uploaded on the next start)', default: 30_000, defaultHelp: async () => '30s', helpGroup: S3}),
+  's3-part-size': sizeFlag({
+    summary: 'multipart part size; files larger than it use multipart upload (min 5MiB)',
+    default: 16 * 1024 * 1024,
+    defaultHelp: async () => '16MiB',
+    helpGroup: S3,
+  }),
+  's3-timeout': durationFlag({
+    summary: 'an S3 request with no progress for this long fails and is retried',
+    default: 30_000,
+    defaultHelp: async () => '30s',
+    helpGroup: S3,
+  }),
+  's3-drain-timeout': durationFlag({
+    summary: 'at exit, keep uploading pending files this long (the rest is uploaded on the next start)',
+    default: 30_000,
+    defaultHelp: async () => '30s',
+    helpGroup: S3,
+  }),
   's3-local-time': Flags.boolean({summary: 'format <DATETIME> in --s3-prefix in local time instead of UTC', helpGroup: S3}),
 }
 

@@ -21,7 +21,11 @@ export function isBrokenPipe(error: NodeJS.ErrnoException): boolean {
  * otherwise on 'drain', or when `signal` aborts (a stopped command must not wait on a reader that
  * went away).
  */
-export function writeWithBackpressure(data: string | Buffer, signal: AbortSignal, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
+export function writeWithBackpressure(
+  data: string | Buffer,
+  signal: AbortSignal,
+  stream: NodeJS.WriteStream = process.stdout,
+): Promise<void> {
   if (data.length === 0 || stream.write(data)) return Promise.resolve()
   return new Promise((resolve) => {
     const done = (): void => {

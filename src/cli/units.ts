@@ -3,7 +3,7 @@
  * bare number of seconds), sizes (`64KiB`, `100MB`, bare bytes) and rates.
  */
 
-const DURATION_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
+const DURATION_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
 
 /** Milliseconds in a duration such as `250ms`, `30s`, `1h30m`, `2.5s` or `10` (seconds). */
 export function parseDuration(text: string): number {
@@ -27,7 +27,11 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   const parts: string[] = []
   let rest = Math.round(ms / 1000)
-  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`)
       rest %= size
@@ -37,15 +41,27 @@ export function formatDuration(ms: number): string {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  b: 1, k: 1000, kb: 1000, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+  b: 1,
+  k: 1000,
+  kb: 1000,
+  m: 1e6,
+  mb: 1e6,
+  g: 1e9,
+  gb: 1e9,
+  t: 1e12,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
 }
 
 /** Bytes in a size such as `1048576`, `64KiB`, `100MB` or `1.5GiB`. */
 export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim())
   const factor = match === null ? undefined : SIZE_UNITS[(match[2] ?? '').toLowerCase() || 'b']
-  if (match === null || factor === undefined) throw new Error(`invalid size "${text}": use bytes or a unit, e.g. 1048576, 64KiB, 100MB, 1GiB`)
+  if (match === null || factor === undefined)
+    throw new Error(`invalid size "${text}": use bytes or a unit, e.g. 1048576, 64KiB, 100MB, 1GiB`)
   return Math.round(Number(match[1]) * factor)
 }
 

@@ -17,7 +17,14 @@ import {buildView} from '../tools/stat/view.js'
 import {watch} from '../tools/stat/watch.js'
 
 /** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
-const {compression: _compression, 'deflate-level': _deflateLevel, 'auth-secret': _authSecret, 'auth-secret-file': _authSecretFile, 'tls-min-version': _tlsMinVersion, ...httpSecurityFlags} = securityFlags
+const {
+  compression: _compression,
+  'deflate-level': _deflateLevel,
+  'auth-secret': _authSecret,
+  'auth-secret-file': _authSecretFile,
+  'tls-min-version': _tlsMinVersion,
+  ...httpSecurityFlags
+} = securityFlags
 
 export default class Stat extends NsqCommand<typeof Stat> {
   static override summary = 'Live stats of topics and channels across the cluster (nsq_stat, and more)'
@@ -31,11 +38,28 @@ With no topic it shows every topic and channel (filter with a name, a glob such 
 ${EXIT_CODES_HELP}`
 
   static override examples = [
-    {description: 'Watch one channel, like nsq_stat', command: '<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --topic orders --channel archive'},
-    {description: 'Every topic and channel in the cluster, the deepest first', command: '<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --sort depth --top 20'},
-    {description: 'One NDJSON line per tick for scripts', command: "<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --topic 'orders.*' --json --interval 5s | jq -c '.channels[] | {topic, channel, depth}'"},
-    {description: 'A monitoring check: exit 99 when a backlog grows too deep or a channel has no consumer', command: "<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --once --fail-if 'depth>10000' --fail-if 'clients==0'"},
-    {description: 'Per-node breakdown as CSV', command: '<%= config.bin %> stat --nsqd-http-address 10.0.0.1:4151 --nsqd-http-address 10.0.0.2:4151 --by-node --output csv --count 30 > stats.csv'},
+    {
+      description: 'Watch one channel, like nsq_stat',
+      command: '<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --topic orders --channel archive',
+    },
+    {
+      description: 'Every topic and channel in the cluster, the deepest first',
+      command: '<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --sort depth --top 20',
+    },
+    {
+      description: 'One NDJSON line per tick for scripts',
+      command:
+        "<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --topic 'orders.*' --json --interval 5s | jq -c '.channels[] | {topic, channel, depth}'",
+    },
+    {
+      description: 'A monitoring check: exit 99 when a backlog grows too deep or a channel has no consumer',
+      command: "<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --once --fail-if 'depth>10000' --fail-if 'clients==0'",
+    },
+    {
+      description: 'Per-node breakdown as CSV',
+      command:
+        '<%= config.bin %> stat --nsqd-http-address 10.0.0.1:4151 --nsqd-http-address 10.0.0.2:4151 --by-node --output csv --count 30 > stats.csv',
+    },
   ]
 
   static override args = {
@@ -53,14 +77,22 @@ ${EXIT_CODES_HELP}`
     once: Flags.boolean({summary: 'poll once, print, exit (no rates)', exclusive: ['count']}),
     json: Flags.boolean({summary: 'one JSON object per tick on stdout (NDJSON), same as --output json'}),
     output: Flags.option({
-      char: 'o', options: ['table', 'rows', 'csv', 'json'] as const,
-      summary: 'table (live, default on a terminal), rows (nsq_stat\'s format, default when piped), csv or json',
+      char: 'o',
+      options: ['table', 'rows', 'csv', 'json'] as const,
+      summary: "table (live, default on a terminal), rows (nsq_stat's format, default when piped), csv or json",
     })(),
     'by-node': Flags.boolean({summary: 'one row per nsqd and channel instead of cluster totals'}),
     sort: Flags.option({options: SORT_KEYS, default: 'name' as const, summary: 'order of channel rows (numbers: largest first)'})(),
     top: Flags.integer({min: 1, summary: 'show only the first N channel rows (after --sort)'}),
-    'fail-if': Flags.string({multiple: true, summary: "exit 99 at the first tick a channel meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable; one met is enough)"}),
-    'http-timeout': durationFlag({summary: 'timeout of each HTTP request (capped at --interval)', default: 5000, defaultHelp: async () => '5s'}),
+    'fail-if': Flags.string({
+      multiple: true,
+      summary: "exit 99 at the first tick a channel meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable; one met is enough)",
+    }),
+    'http-timeout': durationFlag({
+      summary: 'timeout of each HTTP request (capped at --interval)',
+      default: 5000,
+      defaultHelp: async () => '5s',
+    }),
     ...httpSecurityFlags,
   }
 
@@ -83,7 +115,9 @@ ${EXIT_CODES_HELP}`
     const nsqd = f['nsqd-http-address'] ?? []
     const lookupd = f['lookupd-http-address'] ?? []
     if (nsqd.length === 0 && lookupd.length === 0) {
-      this.usage('give --lookupd-http-address (or --nsqd-http-address) to say which cluster to watch', ['nsq stat --lookupd-http-address 127.0.0.1:4161'])
+      this.usage('give --lookupd-http-address (or --nsqd-http-address) to say which cluster to watch', [
+        'nsq stat --lookupd-http-address 127.0.0.1:4161',
+      ])
     }
     if (!(f.interval > 0)) this.usage('--interval must be more than 0')
     const thresholds = this.thresholds(f['fail-if'] ?? [], f.once)
@@ -98,7 +132,10 @@ ${EXIT_CODES_HELP}`
       maxRows: () => (process.stdout.rows === undefined ? undefined : process.stdout.rows - 8),
     })
     const collector = new StatCollector({
-      nsqd, lookupd, topic, channel,
+      nsqd,
+      lookupd,
+      topic,
+      channel,
       http: httpOptions(security, Math.min(f['http-timeout'], Math.max(f.interval, 250))),
       addressMap: addressMap(security),
     })
@@ -107,7 +144,11 @@ ${EXIT_CODES_HELP}`
       if (!isBrokenPipe(error)) stdoutError = error
       this.stop('epipe')
     })
-    const screen = new LiveScreen({onQuit: () => this.stop('interrupt'), onInterrupt: () => this.handleSignal('SIGINT'), write: (text) => this.write(text)})
+    const screen = new LiveScreen({
+      onQuit: () => this.stop('interrupt'),
+      onInterrupt: () => this.handleSignal('SIGINT'),
+      write: (text) => this.write(text),
+    })
     let last: StatView | undefined
     try {
       for await (const tick of watch(collector, {intervalMs: f.interval, count: f.count, once: f.once, signal: this.signal})) {
@@ -141,7 +182,8 @@ ${EXIT_CODES_HELP}`
   }
 
   private filter(name: 'topic' | 'channel', flag: string | undefined, arg: string | undefined): NameFilter | undefined {
-    if (flag !== undefined && arg !== undefined && flag !== arg) this.usage(`the ${name} is given twice (argument "${arg}" and --${name} "${flag}")`)
+    if (flag !== undefined && arg !== undefined && flag !== arg)
+      this.usage(`the ${name} is given twice (argument "${arg}" and --${name} "${flag}")`)
     const text = flag ?? arg
     if (text === undefined) return undefined
     try {
@@ -161,7 +203,8 @@ ${EXIT_CODES_HELP}`
       }
     }
     const rate = parsed.find((t) => RATE_METRICS.has(t.metric))
-    if (once && rate !== undefined) this.usage(`--fail-if "${rate.source}" needs a rate, which takes two polls: use --count 1 instead of --once`)
+    if (once && rate !== undefined)
+      this.usage(`--fail-if "${rate.source}" needs a rate, which takes two polls: use --count 1 instead of --once`)
     return parsed
   }
 
@@ -187,7 +230,8 @@ ${EXIT_CODES_HELP}`
     for (const l of view.lookupd) {
       const key = `lookupd ${l.address}`
       const before = this.nodeState.get(key)
-      if (before !== l.status && (l.status === 'down' || before !== undefined)) this.status(l.status === 'down' ? `${key} is DOWN: ${l.error ?? ''}` : `${key} is back up`)
+      if (before !== l.status && (l.status === 'down' || before !== undefined))
+        this.status(l.status === 'down' ? `${key} is DOWN: ${l.error ?? ''}` : `${key} is back up`)
       this.nodeState.set(key, l.status)
     }
   }
@@ -196,7 +240,10 @@ ${EXIT_CODES_HELP}`
   private reportEmpty(view: StatView, topic: NameFilter | undefined, channel: NameFilter | undefined): void {
     const empty = view.channels.length === 0 && view.topics.length === 0
     if (empty && !this.saidEmpty && (view.nodes.some((n) => n.status === 'up') || view.lookupd.some((l) => l.status === 'up'))) {
-      const what = topic === undefined ? 'no topics' : `no topic matching ${topic.source}${channel === undefined ? '' : ` with a channel matching ${channel.source}`}`
+      const what =
+        topic === undefined
+          ? 'no topics'
+          : `no topic matching ${topic.source}${channel === undefined ? '' : ` with a channel matching ${channel.source}`}`
       this.status(`${what} on ${view.nodes.length} nsqd (yet)`)
     }
     this.saidEmpty = empty
@@ -206,7 +253,6 @@ ${EXIT_CODES_HELP}`
   private async write(text: string): Promise<void> {
     await writeWithBackpressure(text, this.signal)
   }
-
 }
 
 function allDown(view: StatView): boolean {

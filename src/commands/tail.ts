@@ -2,7 +2,16 @@ import {Args, Flags, type Interfaces} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
-import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, liveness, securityFlags} from '../cli/flags.js'
+import {
+  addressMap,
+  connectionSettings,
+  durationFlag,
+  httpOptions,
+  lookupdHttpAddressFlag,
+  nsqdTcpAddressFlag,
+  liveness,
+  securityFlags,
+} from '../cli/flags.js'
 import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
 import {formatDuration} from '../cli/units.js'
 import {createFormatter, type Formatter} from '../tools/tail/format.js'
@@ -38,10 +47,23 @@ ${EXIT_CODES_HELP}`
 
   static override examples = [
     {description: 'Follow a topic', command: '<%= config.bin %> <%= command.id %> events --nsqd-tcp-address 127.0.0.1:4150'},
-    {description: 'The first 10 messages as NDJSON, pretty-printed by jq', command: '<%= config.bin %> <%= command.id %> events -n 10 --format json --lookupd-http-address 127.0.0.1:4161 | jq .'},
-    {description: 'Peek at 5 messages of a durable channel without consuming them', command: '<%= config.bin %> <%= command.id %> events --channel archive --peek -n 5 --nsqd-tcp-address 127.0.0.1:4150'},
-    {description: 'Every topic starting with "orders.", with the topic and attempts in front', command: "<%= config.bin %> <%= command.id %> --topic-pattern '^orders\\.' --format '%t %a %s\\n' --lookupd-http-address 127.0.0.1:4161"},
-    {description: 'Read until nothing arrives for 2 seconds, NUL-separated for xargs -0', command: '<%= config.bin %> <%= command.id %> jobs -0 --exit-when-idle 2s --nsqd-tcp-address 127.0.0.1:4150 | xargs -0 -n1 echo'},
+    {
+      description: 'The first 10 messages as NDJSON, pretty-printed by jq',
+      command: '<%= config.bin %> <%= command.id %> events -n 10 --format json --lookupd-http-address 127.0.0.1:4161 | jq .',
+    },
+    {
+      description: 'Peek at 5 messages of a durable channel without consuming them',
+      command: '<%= config.bin %> <%= command.id %> events --channel archive --peek -n 5 --nsqd-tcp-address 127.0.0.1:4150',
+    },
+    {
+      description: 'Every topic starting with "orders.", with the topic and attempts in front',
+      command:
+        "<%= config.bin %> <%= command.id %> --topic-pattern '^orders\\.' --format '%t %a %s\\n' --lookupd-http-address 127.0.0.1:4161",
+    },
+    {
+      description: 'Read until nothing arrives for 2 seconds, NUL-separated for xargs -0',
+      command: '<%= config.bin %> <%= command.id %> jobs -0 --exit-when-idle 2s --nsqd-tcp-address 127.0.0.1:4150 | xargs -0 -n1 echo',
+    },
   ]
 
   static override args = {
@@ -54,12 +76,18 @@ ${EXIT_CODES_HELP}`
     count: Flags.integer({char: 'n', summary: 'print exactly this many messages, then exit (0 = no limit)', default: 0, min: 0}),
     'max-in-flight': Flags.integer({summary: 'messages in flight per topic (lowered to -n)', default: 200, min: 1}),
     'print-topic': Flags.boolean({summary: 'raw format: prefix each body with "<topic> | "', helpGroup: OUTPUT}),
-    format: Flags.string({char: 'f', summary: 'raw | json | a template such as \'%t %s\\n\'', default: 'raw', helpGroup: OUTPUT}),
-    delimiter: Flags.string({char: 'D', summary: 'written after each raw body / JSON line (escapes: \\n \\t \\0 \\xNN; default \\n)', helpGroup: OUTPUT}),
+    format: Flags.string({char: 'f', summary: "raw | json | a template such as '%t %s\\n'", default: 'raw', helpGroup: OUTPUT}),
+    delimiter: Flags.string({
+      char: 'D',
+      summary: 'written after each raw body / JSON line (escapes: \\n \\t \\0 \\xNN; default \\n)',
+      helpGroup: OUTPUT,
+    }),
     null: Flags.boolean({char: '0' as 'z', summary: 'NUL as the delimiter (for xargs -0)', helpGroup: OUTPUT}),
     peek: Flags.boolean({summary: 'print, then requeue instead of finishing (needs -n)'}),
-    'topic-pattern': Flags.string({summary: 'also read every topic lookupd lists whose name matches this regex (filters --topic when given)'}),
-    'topic-refresh': durationFlag({summary: 'how often lookupd\'s topic list is read again for --topic-pattern', default: 60_000}),
+    'topic-pattern': Flags.string({
+      summary: 'also read every topic lookupd lists whose name matches this regex (filters --topic when given)',
+    }),
+    'topic-refresh': durationFlag({summary: "how often lookupd's topic list is read again for --topic-pattern", default: 60_000}),
     'exit-when-idle': durationFlag({summary: 'exit 0 once no message arrived for this long'}),
     'drain-timeout': durationFlag({summary: 'on stop, longest wait for stdout and nsqd to settle', default: 5000}),
     'nsqd-tcp-address': nsqdTcpAddressFlag,
@@ -85,7 +113,15 @@ ${EXIT_CODES_HELP}`
     const connectFailures = new Set<string>()
     const channel = flags.channel ?? defaultTailChannel()
     const problem = validateTailInput({
-      topics, topicPattern: flags['topic-pattern'], channel, nsqd, lookupd, count: flags.count, peek: flags.peek, delimiter: flags.delimiter, null: flags.null,
+      topics,
+      topicPattern: flags['topic-pattern'],
+      channel,
+      nsqd,
+      lookupd,
+      count: flags.count,
+      peek: flags.peek,
+      delimiter: flags.delimiter,
+      null: flags.null,
     })
     if (problem !== undefined) this.usage(problem)
     const formatter = this.formatter(flags)
@@ -97,10 +133,14 @@ ${EXIT_CODES_HELP}`
     }
 
     if (channelIsDurable(channel) && !flags.quiet) {
-      process.stderr.write(`warning: channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : 'messages printed here are FIN\'d and gone from it'}, and nsqd keeps the channel (and queues for it) after tail exits\n`)
+      process.stderr.write(
+        `warning: channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : "messages printed here are FIN'd and gone from it"}, and nsqd keeps the channel (and queues for it) after tail exits\n`,
+      )
     }
     if (process.stderr.isTTY === true && !flags.quiet) {
-      this.status(`reading ${topics.length > 0 ? topics.join(', ') : `/${flags['topic-pattern'] ?? ''}/`} on channel ${channel} (Ctrl-C to stop)`)
+      this.status(
+        `reading ${topics.length > 0 ? topics.join(', ') : `/${flags['topic-pattern'] ?? ''}/`} on channel ${channel} (Ctrl-C to stop)`,
+      )
     }
     const unwatch = watchStdout((error) => {
       if (isBrokenPipe(error)) this.stop('epipe')
@@ -133,7 +173,7 @@ ${EXIT_CODES_HELP}`
             // With --nsqd-tcp-address a first failure ends the run with the error; with lookupd, say it once per nsqd.
             if (lookupd.length === 0 || connectFailures.has(address) || this.signal.aborted) return
             connectFailures.add(address)
-              this.status(`${topic}: cannot connect to ${address}: ${error.message}; retrying`)
+            this.status(`${topic}: cannot connect to ${address}: ${error.message}; retrying`)
           },
           lookupdError: (address, error) => this.status(`lookupd ${address}: ${error.message}`),
           topicAdded: (topic) => {
@@ -142,8 +182,11 @@ ${EXIT_CODES_HELP}`
           topicFailed: (topic, error) => process.stderr.write(`warning: cannot read topic ${topic}: ${error.message}\n`),
         },
       })
-      const idle = summary.reason === 'idle' && flags['exit-when-idle'] !== undefined ? ` for ${formatDuration(flags['exit-when-idle'])}` : ''
-      this.status(`tail: ${STOPPED[summary.reason]}${idle}: ${summary.printed} printed, ${summary.finished} finished, ${summary.requeued} requeued`)
+      const idle =
+        summary.reason === 'idle' && flags['exit-when-idle'] !== undefined ? ` for ${formatDuration(flags['exit-when-idle'])}` : ''
+      this.status(
+        `tail: ${STOPPED[summary.reason]}${idle}: ${summary.printed} printed, ${summary.finished} finished, ${summary.requeued} requeued`,
+      )
       if (summary.reason === 'output-error') {
         this.error(`stdout: ${summary.outputError?.message ?? 'write failed'} (unprinted messages were requeued)`, {exit: EXIT.FAILURE})
       }

@@ -2,7 +2,17 @@ import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
-import {addressMap, connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdTcpAddressFlag, liveness, securityFlags, sizeFlag} from '../cli/flags.js'
+import {
+  addressMap,
+  connectionSettings,
+  durationFlag,
+  httpOptions,
+  lookupdHttpAddressFlag,
+  nsqdTcpAddressFlag,
+  liveness,
+  securityFlags,
+  sizeFlag,
+} from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
 import {formatBytes} from '../cli/units.js'
 import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
@@ -30,9 +40,20 @@ SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM dr
 ${EXIT_CODES_HELP}`
 
   static override examples = [
-    {description: 'Archive one topic hourly under /data/archive', command: '<%= config.bin %> <%= command.id %> --topic events --output-dir /data/archive --nsqd-tcp-address 127.0.0.1:4150'},
-    {description: 'Every topic matching a pattern, gzip, 100 MB files, finished files only in the output dir', command: "<%= config.bin %> <%= command.id %> --topic-pattern '^orders\\.' --gzip --rotate-size 100MB --work-dir /data/work --output-dir /data/archive --lookupd-http-address 127.0.0.1:4161"},
-    {description: 'Replayable NDJSON archive, uploaded to S3-compatible storage', command: '<%= config.bin %> <%= command.id %> --topic events --format json --gzip --s3-bucket archive --s3-prefix "<TOPIC>/<DATETIME>/" --s3-endpoint http://127.0.0.1:9000 --s3-force-path-style --nsqd-tcp-address 127.0.0.1:4150'},
+    {
+      description: 'Archive one topic hourly under /data/archive',
+      command: '<%= config.bin %> <%= command.id %> --topic events --output-dir /data/archive --nsqd-tcp-address 127.0.0.1:4150',
+    },
+    {
+      description: 'Every topic matching a pattern, gzip, 100 MB files, finished files only in the output dir',
+      command:
+        "<%= config.bin %> <%= command.id %> --topic-pattern '^orders\\.' --gzip --rotate-size 100MB --work-dir /data/work --output-dir /data/archive --lookupd-http-address 127.0.0.1:4161",
+    },
+    {
+      description: 'Replayable NDJSON archive, uploaded to S3-compatible storage',
+      command:
+        '<%= config.bin %> <%= command.id %> --topic events --format json --gzip --s3-bucket archive --s3-prefix "<TOPIC>/<DATETIME>/" --s3-endpoint http://127.0.0.1:9000 --s3-force-path-style --nsqd-tcp-address 127.0.0.1:4150',
+    },
     {description: 'Rotate now', command: 'kill -HUP <pid>'},
   ]
 
@@ -45,27 +66,78 @@ ${EXIT_CODES_HELP}`
   static override flags = {
     topic: Flags.string({summary: 'topic to archive; repeatable (one consumer and one file per topic)', multiple: true}),
     'topic-pattern': Flags.string({summary: 'regex (unanchored): archive every lookupd topic matching it, or filter --topic'}),
-    'topic-refresh': durationFlag({summary: 'how often lookupd\'s topic list is read for --topic-pattern', default: 60_000, defaultHelp: async () => '1m'}),
+    'topic-refresh': durationFlag({
+      summary: "how often lookupd's topic list is read for --topic-pattern",
+      default: 60_000,
+      defaultHelp: async () => '1m',
+    }),
     channel: Flags.string({char: 'c', summary: 'channel to consume', default: 'nsq_to_file'}),
     'max-in-flight': Flags.integer({summary: 'messages in flight per topic (also the most held unsynced)', default: 200, min: 1}),
     'output-dir': Flags.string({summary: 'directory for finished files', default: '/tmp', helpGroup: FILES}),
-    'work-dir': Flags.string({summary: 'directory for files being written (default: --output-dir); same filesystem as --output-dir', default: '', helpGroup: FILES}),
-    'filename-format': Flags.string({summary: 'file name: <TOPIC> <HOST> <REV> <PID> <DATETIME>; / makes subdirectories', default: DEFAULT_FILENAME_FORMAT, helpGroup: FILES}),
-    'datetime-format': Flags.string({summary: 'strftime format of <DATETIME> (local time); a change rotates', default: DEFAULT_DATETIME_FORMAT, helpGroup: FILES}),
-    'host-identifier': Flags.string({summary: 'value of <HOST> (may hold <SHORT_HOST>, <HOSTNAME>); default the short host name', default: '', helpGroup: FILES}),
+    'work-dir': Flags.string({
+      summary: 'directory for files being written (default: --output-dir); same filesystem as --output-dir',
+      default: '',
+      helpGroup: FILES,
+    }),
+    'filename-format': Flags.string({
+      summary: 'file name: <TOPIC> <HOST> <REV> <PID> <DATETIME>; / makes subdirectories',
+      default: DEFAULT_FILENAME_FORMAT,
+      helpGroup: FILES,
+    }),
+    'datetime-format': Flags.string({
+      summary: 'strftime format of <DATETIME> (local time); a change rotates',
+      default: DEFAULT_DATETIME_FORMAT,
+      helpGroup: FILES,
+    }),
+    'host-identifier': Flags.string({
+      summary: 'value of <HOST> (may hold <SHORT_HOST>, <HOSTNAME>); default the short host name',
+      default: '',
+      helpGroup: FILES,
+    }),
     gzip: Flags.boolean({summary: 'gzip files (.gz appended; one member per sync)', helpGroup: FILES}),
     'gzip-level': Flags.integer({summary: 'gzip level 1 (fastest) to 9 (smallest)', default: 6, helpGroup: FILES}),
     'skip-empty-files': Flags.boolean({summary: 'do not open a new file on a rotation tick until a message arrives', helpGroup: FILES}),
     'rotate-size': sizeFlag({summary: 'rotate after this many (uncompressed) bytes; 0 = off', default: 0, helpGroup: FILES}),
     'rotate-interval': durationFlag({summary: 'rotate files open longer than this; 0 = off', default: 0, helpGroup: FILES}),
-    'sync-interval': durationFlag({summary: 'longest time between syncs (keep below nsqd\'s --msg-timeout)', default: 30_000, defaultHelp: async () => '30s', helpGroup: FILES}),
+    'sync-interval': durationFlag({
+      summary: "longest time between syncs (keep below nsqd's --msg-timeout)",
+      default: 30_000,
+      defaultHelp: async () => '30s',
+      helpGroup: FILES,
+    }),
     'http-client-connect-timeout': durationFlag({summary: 'lookupd HTTP connect timeout', default: 2000, defaultHelp: async () => '2s'}),
     'http-client-request-timeout': durationFlag({summary: 'lookupd HTTP request timeout', default: 5000, defaultHelp: async () => '5s'}),
-    format: Flags.option({options: ['raw', 'json'] as const, default: 'raw', summary: 'raw: body + newline; json: the nsq tail --format json envelope (replay with to-nsq --input-format json)', helpGroup: EXTRAS})(),
-    manifest: Flags.boolean({allowNo: true, default: true, summary: 'write <file>.manifest.json beside each finished file', helpGroup: EXTRAS}),
-    'redelivery-window': Flags.integer({summary: 'ids per topic remembered to drop a message nsqd delivers again (same nsqd, same id: after a lost connection, a timeout or an nsqd restart) instead of archiving it twice; 0 = off', default: 16_384, min: 0, helpGroup: EXTRAS}),
-    'dedupe-window': Flags.integer({summary: 'drop a body seen among the last N (for redundant nsqd pairs); 0 = off', default: 0, min: 0, helpGroup: EXTRAS}),
-    'drain-timeout': durationFlag({summary: 'on stop, longest wait for nsqd to take back what is in flight', default: 30_000, defaultHelp: async () => '30s', helpGroup: EXTRAS}),
+    format: Flags.option({
+      options: ['raw', 'json'] as const,
+      default: 'raw',
+      summary: 'raw: body + newline; json: the nsq tail --format json envelope (replay with to-nsq --input-format json)',
+      helpGroup: EXTRAS,
+    })(),
+    manifest: Flags.boolean({
+      allowNo: true,
+      default: true,
+      summary: 'write <file>.manifest.json beside each finished file',
+      helpGroup: EXTRAS,
+    }),
+    'redelivery-window': Flags.integer({
+      summary:
+        'ids per topic remembered to drop a message nsqd delivers again (same nsqd, same id: after a lost connection, a timeout or an nsqd restart) instead of archiving it twice; 0 = off',
+      default: 16_384,
+      min: 0,
+      helpGroup: EXTRAS,
+    }),
+    'dedupe-window': Flags.integer({
+      summary: 'drop a body seen among the last N (for redundant nsqd pairs); 0 = off',
+      default: 0,
+      min: 0,
+      helpGroup: EXTRAS,
+    }),
+    'drain-timeout': durationFlag({
+      summary: 'on stop, longest wait for nsqd to take back what is in flight',
+      default: 30_000,
+      defaultHelp: async () => '30s',
+      helpGroup: EXTRAS,
+    }),
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
     ...securityFlags,
@@ -95,19 +167,28 @@ ${EXIT_CODES_HELP}`
     const tty = process.stderr.isTTY === true && !flags.quiet && !flags.json
     // A sink deletes (or marks) uploaded files, so names must never be reused: <REV> kept and required, a revision ledger.
     const uniqueNames = flags['s3-bucket'] !== undefined && flags['s3-bucket'] !== ''
-    const config = archiveConfig({...flags, uniqueNames, outputDir: flags['output-dir'], workDir: flags['work-dir'], gzipLevel: flags['gzip-level'], rotateSize: flags['rotate-size'], rotateIntervalMs: flags['rotate-interval'], manifest: flags.manifest})
+    const config = archiveConfig({
+      ...flags,
+      uniqueNames,
+      outputDir: flags['output-dir'],
+      workDir: flags['work-dir'],
+      gzipLevel: flags['gzip-level'],
+      rotateSize: flags['rotate-size'],
+      rotateIntervalMs: flags['rotate-interval'],
+      manifest: flags.manifest,
+    })
     let sink: S3Sink | undefined
     const connectFailures = new Set<string>()
     const openSink = async (): Promise<S3Sink | undefined> => {
       sink = await s3SinkFromFlags(flags, {
-      outputDir: config.outputDir,
-      host: flags['host-identifier'] === '' ? undefined : flags['host-identifier'],
-      datetimeFormat: flags['datetime-format'],
-      filenameFormat: flags['filename-format'],
-      onEvent: (event) => {
-        if (event.type === 'retry') this.note(`s3: ${event.name}: attempt ${event.attempt} failed (${event.error}); retrying`)
-        else if (event.type === 'uploaded' && !tty) this.note(`s3: uploaded ${event.name} → ${event.key}`)
-      },
+        outputDir: config.outputDir,
+        host: flags['host-identifier'] === '' ? undefined : flags['host-identifier'],
+        datetimeFormat: flags['datetime-format'],
+        filenameFormat: flags['filename-format'],
+        onEvent: (event) => {
+          if (event.type === 'retry') this.note(`s3: ${event.name}: attempt ${event.attempt} failed (${event.error}); retrying`)
+          else if (event.type === 'uploaded' && !tty) this.note(`s3: uploaded ${event.name} → ${event.key}`)
+        },
       })
       return sink
     }
@@ -143,7 +224,12 @@ ${EXIT_CODES_HELP}`
       openSink,
       signal: this.signal,
       events: {
-        repaired: (r) => this.note(r.file === undefined ? `repaired: removed an empty file left by a crash (${r.cutBytes} bytes cut)` : `repaired ${r.file.name}: cut ${r.cutBytes} bytes after the last sync; ${r.file.manifest.messages} messages kept`),
+        repaired: (r) =>
+          this.note(
+            r.file === undefined
+              ? `repaired: removed an empty file left by a crash (${r.cutBytes} bytes cut)`
+              : `repaired ${r.file.name}: cut ${r.cutBytes} bytes after the last sync; ${r.file.manifest.messages} messages kept`,
+          ),
         topicAdded: (topic) => {
           if (!tty) this.note(`archiving topic ${topic} (channel ${flags.channel})`)
         },
@@ -175,15 +261,19 @@ ${EXIT_CODES_HELP}`
         last = {at: now, messages: s.messages}
         const s3 = sink?.stats()
         const upload = s3 === undefined ? '' : `, s3 ${s3.uploadedFiles} up / ${s3.pendingFiles} pending`
-        process.stderr.write(`\r\u001B[K${Object.keys(s.topics).length} topics, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${s.filesFinished} files done${upload}`)
+        process.stderr.write(
+          `\r\u001B[K${Object.keys(s.topics).length} topics, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${s.filesFinished} files done${upload}`,
+        )
       }, 1000)
       statusTimer.unref()
     }
     try {
       const summary = await toFile.run()
       if (tty) process.stderr.write('\r\u001B[K')
-      this.note(`to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.redeliveriesDropped > 0 ? `, ${summary.redeliveriesDropped} redeliveries dropped` : ''}${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`)
-      const s3 = (sink as S3Sink | undefined)?.stats()
+      this.note(
+        `to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.redeliveriesDropped > 0 ? `, ${summary.redeliveriesDropped} redeliveries dropped` : ''}${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`,
+      )
+      const s3 = sink?.stats()
       return {...summary, ...(s3 === undefined ? {} : {s3})}
     } finally {
       if (statusTimer !== undefined) clearInterval(statusTimer)

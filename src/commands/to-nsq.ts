@@ -3,7 +3,18 @@ import {NsqCommand, toCliError} from '../cli/base-command.js'
 import {interactiveStderr} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
-import {connectionSettings, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, nsqdTcpAddressFlag, liveness, securityFlags, sizeFlag, addressMap} from '../cli/flags.js'
+import {
+  connectionSettings,
+  durationFlag,
+  httpOptions,
+  lookupdHttpAddressFlag,
+  nsqdHttpAddressFlag,
+  nsqdTcpAddressFlag,
+  liveness,
+  securityFlags,
+  sizeFlag,
+  addressMap,
+} from '../cli/flags.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
@@ -21,7 +32,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
 
   static override description = [
     'Reads stdin as raw bytes, splits it into records on --delimiter (newline; -0 for NUL) and publishes each record',
-    'as one message, in pipelined MPUB batches capped by nsqd\'s --max-msg-size and --max-body-size (read from the',
+    "as one message, in pipelined MPUB batches capped by nsqd's --max-msg-size and --max-body-size (read from the",
     'nsqd HTTP API when reachable, else --max-message-bytes / --max-body-bytes). stdin is read only as fast as nsqd',
     'accepts. A last record without a trailing delimiter is published intact; empty records are skipped.',
     '',
@@ -35,7 +46,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     '',
     'An nsqd that refuses for good (TLS required without --tls, AUTH denied or not permitted, E_INVALID) stops the run at once:',
     'no more stdin is read, what is in flight is waited for, records read but not published go to --errors, and after the',
-    'summary come nsqd\'s reason and a hint (e.g. add --tls); exit 69. Round-robin over several nsqd leaves a refusing one out',
+    "summary come nsqd's reason and a hint (e.g. add --tls); exit 69. Round-robin over several nsqd leaves a refusing one out",
     'and sends its records to the others (69 only when every nsqd refused); in fanout mode one refusing nsqd stops the run.',
     'If the --errors file cannot be written (full disk, I/O error), reading stops the same way; after the summary come the file,',
     'the error code and the numbers of the records neither published nor recorded (with the body of up to 20 of at most 200',
@@ -45,11 +56,29 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   ].join('\n')
 
   static override examples = [
-    {description: 'Publish a log file, one message per line', command: '<%= config.bin %> <%= command.id %> events --nsqd-tcp-address 127.0.0.1:4150 < events.log'},
-    {description: 'Find the nsqd through nsqlookupd, keep going past oversize lines and collect them', command: 'tail -F app.log | <%= config.bin %> <%= command.id %> logs --lookupd-http-address 127.0.0.1:4161 --on-oversize skip --errors rejected.ndjson'},
-    {description: 'Replay what nsq tail captured, binary bodies included', command: '<%= config.bin %> tail events -n 1000 --format json > dump.ndjson && <%= config.bin %> <%= command.id %> events-copy --input-format json < dump.ndjson'},
-    {description: 'NUL-separated records, 500 msg/s, every message to both nsqd of a redundant pair', command: 'find . -print0 | <%= config.bin %> <%= command.id %> files -0 --rate 500 --mode fanout --nsqd-tcp-address a:4150 --nsqd-tcp-address b:4150'},
-    {description: 'Check a file against the size limits without publishing', command: '<%= config.bin %> <%= command.id %> events --dry-run --nsqd-http-address 127.0.0.1:4151 --json < events.log'},
+    {
+      description: 'Publish a log file, one message per line',
+      command: '<%= config.bin %> <%= command.id %> events --nsqd-tcp-address 127.0.0.1:4150 < events.log',
+    },
+    {
+      description: 'Find the nsqd through nsqlookupd, keep going past oversize lines and collect them',
+      command:
+        'tail -F app.log | <%= config.bin %> <%= command.id %> logs --lookupd-http-address 127.0.0.1:4161 --on-oversize skip --errors rejected.ndjson',
+    },
+    {
+      description: 'Replay what nsq tail captured, binary bodies included',
+      command:
+        '<%= config.bin %> tail events -n 1000 --format json > dump.ndjson && <%= config.bin %> <%= command.id %> events-copy --input-format json < dump.ndjson',
+    },
+    {
+      description: 'NUL-separated records, 500 msg/s, every message to both nsqd of a redundant pair',
+      command:
+        'find . -print0 | <%= config.bin %> <%= command.id %> files -0 --rate 500 --mode fanout --nsqd-tcp-address a:4150 --nsqd-tcp-address b:4150',
+    },
+    {
+      description: 'Check a file against the size limits without publishing',
+      command: '<%= config.bin %> <%= command.id %> events --dry-run --nsqd-http-address 127.0.0.1:4151 --json < events.log',
+    },
   ]
 
   static override enableJsonFlag = true
@@ -63,21 +92,45 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
     'nsqd-http-address': nsqdHttpAddressFlag,
-    mode: Flags.option({options: ['round-robin', 'fanout'] as const, default: 'round-robin', summary: 'round-robin: spread over the nsqd with failover; fanout: every message to every nsqd (the official to_nsq)'})(),
+    mode: Flags.option({
+      options: ['round-robin', 'fanout'] as const,
+      default: 'round-robin',
+      summary: 'round-robin: spread over the nsqd with failover; fanout: every message to every nsqd (the official to_nsq)',
+    })(),
     delimiter: Flags.string({char: 'D', summary: 'record delimiter; escapes \\n \\r \\t \\0 \\xHH; several bytes allowed', default: '\\n'}),
     null: Flags.boolean({char: '0' as 'z', summary: 'records end with a NUL byte (like xargs -0)', exclusive: ['delimiter']}),
-    'input-format': Flags.option({options: ['raw', 'json'] as const, default: 'raw', summary: 'raw: a record is a body; json: a record is an `nsq tail --format json` envelope (body or body_base64)'})(),
+    'input-format': Flags.option({
+      options: ['raw', 'json'] as const,
+      default: 'raw',
+      summary: 'raw: a record is a body; json: a record is an `nsq tail --format json` envelope (body or body_base64)',
+    })(),
     'batch-size': Flags.integer({min: 1, default: 200, summary: 'most messages per MPUB'}),
-    'batch-linger': durationFlag({default: 50, defaultHelp: async () => '50ms', summary: 'send a partial batch after this long without more input'}),
+    'batch-linger': durationFlag({
+      default: 50,
+      defaultHelp: async () => '50ms',
+      summary: 'send a partial batch after this long without more input',
+    }),
     rate: Flags.integer({min: 0, default: 0, summary: 'at most this many messages per second overall (0 = unlimited)'}),
     defer: durationFlag({summary: 'deliver each message after this delay (DPUB; one command per message)'}),
     count: Flags.integer({char: 'n', min: 1, summary: 'stop after publishing this many records'}),
     'keep-empty': Flags.boolean({summary: 'report empty records as not published (nsqd refuses empty bodies) instead of skipping them'}),
-    'on-oversize': Flags.option({options: ['fail', 'skip'] as const, default: 'fail', summary: 'a record over the size limit: stop reading (fail) or record it and go on (skip)'})(),
-    'on-invalid': Flags.option({options: ['fail', 'skip'] as const, default: 'fail', summary: 'an invalid envelope (--input-format json): stop reading (fail) or record it and go on (skip)'})(),
+    'on-oversize': Flags.option({
+      options: ['fail', 'skip'] as const,
+      default: 'fail',
+      summary: 'a record over the size limit: stop reading (fail) or record it and go on (skip)',
+    })(),
+    'on-invalid': Flags.option({
+      options: ['fail', 'skip'] as const,
+      default: 'fail',
+      summary: 'an invalid envelope (--input-format json): stop reading (fail) or record it and go on (skip)',
+    })(),
     errors: Flags.string({summary: 'write every record not published to this file (NDJSON, see above)'}),
-    'max-message-bytes': sizeFlag({summary: `largest message body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxMessageBytes})`}),
-    'max-body-bytes': sizeFlag({summary: `largest MPUB body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxBodyBytes})`}),
+    'max-message-bytes': sizeFlag({
+      summary: `largest message body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxMessageBytes})`,
+    }),
+    'max-body-bytes': sizeFlag({
+      summary: `largest MPUB body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxBodyBytes})`,
+    }),
     tee: Flags.boolean({summary: 'also write each published record (with its delimiter) to stdout'}),
     'dry-run': Flags.boolean({summary: 'read, split and check sizes; publish nothing'}),
     ...securityFlags,
@@ -100,7 +153,9 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const lookupd = flags['lookupd-http-address'] ?? []
     if (tcp.length > 0 && lookupd.length > 0) this.usage('use --nsqd-tcp-address or --lookupd-http-address, not both')
     if (tcp.length === 0 && lookupd.length === 0 && !flags['dry-run']) {
-      this.usage('--nsqd-tcp-address or --lookupd-http-address required', ['e.g. --nsqd-tcp-address 127.0.0.1:4150, or set NSQ_NSQD_TCP_ADDRESS'])
+      this.usage('--nsqd-tcp-address or --lookupd-http-address required', [
+        'e.g. --nsqd-tcp-address 127.0.0.1:4150, or set NSQ_NSQD_TCP_ADDRESS',
+      ])
     }
 
     const http = httpOptions(flags, 2000)
@@ -114,10 +169,16 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const explicitHttp = (flags['nsqd-http-address'] ?? []).length > 0
     if (httpAddresses.length === 0) httpAddresses = nsqd.map(guessHttpAddress)
     // nsqd's limits are read while the TCP connections open.
-    const limitsRead = resolveLimits(httpAddresses, {maxMessageBytes: flags['max-message-bytes'], maxBodyBytes: flags['max-body-bytes']}, {...http, signal: this.signal}).then((resolved) => {
+    const limitsRead = resolveLimits(
+      httpAddresses,
+      {maxMessageBytes: flags['max-message-bytes'], maxBodyBytes: flags['max-body-bytes']},
+      {...http, signal: this.signal},
+    ).then((resolved) => {
       // A guessed HTTP address (TCP port + 1) that does not answer is no news; one given explicitly is.
       if (explicitHttp && resolved.failure !== undefined) {
-        this.status(`could not read limits from nsqd's HTTP API (${resolved.failure})${resolved.source === 'flags' ? '; using --max-message-bytes / --max-body-bytes' : ''}`)
+        this.status(
+          `could not read limits from nsqd's HTTP API (${resolved.failure})${resolved.source === 'flags' ? '; using --max-message-bytes / --max-body-bytes' : ''}`,
+        )
       }
       return resolved
     })
@@ -137,7 +198,10 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
         onSettled: (published, failed) => run.settled(published, failed),
         onRefused: (refusal, remaining) => {
           if (remaining === 0) run.halt('refused')
-          else this.status(`nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`)
+          else
+            this.status(
+              `nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`,
+            )
         },
         events: {
           disconnected: (address, error) => {
@@ -146,7 +210,9 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
           retrying: (address, error) => {
             if (warned.has(address)) return
             warned.add(address)
-            this.status(`publishes failed on ${address} (${error.message}); trying again${nsqd.length > 1 && flags.mode === 'round-robin' ? ' on the other nsqd' : ''}`)
+            this.status(
+              `publishes failed on ${address} (${error.message}); trying again${nsqd.length > 1 && flags.mode === 'round-robin' ? ' on the other nsqd' : ''}`,
+            )
           },
         },
       })
@@ -184,7 +250,9 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
         if (errorsFile !== undefined && !errorsFile.write(failure)) run.halt('errors-file')
         if (firstFailure) {
           firstFailure = false
-          this.status(`record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsFile === undefined ? '' : ` (see ${errorsFile.path})`}`)
+          this.status(
+            `record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsFile === undefined ? '' : ` (see ${errorsFile.path})`}`,
+          )
         }
       },
       ...(flags.tee ? {tee: (data: Buffer) => this.writeStdout(data)} : {}),
@@ -216,29 +284,44 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       nsqd,
       dryRun: flags['dry-run'] === true,
       ...(flags.errors === undefined ? {} : {errorsFile: flags.errors}),
-      ...(refusal === undefined ? {} : {refused: {...(refusal.nsqd === undefined ? {} : {nsqd: refusal.nsqd}), code: refusal.error.code, error: refusal.error.message}}),
+      ...(refusal === undefined
+        ? {}
+        : {refused: {...(refusal.nsqd === undefined ? {} : {nsqd: refusal.nsqd}), code: refusal.error.code, error: refusal.error.message}}),
       refusedNsqd: [...(publisher?.refused ?? [])].map(([address, error]) => ({nsqd: address, code: error.code, error: error.message})),
-      ...(broken === undefined || unrecorded === undefined ? {} : {unrecorded: {count: unrecorded.count, records: unrecorded.ranges, code: broken.code, error: broken.message}}),
+      ...(broken === undefined || unrecorded === undefined
+        ? {}
+        : {unrecorded: {count: unrecorded.count, records: unrecorded.ranges, code: broken.code, error: broken.message}}),
       limits: {maxMessageBytes: limits.maxMessageBytes, maxBodyBytes: limits.maxBodyBytes, source},
     })
     if (result.stoppedAt !== undefined) {
-      const hint = result.stoppedAt.error.startsWith('invalid envelope') ? 'use --on-invalid skip to record bad lines and go on' : 'use --on-oversize skip to record such records and go on, or raise nsqd\'s --max-msg-size'
+      const hint = result.stoppedAt.error.startsWith('invalid envelope')
+        ? 'use --on-invalid skip to record bad lines and go on'
+        : "use --on-oversize skip to record such records and go on, or raise nsqd's --max-msg-size"
       process.stderr.write(`stopped at record ${result.stoppedAt.record}: ${result.stoppedAt.error} (${hint})\n`)
     }
     if (!this.jsonEnabled()) this.status(formatSummary(summary))
     if (refusal !== undefined) this.reportRefusal(refusal, run.stats.records)
     if (broken !== undefined && errorsFile !== undefined) this.reportBrokenErrorsFile(errorsFile)
     const interrupted = result.stoppedBy === 'interrupted' && this.stopReason !== 'epipe'
-    process.exitCode = broken === undefined
-      ? refusal === undefined ? interrupted ? EXIT.INTERRUPTED : summary.failed > 0 ? EXIT.PARTIAL : EXIT.OK : EXIT.UNAVAILABLE
-      : EXIT.FAILURE
+    process.exitCode =
+      broken === undefined
+        ? refusal === undefined
+          ? interrupted
+            ? EXIT.INTERRUPTED
+            : summary.failed > 0
+              ? EXIT.PARTIAL
+              : EXIT.OK
+          : EXIT.UNAVAILABLE
+        : EXIT.FAILURE
     return summary
   }
 
   /** nsqd refused publishing for good: its reason and the same hint `tail` gives (exit 69 follows). */
   private reportRefusal(refusal: Refusal, read: number): void {
     const where = refusal.nsqd === undefined ? 'nsqd' : `nsqd ${refusal.nsqd}`
-    process.stderr.write(`Error: ${where} refused publishing: ${refusal.error.message}; stopped reading after ${read.toLocaleString('en-US')} records\n`)
+    process.stderr.write(
+      `Error: ${where} refused publishing: ${refusal.error.message}; stopped reading after ${read.toLocaleString('en-US')} records\n`,
+    )
     for (const hint of toCliError(refusal.error).suggestions ?? []) process.stderr.write(`hint: ${hint}\n`)
   }
 
@@ -251,9 +334,10 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const broken = errorsFile.failure
     if (broken === undefined) return
     const {unrecorded} = errorsFile
-    const lost = unrecorded.count === 0
-      ? 'every record not published is in it'
-      : `${unrecorded.count.toLocaleString('en-US')} record(s) neither published nor recorded: ${unrecorded.ranges}`
+    const lost =
+      unrecorded.count === 0
+        ? 'every record not published is in it'
+        : `${unrecorded.count.toLocaleString('en-US')} record(s) neither published nor recorded: ${unrecorded.ranges}`
     process.stderr.write(`Error: errors file ${errorsFile.path} (--errors): ${broken.code} (${broken.message}); stopped reading; ${lost}\n`)
     for (const line of unrecorded.bodyLines()) process.stderr.write(`  ${line}\n`)
   }
@@ -261,7 +345,8 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   private topic(): string {
     const {topic: flagTopic} = this.flags
     const argTopic = this.args.topic
-    if (flagTopic !== undefined && argTopic !== undefined && flagTopic !== argTopic) this.usage(`two topics given: "${argTopic}" and --topic "${flagTopic}"`)
+    if (flagTopic !== undefined && argTopic !== undefined && flagTopic !== argTopic)
+      this.usage(`two topics given: "${argTopic}" and --topic "${flagTopic}"`)
     const topic = flagTopic ?? argTopic
     if (topic === undefined) this.usage('a topic is required: nsq to-nsq TOPIC (or --topic TOPIC)')
     const invalid = describeInvalidName('topic', topic)
@@ -296,7 +381,9 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const timer = setInterval(() => {
       const s = run.stats
       const secs = (performance.now() - started) / 1000
-      process.stderr.write(`\r\u001B[K${s.published.toLocaleString('en-US')} published · ${Math.round(s.published / secs).toLocaleString('en-US')} msg/s · ${failedCount(s)} failed`)
+      process.stderr.write(
+        `\r\u001B[K${s.published.toLocaleString('en-US')} published · ${Math.round(s.published / secs).toLocaleString('en-US')} msg/s · ${failedCount(s)} failed`,
+      )
     }, 250)
     timer.unref()
     return timer

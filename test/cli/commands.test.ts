@@ -27,7 +27,10 @@ describe('every command', () => {
     it(`${id}: every arg sets ignoreStdin, help has examples, streams have no --json summary flag`, async () => {
       const {default: command} = (await import(path.resolve(file))) as {default: typeof Command}
       for (const [name, arg] of Object.entries(command.args ?? {})) {
-        expect((arg as {ignoreStdin?: boolean}).ignoreStdin, `${id}: arg ${name} must set ignoreStdin: true (oclif would read stdin to fill it)`).toBe(true)
+        expect(
+          (arg as {ignoreStdin?: boolean}).ignoreStdin,
+          `${id}: arg ${name} must set ignoreStdin: true (oclif would read stdin to fill it)`,
+        ).toBe(true)
       }
       expect(command.summary ?? command.description, `${id}: needs a summary`).toBeTruthy()
       expect((command.examples ?? []).length, `${id}: needs examples in --help`).toBeGreaterThan(0)

@@ -48,7 +48,10 @@ describe('colour rule', () => {
 describe('Go-style flag translation', () => {
   const spec = {command: 'tail', rename: {n: 'count'}, booleans: ['print-topic'], ignoredWithValue: ['consumer-opt']}
   it('turns single-dash and = forms into our long flags', () => {
-    const {argv, notes} = translateGoArgs(['-topic=x', '-n', '10', '--channel', 'c', '-print-topic', '-nsqd-tcp-address=127.0.0.1:4150', '-consumer-opt', 'a=b'], spec)
+    const {argv, notes} = translateGoArgs(
+      ['-topic=x', '-n', '10', '--channel', 'c', '-print-topic', '-nsqd-tcp-address=127.0.0.1:4150', '-consumer-opt', 'a=b'],
+      spec,
+    )
     expect(argv).toEqual(['tail', '--topic=x', '--count', '10', '--channel', 'c', '--print-topic', '--nsqd-tcp-address=127.0.0.1:4150'])
     expect(notes).toEqual(['ignoring -consumer-opt: not needed by nsq-toolkit'])
   })
@@ -59,7 +62,18 @@ describe('Go-style flag translation', () => {
   })
   it('carries -consumer-opt over where we have a flag (go-nsq syntax: name,value; bare name = true; - reads as _)', () => {
     const withOpt = {command: 'tail', translated: {'consumer-opt': goNsqConsumerOpt}}
-    const {argv, notes} = translateGoArgs(['-consumer-opt=heartbeat_interval,5s', '-consumer-opt', 'lookupd-poll-interval,15s', '-consumer-opt=snappy', '-consumer-opt=tls_v1,false', '-consumer-opt=max_in_flight,9', '-topic=t'], withOpt)
+    const {argv, notes} = translateGoArgs(
+      [
+        '-consumer-opt=heartbeat_interval,5s',
+        '-consumer-opt',
+        'lookupd-poll-interval,15s',
+        '-consumer-opt=snappy',
+        '-consumer-opt=tls_v1,false',
+        '-consumer-opt=max_in_flight,9',
+        '-topic=t',
+      ],
+      withOpt,
+    )
     expect(argv).toEqual(['tail', '--heartbeat-interval=5s', '--lookupd-poll-interval=15s', '--compression=snappy', '--topic=t'])
     expect(notes).toEqual(['ignoring -consumer-opt max_in_flight: only tunes go-nsq'])
     expect(goNsqConsumerOpt('tls_v1,true').argv).toEqual(['--tls'])
@@ -91,7 +105,10 @@ describe('security flags', () => {
     expect(authSecret({...base, 'auth-secret': 'x'})).toBe('x')
   })
   it('parses --address-map', () => {
-    expect([...addressMap({...base, 'address-map': ['nsqd-1=10.0.0.5:4150', 'h:4150=127.0.0.1:5150']})]).toEqual([['nsqd-1', '10.0.0.5:4150'], ['h:4150', '127.0.0.1:5150']])
+    expect([...addressMap({...base, 'address-map': ['nsqd-1=10.0.0.5:4150', 'h:4150=127.0.0.1:5150']})]).toEqual([
+      ['nsqd-1', '10.0.0.5:4150'],
+      ['h:4150', '127.0.0.1:5150'],
+    ])
     expect(() => addressMap({...base, 'address-map': ['nope']})).toThrow(/HOST\[:PORT\]=ADDR:PORT/)
   })
 })

@@ -5,15 +5,40 @@ import {translateGoArgs} from '../../src/cli/drop-in.js'
 describe('to_nsq drop-in spec', () => {
   it('maps the official flags in every Go spelling, and keeps its fanout behaviour', () => {
     const {argv, notes} = translateGoArgs(
-      ['-topic=events', '--nsqd-tcp-address', '127.0.0.1:4150', '-nsqd-tcp-address=127.0.0.1:5150', '-delimiter=,', '-rate', '100', '--producer-opt=max_in_flight,10'],
+      [
+        '-topic=events',
+        '--nsqd-tcp-address',
+        '127.0.0.1:4150',
+        '-nsqd-tcp-address=127.0.0.1:5150',
+        '-delimiter=,',
+        '-rate',
+        '100',
+        '--producer-opt=max_in_flight,10',
+      ],
       ToNsq.dropIn,
     )
-    expect(argv).toEqual(['to-nsq', '--mode=fanout', '--topic=events', '--nsqd-tcp-address', '127.0.0.1:4150', '--nsqd-tcp-address=127.0.0.1:5150', '--delimiter=,', '--rate', '100'])
+    expect(argv).toEqual([
+      'to-nsq',
+      '--mode=fanout',
+      '--topic=events',
+      '--nsqd-tcp-address',
+      '127.0.0.1:4150',
+      '--nsqd-tcp-address=127.0.0.1:5150',
+      '--delimiter=,',
+      '--rate',
+      '100',
+    ])
     expect(notes).toEqual(['ignoring -producer-opt: not needed by nsq-toolkit'])
   })
 
   it('skips the value of a space-separated -producer-opt and maps -h to help', () => {
-    expect(translateGoArgs(['-producer-opt', 'x,1', '-topic', 't', '-h'], ToNsq.dropIn).argv).toEqual(['to-nsq', '--mode=fanout', '--topic', 't', '--help'])
+    expect(translateGoArgs(['-producer-opt', 'x,1', '-topic', 't', '-h'], ToNsq.dropIn).argv).toEqual([
+      'to-nsq',
+      '--mode=fanout',
+      '--topic',
+      't',
+      '--help',
+    ])
   })
 
   it('only names flags our command has', () => {

@@ -1,6 +1,21 @@
 import {describe, expect, it} from 'vitest'
 import {
-  MAGIC_V2, encodeAuth, encodeCls, encodeDpub, encodeFin, encodeIdentify, encodeMpub, encodeNop, encodePub, encodeRdy, encodeReq, encodeSub, encodeTouch, mpubBodySize, FIN_SIZE, writeFin,
+  MAGIC_V2,
+  encodeAuth,
+  encodeCls,
+  encodeDpub,
+  encodeFin,
+  encodeIdentify,
+  encodeMpub,
+  encodeNop,
+  encodePub,
+  encodeRdy,
+  encodeReq,
+  encodeSub,
+  encodeTouch,
+  mpubBodySize,
+  FIN_SIZE,
+  writeFin,
 } from '../../src/core/protocol/commands.js'
 import {describeInvalidName, isValidChannelName, isValidTopicName} from '../../src/core/protocol/names.js'
 import {parseIdentifyResponse} from '../../src/core/protocol/identify.js'
@@ -36,9 +51,7 @@ describe('command encoders (byte vectors, reference §1.2/§1.4)', () => {
   })
 
   it('PUB: line, int32 BE size, body', () => {
-    expect(hex(encodePub('t', Buffer.from('hi')))).toBe(
-      hex(Buffer.from('PUB t\n', 'latin1')) + '00000002' + hex(Buffer.from('hi')),
-    )
+    expect(hex(encodePub('t', Buffer.from('hi')))).toBe(hex(Buffer.from('PUB t\n', 'latin1')) + '00000002' + hex(Buffer.from('hi')))
   })
 
   it('DPUB carries the delay in whole ms', () => {
@@ -53,9 +66,11 @@ describe('command encoders (byte vectors, reference §1.2/§1.4)', () => {
       hex(Buffer.from('MPUB top\n', 'latin1')) +
         '00000015' + // body size 21
         '00000003' + // 3 messages
-        '00000002' + hex(Buffer.from('ab')) +
+        '00000002' +
+        hex(Buffer.from('ab')) +
         '00000000' +
-        '00000003' + hex(Buffer.from('xyz')),
+        '00000003' +
+        hex(Buffer.from('xyz')),
     )
   })
 
@@ -87,10 +102,25 @@ describe('names (reference §1.11)', () => {
 
 describe('IDENTIFY reply', () => {
   it('parses the negotiated JSON', () => {
-    const reply = parseIdentifyResponse(Buffer.from(JSON.stringify({
-      max_rdy_count: 100, version: '1.3.0', max_msg_timeout: 900000, msg_timeout: 60000, tls_v1: false, deflate: true, deflate_level: 3,
-      max_deflate_level: 6, snappy: false, sample_rate: 0, auth_required: true, output_buffer_size: 16384, output_buffer_timeout: 250,
-    })))
+    const reply = parseIdentifyResponse(
+      Buffer.from(
+        JSON.stringify({
+          max_rdy_count: 100,
+          version: '1.3.0',
+          max_msg_timeout: 900000,
+          msg_timeout: 60000,
+          tls_v1: false,
+          deflate: true,
+          deflate_level: 3,
+          max_deflate_level: 6,
+          snappy: false,
+          sample_rate: 0,
+          auth_required: true,
+          output_buffer_size: 16384,
+          output_buffer_timeout: 250,
+        }),
+      ),
+    )
     expect(reply).toMatchObject({maxRdyCount: 100, version: '1.3.0', deflate: true, deflateLevel: 3, authRequired: true, snappy: false})
   })
 

@@ -17,7 +17,9 @@ describe.skipIf(skipIntegration)('Connection against real nsqd', () => {
     const messages: RawMessage[] = []
     let closedWith: NsqError | undefined | null = null
     const connection = new Connection({
-      host: '127.0.0.1', port: nsqd.tcpPort, heartbeatIntervalMs: 1000,
+      host: '127.0.0.1',
+      port: nsqd.tcpPort,
+      heartbeatIntervalMs: 1000,
       events: {message: (m) => messages.push(m), closed: (e) => (closedWith = e)},
     })
     await connection.connect()
@@ -47,11 +49,21 @@ describe.skipIf(skipIntegration)('Connection against real nsqd', () => {
     const stalled = await startNsqd()
     let closedWith: NsqError | undefined
     const closed = new Promise<void>((resolve) => {
-      const connection = new Connection({host: '127.0.0.1', port: stalled.tcpPort, heartbeatIntervalMs: 1000, events: {closed: (e) => {
-        closedWith = e
-        resolve()
-      }}})
-      void connection.connect().then(() => connection.subscribe('stall', 'c')).then(() => stalled.pause())
+      const connection = new Connection({
+        host: '127.0.0.1',
+        port: stalled.tcpPort,
+        heartbeatIntervalMs: 1000,
+        events: {
+          closed: (e) => {
+            closedWith = e
+            resolve()
+          },
+        },
+      })
+      void connection
+        .connect()
+        .then(() => connection.subscribe('stall', 'c'))
+        .then(() => stalled.pause())
     })
     const started = Date.now()
     await closed

@@ -7,7 +7,10 @@ import {isNsqError, isServerError, type NsqError, type ServerError} from '../../
 import type {RawMessage} from '../../src/core/protocol/message.js'
 import {startFakeNsqd, type FakeNsqd} from '../support/fake-nsqd.js'
 
-function connect(fake: FakeNsqd, extra: {heartbeatIntervalMs?: number} = {}): {connection: Connection; closed: Promise<NsqError | undefined>; messages: RawMessage[]; nonFatal: ServerError[]} {
+function connect(
+  fake: FakeNsqd,
+  extra: {heartbeatIntervalMs?: number} = {},
+): {connection: Connection; closed: Promise<NsqError | undefined>; messages: RawMessage[]; nonFatal: ServerError[]} {
   const messages: RawMessage[] = []
   const nonFatal: ServerError[] = []
   let onClosed: (error: NsqError | undefined) => void = () => undefined
@@ -75,7 +78,10 @@ describe('Connection against a fake nsqd', () => {
     const {connection, messages, nonFatal} = connect(fake)
     await connection.connect()
     const client = await fake.nextClient()
-    client.sendFrame(FrameType.Message, encodeMessage({timestamp: 42n, attempts: 2, id: Buffer.from('0123456789abcdef'), body: Buffer.from('payload')}))
+    client.sendFrame(
+      FrameType.Message,
+      encodeMessage({timestamp: 42n, attempts: 2, id: Buffer.from('0123456789abcdef'), body: Buffer.from('payload')}),
+    )
     client.sendFrame(FrameType.Error, 'E_FIN_FAILED FIN 0123456789abcdef failed ID not in flight')
     const pub = connection.command(encodePub('t', Buffer.from('x')))
     client.sendFrame(FrameType.Response, 'OK')

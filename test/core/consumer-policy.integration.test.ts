@@ -15,7 +15,15 @@ describe.skipIf(skipIntegration)('Consumer policies against real nsqd', () => {
   it('max attempts, policy finish: the message is finished and reported, never dropped in silence', async () => {
     await new Producer({nsqd: [nsqd.tcpAddress]}).publish('attempts', 'poison')
     const gaveUp: Message[] = []
-    const consumer = new Consumer({topic: 'attempts', channel: 'c', nsqd: [nsqd.tcpAddress], maxAttempts: 2, maxAttemptsPolicy: 'finish', backoff: false, events: {gaveUp: (m) => gaveUp.push(m)}})
+    const consumer = new Consumer({
+      topic: 'attempts',
+      channel: 'c',
+      nsqd: [nsqd.tcpAddress],
+      maxAttempts: 2,
+      maxAttemptsPolicy: 'finish',
+      backoff: false,
+      events: {gaveUp: (m) => gaveUp.push(m)},
+    })
     await consumer.start()
     const deliveries: number[] = []
     const timer = setTimeout(() => void consumer.stop(), 10_000)
@@ -52,11 +60,20 @@ describe.skipIf(skipIntegration)('Consumer policies against real nsqd', () => {
 
   it('requeue with backoff pauses delivery (RDY 0), probes with RDY 1, and recovers on success', async () => {
     const producer = new Producer({nsqd: [nsqd.tcpAddress]})
-    await producer.multiPublish('backoff', Array.from({length: 20}, (_, i) => `m${i}`))
+    await producer.multiPublish(
+      'backoff',
+      Array.from({length: 20}, (_, i) => `m${i}`),
+    )
     const http = new NsqdHttpClient(nsqd.httpAddress)
     const readyCount = async (): Promise<number | undefined> =>
       (await http.stats({topic: 'backoff', includeClients: true})).topics[0]?.channels[0]?.clients[0]?.ready_count
-    const consumer = new Consumer({topic: 'backoff', channel: 'c', nsqd: [nsqd.tcpAddress], maxInFlight: 5, backoff: {initialMs: 500, maxMs: 2000, jitter: 0}})
+    const consumer = new Consumer({
+      topic: 'backoff',
+      channel: 'c',
+      nsqd: [nsqd.tcpAddress],
+      maxInFlight: 5,
+      backoff: {initialMs: 500, maxMs: 2000, jitter: 0},
+    })
     await consumer.start()
     const iterator = consumer[Symbol.asyncIterator]()
     const first = (await iterator.next()).value as Message

@@ -96,7 +96,7 @@ describe('TargetSet: wanting nsqd', () => {
     expect(log.connects.map((c) => c.address)).toEqual(['a:4150', 'b:4150', 'a:4150'])
   })
 
-  it('attach makes the link the target\'s; detach forgets it and hands back what was in flight', async () => {
+  it("attach makes the link the target's; detach forgets it and hands back what was in flight", async () => {
     const {set, link, timers} = harness()
     timers.advance(1234)
     await set.want('a:4150')

@@ -7,22 +7,29 @@ import {skipIntegration, startCluster, startNsqd, stopAllServices, type Cluster}
 
 async function publishSpread(cluster: Cluster, topic: string, total: number): Promise<Set<string>> {
   const sent = new Set<string>()
-  await Promise.all(cluster.nsqd.map(async (nsqd, n) => {
-    const producer = new Producer({nsqd: [nsqd.tcpAddress]})
-    const batch: string[] = []
-    for (let i = n; i < total; i += cluster.nsqd.length) {
-      const body = `${topic}-${i}`
-      batch.push(body)
-      sent.add(body)
-    }
-    for (let i = 0; i < batch.length; i += 500) await producer.multiPublish(topic, batch.slice(i, i + 500))
-    await producer.close()
-  }))
+  await Promise.all(
+    cluster.nsqd.map(async (nsqd, n) => {
+      const producer = new Producer({nsqd: [nsqd.tcpAddress]})
+      const batch: string[] = []
+      for (let i = n; i < total; i += cluster.nsqd.length) {
+        const body = `${topic}-${i}`
+        batch.push(body)
+        sent.add(body)
+      }
+      for (let i = 0; i < batch.length; i += 500) await producer.multiPublish(topic, batch.slice(i, i + 500))
+      await producer.close()
+    }),
+  )
   return sent
 }
 
 /** Consumes until `until()` or the deadline; returns the bodies seen (with duplicates). */
-async function consume(consumer: Consumer, until: (seen: string[]) => boolean, timeoutMs: number, onMessage: (m: Message) => void = (m) => m.finish()): Promise<string[]> {
+async function consume(
+  consumer: Consumer,
+  until: (seen: string[]) => boolean,
+  timeoutMs: number,
+  onMessage: (m: Message) => void = (m) => m.finish(),
+): Promise<string[]> {
   const seen: string[] = []
   const deadline = setTimeout(() => void consumer.stop({timeoutMs: 1000}), timeoutMs)
   for await (const message of consumer) {
@@ -82,13 +89,25 @@ describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology
 
   it('max-in-flight 1 over three nsqd still gets every message from all three', async () => {
     const sent = await publishSpread(cluster, 'mif1', 60)
-    const consumer = new Consumer({topic: 'mif1', channel: 'c', lookupd: [cluster.lookupd[0]!.httpAddress], maxInFlight: 1, rdyRotateMs: 100, ...fast})
+    const consumer = new Consumer({
+      topic: 'mif1',
+      channel: 'c',
+      lookupd: [cluster.lookupd[0]!.httpAddress],
+      maxInFlight: 1,
+      rdyRotateMs: 100,
+      ...fast,
+    })
     await consumer.start()
     const from = new Set<string>()
-    const seen = await consume(consumer, (s) => s.length >= 60, 30_000, (m) => {
-      from.add(m.nsqd)
-      m.finish()
-    })
+    const seen = await consume(
+      consumer,
+      (s) => s.length >= 60,
+      30_000,
+      (m) => {
+        from.add(m.nsqd)
+        m.finish()
+      },
+    )
     await consumer.stop()
     expect(new Set(seen)).toEqual(sent)
     expect(from.size).toBe(3)
@@ -174,7 +193,14 @@ describe.skipIf(skipIntegration)('Consumer on the 3 nsqd + 2 nsqlookupd topology
     const lookupd = cluster.lookupd.map((l) => l.httpAddress)
     await publishSpread(cluster, topic, 30)
     // A poll interval far longer than the test: only the recovery polls can find the nsqd again.
-    const consumer = new Consumer({topic, channel: 'c', lookupd, heartbeatIntervalMs: 1000, lookupdPollIntervalMs: 120_000, reconnectBackoff: {initialMs: 100, maxMs: 1000, jitter: 0.3}})
+    const consumer = new Consumer({
+      topic,
+      channel: 'c',
+      lookupd,
+      heartbeatIntervalMs: 1000,
+      lookupdPollIntervalMs: 120_000,
+      reconnectBackoff: {initialMs: 100, maxMs: 1000, jitter: 0.3},
+    })
     await consumer.start()
     const seen = new Set<string>()
     const reader = (async () => {
@@ -237,7 +263,10 @@ describe.skipIf(skipIntegration)('Consumer against a stalled nsqd', () => {
     await producer.close()
     const disconnects: {at: number; code: string | undefined}[] = []
     const consumer = new Consumer({
-      topic: 'stall', channel: 'c', nsqd: [nsqd.tcpAddress], heartbeatIntervalMs: 1000,
+      topic: 'stall',
+      channel: 'c',
+      nsqd: [nsqd.tcpAddress],
+      heartbeatIntervalMs: 1000,
       reconnectBackoff: {initialMs: 100, maxMs: 500, jitter: 0.2},
       events: {disconnected: (_a, e) => disconnects.push({at: Date.now(), code: e?.code})},
     })

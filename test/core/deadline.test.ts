@@ -7,7 +7,8 @@ v8.setFlagsFromString('--expose-gc')
 /** A full garbage collection, on demand. */
 const gc = vm.runInNewContext('gc') as () => void
 
-const aborted = (signal: AbortSignal): Promise<unknown> => new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), {once: true}))
+const aborted = (signal: AbortSignal): Promise<unknown> =>
+  new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), {once: true}))
 
 describe('deadlineSignal', () => {
   it('aborts after ms with a TimeoutError', async () => {
@@ -18,7 +19,7 @@ describe('deadlineSignal', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(45)
   })
 
-  it('aborts with the parent\'s reason when the parent aborts first, and at once when it already has', () => {
+  it("aborts with the parent's reason when the parent aborts first, and at once when it already has", () => {
     const parent = new AbortController()
     const {signal} = deadlineSignal(10_000, parent.signal)
     parent.abort(new Error('stop'))

@@ -21,9 +21,16 @@ function bytewise(buffer: Buffer): Buffer[] {
 
 // Annotated vectors, as nsqd writes them (reference §1.3).
 const OK_FRAME = Buffer.from([
-  0x00, 0x00, 0x00, 0x06, // size: 4 (type) + 2 (data)
-  0x00, 0x00, 0x00, 0x00, // type 0: response
-  0x4f, 0x4b, //             "OK"
+  0x00,
+  0x00,
+  0x00,
+  0x06, // size: 4 (type) + 2 (data)
+  0x00,
+  0x00,
+  0x00,
+  0x00, // type 0: response
+  0x4f,
+  0x4b, //             "OK"
 ])
 const ERROR_FRAME = Buffer.concat([
   Buffer.from([0x00, 0x00, 0x00, 0x1a]), // size 26 = 4 + 22
@@ -104,11 +111,21 @@ describe('FrameDecoder', () => {
 
   it('gives identical frames for random chunkings of a long recorded stream', () => {
     const bodies = Array.from({length: 500}, (_, i) => Buffer.alloc(i % 97, i))
-    const stream = Buffer.concat(bodies.map((body, i) =>
-      i % 5 === 0
-        ? encodeFrame(FrameType.Response, Buffer.from(`r${i}`))
-        : encodeFrame(FrameType.Message, encodeMessage({timestamp: BigInt(i) * 1_000_000n, attempts: 1 + (i % 4), id: Buffer.from(i.toString(16).padStart(16, '0')), body})),
-    ))
+    const stream = Buffer.concat(
+      bodies.map((body, i) =>
+        i % 5 === 0
+          ? encodeFrame(FrameType.Response, Buffer.from(`r${i}`))
+          : encodeFrame(
+              FrameType.Message,
+              encodeMessage({
+                timestamp: BigInt(i) * 1_000_000n,
+                attempts: 1 + (i % 4),
+                id: Buffer.from(i.toString(16).padStart(16, '0')),
+                body,
+              }),
+            ),
+      ),
+    )
     const expected = decodeAll(new FrameDecoder(), [stream])
     expect(expected).toHaveLength(500)
     fc.assert(

@@ -68,7 +68,7 @@ describe.skipIf(skipIntegration)('HTTP clients against real nsqd and nsqlookupd'
     expect(((await rejection(client.config('no_such_option'))) as HttpError).status).toBe(400)
   })
 
-  it('nsqd: API errors are typed HttpErrors with nsqd\'s message', async () => {
+  it("nsqd: API errors are typed HttpErrors with nsqd's message", async () => {
     const client = new NsqdHttpClient(cluster.nsqd[0]!.httpAddress)
     const error = await rejection(client.deleteTopic('never-existed'))
     expect(error).toBeInstanceOf(HttpError)
@@ -117,10 +117,13 @@ describe('HTTP clients against hostile servers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     address = `127.0.0.1:${(server.address() as {port: number}).port}`
   })
-  afterAll(() => new Promise((resolve) => {
-    server.closeAllConnections()
-    server.close(resolve)
-  }))
+  afterAll(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(resolve)
+      }),
+  )
 
   it('malformed JSON → a clear error', async () => {
     handler = (_req, res) => res.writeHead(200, {'X-NSQ-Content-Type': 'nsq; version=1.0'}).end('{"version": "1.3.0", "topics": [')

@@ -258,7 +258,9 @@ describe('OutboundQueue', () => {
   })
 
   it('refuses a scratch buffer too small for a small command', () => {
-    expect(() => new OutboundQueue({write: () => true, onceDrain: () => undefined}, {scratchSize: SMALL_COMMAND - 1})).toThrow(/scratch size/)
+    expect(() => new OutboundQueue({write: () => true, onceDrain: () => undefined}, {scratchSize: SMALL_COMMAND - 1})).toThrow(
+      /scratch size/,
+    )
   })
 
   it('loses and reorders nothing over 10,000 random mixes of FIN / small / large commands across ticks, drains and refusals', () => {

@@ -5,7 +5,12 @@ import {isNsqError} from '../../src/core/errors.js'
 import {skipIntegration, startNsqd, stopAllServices} from '../support/nsq.js'
 
 /** Publishes `total` messages with at most `window` unsettled, calling `midway` once halfway. */
-async function publishStream(producer: Producer, total: number, window: number, midway: () => Promise<void>): Promise<PromiseSettledResult<void>[]> {
+async function publishStream(
+  producer: Producer,
+  total: number,
+  window: number,
+  midway: () => Promise<void>,
+): Promise<PromiseSettledResult<void>[]> {
   const results: Promise<PromiseSettledResult<void>>[] = []
   for (let i = 0; i < total; i++) {
     if (i === total / 2) await midway()
@@ -36,27 +41,44 @@ describe.skipIf(skipIntegration)('producer when nsqd dies mid-stream', () => {
 
   it('with two nsqd: kill -9 one while publishing; every publish settles and none is lost to the caller', async () => {
     const [a, b] = await Promise.all([startNsqd(), startNsqd()])
-    const producer = new Producer({nsqd: [a!.tcpAddress, b!.tcpAddress], maxPending: 500, reconnectBackoff: {initialMs: 50, maxMs: 500, jitter: 0.5}})
+    const producer = new Producer({
+      nsqd: [a.tcpAddress, b.tcpAddress],
+      maxPending: 500,
+      reconnectBackoff: {initialMs: 50, maxMs: 500, jitter: 0.5},
+    })
     let retries = 0
-    const results = await withDeadline(publishStream(producer, 20_000, 400, async () => {
-      await a!.kill()
-    }), 60_000, 'publishes')
+    const results = await withDeadline(
+      publishStream(producer, 20_000, 400, async () => {
+        await a.kill()
+      }),
+      60_000,
+      'publishes',
+    )
     retries = producer.stats.retries
     const rejected = results.filter((r) => r.status === 'rejected')
     expect(rejected).toEqual([])
     expect(retries).toBeGreaterThan(0)
     // What b holds is at least everything acknowledged after the kill; the rest was acknowledged by a.
-    const onB = (await new NsqdHttpClient(b!.httpAddress).stats({topic: 'failover'})).topics[0]?.message_count ?? 0
+    const onB = (await new NsqdHttpClient(b.httpAddress).stats({topic: 'failover'})).topics[0]?.message_count ?? 0
     expect(onB).toBeGreaterThanOrEqual(10_000)
     await withDeadline(producer.close(), 10_000, 'close')
   })
 
   it('with one nsqd: kill -9 while publishing; every publish settles, the unanswered ones rejected with a connection error', async () => {
     const only = await startNsqd()
-    const producer = new Producer({nsqd: [only.tcpAddress], maxPending: 500, maxAttempts: 3, reconnectBackoff: {initialMs: 50, maxMs: 200, jitter: 0.5}})
-    const results = await withDeadline(publishStream(producer, 4000, 400, async () => {
-      await only.kill()
-    }), 60_000, 'publishes')
+    const producer = new Producer({
+      nsqd: [only.tcpAddress],
+      maxPending: 500,
+      maxAttempts: 3,
+      reconnectBackoff: {initialMs: 50, maxMs: 200, jitter: 0.5},
+    })
+    const results = await withDeadline(
+      publishStream(producer, 4000, 400, async () => {
+        await only.kill()
+      }),
+      60_000,
+      'publishes',
+    )
     const fulfilled = results.filter((r) => r.status === 'fulfilled').length
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     expect(fulfilled + rejected.length).toBe(4000)

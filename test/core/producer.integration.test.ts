@@ -44,9 +44,14 @@ describe.skipIf(skipIntegration)('producer against real nsqd v1.3.0', () => {
         response.writeHead(403).end('{"message":"denied"}')
         return
       }
-      response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({
-        ttl: 3600, identity: 'tester', identity_url: '', authorizations: [{permissions: ['subscribe', 'publish'], topic: '.*', channels: ['.*']}],
-      }))
+      response.writeHead(200, {'content-type': 'application/json'}).end(
+        JSON.stringify({
+          ttl: 3600,
+          identity: 'tester',
+          identity_url: '',
+          authorizations: [{permissions: ['subscribe', 'publish'], topic: '.*', channels: ['.*']}],
+        }),
+      )
     })
     await new Promise<void>((resolve) => authServer.listen(0, '127.0.0.1', resolve))
     const authPort = (authServer.address() as {port: number}).port
@@ -91,7 +96,7 @@ describe.skipIf(skipIntegration)('producer against real nsqd v1.3.0', () => {
     })
   }
 
-  it('publishes over TLS with verification, dialling the certificate\'s host name', async () => {
+  it("publishes over TLS with verification, dialling the certificate's host name", async () => {
     const port = tlsNsqd.tcpPort
     const producer = new Producer({nsqd: [`localhost:${port}`], tls: {ca: fs.readFileSync(pki.caFile)}})
     const sent = bodies(200, 'tls')
@@ -130,7 +135,9 @@ describe.skipIf(skipIntegration)('producer against real nsqd v1.3.0', () => {
     await allowed.multiPublish('authed', sent)
     await allowed.close()
     expect(authCalls).toContain('let-me-in')
-    expect(multiset(await readWithNsqTail(authNsqd.tcpAddress, 'authed', 100, ['--consumer-opt=auth_secret,let-me-in']))).toEqual(multiset(sent))
+    expect(multiset(await readWithNsqTail(authNsqd.tcpAddress, 'authed', 100, ['--consumer-opt=auth_secret,let-me-in']))).toEqual(
+      multiset(sent),
+    )
 
     const denied = new Producer({nsqd: [authNsqd.tcpAddress], authSecret: 'wrong', maxAttempts: 1})
     const error = await caught(denied.publish('authed', 'x'))

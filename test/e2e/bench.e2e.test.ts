@@ -15,8 +15,28 @@ import {spawnTracked, stopChild} from '../support/processes.js'
 
 const schema = JSON.parse(fs.readFileSync(path.resolve('test/e2e/bench-summary.schema.json'), 'utf8')) as Schema
 
-interface Latency {kind: string; count: number; min: number; mean: number; p50: number; p90: number; p99: number; p999: number; max: number}
-interface Side {messages: number; unmeasured_messages: number; bytes: number; seconds: number; msgs_per_sec: number; mb_per_sec: number; latency: Latency | null; clients: {id: string; messages: number; msgs_per_sec: number}[]; client_rates: {min: number; avg: number; max: number; stddev: number}}
+interface Latency {
+  kind: string
+  count: number
+  min: number
+  mean: number
+  p50: number
+  p90: number
+  p99: number
+  p999: number
+  max: number
+}
+interface Side {
+  messages: number
+  unmeasured_messages: number
+  bytes: number
+  seconds: number
+  msgs_per_sec: number
+  mb_per_sec: number
+  latency: Latency | null
+  clients: {id: string; messages: number; msgs_per_sec: number}[]
+  client_rates: {min: number; avg: number; max: number; stddev: number}
+}
 interface Summary {
   kind: string
   params: Record<string, unknown>
@@ -74,7 +94,11 @@ function expectOrdered(l: Latency | null): void {
   expect(l.p999).toBeLessThanOrEqual(l.max)
 }
 
-async function topicStats(name: string): Promise<{message_count: number; channels: {channel_name: string; message_count: number; depth: number; in_flight_count: number}[]} | undefined> {
+async function topicStats(
+  name: string,
+): Promise<
+  {message_count: number; channels: {channel_name: string; message_count: number; depth: number; in_flight_count: number}[]} | undefined
+> {
   const stats = await http.stats({topic: name})
   return stats.topics.find((t) => t.topic_name === name)
 }
@@ -163,9 +187,17 @@ describe('nsq bench pub', () => {
 
     const csv = await bench(['pub', '--msgs', '1000', '--clients', '2', '--csv'])
     expect(csv.code).toBe(0)
-    const rows = csv.stdout.toString().trim().split('\n').map((line) => line.split(','))
+    const rows = csv.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => line.split(','))
     expect(rows[0]?.slice(0, 8)).toEqual(['role', 'client', 'address', 'messages', 'bytes', 'seconds', 'msgs_per_sec', 'mb_per_sec'])
-    expect(rows.slice(1).map((r) => [r[0], r[1], r[3]])).toEqual([['pub', 'P0', '500'], ['pub', 'P1', '500'], ['pub', 'all', '1000']])
+    expect(rows.slice(1).map((r) => [r[0], r[1], r[3]])).toEqual([
+      ['pub', 'P0', '500'],
+      ['pub', 'P1', '500'],
+      ['pub', 'all', '1000'],
+    ])
   })
 })
 
@@ -173,8 +205,22 @@ describe('progress', () => {
   it('draws a live progress line on stderr when it is a terminal (util-linux `script` provides one)', async () => {
     const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', TERM: 'xterm'}
     delete env.CI
-    const command = [process.execPath, CLI, 'bench', 'pub', '--duration', '2.5s', '--rate', '2000', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress]
-      .map((arg) => `'${arg}'`).join(' ')
+    const command = [
+      process.execPath,
+      CLI,
+      'bench',
+      'pub',
+      '--duration',
+      '2.5s',
+      '--rate',
+      '2000',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+      '--nsqd-http-address',
+      nsqd.httpAddress,
+    ]
+      .map((arg) => `'${arg}'`)
+      .join(' ')
     const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {env})
     const result = await collect(child, {timeoutMs: 30_000})
     expect(result.code, result.stderr).toBe(0)
@@ -190,13 +236,17 @@ describe('worker threads', () => {
   it('counts the same on one thread (--no-threads) as with a worker thread per client (default with -c > 1)', async () => {
     for (const mode of ['--threads', '--no-threads']) {
       const name = topic()
-      const pub = parseSummary(await bench(['pub', '--topic', name, '--msgs', '9000', '--clients', '3', '--batch-size', '50', mode, '--json']))
+      const pub = parseSummary(
+        await bench(['pub', '--topic', name, '--msgs', '9000', '--clients', '3', '--batch-size', '50', mode, '--json']),
+      )
       expect(pub.params.threads).toBe(mode === '--threads')
       expect(pub.publish?.clients.map((c) => c.messages)).toEqual([3000, 3000, 3000])
       expect(pub.publish?.latency?.count).toBe(180)
       expectOrdered(pub.publish?.latency ?? null)
       await http.createChannel(name, 'drain')
-      const sub = parseSummary(await bench(['sub', '--topic', name, '--channel', 'drain', '--msgs', '9000', '--clients', '3', mode, '--json']))
+      const sub = parseSummary(
+        await bench(['sub', '--topic', name, '--channel', 'drain', '--msgs', '9000', '--clients', '3', mode, '--json']),
+      )
       expect(sub.messages).toBe(9000)
       expect(sub.consume?.clients.reduce((sum, c) => sum + c.messages, 0)).toBe(9000)
       // The bodies carry pub's stamps, so latency comes back from every thread.
@@ -214,7 +264,9 @@ describe('worker threads', () => {
     for (const mode of ['--threads', '--no-threads']) await http.createChannel(name, mode.slice(2))
     expect((await bench(['pub', '--topic', name, '--msgs', '20000', '--batch-size', '100', '--json'])).code).toBe(0)
     for (const mode of ['--threads', '--no-threads']) {
-      const s = parseSummary(await bench(['sub', '--topic', name, '--channel', mode.slice(2), '--msgs', '7000', '--clients', '2', mode, '--json']))
+      const s = parseSummary(
+        await bench(['sub', '--topic', name, '--channel', mode.slice(2), '--msgs', '7000', '--clients', '2', mode, '--json']),
+      )
       expect(s.messages).toBe(7000)
       expect(s.consume?.clients.reduce((sum, c) => sum + c.messages, 0)).toBe(7000)
       expect(s.consume?.latency?.count).toBe(7000)
@@ -227,7 +279,19 @@ describe('worker threads', () => {
   })
 
   it('stops worker threads on Ctrl-C and still reports (exit 130)', async () => {
-    const child = spawnCli(['bench', 'pub', '--duration', '60s', '--clients', '2', '--json', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress])
+    const child = spawnCli([
+      'bench',
+      'pub',
+      '--duration',
+      '60s',
+      '--clients',
+      '2',
+      '--json',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+      '--nsqd-http-address',
+      nsqd.httpAddress,
+    ])
     const done = collect(child, {timeoutMs: 30_000})
     let stderr = ''
     await new Promise<void>((resolve) => {
@@ -292,7 +356,18 @@ describe('nsq bench sub', () => {
 
 describe('nsq bench pubsub', () => {
   it('delivers everything it publishes and reports end-to-end latency from the stamp', async () => {
-    const result = await bench(['pubsub', '--msgs', '6000', '--clients', '2', '--rate', '6000', '--output-buffer-size=-1', '--no-cleanup', '--json'])
+    const result = await bench([
+      'pubsub',
+      '--msgs',
+      '6000',
+      '--clients',
+      '2',
+      '--rate',
+      '6000',
+      '--output-buffer-size=-1',
+      '--no-cleanup',
+      '--json',
+    ])
     expect(result.code, result.stderr).toBe(0)
     const s = parseSummary(result)
     expect(s.kind).toBe('pubsub')
@@ -309,7 +384,11 @@ describe('nsq bench pubsub', () => {
     const name = String(s.params.topic)
     const stats = await topicStats(name)
     expect(stats?.message_count).toBe(6000)
-    expect(stats?.channels.find((c) => c.channel_name === s.params.channel)).toMatchObject({message_count: 6000, depth: 0, in_flight_count: 0})
+    expect(stats?.channels.find((c) => c.channel_name === s.params.channel)).toMatchObject({
+      message_count: 6000,
+      depth: 0,
+      in_flight_count: 0,
+    })
     await http.deleteTopic(name)
   })
 
@@ -338,7 +417,19 @@ describe('warm-up and disturbed runs', () => {
   it('flags a run during which nsqd went away and came back as disturbed', async () => {
     const own = await startNsqd()
     try {
-      const child = spawnCli(['bench', 'pub', '--duration', '4s', '--rate', '2000', '--json', '--nsqd-tcp-address', own.tcpAddress, '--nsqd-http-address', own.httpAddress])
+      const child = spawnCli([
+        'bench',
+        'pub',
+        '--duration',
+        '4s',
+        '--rate',
+        '2000',
+        '--json',
+        '--nsqd-tcp-address',
+        own.tcpAddress,
+        '--nsqd-http-address',
+        own.httpAddress,
+      ])
       const done = collect(child, {timeoutMs: 60_000})
       let stderr = ''
       await new Promise<void>((resolve) => {
@@ -369,7 +460,10 @@ describe('CI checks', () => {
     expect(missed.code).toBe(99)
     const s = parseSummary(missed)
     expect(s.passed).toBe(false)
-    expect(s.thresholds.map((t) => [t.expression, t.passed])).toEqual([['rate>1000000000', false], ['p99<1h', true]])
+    expect(s.thresholds.map((t) => [t.expression, t.passed])).toEqual([
+      ['rate>1000000000', false],
+      ['p99<1h', true],
+    ])
     expect(s.thresholds[0]?.actual).toBe(s.msgs_per_sec)
 
     const met = await bench(['pub', '--msgs', '2000', '--threshold', 'rate>1', '--threshold', 'errors==0'])
@@ -399,7 +493,15 @@ describe('CI checks', () => {
     expect(ok.code, ok.stderr).toBe(0)
     const s = parseSummary(ok)
     expect(s.comparison?.passed).toBe(true)
-    expect(s.comparison?.rows.map((r) => r.metric)).toEqual(['msgs_per_sec', 'mb_per_sec', 'p50_ms', 'p90_ms', 'p99_ms', 'p999_ms', 'max_ms'])
+    expect(s.comparison?.rows.map((r) => r.metric)).toEqual([
+      'msgs_per_sec',
+      'mb_per_sec',
+      'p50_ms',
+      'p90_ms',
+      'p99_ms',
+      'p999_ms',
+      'max_ms',
+    ])
   })
 
   it('refuses a bad threshold, baseline or size with a usage error (2) before connecting', async () => {
@@ -417,7 +519,17 @@ describe('CI checks', () => {
 
 describe('Ctrl-C', () => {
   it('stops early, still prints the summary, and exits 130', async () => {
-    const child = spawnCli(['bench', 'pub', '--duration', '60s', '--json', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress])
+    const child = spawnCli([
+      'bench',
+      'pub',
+      '--duration',
+      '60s',
+      '--json',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+      '--nsqd-http-address',
+      nsqd.httpAddress,
+    ])
     const done = collect(child, {timeoutMs: 30_000})
     let stderr = ''
     await new Promise<void>((resolve) => {

@@ -14,9 +14,15 @@ afterAll(() => fs.rmSync(work, {recursive: true, force: true}))
 
 describe('npm pack + npm install -g', () => {
   it('installs nsq and the drop-ins, which run', () => {
-    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], {encoding: 'utf8'}).trim().split('\n').pop() as string
+    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], {encoding: 'utf8'})
+      .trim()
+      .split('\n')
+      .pop() as string
     const prefix = path.join(work, 'prefix')
-    execFileSync('npm', ['install', '-g', '--no-audit', '--no-fund', '--prefix', prefix, path.join(work, tarball)], {stdio: 'pipe', timeout: 240_000})
+    execFileSync('npm', ['install', '-g', '--no-audit', '--no-fund', '--prefix', prefix, path.join(work, tarball)], {
+      stdio: 'pipe',
+      timeout: 240_000,
+    })
     const bin = (name: string): string => path.join(prefix, 'bin', name)
     for (const name of ['nsq', 'nsq_tail', 'to_nsq', 'nsq_to_file', 'nsq_stat']) expect(fs.existsSync(bin(name)), name).toBe(true)
     const version = JSON.parse(fs.readFileSync('package.json', 'utf8')).version as string

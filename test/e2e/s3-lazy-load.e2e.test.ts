@@ -20,18 +20,31 @@ fs.writeFileSync(
 }
 `,
 )
-fs.writeFileSync(path.join(dir, 'register.mjs'), `import {register} from 'node:module'\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)})\n`)
+fs.writeFileSync(
+  path.join(dir, 'register.mjs'),
+  `import {register} from 'node:module'\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)})\n`,
+)
 
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
 
 function sdkModulesLoadedBy(script: string): string[] {
-  const result = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, '--input-type=module', '-e', script], {
-    cwd: path.resolve('.'),
-    encoding: 'utf8',
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_REGION: 'us-east-1'},
-    timeout: 30_000,
-  })
+  const result = spawnSync(
+    process.execPath,
+    ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, '--input-type=module', '-e', script],
+    {
+      cwd: path.resolve('.'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_ACCESS_KEY_ID: 'k',
+        AWS_SECRET_ACCESS_KEY: 's',
+        AWS_REGION: 'us-east-1',
+      },
+      timeout: 30_000,
+    },
+  )
   if (result.status !== 0) throw new Error(`the script failed (${result.status ?? result.signal}):\n${result.stderr}`)
   return result.stderr.split('\n').filter((line) => line.startsWith('SDK '))
 }

@@ -32,7 +32,10 @@ describe.skipIf(skipIntegration)('nsq stat over HTTPS and with an Authorization 
     expect(tick.channels).toEqual([expect.objectContaining({topic: 'secure', channel: 'c', depth: 2})])
     const untrusted = await runCli(['stat', '--nsqd-http-address', address, '--tls-ca', pki.otherCaFile, '--once', '--json'])
     expect(untrusted.code).toBe(69)
-    expect(JSON.parse(untrusted.stdout.toString('utf8')).nodes[0]).toMatchObject({status: 'down', error: expect.stringMatching(/certificate|self.signed|issuer/i)})
+    expect(JSON.parse(untrusted.stdout.toString('utf8')).nodes[0]).toMatchObject({
+      status: 'down',
+      error: expect.stringMatching(/certificate|self.signed|issuer/i),
+    })
   })
 
   it('sends the Authorization header from NSQ_HTTP_AUTH or --http-auth-file on every request', async () => {
@@ -40,10 +43,13 @@ describe.skipIf(skipIntegration)('nsq stat over HTTPS and with an Authorization 
     const seen: (string | undefined)[] = []
     const proxy = http.createServer((req, res) => {
       seen.push(req.headers.authorization)
-      const upstream = http.request({host: '127.0.0.1', port: nsqd.httpPort, path: req.url, method: req.method, headers: req.headers}, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      })
+      const upstream = http.request(
+        {host: '127.0.0.1', port: nsqd.httpPort, path: req.url, method: req.method, headers: req.headers},
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        },
+      )
       req.pipe(upstream)
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))

@@ -33,7 +33,10 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
       const http = new NsqdHttpClient(nsqd.httpAddress)
       await http.createTopic('load')
       await http.createChannel('load', 'ch')
-      await http.mpub('load', Array.from({length: 10 * (i + 1)}, (_, n) => Buffer.from(`m${n}`)))
+      await http.mpub(
+        'load',
+        Array.from({length: 10 * (i + 1)}, (_, n) => Buffer.from(`m${n}`)),
+      )
     }
     await new NsqdHttpClient(cluster.nsqd[0]!.httpAddress).createTopic('lonely')
     await registered(cluster, 'load', 3)
@@ -57,10 +60,17 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
   it('--once --json: one compact JSON object with the documented channel fields, equal to /stats', async () => {
     const result = await runCli(['stat', ...lookupdArgs, '--once', '--json'])
     expect(result.code).toBe(0)
-    const lines = result.stdout.toString('utf8').split('\n').filter((l) => l !== '')
+    const lines = result.stdout
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
     expect(lines).toHaveLength(1)
     const tick = JSON.parse(lines[0]!) as JsonTick
-    expect(tick.nodes.map((n) => [n.status, n.version])).toEqual([['up', '1.3.0'], ['up', '1.3.0'], ['up', '1.3.0']])
+    expect(tick.nodes.map((n) => [n.status, n.version])).toEqual([
+      ['up', '1.3.0'],
+      ['up', '1.3.0'],
+      ['up', '1.3.0'],
+    ])
     expect(tick.lookupd.map((l) => l.status)).toEqual(['up', 'up'])
     const load = tick.channels.find((c) => c.topic === 'load' && c.channel === 'ch')!
     let depth = 0
@@ -70,13 +80,39 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
       depth += c.depth
       messages += c.message_count
     }
-    expect(load).toMatchObject({depth, messages, in_flight: 0, deferred: 0, requeued: 0, timed_out: 0, clients: 0, paused: false, nodes: 3,
-      ingress_rate: null, egress_rate: null, requeue_rate: null, timeout_rate: null, hints: ['no consumers']})
+    expect(load).toMatchObject({
+      depth,
+      messages,
+      in_flight: 0,
+      deferred: 0,
+      requeued: 0,
+      timed_out: 0,
+      clients: 0,
+      paused: false,
+      nodes: 3,
+      ingress_rate: null,
+      egress_rate: null,
+      requeue_rate: null,
+      timeout_rate: null,
+      hints: ['no consumers'],
+    })
     expect(tick.topics.find((t) => t.topic === 'lonely')).toMatchObject({channels: 0, nodes: 1})
   })
 
   it('--output csv and --by-node: a header, then a line per node and channel per interval', async () => {
-    const result = await runCli(['stat', ...lookupdArgs, '--topic', 'load', '--by-node', '--output', 'csv', '--count', '1', '--interval', '300ms'])
+    const result = await runCli([
+      'stat',
+      ...lookupdArgs,
+      '--topic',
+      'load',
+      '--by-node',
+      '--output',
+      'csv',
+      '--count',
+      '1',
+      '--interval',
+      '300ms',
+    ])
     expect(result.code).toBe(0)
     const lines = result.stdout.toString('utf8').trimEnd().split('\n')
     expect(lines[0]).toMatch(/^time,topic,channel,node,depth,/)
@@ -93,7 +129,18 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     const notMet = await runCli(['stat', ...lookupdArgs, '--topic', 'load', '--once', '--fail-if', 'depth>60', '--fail-if', 'clients>0'])
     expect(notMet.code).toBe(0)
     // Rates need two polls: with --count 1 the first interval is checked.
-    const rate = await runCli(['stat', ...lookupdArgs, '--topic', 'load', '--count', '3', '--interval', '300ms', '--fail-if', 'egress_rate<1'])
+    const rate = await runCli([
+      'stat',
+      ...lookupdArgs,
+      '--topic',
+      'load',
+      '--count',
+      '3',
+      '--interval',
+      '300ms',
+      '--fail-if',
+      'egress_rate<1',
+    ])
     expect(rate.code).toBe(99)
     expect(rate.stdout.toString('utf8').trimEnd().split('\n')).toHaveLength(3) // stopped at the first interval: headers + one row
     const bad = await runCli(['stat', ...lookupdArgs, '--once', '--fail-if', 'depth>>1'])
@@ -107,7 +154,9 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
   it('stat nodes and stat lookupd show the nodes with versions, addresses and topics', async () => {
     const nodes = await runCli(['stat', 'nodes', ...lookupdArgs, '--json'])
     expect(nodes.code).toBe(0)
-    const report = JSON.parse(nodes.stdout.toString('utf8')) as {nodes: {address: string; version: string; status: string; tcp_port: number; topics: {topic: string}[]}[]}
+    const report = JSON.parse(nodes.stdout.toString('utf8')) as {
+      nodes: {address: string; version: string; status: string; tcp_port: number; topics: {topic: string}[]}[]
+    }
     expect(report.nodes.map((n) => n.address)).toEqual(cluster.nsqd.map((n) => n.httpAddress).sort())
     for (const node of report.nodes) {
       const own = cluster.nsqd.find((n) => n.httpAddress === node.address)!
@@ -120,9 +169,19 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
 
     const lookupd = await runCli(['stat', 'lookupd', ...lookupdArgs, '--json'])
     expect(lookupd.code).toBe(0)
-    const reports = JSON.parse(lookupd.stdout.toString('utf8')) as {address: string; version: string; nodes: unknown[]; topics: {topic: string; channels: string[]; producers: string[]}[]}[]
+    const reports = JSON.parse(lookupd.stdout.toString('utf8')) as {
+      address: string
+      version: string
+      nodes: unknown[]
+      topics: {topic: string; channels: string[]; producers: string[]}[]
+    }[]
     expect(reports.map((r) => [r.address, r.version, r.nodes.length])).toEqual(cluster.lookupd.map((l) => [l.httpAddress, '1.3.0', 3]))
-    for (const r of reports) expect(r.topics.find((t) => t.topic === 'load')).toEqual({topic: 'load', channels: ['ch'], producers: cluster.nsqd.map((n) => n.httpAddress).sort()})
+    for (const r of reports)
+      expect(r.topics.find((t) => t.topic === 'load')).toEqual({
+        topic: 'load',
+        channels: ['ch'],
+        producers: cluster.nsqd.map((n) => n.httpAddress).sort(),
+      })
     const text = await runCli(['stat', 'lookupd', ...lookupdArgs])
     expect(text.stdout.toString('utf8')).toMatch(/lookupd 127\.0\.0\.1:\d+ \(v1\.3\.0\): 3 nodes/)
   })
@@ -135,8 +194,19 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     expect(unknown.stderr).toContain('no topic matching never_published on 0 nsqd (yet)')
     const down = await runCli(['stat', '--nsqd-http-address', '127.0.0.1:1', '--once', '--json'])
     expect(down.code).toBe(69)
-    expect(JSON.parse(down.stdout.toString('utf8')).nodes).toEqual([{address: '127.0.0.1:1', status: 'down', error: expect.stringMatching(/refused/)}])
-    const downFail = await runCli(['stat', '--nsqd-http-address', cluster.nsqd[0]!.httpAddress, '--nsqd-http-address', '127.0.0.1:1', '--once', '--fail-if', 'down>0'])
+    expect(JSON.parse(down.stdout.toString('utf8')).nodes).toEqual([
+      {address: '127.0.0.1:1', status: 'down', error: expect.stringMatching(/refused/)},
+    ])
+    const downFail = await runCli([
+      'stat',
+      '--nsqd-http-address',
+      cluster.nsqd[0]!.httpAddress,
+      '--nsqd-http-address',
+      '127.0.0.1:1',
+      '--once',
+      '--fail-if',
+      'down>0',
+    ])
     expect(downFail.code).toBe(99)
     expect(downFail.stderr).toContain('nsqd 127.0.0.1:1 is DOWN')
   })
@@ -145,7 +215,10 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     for (const key of ['\u0003', 'q']) {
       // util-linux `script` gives the CLI a pseudo-terminal; what we write is typed into it.
       const command = `${process.execPath} ${CLI} stat --nsqd-http-address ${cluster.nsqd[0]!.httpAddress} --interval 300ms`
-      const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', TERM: 'xterm'}})
+      const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: {...process.env, NO_COLOR: '1', TERM: 'xterm'},
+      })
       const output = collectOutput(child, 1024 * 1024)
       try {
         const frames = (text: string): number => text.split('\u001B[H').length - 1

@@ -115,11 +115,23 @@ describe('nsq tail against real nsqd', () => {
     await http.createTopic(topic)
     await http.createChannel(topic, 'readback')
     const lines = [...bodies(300), Buffer.from('é ✓ 中文'), Buffer.from('tab\there'), Buffer.from([0xff, 0xfe, 0x41])]
-    const toNsq = spawnTracked(nsqBin('to_nsq'), [`--topic=${topic}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`], {stdio: ['pipe', 'pipe', 'pipe']})
+    const toNsq = spawnTracked(nsqBin('to_nsq'), [`--topic=${topic}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     const published = new Promise<number | null>((resolve) => toNsq.once('exit', resolve))
     toNsq.stdin?.end(Buffer.concat(lines.map((l) => Buffer.concat([l, Buffer.from('\n')]))))
     expect(await published).toBe(0)
-    const result = await runCli(['tail', '--topic', topic, '--channel', 'readback', '-n', String(lines.length), '--nsqd-tcp-address', nsqd.tcpAddress])
+    const result = await runCli([
+      'tail',
+      '--topic',
+      topic,
+      '--channel',
+      'readback',
+      '-n',
+      String(lines.length),
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+    ])
     expect(result.code, result.stderr).toBe(0)
     expect(multiset(splitLines(result.stdout))).toEqual(multiset(lines))
   })
@@ -150,21 +162,53 @@ describe('nsq tail against real nsqd', () => {
   it('binary bodies survive tail --format json | to-nsq --input-format json', async () => {
     const source = topicName()
     const copy = topicName()
-    const published = [Buffer.from([0x00, 0xff, 0x0a, 0x0d, 0x80]), Buffer.from('line\nwith newline'), Buffer.from('é ✓'), Buffer.alloc(300, 0xfe), Buffer.from('{"a":1}')]
+    const published = [
+      Buffer.from([0x00, 0xff, 0x0a, 0x0d, 0x80]),
+      Buffer.from('line\nwith newline'),
+      Buffer.from('é ✓'),
+      Buffer.alloc(300, 0xfe),
+      Buffer.from('{"a":1}'),
+    ]
     await fill(source, 'src', published)
     await http.createTopic(copy)
     await http.createChannel(copy, 'dst')
-    const dump = await runCli(['tail', source, '-c', 'src', '-n', String(published.length), '--format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress])
+    const dump = await runCli([
+      'tail',
+      source,
+      '-c',
+      'src',
+      '-n',
+      String(published.length),
+      '--format',
+      'json',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+    ])
     expect(dump.code, dump.stderr).toBe(0)
     const replay = await runCli(['to-nsq', copy, '--input-format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress], {input: dump.stdout})
     expect(replay.code, replay.stderr).toBe(0)
-    const back = await runCli(['tail', copy, '-c', 'dst', '-n', String(published.length), '--format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress])
+    const back = await runCli([
+      'tail',
+      copy,
+      '-c',
+      'dst',
+      '-n',
+      String(published.length),
+      '--format',
+      'json',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+    ])
     expect(back.code, back.stderr).toBe(0)
-    const bodiesBack = back.stdout.toString().split('\n').filter(Boolean).map((l) => decodeEnvelope(l).body)
+    const bodiesBack = back.stdout
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => decodeEnvelope(l).body)
     expect(multiset(bodiesBack)).toEqual(multiset(published))
   })
 
-  it('Ctrl-C drains and exits 0: everything FIN\'d was printed, the rest stays', async () => {
+  it("Ctrl-C drains and exits 0: everything FIN'd was printed, the rest stays", async () => {
     const topic = topicName()
     const total = 30_000
     await fill(topic, 'sigint', bodies(total))
@@ -188,7 +232,9 @@ describe('nsq tail against real nsqd', () => {
     const topic = topicName()
     const total = 30_000
     await fill(topic, 'force', bodies(total))
-    const child = spawnCli(['tail', topic, '-c', 'force', '--drain-timeout', '30s', '--nsqd-tcp-address', nsqd.tcpAddress], {stdin: 'ignore'})
+    const child = spawnCli(['tail', topic, '-c', 'force', '--drain-timeout', '30s', '--nsqd-tcp-address', nsqd.tcpAddress], {
+      stdin: 'ignore',
+    })
     const first = await untilLines(child, 100)
     child.stdout?.pause() // stdout blocked: the drain cannot finish
     await new Promise((resolve) => setTimeout(resolve, 300))
@@ -217,7 +263,9 @@ describe('nsq tail against real nsqd', () => {
   it('--exit-when-idle exits 0 once the backlog is printed', async () => {
     const topic = topicName()
     await fill(topic, 'idle', bodies(7))
-    const result = await runCli(['tail', topic, '-c', 'idle', '--exit-when-idle', '700ms', '-0', '--nsqd-tcp-address', nsqd.tcpAddress], {timeoutMs: 20_000})
+    const result = await runCli(['tail', topic, '-c', 'idle', '--exit-when-idle', '700ms', '-0', '--nsqd-tcp-address', nsqd.tcpAddress], {
+      timeoutMs: 20_000,
+    })
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout.toString().split('\0').filter(Boolean).sort()).toEqual(bodies(7).map(String).sort())
     expect(result.stderr).toMatch(/idle for 700ms/)
@@ -229,7 +277,20 @@ describe('nsq tail against real nsqd', () => {
     const b = topicName()
     await fill(a, 'multi', bodies(5, 'a'))
     await fill(b, 'multi', bodies(5, 'b'))
-    const result = await runCli(['tail', '--topic', a, '--topic', b, '-c', 'multi', '-n', '8', '--print-topic', '--nsqd-tcp-address', nsqd.tcpAddress])
+    const result = await runCli([
+      'tail',
+      '--topic',
+      a,
+      '--topic',
+      b,
+      '-c',
+      'multi',
+      '-n',
+      '8',
+      '--print-topic',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+    ])
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.toString().split('\n').filter(Boolean)
     expect(lines).toHaveLength(8)
@@ -246,7 +307,10 @@ describe('nsq tail against real nsqd', () => {
     const topic = topicName()
     const published = bodies(5)
     await fill(topic, 'dropin', published)
-    const result = await runCli([`-topic=${topic}`, '-channel=dropin', '-n=3', `-nsqd-tcp-address=${nsqd.tcpAddress}`, '-consumer-opt=max_attempts,10'], {bin: 'bin/nsq_tail.js'})
+    const result = await runCli(
+      [`-topic=${topic}`, '-channel=dropin', '-n=3', `-nsqd-tcp-address=${nsqd.tcpAddress}`, '-consumer-opt=max_attempts,10'],
+      {bin: 'bin/nsq_tail.js'},
+    )
     expect(result.code, result.stderr).toBe(0)
     const printed = splitLines(result.stdout)
     expect(printed).toHaveLength(3)
@@ -309,7 +373,9 @@ describe('nsq tail --topic-pattern with nsqlookupd', () => {
     const published = bodies(6, 'l')
     await http.mpub(topic, published)
     await lookupdKnows(topic)
-    const result = await runCli(['tail', topic, '-c', 'lookup', '-n', '6', '--lookupd-http-address', lookupd.httpAddress], {timeoutMs: 30_000})
+    const result = await runCli(['tail', topic, '-c', 'lookup', '-n', '6', '--lookupd-http-address', lookupd.httpAddress], {
+      timeoutMs: 30_000,
+    })
     expect(result.code, result.stderr).toBe(0)
     expect(multiset(splitLines(result.stdout))).toEqual(multiset(published))
   })
@@ -317,13 +383,31 @@ describe('nsq tail --topic-pattern with nsqlookupd', () => {
   it('reads every matching topic lookupd knows, and none of the others', async () => {
     const http = new NsqdHttpClient(nsqd.httpAddress)
     const prefix = `pat${process.pid}`
-    for (const [topic, tag] of [[`${prefix}_a`, 'a'], [`${prefix}_b`, 'b'], [`other${process.pid}`, 'o']] as const) {
+    for (const [topic, tag] of [
+      [`${prefix}_a`, 'a'],
+      [`${prefix}_b`, 'b'],
+      [`other${process.pid}`, 'o'],
+    ] as const) {
       await http.createTopic(topic)
       await http.createChannel(topic, 'pattern')
       await http.mpub(topic, bodies(2, tag))
     }
     await lookupdKnows(`${prefix}_a`, `${prefix}_b`, `other${process.pid}`)
-    const result = await runCli(['tail', '--topic-pattern', `^${prefix}_`, '-c', 'pattern', '-n', '4', '--print-topic', '--lookupd-http-address', lookupd.httpAddress], {timeoutMs: 30_000})
+    const result = await runCli(
+      [
+        'tail',
+        '--topic-pattern',
+        `^${prefix}_`,
+        '-c',
+        'pattern',
+        '-n',
+        '4',
+        '--print-topic',
+        '--lookupd-http-address',
+        lookupd.httpAddress,
+      ],
+      {timeoutMs: 30_000},
+    )
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.toString().split('\n').filter(Boolean).sort()
     expect(lines.map((l) => l.split(' | ')[0])).toEqual([`${prefix}_a`, `${prefix}_a`, `${prefix}_b`, `${prefix}_b`])

@@ -36,7 +36,17 @@ const cases: Case[] = [
   {name: 'plain', args: () => []},
   {name: 'gzip', args: () => ['--gzip']},
   {name: 'rotation by size with a work dir', args: (work) => ['--rotate-size=100000', `--work-dir=${work}`]},
-  {name: 'gzip, rotation, strftime quirks and a subdirectory', args: (work) => ['--gzip', '--gzip-level=1', '--rotate-size=150000', `--work-dir=${work}`, '--datetime-format=v1.%Y%m%d-%I%p', '--filename-format=<TOPIC>/<HOST><REV>.<DATETIME>.log']},
+  {
+    name: 'gzip, rotation, strftime quirks and a subdirectory',
+    args: (work) => [
+      '--gzip',
+      '--gzip-level=1',
+      '--rotate-size=150000',
+      `--work-dir=${work}`,
+      '--datetime-format=v1.%Y%m%d-%I%p',
+      '--filename-format=<TOPIC>/<HOST><REV>.<DATETIME>.log',
+    ],
+  },
 ]
 
 describe('to-file vs the official nsq_to_file (same argv, same messages)', () => {
@@ -53,16 +63,32 @@ describe('to-file vs the official nsq_to_file (same argv, same messages)', () =>
       const oursOut = dirs.make()
       const theirsOut = dirs.make()
       const common = [`--topic=${topic}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`, '--host-identifier=host1']
-      const ours = spawnCli([...common, '--channel=ours', `--output-dir=${oursOut}`, ...testCase.args(dirs.make())], {bin: 'bin/nsq_to_file.js', stdin: 'ignore'})
+      const ours = spawnCli([...common, '--channel=ours', `--output-dir=${oursOut}`, ...testCase.args(dirs.make())], {
+        bin: 'bin/nsq_to_file.js',
+        stdin: 'ignore',
+      })
       const oursDone = collect(ours, {timeoutMs: 120_000})
-      const theirs = spawnTracked(nsqBin('nsq_to_file'), [...common, '--channel=theirs', `--output-dir=${theirsOut}`, ...testCase.args(dirs.make())])
+      const theirs = spawnTracked(nsqBin('nsq_to_file'), [
+        ...common,
+        '--channel=theirs',
+        `--output-dir=${theirsOut}`,
+        ...testCase.args(dirs.make()),
+      ])
       const theirsLog = collectOutput(theirs)
       const theirsExit = new Promise<number | null>((resolve) => theirs.once('exit', (code) => resolve(code)))
       try {
-        await waitFor('both channels to be delivered', async () => {
-          const [a, b] = await Promise.all([channelState(nsqd.httpAddress, topic, 'ours'), channelState(nsqd.httpAddress, topic, 'theirs')])
-          return a.depth === 0 && a.inFlight === 0 && b.depth === 0
-        }, 90_000, 200)
+        await waitFor(
+          'both channels to be delivered',
+          async () => {
+            const [a, b] = await Promise.all([
+              channelState(nsqd.httpAddress, topic, 'ours'),
+              channelState(nsqd.httpAddress, topic, 'theirs'),
+            ])
+            return a.depth === 0 && a.inFlight === 0 && b.depth === 0
+          },
+          90_000,
+          200,
+        )
         // nsq_to_file holds its last partial batch until its 30 s sync timer; SIGTERM makes both sync and exit.
         await Promise.all([stopChild(ours, 'SIGTERM', 30_000), stopChild(theirs, 'SIGTERM', 30_000)])
       } finally {

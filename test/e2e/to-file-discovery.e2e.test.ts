@@ -31,13 +31,32 @@ describe('to-file --topic-pattern', () => {
     for (const topic of ['orders.eu', 'orders.us', 'clicks']) await http.createTopic(topic)
     await publish(nsqd.httpAddress, 'orders.eu', bodies('eu', 0, 100))
     await publish(nsqd.httpAddress, 'clicks', bodies('clicks', 0, 100))
-    await waitFor('lookupd to list the topics', async () => {
-      const response = await fetch(`http://${lookupd.httpAddress}/topics`)
-      const {topics} = (await response.json()) as {topics: string[]}
-      return topics.includes('orders.us') && topics.includes('clicks')
-    }, 30_000)
+    await waitFor(
+      'lookupd to list the topics',
+      async () => {
+        const response = await fetch(`http://${lookupd.httpAddress}/topics`)
+        const {topics} = (await response.json()) as {topics: string[]}
+        return topics.includes('orders.us') && topics.includes('clicks')
+      },
+      30_000,
+    )
     const out = dirs.make()
-    const child = spawnCli(['to-file', '--topic-pattern', '^orders\\.', '--topic-refresh', '1s', '--lookupd-http-address', lookupd.httpAddress, '--output-dir', out, '--host-identifier', 'h'], {stdin: 'ignore'})
+    const child = spawnCli(
+      [
+        'to-file',
+        '--topic-pattern',
+        '^orders\\.',
+        '--topic-refresh',
+        '1s',
+        '--lookupd-http-address',
+        lookupd.httpAddress,
+        '--output-dir',
+        out,
+        '--host-identifier',
+        'h',
+      ],
+      {stdin: 'ignore'},
+    )
     const done = collect(child, {timeoutMs: 90_000})
     try {
       await publish(nsqd.httpAddress, 'orders.us', bodies('us', 0, 100))

@@ -52,7 +52,8 @@ const CONFLICT_KEY = /-[0-9a-f]{16}\.log(\.gz)?$/
 
 /** Every file below `dir` (relative paths). */
 function filesIn(dir: string): string[] {
-  return (fs.readdirSync(dir, {recursive: true, withFileTypes: true}) as fs.Dirent[])
+  return fs
+    .readdirSync(dir, {recursive: true, withFileTypes: true})
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
 }
@@ -60,7 +61,11 @@ function filesIn(dir: string): string[] {
 async function publish(topic: string, from: number, count: number): Promise<string[]> {
   const bodies = Array.from({length: count}, (_, i) => `msg-${from + i}-${'p'.repeat((from + i) % 37)}`)
   const client = new NsqdHttpClient(nsqd.httpAddress)
-  for (let i = 0; i < bodies.length; i += 500) await client.mpub(topic, bodies.slice(i, i + 500).map((b) => Buffer.from(b)))
+  for (let i = 0; i < bodies.length; i += 500)
+    await client.mpub(
+      topic,
+      bodies.slice(i, i + 500).map((b) => Buffer.from(b)),
+    )
   return bodies
 }
 
@@ -103,20 +108,34 @@ async function handedOver(topic: string): Promise<boolean> {
   return (await channelDepth(topic)) === 0 && (await inFlight(topic)) === 0
 }
 
-function toFile(topic: string, outputDir: string, extra: string[] = [], bucket = s3.bucket): {child: ChildProcess; result: ReturnType<typeof collect>} {
+function toFile(
+  topic: string,
+  outputDir: string,
+  extra: string[] = [],
+  bucket = s3.bucket,
+): {child: ChildProcess; result: ReturnType<typeof collect>} {
   const child = spawnCli(
     [
       'to-file',
-      '--topic', topic,
-      '--nsqd-tcp-address', nsqd.tcpAddress,
-      '--output-dir', outputDir,
-      '--rotate-size', '2000',
-      '--sync-interval', '200ms',
-      '--s3-bucket', bucket,
-      '--s3-endpoint', s3.endpoint,
+      '--topic',
+      topic,
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+      '--output-dir',
+      outputDir,
+      '--rotate-size',
+      '2000',
+      '--sync-interval',
+      '200ms',
+      '--s3-bucket',
+      bucket,
+      '--s3-endpoint',
+      s3.endpoint,
       '--s3-force-path-style',
-      '--s3-prefix', 'e2e/<TOPIC>/',
-      '--s3-timeout', '2s',
+      '--s3-prefix',
+      'e2e/<TOPIC>/',
+      '--s3-timeout',
+      '2s',
       ...extra,
     ],
     {env: s3.env(), stdin: 'ignore'},
@@ -132,13 +151,17 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     const {child, result} = toFile(topic, dir)
     const published = await publish(topic, 0, 1000)
     const prefix = `e2e/${topic}/`
-    await until('nsqd to hand over every message, and most to be in S3', async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= published.length - 200)
+    await until(
+      'nsqd to hand over every message, and most to be in S3',
+      async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= published.length - 200,
+    )
     await stopChild(child, 'SIGTERM', 60_000)
     const {code, stderr} = await result
     expect(code, stderr).toBe(0)
     const lines = await archivedLines(prefix)
     expect(lines.sort()).toEqual([...published].sort())
-    for (const key of await s3.keys(prefix)) expect(key).toMatch(new RegExp(`^${prefix}${topic}\\.[^/]+-\\d{6}\\.\\d{4}-\\d{2}-\\d{2}_\\d{2}\\.log$`))
+    for (const key of await s3.keys(prefix))
+      expect(key).toMatch(new RegExp(`^${prefix}${topic}\\.[^/]+-\\d{6}\\.\\d{4}-\\d{2}-\\d{2}_\\d{2}\\.log$`))
     expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   })
 
@@ -157,7 +180,10 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
       }
       return bodies
     }
-    await until('nsqd to hand over every message, and most to be in S3', async () => (await handedOver(topic)) && (await bodiesIn()).length >= published.length - 200)
+    await until(
+      'nsqd to hand over every message, and most to be in S3',
+      async () => (await handedOver(topic)) && (await bodiesIn()).length >= published.length - 200,
+    )
     await stopChild(child, 'SIGTERM', 60_000)
     const {code, stderr} = await result
     expect(code, stderr).toBe(0)
@@ -167,7 +193,11 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
       const head = await s3.head(key)
       expect(head.ContentType).toBe('application/gzip')
       expect(head.Metadata).toMatchObject({gzip: 'true', format: 'json', topic})
-      expect(head.Metadata?.sha256).toBe(createHash('sha256').update(await s3.get(key)).digest('hex'))
+      expect(head.Metadata?.sha256).toBe(
+        createHash('sha256')
+          .update(await s3.get(key))
+          .digest('hex'),
+      )
     }
     expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   }, 180_000)
@@ -192,7 +222,11 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
 
     await s3.start()
     const published = [...first, ...second]
-    await until('nsqd to hand over every message, and most to be in S3', async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= published.length - 200, 120_000)
+    await until(
+      'nsqd to hand over every message, and most to be in S3',
+      async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= published.length - 200,
+      120_000,
+    )
     await stopChild(child, 'SIGTERM', 60_000)
     const {code, stderr} = await result
     expect(code, stderr).toBe(0)
@@ -218,7 +252,10 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     for (let run = 0; run < 2; run++) {
       const {child, result} = toFile(topic, dir)
       published.push(...(await publish(topic, run * 400, 400)))
-      await until('nsqd to hand over every message, and most to be in S3', async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= published.length - 200)
+      await until(
+        'nsqd to hand over every message, and most to be in S3',
+        async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= published.length - 200,
+      )
       await stopChild(child, 'SIGTERM', 60_000)
       const {code, stderr} = await result
       expect(code, stderr).toBe(0)
@@ -251,7 +288,22 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
   it('exits 2 at start, before any S3 call, when --filename-format has no <REV> (names must never be reused)', async () => {
     const dir = tempDir()
     const child = spawnCli(
-      ['to-file', '--topic', 't', '--nsqd-tcp-address', nsqd.tcpAddress, '--output-dir', dir, '--filename-format', '<TOPIC>.<DATETIME>.log', '--s3-bucket', s3.bucket, '--s3-endpoint', 'http://127.0.0.1:9', '--s3-force-path-style'],
+      [
+        'to-file',
+        '--topic',
+        't',
+        '--nsqd-tcp-address',
+        nsqd.tcpAddress,
+        '--output-dir',
+        dir,
+        '--filename-format',
+        '<TOPIC>.<DATETIME>.log',
+        '--s3-bucket',
+        s3.bucket,
+        '--s3-endpoint',
+        'http://127.0.0.1:9',
+        '--s3-force-path-style',
+      ],
       {env: s3.env(), stdin: 'ignore'},
     )
     children.push(child)
@@ -274,7 +326,11 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     const {child: second, result} = toFile(topic, dir)
     // What was in flight at the kill comes back after nsqd's msg-timeout; once nsqd holds nothing
     // more for the channel, the rest is in to-file's open file, which is finished when it stops.
-    await until('nsqd to hand over every message, and most to be in S3', async () => (await handedOver(topic)) && new Set(await archivedLines(prefix)).size >= published.length - 200, 120_000)
+    await until(
+      'nsqd to hand over every message, and most to be in S3',
+      async () => (await handedOver(topic)) && new Set(await archivedLines(prefix)).size >= published.length - 200,
+      120_000,
+    )
     await stopChild(second, 'SIGTERM', 60_000)
     const {code, stderr} = await result
     expect(code, stderr).toBe(0)

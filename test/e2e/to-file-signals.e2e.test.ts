@@ -78,8 +78,16 @@ describe('to-file signals and output', () => {
     // manifest was rewritten for the whole file.
     for (const name of archiveNames(out)) {
       const data = fs.readFileSync(path.join(out, name))
-      const manifest = JSON.parse(fs.readFileSync(path.join(out, `${name}.manifest.json`), 'utf8')) as {messages: number; bytes: number; sha256: string}
-      expect(manifest, name).toMatchObject({messages: data.toString().split('\n').length - 1, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex')})
+      const manifest = JSON.parse(fs.readFileSync(path.join(out, `${name}.manifest.json`), 'utf8')) as {
+        messages: number
+        bytes: number
+        sha256: string
+      }
+      expect(manifest, name).toMatchObject({
+        messages: data.toString().split('\n').length - 1,
+        bytes: data.length,
+        sha256: createHash('sha256').update(data).digest('hex'),
+      })
     }
   }, 120_000)
 
@@ -88,7 +96,23 @@ describe('to-file signals and output', () => {
     await prepare(topic)
     const out = dirs.make()
     const work = dirs.make()
-    const child = spawnCli(['to-file', '--topic', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '--output-dir', out, '--work-dir', work, '--gzip', '--host-identifier', 'h'], {stdin: 'ignore'})
+    const child = spawnCli(
+      [
+        'to-file',
+        '--topic',
+        topic,
+        '--nsqd-tcp-address',
+        nsqd.tcpAddress,
+        '--output-dir',
+        out,
+        '--work-dir',
+        work,
+        '--gzip',
+        '--host-identifier',
+        'h',
+      ],
+      {stdin: 'ignore'},
+    )
     const done = collect(child, {timeoutMs: 60_000})
     try {
       await waitFor('subscribed', async () => (await channelState(nsqd.httpAddress, topic, 'nsq_to_file')).clients > 0, 30_000)
@@ -121,25 +145,50 @@ describe('to-file signals and output', () => {
     const before = Date.now()
     await publish(nsqd.httpAddress, topic, sent)
     await new NsqdHttpClient(nsqd.httpAddress).pub(topic, Buffer.from([0xff, 0x00, 0x0a, 0x01]))
-    const child = spawnCli(['to-file', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '--output-dir', out, '--format', 'json', '--gzip'], {stdin: 'ignore'})
+    const child = spawnCli(['to-file', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '--output-dir', out, '--format', 'json', '--gzip'], {
+      stdin: 'ignore',
+    })
     const done = collect(child, {timeoutMs: 60_000})
     await waitFor('archived', drained(topic, sent.length + 1), 30_000)
     await stopChild(child, 'SIGTERM', 30_000)
     expect((await done).code).toBe(0)
     const [name] = archiveNames(out)
     const file = path.join(out, name as string)
-    const envelopes = archiveContent(file).toString().trimEnd().split('\n').map((line) => decodeEnvelope(line))
-    expect(envelopes.map((e) => e.body.toString('latin1'))).toEqual([...sent.map((s) => Buffer.from(s).toString('latin1')), Buffer.from([0xff, 0x00, 0x0a, 0x01]).toString('latin1')])
+    const envelopes = archiveContent(file)
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((line) => decodeEnvelope(line))
+    expect(envelopes.map((e) => e.body.toString('latin1'))).toEqual([
+      ...sent.map((s) => Buffer.from(s).toString('latin1')),
+      Buffer.from([0xff, 0x00, 0x0a, 0x01]).toString('latin1'),
+    ])
     expect(envelopes.every((e) => e.topic === topic && e.channel === 'nsq_to_file' && e.id?.length === 16 && e.attempts === 1)).toBe(true)
-    const manifest = JSON.parse(fs.readFileSync(`${file}.manifest.json`, 'utf8')) as {messages: number; firstTimestamp: string; lastTimestamp: string; format: string; gzip: boolean}
+    const manifest = JSON.parse(fs.readFileSync(`${file}.manifest.json`, 'utf8')) as {
+      messages: number
+      firstTimestamp: string
+      lastTimestamp: string
+      format: string
+      gzip: boolean
+    }
     expect(manifest).toMatchObject({messages: sent.length + 1, format: 'json', gzip: true})
     expect(Date.parse(manifest.firstTimestamp)).toBeGreaterThanOrEqual(before - 1000)
     expect(Date.parse(manifest.lastTimestamp)).toBeGreaterThanOrEqual(Date.parse(manifest.firstTimestamp))
     expect(Date.parse(manifest.lastTimestamp)).toBeLessThanOrEqual(Date.now())
   }, 60_000)
 
-  it('rejects bad flag combinations with exit 2 and nsq_to_file\'s messages', async () => {
-    const noRev = await runCli(['to-file', 't', '--nsqd-tcp-address', nsqd.tcpAddress, '--gzip', '--filename-format', '<TOPIC>.log', '--output-dir', dirs.make()])
+  it("rejects bad flag combinations with exit 2 and nsq_to_file's messages", async () => {
+    const noRev = await runCli([
+      'to-file',
+      't',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+      '--gzip',
+      '--filename-format',
+      '<TOPIC>.log',
+      '--output-dir',
+      dirs.make(),
+    ])
     expect(noRev.code).toBe(2)
     expect(flat(noRev.stderr)).toContain('missing <REV> in --filename-format when gzip, rotation, or work dir enabled')
     const noTopic = await runCli(['to-file', '--nsqd-tcp-address', nsqd.tcpAddress])

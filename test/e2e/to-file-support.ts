@@ -29,11 +29,19 @@ export function bodies(prefix: string, from: number, count: number): string[] {
 /** Publishes with binary MPUB in batches. */
 export async function publish(httpAddress: string, topic: string, list: readonly string[]): Promise<void> {
   const client = new NsqdHttpClient(httpAddress)
-  for (let i = 0; i < list.length; i += 2000) await client.mpub(topic, list.slice(i, i + 2000).map((b) => Buffer.from(b)))
+  for (let i = 0; i < list.length; i += 2000)
+    await client.mpub(
+      topic,
+      list.slice(i, i + 2000).map((b) => Buffer.from(b)),
+    )
 }
 
 /** depth, in-flight, clients and messages received (message_count) of a channel. */
-export async function channelState(httpAddress: string, topic: string, channel: string): Promise<{depth: number; inFlight: number; clients: number; received: number}> {
+export async function channelState(
+  httpAddress: string,
+  topic: string,
+  channel: string,
+): Promise<{depth: number; inFlight: number; clients: number; received: number}> {
   const stats = await new NsqdHttpClient(httpAddress).stats({topic, channel})
   const c = stats.topics.find((t) => t.topic_name === topic)?.channels.find((ch) => ch.channel_name === channel)
   return {depth: c?.depth ?? -1, inFlight: c?.in_flight_count ?? -1, clients: c?.client_count ?? 0, received: c?.message_count ?? 0}
@@ -51,7 +59,8 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 /** Archive data files below `dir` (relative names), skipping manifests and hidden sidecars. */
 export function archiveNames(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
-  return (fs.readdirSync(dir, {recursive: true, withFileTypes: true}) as fs.Dirent[])
+  return fs
+    .readdirSync(dir, {recursive: true, withFileTypes: true})
     .filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('.manifest.json'))
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort()

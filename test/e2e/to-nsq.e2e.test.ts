@@ -19,7 +19,9 @@ function tempFile(name: string): string {
 /** Deterministic lines of varied length and content: ASCII, UTF-8, tabs, NUL and bytes that are not UTF-8. */
 function makeLines(count: number): Buffer[] {
   const extras = [Buffer.from('é ✓ 中文'), Buffer.from('\t tab'), Buffer.from([0x00, 0xff, 0xfe]), Buffer.from(' '), Buffer.from('\r')]
-  return Array.from({length: count}, (_, i) => Buffer.concat([Buffer.from(`line-${i}-${'x'.repeat((i * 7) % 90)}`), extras[i % extras.length] as Buffer]))
+  return Array.from({length: count}, (_, i) =>
+    Buffer.concat([Buffer.from(`line-${i}-${'x'.repeat((i * 7) % 90)}`), extras[i % extras.length] as Buffer]),
+  )
 }
 
 async function topicCount(nsqd: NsqdProcess, name: string): Promise<number> {
@@ -33,7 +35,11 @@ async function readBodies(nsqd: NsqdProcess, name: string, count: number | undef
 }
 
 function errorLines(file: string): Record<string, unknown>[] {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 }
 
 describe('nsq to-nsq against real nsqd', () => {
@@ -64,8 +70,18 @@ describe('nsq to-nsq against real nsqd', () => {
     expect(result.code).toBe(0)
     const summary = JSON.parse(result.stdout.toString('utf8')) as Record<string, unknown>
     expect(summary).toMatchObject({
-      topic: name, mode: 'round-robin', nsqd: [nsqd.tcpAddress], dryRun: false, records: 6, accepted: 3, published: 3, bytes: 6, failed: 0,
-      failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0, incomplete: 0}, skippedEmpty: 3, stoppedBy: 'eof',
+      topic: name,
+      mode: 'round-robin',
+      nsqd: [nsqd.tcpAddress],
+      dryRun: false,
+      records: 6,
+      accepted: 3,
+      published: 3,
+      bytes: 6,
+      failed: 0,
+      failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0, incomplete: 0},
+      skippedEmpty: 3,
+      stoppedBy: 'eof',
     })
     expect(typeof summary.elapsedMs).toBe('number')
     expect(typeof summary.rate).toBe('number')
@@ -74,7 +90,9 @@ describe('nsq to-nsq against real nsqd', () => {
 
   it('--tee echoes the records to stdout; -n stops after N; -0 splits on NUL', async () => {
     const name = topic()
-    const tee = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--tee', '-0', '-n', '3'], {input: Buffer.from('a\nb\0c\0d\0e\0')})
+    const tee = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--tee', '-0', '-n', '3'], {
+      input: Buffer.from('a\nb\0c\0d\0e\0'),
+    })
     expect(tee.code).toBe(0)
     expect(tee.stdout.toString('latin1')).toBe('a\nb\0c\0d\0')
     expect(tee.stderr).toMatch(/stopped at --count/)
@@ -86,11 +104,17 @@ describe('nsq to-nsq against real nsqd', () => {
     const http = new NsqdHttpClient(nsqd.httpAddress)
     await http.createTopic(name)
     await http.createChannel(name, 'waiting')
-    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress, '--defer', '1h'], {input: 'a\nb\nc\nd\n'})
+    const result = await runCli(
+      ['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress, '--defer', '1h'],
+      {input: 'a\nb\nc\nd\n'},
+    )
     expect(result.code).toBe(0)
     const stats = await http.stats({topic: name, channel: 'waiting'})
     expect(stats.topics[0]?.channels[0]?.deferred_count).toBe(4)
-    const tooLong = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress, '--defer', '2h'], {input: 'a\n'})
+    const tooLong = await runCli(
+      ['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress, '--defer', '2h'],
+      {input: 'a\n'},
+    )
     expect(tooLong.code).toBe(2)
     expect(tooLong.stderr).toMatch(/--defer 2h0m0s|--defer 2h.*max-req-timeout/)
   })
@@ -111,7 +135,9 @@ describe('nsq to-nsq against real nsqd', () => {
   it('--rate limits messages per second overall', async () => {
     const name = topic()
     const started = performance.now()
-    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--rate', '20'], {input: Array.from({length: 21}, (_, i) => `r${i}`).join('\n')})
+    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--rate', '20'], {
+      input: Array.from({length: 21}, (_, i) => `r${i}`).join('\n'),
+    })
     const seconds = (performance.now() - started) / 1000
     expect(result.code).toBe(0)
     // 21 messages at 20/s: the last may leave no earlier than 1 s after the first.
@@ -135,7 +161,10 @@ describe('nsq to-nsq against real nsqd', () => {
       for (let i = 0; i < 200; i++) {
         accepted += block.length
         if (!stdin.write(block)) {
-          const drained = await Promise.race([new Promise<boolean>((resolve) => stdin.once('drain', () => resolve(true))), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))])
+          const drained = await Promise.race([
+            new Promise<boolean>((resolve) => stdin.once('drain', () => resolve(true))),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
+          ])
           if (!drained) break
         }
       }
@@ -155,8 +184,26 @@ describe('nsq to-nsq against real nsqd', () => {
 
   it('--input-format json replays envelopes losslessly, binary bodies and newlines included', async () => {
     const name = topic()
-    const bodies = [Buffer.from('plain'), Buffer.from('multi\nline\n'), Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x80]), Buffer.from('ünïcödé'), Buffer.alloc(300, 0xc3)]
-    const input = bodies.map((body, i) => encodeEnvelope({topic: 'orig', channel: 'c', id: `0000000000000${i}aa`, timestamp: 1_700_000_000_000 + i, attempts: 1, nsqd: 'x:4150', body})).join('\n')
+    const bodies = [
+      Buffer.from('plain'),
+      Buffer.from('multi\nline\n'),
+      Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x80]),
+      Buffer.from('ünïcödé'),
+      Buffer.alloc(300, 0xc3),
+    ]
+    const input = bodies
+      .map((body, i) =>
+        encodeEnvelope({
+          topic: 'orig',
+          channel: 'c',
+          id: `0000000000000${i}aa`,
+          timestamp: 1_700_000_000_000 + i,
+          attempts: 1,
+          nsqd: 'x:4150',
+          body,
+        }),
+      )
+      .join('\n')
     const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--input-format', 'json'], {input})
     expect(result.code).toBe(0)
     expect(multiset(await readBodies(nsqd, name, bodies.length))).toEqual(multiset(bodies))
@@ -164,7 +211,9 @@ describe('nsq to-nsq against real nsqd', () => {
 
   it('bad input gives a clear error and exit code', async () => {
     const name = topic()
-    const invalid = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--input-format', 'json'], {input: '{"body":"ok"}\n{"bod":"typo"}\n{"body":"never read"}\n'})
+    const invalid = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--input-format', 'json'], {
+      input: '{"body":"ok"}\n{"bod":"typo"}\n{"body":"never read"}\n',
+    })
     expect(invalid.code).toBe(3)
     expect(invalid.stderr).toMatch(/stopped at record 2: invalid envelope: envelope needs exactly one of "body" and "body_base64"/)
     expect(invalid.stderr).toMatch(/--on-invalid skip/)
@@ -202,12 +251,35 @@ describe('nsq to-nsq size limits and the errors file', () => {
   it('reads the limits from nsqd (--on-oversize skip): oversize lines go to the errors file with their line numbers, the rest is published', async () => {
     const name = topic()
     const errors = tempFile('errors.ndjson')
-    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', small.tcpAddress, '--nsqd-http-address', small.httpAddress, '--on-oversize', 'skip', '--errors', errors, '--json'], {input})
+    const result = await runCli(
+      [
+        'to-nsq',
+        name,
+        '--nsqd-tcp-address',
+        small.tcpAddress,
+        '--nsqd-http-address',
+        small.httpAddress,
+        '--on-oversize',
+        'skip',
+        '--errors',
+        errors,
+        '--json',
+      ],
+      {input},
+    )
     expect(result.code).toBe(3)
     const summary = JSON.parse(result.stdout.toString('utf8')) as Record<string, unknown>
-    expect(summary).toMatchObject({published: 4, failed: 2, failures: {oversize: 2}, limits: {maxMessageBytes: 64, maxBodyBytes: 400, source: 'nsqd'}})
+    expect(summary).toMatchObject({
+      published: 4,
+      failed: 2,
+      failures: {oversize: 2},
+      limits: {maxMessageBytes: 64, maxBodyBytes: 400, source: 'nsqd'},
+    })
     const lines = errorLines(errors)
-    expect(lines.map((l) => [l.record, l.reason])).toEqual([[2, 'oversize'], [5, 'oversize']])
+    expect(lines.map((l) => [l.record, l.reason])).toEqual([
+      [2, 'oversize'],
+      [5, 'oversize'],
+    ])
     expect(lines[0]?.body).toBe('x'.repeat(65))
     expect(lines[1]?.body).toBe(`${'z'.repeat(100)}\u00ff`)
     expect((await readBodies(small, name, 4)).map((b) => b.toString()).sort()).toEqual(['ok-1', 'ok-2', 'ok-3', 'y'.repeat(64)])
@@ -216,7 +288,10 @@ describe('nsq to-nsq size limits and the errors file', () => {
   it('--on-oversize fail (the default) stops at the first oversize line: what came before is published, exit 3', async () => {
     const name = topic()
     const errors = tempFile('errors.ndjson')
-    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', small.tcpAddress, '--nsqd-http-address', small.httpAddress, '--errors', errors], {input})
+    const result = await runCli(
+      ['to-nsq', name, '--nsqd-tcp-address', small.tcpAddress, '--nsqd-http-address', small.httpAddress, '--errors', errors],
+      {input},
+    )
     expect(result.code).toBe(3)
     expect(result.stderr).toMatch(/stopped at record 2: 65 bytes > max message size 64/)
     expect(errorLines(errors).map((l) => l.record)).toEqual([2])
@@ -226,13 +301,41 @@ describe('nsq to-nsq size limits and the errors file', () => {
   it('without a reachable HTTP API the flags set the limits; nsqd itself refuses what they let through, and that is recorded too', async () => {
     const name = topic()
     const errors = tempFile('errors.ndjson')
-    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', small.tcpAddress, '--nsqd-http-address', '127.0.0.1:1', '--max-message-bytes', '80', '--on-oversize', 'skip', '--errors', errors, '--batch-size', '1', '--json'], {input})
+    const result = await runCli(
+      [
+        'to-nsq',
+        name,
+        '--nsqd-tcp-address',
+        small.tcpAddress,
+        '--nsqd-http-address',
+        '127.0.0.1:1',
+        '--max-message-bytes',
+        '80',
+        '--on-oversize',
+        'skip',
+        '--errors',
+        errors,
+        '--batch-size',
+        '1',
+        '--json',
+      ],
+      {input},
+    )
     expect(result.code).toBe(3)
     expect(result.stderr).toMatch(/could not read limits from nsqd's HTTP API .*using --max-message-bytes/)
     const summary = JSON.parse(result.stdout.toString('utf8')) as Record<string, unknown>
-    expect(summary).toMatchObject({limits: {maxMessageBytes: 80, source: 'flags'}, failures: {oversize: 1, publish_failed: 1}, published: 4})
+    expect(summary).toMatchObject({
+      limits: {maxMessageBytes: 80, source: 'flags'},
+      failures: {oversize: 1, publish_failed: 1},
+      published: 4,
+    })
     const lines = errorLines(errors)
-    expect(lines.map((l) => [l.record, l.reason])).toEqual(expect.arrayContaining([[2, 'publish_failed'], [5, 'oversize']]))
+    expect(lines.map((l) => [l.record, l.reason])).toEqual(
+      expect.arrayContaining([
+        [2, 'publish_failed'],
+        [5, 'oversize'],
+      ]),
+    )
     expect(String(lines.find((l) => l.record === 2)?.error)).toMatch(/E_BAD_MESSAGE/)
   })
 })
@@ -256,7 +359,10 @@ describe('nsq to-nsq over several nsqd', () => {
   it('--mode round-robin spreads the messages over both nsqd', async () => {
     const name = topic()
     const lines = makeLines(20_000)
-    const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', a.tcpAddress, '--nsqd-tcp-address', b.tcpAddress, '--mode', 'round-robin'], {input: Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])), timeoutMs: 60_000})
+    const result = await runCli(
+      ['to-nsq', name, '--nsqd-tcp-address', a.tcpAddress, '--nsqd-tcp-address', b.tcpAddress, '--mode', 'round-robin'],
+      {input: Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])), timeoutMs: 60_000},
+    )
     expect(result.code).toBe(0)
     const [onA, onB] = await Promise.all([topicCount(a, name), topicCount(b, name)])
     expect(onA + onB).toBe(20_000)
@@ -283,7 +389,17 @@ describe('nsq to-nsq over several nsqd', () => {
 
   it('the drop-in to_nsq takes Go-style flags and, like the official app, sends every line to every nsqd', async () => {
     const name = topic()
-    const result = await runCli([`-topic=${name}`, `-nsqd-tcp-address=${a.tcpAddress}`, '--nsqd-tcp-address', b.tcpAddress, '-rate=0', '-producer-opt=max_in_flight,1'], {input: 'one\ntwo\nthree', bin: 'bin/to_nsq.js'})
+    const result = await runCli(
+      [
+        `-topic=${name}`,
+        `-nsqd-tcp-address=${a.tcpAddress}`,
+        '--nsqd-tcp-address',
+        b.tcpAddress,
+        '-rate=0',
+        '-producer-opt=max_in_flight,1',
+      ],
+      {input: 'one\ntwo\nthree', bin: 'bin/to_nsq.js'},
+    )
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(/ignoring -producer-opt/)
     expect((await readBodies(a, name, 3)).map((x) => x.toString()).sort()).toEqual(['one', 'three', 'two'])
@@ -295,7 +411,19 @@ describe('nsq to-nsq over several nsqd', () => {
     const total = 40_000
     const lines = Array.from({length: total}, (_, i) => `kill-test-${i}`)
     const errors = tempFile('errors.ndjson')
-    const child = spawnCli(['to-nsq', name, '--nsqd-tcp-address', a.tcpAddress, '--nsqd-tcp-address', b.tcpAddress, '--rate', '6000', '--errors', errors, '--json'])
+    const child = spawnCli([
+      'to-nsq',
+      name,
+      '--nsqd-tcp-address',
+      a.tcpAddress,
+      '--nsqd-tcp-address',
+      b.tcpAddress,
+      '--rate',
+      '6000',
+      '--errors',
+      errors,
+      '--json',
+    ])
     child.stdin?.on('error', () => undefined)
     child.stdin?.end(`${lines.join('\n')}\n`)
     // Kill b once it has stored a good part of its share (and nsqd has synced its queue metadata).
@@ -323,7 +451,21 @@ describe('nsq to-nsq over several nsqd', () => {
     const total = 40_000
     const lines = Array.from({length: total}, (_, i) => `fanout-${i}`)
     const errors = tempFile('errors.ndjson')
-    const child = spawnCli(['to-nsq', name, '--mode', 'fanout', '--nsqd-tcp-address', a.tcpAddress, '--nsqd-tcp-address', b.tcpAddress, '--rate', '8000', '--errors', errors, '--json'])
+    const child = spawnCli([
+      'to-nsq',
+      name,
+      '--mode',
+      'fanout',
+      '--nsqd-tcp-address',
+      a.tcpAddress,
+      '--nsqd-tcp-address',
+      b.tcpAddress,
+      '--rate',
+      '8000',
+      '--errors',
+      errors,
+      '--json',
+    ])
     child.stdin?.on('error', () => undefined)
     child.stdin?.end(`${lines.join('\n')}\n`)
     const deadline = Date.now() + 20_000
@@ -361,13 +503,21 @@ describe('nsq tail --format json | nsq to-nsq --input-format json', () => {
     const from = topic()
     const to = topic()
     const bodies = [
-      Buffer.from('text'), Buffer.from('two\nlines'), Buffer.from([0x00]), Buffer.from([0xff, 0xfe, 0xfd, 0x0a, 0x00, 0x80]),
-      Buffer.from('ünïcödé ✓'), Buffer.from('{"body":"json-looking"}'), ...Array.from({length: 200}, (_, i) => Buffer.from([i, 255 - i, 0x0a, i])),
+      Buffer.from('text'),
+      Buffer.from('two\nlines'),
+      Buffer.from([0x00]),
+      Buffer.from([0xff, 0xfe, 0xfd, 0x0a, 0x00, 0x80]),
+      Buffer.from('ünïcödé ✓'),
+      Buffer.from('{"body":"json-looking"}'),
+      ...Array.from({length: 200}, (_, i) => Buffer.from([i, 255 - i, 0x0a, i])),
     ]
     const producer = new Producer({nsqd: [nsqd.tcpAddress]})
     await producer.multiPublish(from, bodies)
     await producer.close()
-    const tail = spawnCli(['tail', from, '-n', String(bodies.length), '--format', 'json', '--channel', 'copy', '--nsqd-tcp-address', nsqd.tcpAddress], {stdin: 'ignore'})
+    const tail = spawnCli(
+      ['tail', from, '-n', String(bodies.length), '--format', 'json', '--channel', 'copy', '--nsqd-tcp-address', nsqd.tcpAddress],
+      {stdin: 'ignore'},
+    )
     const toNsq = spawnCli(['to-nsq', to, '--input-format', 'json', '--nsqd-tcp-address', nsqd.tcpAddress, '--json'])
     tail.stdout?.pipe(toNsq.stdin as NodeJS.WritableStream)
     const [tailResult, toNsqResult] = await Promise.all([collect(tail, {timeoutMs: 30_000}), collect(toNsq, {timeoutMs: 30_000})])

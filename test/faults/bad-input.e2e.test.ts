@@ -27,7 +27,12 @@ function expectNoStackTrace(result: CliResult): void {
 
 /** What the .log files in `dir` hold, concatenated. */
 function readLogs(dir: string): string {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('')
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('')
 }
 
 async function publish(nsqd: NsqdProcess, name: string, bodies: readonly string[]): Promise<void> {
@@ -67,15 +72,25 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     it.each(cases)('%s', async (_name, args) => {
       const result = await runCli(args(nsqd.tcpAddress, tempDir()), {input: 'x\n', timeoutMs: 20_000})
       expect(result.code).toBe(2)
-      expect(result.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toMatch(/(topic|channel) name ".*" (may only contain letters, digits|is \d+ characters; the limit is 64)/)
+      expect(result.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toMatch(
+        /(topic|channel) name ".*" (may only contain letters, digits|is \d+ characters; the limit is 64)/,
+      )
       expectNoStackTrace(result)
     })
   })
 
-  describe('liveness flags below nsqd\'s 1 s floor → exit 2 naming the flag, before connecting', () => {
+  describe("liveness flags below nsqd's 1 s floor → exit 2 naming the flag, before connecting", () => {
     const cases: [string, (address: string, dir: string) => string[], RegExp][] = [
-      ['tail --heartbeat-interval 500ms', (a) => ['tail', 'ok', '--heartbeat-interval', '500ms', '--nsqd-tcp-address', a], /--heartbeat-interval 500ms: must be at least 1s/],
-      ['to-file --lookupd-poll-interval 0', (a, d) => ['to-file', '--topic', 'ok', '--output-dir', d, '--lookupd-poll-interval', '0', '--nsqd-tcp-address', a], /--lookupd-poll-interval 0: must be at least 1s/],
+      [
+        'tail --heartbeat-interval 500ms',
+        (a) => ['tail', 'ok', '--heartbeat-interval', '500ms', '--nsqd-tcp-address', a],
+        /--heartbeat-interval 500ms: must be at least 1s/,
+      ],
+      [
+        'to-file --lookupd-poll-interval 0',
+        (a, d) => ['to-file', '--topic', 'ok', '--output-dir', d, '--lookupd-poll-interval', '0', '--nsqd-tcp-address', a],
+        /--lookupd-poll-interval 0: must be at least 1s/,
+      ],
       ['to-nsq NSQ_HEARTBEAT_INTERVAL=soon', (a) => ['to-nsq', 'ok', '--nsqd-tcp-address', a], /invalid duration "soon"/],
     ]
     it.each(cases)('%s', async (name, args, message) => {
@@ -133,13 +148,30 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
   describe('--topic-pattern with a lookupd that refuses: keeps polling and says so (it used to exit 13 in silence)', () => {
     it.each([
       ['tail', (): string[] => ['tail', '--topic-pattern', '^x', '--lookupd-http-address', '127.0.0.1:1', '--topic-refresh', '1s']],
-      ['to-file', (): string[] => ['to-file', '--topic-pattern', '^x', '--output-dir', tempDir(), '--lookupd-http-address', '127.0.0.1:1', '--topic-refresh', '1s']],
+      [
+        'to-file',
+        (): string[] => [
+          'to-file',
+          '--topic-pattern',
+          '^x',
+          '--output-dir',
+          tempDir(),
+          '--lookupd-http-address',
+          '127.0.0.1:1',
+          '--topic-refresh',
+          '1s',
+        ],
+      ],
     ])('%s', async (_name, args) => {
       const child = spawnCli(args())
       const done = collect(child, {timeoutMs: 30_000})
       let stderr = ''
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-      await waitFor(() => (stderr.match(/lookupd 127\.0\.0\.1:1: connection refused/g) ?? []).length >= 2, 20_000, 'two lookupd rounds reported')
+      await waitFor(
+        () => (stderr.match(/lookupd 127\.0\.0\.1:1: connection refused/g) ?? []).length >= 2,
+        20_000,
+        'two lookupd rounds reported',
+      )
       expect(child.exitCode).toBeNull()
       process.kill(child.pid as number, 'SIGTERM')
       const result = await done
@@ -153,7 +185,11 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     it('to-nsq: exit 69 with the hint; --address-map makes it publish', async () => {
       const name = topic()
       await fetch(`http://${hidden.httpAddress}/topic/create?topic=${name}`, {method: 'POST'})
-      await waitFor(async () => (await (await fetch(`http://${lookupd.httpAddress}/lookup?topic=${name}`)).status) === 200, 10_000, 'lookupd to know the topic')
+      await waitFor(
+        async () => (await fetch(`http://${lookupd.httpAddress}/lookup?topic=${name}`)).status === 200,
+        10_000,
+        'lookupd to know the topic',
+      )
       const failed = await runCli(['to-nsq', name, '--lookupd-http-address', lookupd.httpAddress], {input: 'one\n', timeoutMs: 30_000})
       expect(failed.code).toBe(69)
       expect(failed.stderr).toContain(`nosuchhost.invalid:${hidden.tcpPort}`)
@@ -161,7 +197,10 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       expect(failed.stderr).toContain('--address-map')
       expectNoStackTrace(failed)
 
-      const mapped = await runCli(['to-nsq', name, '--lookupd-http-address', lookupd.httpAddress, '--address-map', map()], {input: 'one\ntwo\n', timeoutMs: 30_000})
+      const mapped = await runCli(['to-nsq', name, '--lookupd-http-address', lookupd.httpAddress, '--address-map', map()], {
+        input: 'one\ntwo\n',
+        timeoutMs: 30_000,
+      })
       expect(mapped.code).toBe(0)
       expect((await readBack(hidden.tcpAddress, name, 'check', 2)).map(String).sort()).toEqual(['one', 'two'])
     })
@@ -169,7 +208,11 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     it('tail: says why it cannot connect (and keeps trying); --address-map makes it read', async () => {
       const name = topic()
       await fetch(`http://${hidden.httpAddress}/pub?topic=${name}`, {method: 'POST', body: 'hello'})
-      await waitFor(async () => (await (await fetch(`http://${lookupd.httpAddress}/lookup?topic=${name}`)).status) === 200, 10_000, 'lookupd to know the topic')
+      await waitFor(
+        async () => (await fetch(`http://${lookupd.httpAddress}/lookup?topic=${name}`)).status === 200,
+        10_000,
+        'lookupd to know the topic',
+      )
       const child = spawnCli(['tail', name, '-n', '1', '--lookupd-http-address', lookupd.httpAddress])
       let stderr = ''
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -181,7 +224,9 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       } finally {
         await stopChild(child, 'SIGINT')
       }
-      const mapped = await runCli(['tail', name, '-n', '1', '--lookupd-http-address', lookupd.httpAddress, '--address-map', map()], {timeoutMs: 30_000})
+      const mapped = await runCli(['tail', name, '-n', '1', '--lookupd-http-address', lookupd.httpAddress, '--address-map', map()], {
+        timeoutMs: 30_000,
+      })
       expect(mapped.code).toBe(0)
       expect(mapped.stdout.toString()).toBe('hello\n')
     })
@@ -189,7 +234,11 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     it('to-file: says why it cannot connect; --address-map makes it archive', async () => {
       const name = topic()
       await fetch(`http://${hidden.httpAddress}/pub?topic=${name}`, {method: 'POST', body: 'archived'})
-      await waitFor(async () => (await (await fetch(`http://${lookupd.httpAddress}/lookup?topic=${name}`)).status) === 200, 10_000, 'lookupd to know the topic')
+      await waitFor(
+        async () => (await fetch(`http://${lookupd.httpAddress}/lookup?topic=${name}`)).status === 200,
+        10_000,
+        'lookupd to know the topic',
+      )
       const dir = tempDir()
       const child = spawnCli(['to-file', '--topic', name, '--output-dir', dir, '--lookupd-http-address', lookupd.httpAddress])
       let stderr = ''
@@ -200,7 +249,19 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       } finally {
         await stopChild(child, 'SIGTERM')
       }
-      const mapped = spawnCli(['to-file', '--topic', name, '--output-dir', dir, '--lookupd-http-address', lookupd.httpAddress, '--address-map', map(), '--sync-interval', '200ms'])
+      const mapped = spawnCli([
+        'to-file',
+        '--topic',
+        name,
+        '--output-dir',
+        dir,
+        '--lookupd-http-address',
+        lookupd.httpAddress,
+        '--address-map',
+        map(),
+        '--sync-interval',
+        '200ms',
+      ])
       const done = collect(mapped)
       await waitFor(() => readLogs(dir) === 'archived\n', 20_000, 'to-file to write the message')
       process.kill(mapped.pid as number, 'SIGTERM')
@@ -217,7 +278,18 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       expect(node?.status).toBe('down')
       expect(node?.error).toContain("nsqd's --broadcast-address")
       expect(node?.error).toContain('--address-map')
-      const up = await runCli(['stat', '--once', '--json', '--lookupd-http-address', lookupd.httpAddress, '--address-map', `nosuchhost.invalid:${hidden.httpPort}=${hidden.httpAddress}`], {timeoutMs: 30_000})
+      const up = await runCli(
+        [
+          'stat',
+          '--once',
+          '--json',
+          '--lookupd-http-address',
+          lookupd.httpAddress,
+          '--address-map',
+          `nosuchhost.invalid:${hidden.httpPort}=${hidden.httpAddress}`,
+        ],
+        {timeoutMs: 30_000},
+      )
       expect(up.code).toBe(0)
       const upJson = JSON.parse(up.stdout.toString()) as {nodes: {status: string}[]}
       expect(upJson.nodes.map((n) => n.status)).toEqual(['up'])
@@ -241,7 +313,10 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     it('an oversize line (nsqd --max-msg-size=1024): stops there by default, exit 3; --on-oversize skip records it and goes on', async () => {
       const input = `ok1\n${'z'.repeat(2000)}\nok2\n`
       const name = topic()
-      const stop = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress], {input, timeoutMs: 30_000})
+      const stop = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress], {
+        input,
+        timeoutMs: 30_000,
+      })
       expect(stop.code).toBe(3)
       expect(stop.stderr).toMatch(/record 2.*2000 bytes > max message size 1024/)
       expect(stop.stderr).toContain('--on-oversize skip')
@@ -249,17 +324,38 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
 
       const skipName = topic()
       const errors = path.join(tempDir(), 'errors.ndjson')
-      const skip = await runCli(['to-nsq', skipName, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress, '--on-oversize', 'skip', '--errors', errors], {input, timeoutMs: 30_000})
+      const skip = await runCli(
+        [
+          'to-nsq',
+          skipName,
+          '--nsqd-tcp-address',
+          nsqd.tcpAddress,
+          '--nsqd-http-address',
+          nsqd.httpAddress,
+          '--on-oversize',
+          'skip',
+          '--errors',
+          errors,
+        ],
+        {input, timeoutMs: 30_000},
+      )
       expect(skip.code).toBe(3)
       expect((await readBack(nsqd.tcpAddress, skipName, 'check', 2)).map(String).sort()).toEqual(['ok1', 'ok2'])
-      const rows = fs.readFileSync(errors, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {record: number; reason: string; body: string})
+      const rows = fs
+        .readFileSync(errors, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as {record: number; reason: string; body: string})
       expect(rows).toEqual([expect.objectContaining({record: 2, reason: 'oversize', body: 'z'.repeat(2000)})])
     })
 
     it('non-UTF-8 input: raw mode publishes the bytes intact', async () => {
       const records = [Buffer.from([0xff, 0xfe, 0x00, 0x80]), Buffer.from([0xe9, 0x74, 0xe9]), Buffer.from([0xc3, 0x28, 0xa0, 0xa1])]
       const name = topic()
-      const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress], {input: Buffer.concat(records.flatMap((r) => [r, Buffer.from('\n')])), timeoutMs: 30_000})
+      const result = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress], {
+        input: Buffer.concat(records.flatMap((r) => [r, Buffer.from('\n')])),
+        timeoutMs: 30_000,
+      })
       expect(result.code).toBe(0)
       const got = await readBack(nsqd.tcpAddress, name, 'check', 3)
       expect(got.map((b) => b.toString('hex')).sort()).toEqual(records.map((b) => b.toString('hex')).sort())
@@ -269,27 +365,42 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       const badBytes = Buffer.from([0x7b, 0xff, 0xfe, 0x7d])
       const input = Buffer.concat([
         Buffer.from('{"body":"good"}\n'),
-        badBytes, Buffer.from('\n'),
+        badBytes,
+        Buffer.from('\n'),
         Buffer.from('{"body":1}\n'),
         Buffer.from('{"body_base64":"/w=="}\n'),
         Buffer.from('not json\n'),
       ])
       const name = topic()
       const errors = path.join(tempDir(), 'errors.ndjson')
-      const result = await runCli(['to-nsq', name, '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--nsqd-tcp-address', nsqd.tcpAddress], {input, timeoutMs: 30_000})
+      const result = await runCli(
+        ['to-nsq', name, '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--nsqd-tcp-address', nsqd.tcpAddress],
+        {input, timeoutMs: 30_000},
+      )
       expect(result.code).toBe(3)
       expect(result.stderr).toMatch(/3 failed \(3 invalid_envelope\)/)
       const got = await readBack(nsqd.tcpAddress, name, 'check', 2)
       expect(got.map((b) => b.toString('hex')).sort()).toEqual([Buffer.from('good').toString('hex'), 'ff'].sort())
-      const rows = fs.readFileSync(errors, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {record: number; reason: string; body?: string; body_base64?: string})
-      expect(rows.map((r) => [r.record, r.reason])).toEqual([[2, 'invalid_envelope'], [3, 'invalid_envelope'], [5, 'invalid_envelope']])
+      const rows = fs
+        .readFileSync(errors, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as {record: number; reason: string; body?: string; body_base64?: string})
+      expect(rows.map((r) => [r.record, r.reason])).toEqual([
+        [2, 'invalid_envelope'],
+        [3, 'invalid_envelope'],
+        [5, 'invalid_envelope'],
+      ])
       expect(Buffer.from(rows[0]?.body_base64 ?? '', 'base64').equals(badBytes)).toBe(true)
       expect(rows[2]?.body).toBe('not json')
     })
 
     it('--errors in a directory that does not exist → exit 2 naming the flag, nothing published', async () => {
       const name = topic()
-      const result = await runCli(['to-nsq', name, '--errors', path.join(tempDir(), 'no', 'such', 'errors.ndjson'), '--nsqd-tcp-address', nsqd.tcpAddress], {input: 'a\n', timeoutMs: 30_000})
+      const result = await runCli(
+        ['to-nsq', name, '--errors', path.join(tempDir(), 'no', 'such', 'errors.ndjson'), '--nsqd-tcp-address', nsqd.tcpAddress],
+        {input: 'a\n', timeoutMs: 30_000},
+      )
       expect(result.code).toBe(2)
       expect(result.stderr).toMatch(/--errors .*ENOENT/)
       expect(await readBack(nsqd.tcpAddress, name, 'check', undefined, 1000)).toEqual([])
@@ -298,7 +409,10 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     it.skipIf(!tmpfsOk)('--errors in a read-only directory (read-only tmpfs) → exit 2 naming the flag', async () => {
       const ro = mountTmpfs('64k', true)
       try {
-        const result = await runCli(['to-nsq', topic(), '--errors', path.join(ro?.dir ?? '', 'errors.ndjson'), '--nsqd-tcp-address', nsqd.tcpAddress], {input: 'a\n', timeoutMs: 30_000})
+        const result = await runCli(
+          ['to-nsq', topic(), '--errors', path.join(ro?.dir ?? '', 'errors.ndjson'), '--nsqd-tcp-address', nsqd.tcpAddress],
+          {input: 'a\n', timeoutMs: 30_000},
+        )
         expect(result.code).toBe(2)
         expect(result.stderr).toMatch(/--errors .*EROFS/)
       } finally {
@@ -307,10 +421,14 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
     })
 
     /** Record numbers from ranges like `3-5, 9`. */
-    const expandRanges = (text: string): number[] => text.split(', ').filter((p) => p !== '').flatMap((part) => {
-      const [first, last = first] = part.split('-').map(Number) as [number, number?]
-      return Array.from({length: last - first + 1}, (_, i) => first + i)
-    })
+    const expandRanges = (text: string): number[] =>
+      text
+        .split(', ')
+        .filter((p) => p !== '')
+        .flatMap((part) => {
+          const [first, last = first] = part.split('-').map(Number) as [number, number?]
+          return Array.from({length: last - first + 1}, (_, i) => first + i)
+        })
     /** 300 json-input lines: odd ones valid envelopes (published), even ones invalid and ~5 KB (for the errors file). */
     const mixed = (): {input: string; valid: Map<number, string>} => {
       const valid = new Map<number, string>()
@@ -324,55 +442,101 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       })
       return {input: lines.join('\n') + '\n', valid}
     }
-    interface Summary {records: number; published: number; failed: number; stoppedBy: string; failures: {invalid_envelope: number}; unrecorded?: {count: number; records: string; code: string}}
+    interface Summary {
+      records: number
+      published: number
+      failed: number
+      stoppedBy: string
+      failures: {invalid_envelope: number}
+      unrecorded?: {count: number; records: string; code: string}
+    }
 
-    it.skipIf(!tmpfsOk)('the errors file on a full disk (64 KiB tmpfs) → stops reading, waits for what is in flight, prints the summary, names the file, ENOSPC and every record neither published nor recorded; exit 1; nothing lost silently', async () => {
-      const full = mountTmpfs('64k')
-      try {
-        const name = topic()
-        const errors = path.join(full?.dir ?? '', 'errors.ndjson')
-        const {input, valid} = mixed()
-        const result = await runCli(['to-nsq', name, '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--nsqd-tcp-address', nsqd.tcpAddress], {input, timeoutMs: 30_000})
-        expect(result.code).toBe(1)
-        expectNoStackTrace(result)
-        const flat = result.stderr.replace(/\s+/g, ' ')
-        // The usual summary, then the error naming the file, the code and the records.
-        const summary = /published (\d+) msgs .*?; (\d+) read, (\d+) failed \((\d+) invalid_envelope(?:, \d+ incomplete)?\); (\d+) of them not in the errors file; stopped early: the errors file failed/.exec(flat)
-        expect(summary, result.stderr).not.toBeNull()
-        const [published, read, failed, , unrecordedCount] = (summary ?? []).slice(1).map(Number) as [number, number, number, number, number]
-        expect(flat).toContain(`Error: errors file ${errors} (--errors): ENOSPC`)
-        const named = /(\d+) record\(s\) neither published nor recorded: ([\d, -]+)/.exec(flat)
-        expect(named, result.stderr).not.toBeNull()
-        const unrecorded = expandRanges((named?.[2] ?? '').trim())
-        expect(Number(named?.[1])).toBe(unrecordedCount)
-        expect(unrecorded).toHaveLength(unrecordedCount)
-        // It stopped reading: not all 300 lines were taken.
-        expect(read).toBeLessThan(300)
-        expect(unrecordedCount).toBeGreaterThan(0)
-        // The counts add up: every record read is published, in the errors file, or named as unrecorded.
-        const recorded = fs.readFileSync(errors, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as {record: number}).record)
-        expect(published + failed).toBe(read)
-        expect(recorded.length + unrecordedCount).toBe(failed)
-        const got = (await readBack(nsqd.tcpAddress, name, 'check', published)).map(String)
-        expect(got).toHaveLength(published)
-        const publishedNumbers = got.map((body) => Number(body.slice(3)))
-        for (const n of publishedNumbers) expect(valid.get(n)).toBe(`ok-${n}`)
-        expect([...publishedNumbers, ...recorded, ...unrecorded].sort((x, y) => x - y)).toEqual(Array.from({length: read}, (_, i) => i + 1))
-      } finally {
-        full?.unmount()
-      }
-    })
+    it.skipIf(!tmpfsOk)(
+      'the errors file on a full disk (64 KiB tmpfs) → stops reading, waits for what is in flight, prints the summary, names the file, ENOSPC and every record neither published nor recorded; exit 1; nothing lost silently',
+      async () => {
+        const full = mountTmpfs('64k')
+        try {
+          const name = topic()
+          const errors = path.join(full?.dir ?? '', 'errors.ndjson')
+          const {input, valid} = mixed()
+          const result = await runCli(
+            ['to-nsq', name, '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--nsqd-tcp-address', nsqd.tcpAddress],
+            {input, timeoutMs: 30_000},
+          )
+          expect(result.code).toBe(1)
+          expectNoStackTrace(result)
+          const flat = result.stderr.replace(/\s+/g, ' ')
+          // The usual summary, then the error naming the file, the code and the records.
+          const summary =
+            /published (\d+) msgs .*?; (\d+) read, (\d+) failed \((\d+) invalid_envelope(?:, \d+ incomplete)?\); (\d+) of them not in the errors file; stopped early: the errors file failed/.exec(
+              flat,
+            )
+          expect(summary, result.stderr).not.toBeNull()
+          const [published, read, failed, , unrecordedCount] = (summary ?? []).slice(1).map(Number) as [
+            number,
+            number,
+            number,
+            number,
+            number,
+          ]
+          expect(flat).toContain(`Error: errors file ${errors} (--errors): ENOSPC`)
+          const named = /(\d+) record\(s\) neither published nor recorded: ([\d, -]+)/.exec(flat)
+          expect(named, result.stderr).not.toBeNull()
+          const unrecorded = expandRanges((named?.[2] ?? '').trim())
+          expect(Number(named?.[1])).toBe(unrecordedCount)
+          expect(unrecorded).toHaveLength(unrecordedCount)
+          // It stopped reading: not all 300 lines were taken.
+          expect(read).toBeLessThan(300)
+          expect(unrecordedCount).toBeGreaterThan(0)
+          // The counts add up: every record read is published, in the errors file, or named as unrecorded.
+          const recorded = fs
+            .readFileSync(errors, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '')
+            .map((l) => (JSON.parse(l) as {record: number}).record)
+          expect(published + failed).toBe(read)
+          expect(recorded.length + unrecordedCount).toBe(failed)
+          const got = (await readBack(nsqd.tcpAddress, name, 'check', published)).map(String)
+          expect(got).toHaveLength(published)
+          const publishedNumbers = got.map((body) => Number(body.slice(3)))
+          for (const n of publishedNumbers) expect(valid.get(n)).toBe(`ok-${n}`)
+          expect([...publishedNumbers, ...recorded, ...unrecorded].sort((x, y) => x - y)).toEqual(
+            Array.from({length: read}, (_, i) => i + 1),
+          )
+        } finally {
+          full?.unmount()
+        }
+      },
+    )
 
     it.skipIf(!tmpfsOk)('the same with --json: the summary on stdout has the counts and the unrecorded records; exit 1', async () => {
       const full = mountTmpfs('64k')
       try {
         const errors = path.join(full?.dir ?? '', 'errors.ndjson')
-        const result = await runCli(['to-nsq', topic(), '--input-format', 'json', '--on-invalid', 'skip', '--errors', errors, '--json', '--nsqd-tcp-address', nsqd.tcpAddress], {input: mixed().input, timeoutMs: 30_000})
+        const result = await runCli(
+          [
+            'to-nsq',
+            topic(),
+            '--input-format',
+            'json',
+            '--on-invalid',
+            'skip',
+            '--errors',
+            errors,
+            '--json',
+            '--nsqd-tcp-address',
+            nsqd.tcpAddress,
+          ],
+          {input: mixed().input, timeoutMs: 30_000},
+        )
         expect(result.code).toBe(1)
         const summary = JSON.parse(result.stdout.toString('utf8')) as Summary
         expect(summary.stoppedBy).toBe('errors-file')
         expect(summary.unrecorded?.code).toBe('ENOSPC')
-        const recorded = fs.readFileSync(errors, 'utf8').split('\n').filter((l) => l !== '').length
+        const recorded = fs
+          .readFileSync(errors, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '').length
         expect(summary.published + summary.failed).toBe(summary.records)
         expect(recorded + (summary.unrecorded?.count ?? 0)).toBe(summary.failed)
         expect(expandRanges(summary.unrecorded?.records ?? '')).toHaveLength(summary.unrecorded?.count ?? -1)
@@ -388,7 +552,17 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       const name = topic()
       await publish(nsqd, name, ['m1', 'm2'])
       const dir = path.join(tempDir(), 'not', 'yet')
-      const child = spawnCli(['to-file', '--topic', name, '--output-dir', dir, '--nsqd-tcp-address', nsqd.tcpAddress, '--sync-interval', '200ms'])
+      const child = spawnCli([
+        'to-file',
+        '--topic',
+        name,
+        '--output-dir',
+        dir,
+        '--nsqd-tcp-address',
+        nsqd.tcpAddress,
+        '--sync-interval',
+        '200ms',
+      ])
       const done = collect(child)
       await waitFor(() => fs.existsSync(dir) && readLogs(dir) === 'm1\nm2\n', 20_000, 'to-file to write both messages')
       process.kill(child.pid as number, 'SIGTERM')
@@ -397,59 +571,82 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       expect(logs.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('')).toBe('m1\nm2\n')
     })
 
-    it('an output dir under a regular file → exit 1 with the path; nothing FIN\'d', async () => {
+    it("an output dir under a regular file → exit 1 with the path; nothing FIN'd", async () => {
       const name = topic()
       await publish(nsqd, name, ['a', 'b', 'c'])
       const file = path.join(tempDir(), 'plain-file')
       fs.writeFileSync(file, '')
-      const result = await runCli(['to-file', '--topic', name, '--output-dir', path.join(file, 'out'), '--nsqd-tcp-address', nsqd.tcpAddress], {timeoutMs: 30_000})
+      const result = await runCli(
+        ['to-file', '--topic', name, '--output-dir', path.join(file, 'out'), '--nsqd-tcp-address', nsqd.tcpAddress],
+        {timeoutMs: 30_000},
+      )
       expect(result.code).toBe(1)
       expect(result.stderr).toMatch(/ENOTDIR|EEXIST|ENOENT/)
       expect(result.stderr).toContain(file)
       expectNoStackTrace(result)
       // nsqd gets back what was in flight (msg-timeout 3s): all three are still there.
-      await waitFor(async () => (await channelCounts(nsqd.httpAddress, name, 'nsq_to_file')).depth === 3, 15_000, 'the 3 messages back in the channel')
+      await waitFor(
+        async () => (await channelCounts(nsqd.httpAddress, name, 'nsq_to_file')).depth === 3,
+        15_000,
+        'the 3 messages back in the channel',
+      )
     })
 
-    it.skipIf(!tmpfsOk)('a read-only output dir (read-only tmpfs) → exit 1 with EROFS; nothing FIN\'d', async () => {
+    it.skipIf(!tmpfsOk)("a read-only output dir (read-only tmpfs) → exit 1 with EROFS; nothing FIN'd", async () => {
       const ro = mountTmpfs('64k', true)
       try {
         const name = topic()
         await publish(nsqd, name, ['a', 'b'])
-        const result = await runCli(['to-file', '--topic', name, '--output-dir', ro?.dir ?? '', '--nsqd-tcp-address', nsqd.tcpAddress], {timeoutMs: 30_000})
+        const result = await runCli(['to-file', '--topic', name, '--output-dir', ro?.dir ?? '', '--nsqd-tcp-address', nsqd.tcpAddress], {
+          timeoutMs: 30_000,
+        })
         expect(result.code).toBe(1)
         expect(result.stderr).toMatch(/EROFS: read-only file system/)
         expectNoStackTrace(result)
-        await waitFor(async () => (await channelCounts(nsqd.httpAddress, name, 'nsq_to_file')).depth === 2, 15_000, 'the 2 messages back in the channel')
+        await waitFor(
+          async () => (await channelCounts(nsqd.httpAddress, name, 'nsq_to_file')).depth === 2,
+          15_000,
+          'the 2 messages back in the channel',
+        )
       } finally {
         ro?.unmount()
       }
     })
 
-    it.skipIf(!tmpfsOk)('a full disk (256 KiB tmpfs) → exit 1 with ENOSPC at once; every message not durably on disk is still in nsqd', async () => {
-      const full = mountTmpfs('256k')
-      // Its own nsqd with a 10 s msg-timeout: a to-file that does not end by itself within 8 s
-      // (it used to wait for a redelivery or the next sync tick) is killed and fails the test.
-      const own = await startNsqd({args: ['--msg-timeout=10s']})
-      try {
-        const name = topic()
-        const bodies = Array.from({length: 400}, (_, i) => `msg-${i}-${'x'.repeat(1000)}`)
-        await publish(own, name, bodies)
-        const result = await runCli(['to-file', '--topic', name, '--output-dir', full?.dir ?? '', '--nsqd-tcp-address', own.tcpAddress], {timeoutMs: 8000})
-        expect(result.signal).toBeNull()
-        expect(result.code).toBe(1)
-        expect(result.stderr).toMatch(/ENOSPC: no space left on device/)
-        expectNoStackTrace(result)
-        const onDisk = new Set(fs.readdirSync(full?.dir ?? '').filter((f) => f.endsWith('.log')).flatMap((f) => fs.readFileSync(path.join(full?.dir ?? '', f), 'utf8').split('\n')))
-        // What was in flight comes back after the msg-timeout.
-        const inNsqd = new Set((await readBack(own.tcpAddress, name, 'nsq_to_file', undefined, 15_000)).map(String))
-        const lost = bodies.filter((b) => !onDisk.has(b) && !inNsqd.has(b))
-        expect(lost).toEqual([])
-        expect(inNsqd.size).toBeGreaterThan(0)
-      } finally {
-        await own.stop()
-        full?.unmount()
-      }
-    })
+    it.skipIf(!tmpfsOk)(
+      'a full disk (256 KiB tmpfs) → exit 1 with ENOSPC at once; every message not durably on disk is still in nsqd',
+      async () => {
+        const full = mountTmpfs('256k')
+        // Its own nsqd with a 10 s msg-timeout: a to-file that does not end by itself within 8 s
+        // (it used to wait for a redelivery or the next sync tick) is killed and fails the test.
+        const own = await startNsqd({args: ['--msg-timeout=10s']})
+        try {
+          const name = topic()
+          const bodies = Array.from({length: 400}, (_, i) => `msg-${i}-${'x'.repeat(1000)}`)
+          await publish(own, name, bodies)
+          const result = await runCli(['to-file', '--topic', name, '--output-dir', full?.dir ?? '', '--nsqd-tcp-address', own.tcpAddress], {
+            timeoutMs: 8000,
+          })
+          expect(result.signal).toBeNull()
+          expect(result.code).toBe(1)
+          expect(result.stderr).toMatch(/ENOSPC: no space left on device/)
+          expectNoStackTrace(result)
+          const onDisk = new Set(
+            fs
+              .readdirSync(full?.dir ?? '')
+              .filter((f) => f.endsWith('.log'))
+              .flatMap((f) => fs.readFileSync(path.join(full?.dir ?? '', f), 'utf8').split('\n')),
+          )
+          // What was in flight comes back after the msg-timeout.
+          const inNsqd = new Set((await readBack(own.tcpAddress, name, 'nsq_to_file', undefined, 15_000)).map(String))
+          const lost = bodies.filter((b) => !onDisk.has(b) && !inNsqd.has(b))
+          expect(lost).toEqual([])
+          expect(inNsqd.size).toBeGreaterThan(0)
+        } finally {
+          await own.stop()
+          full?.unmount()
+        }
+      },
+    )
   })
 })

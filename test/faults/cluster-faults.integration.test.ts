@@ -16,7 +16,18 @@ describe.skipIf(skipIntegration)('cluster faults: to-nsq → nsqd ×3 → to-fil
   it('kill -9 of an nsqd mid-stream, restarted on its data dir: nothing accepted is lost (duplicates allowed)', async () => {
     // nsqdSync 'replay': nsqd replays what it held instead of losing its in-flight messages, so
     // every accepted line must be in the archive AND in the tail's output: no "lost by nsqd" excuse.
-    const result = await runScenario({name: 'kill-nsqd', messages: 3000, rate: 500, faults: ['kill-nsqd'], faultMs: 1500, toFileDiscovery: 'nsqd', nsqdSync: 'replay', seed: 7, recoveryTimeoutMs: 10_000, settleMs: 20_000})
+    const result = await runScenario({
+      name: 'kill-nsqd',
+      messages: 3000,
+      rate: 500,
+      faults: ['kill-nsqd'],
+      faultMs: 1500,
+      toFileDiscovery: 'nsqd',
+      nsqdSync: 'replay',
+      seed: 7,
+      recoveryTimeoutMs: 10_000,
+      settleMs: 20_000,
+    })
     expect(result.lost, explain(result)).toBe(0)
     expect(result.lostByNsqd, explain(result)).toBe(0)
     expect(result.archived, explain(result)).toBe(3000)
@@ -34,32 +45,68 @@ describe.skipIf(skipIntegration)('cluster faults: to-nsq → nsqd ×3 → to-fil
   }, 60_000)
 
   it('connections stalled through the proxy and an nsqd SIGSTOPped, for less than msg-timeout: no loss, no duplicate', async () => {
-    const result = await runScenario({name: 'stall-stop', messages: 3000, rate: 500, faults: ['stall', 'pause-nsqd'], faultMs: 1500, msgTimeoutMs: 6000, seed: 3, recoveryTimeoutMs: 10_000, settleMs: 20_000})
+    const result = await runScenario({
+      name: 'stall-stop',
+      messages: 3000,
+      rate: 500,
+      faults: ['stall', 'pause-nsqd'],
+      faultMs: 1500,
+      msgTimeoutMs: 6000,
+      seed: 3,
+      recoveryTimeoutMs: 10_000,
+      settleMs: 20_000,
+    })
     expect(result.lost, explain(result)).toBe(0)
     expect(result.foreign, explain(result)).toBe(0)
     expect(result.duplicated, explain(result)).toBe(0)
     expect(result.accepted, explain(result)).toBe(3000)
     expect(result.tailLost, explain(result)).toBe(0)
     expect(result.exitCodes, explain(result)).toEqual({toNsq: 0, toFile: 0, tail: 0})
-    expect(result.faults.every((f) => f.recoveryMs !== undefined), explain(result)).toBe(true)
+    expect(
+      result.faults.every((f) => f.recoveryMs !== undefined),
+      explain(result),
+    ).toBe(true)
   }, 60_000)
 
   it('connections cut (and refused for a while) and an nsqlookupd killed: no loss; to-file (via lookupd) and tail reconnect', async () => {
     // A cut connection may duplicate: nsqd requeues what was in flight, which to-file may already have written (it FINs after its sync).
-    const result = await runScenario({name: 'cut-kill-lookupd', messages: 3000, rate: 500, faults: ['cut', 'kill-lookupd', 'cut'], faultMs: 1000, seed: 5, recoveryTimeoutMs: 10_000, settleMs: 20_000})
+    const result = await runScenario({
+      name: 'cut-kill-lookupd',
+      messages: 3000,
+      rate: 500,
+      faults: ['cut', 'kill-lookupd', 'cut'],
+      faultMs: 1000,
+      seed: 5,
+      recoveryTimeoutMs: 10_000,
+      settleMs: 20_000,
+    })
     expect(result.lost, explain(result)).toBe(0)
     expect(result.foreign, explain(result)).toBe(0)
     expect(result.accepted, explain(result)).toBe(3000)
     expect(result.tailLost, explain(result)).toBe(0)
     expect(result.exitCodes, explain(result)).toEqual({toNsq: 0, toFile: 0, tail: 0})
     // to-file got a message from each cut-off nsqd again (lookupd's own recovery takes nsqd's 15 s re-registration: not waited for here).
-    expect(result.faults.filter((f) => f.kind === 'cut').every((f) => f.recoveryMs !== undefined), explain(result)).toBe(true)
+    expect(
+      result.faults.filter((f) => f.kind === 'cut').every((f) => f.recoveryMs !== undefined),
+      explain(result),
+    ).toBe(true)
   }, 60_000)
 
   it('a connection black-holed for 6 s (heartbeat 1 s): to-file, tail and to-nsq notice within about two heartbeats and are back within one lookupd poll interval of its end', async () => {
     const heartbeatMs = 1000
     const lookupdPollMs = 5000
-    const result = await runScenario({name: 'stall-heartbeat', messages: 3000, rate: 300, faults: ['stall'], faultMs: 6000, heartbeatMs, lookupdPollMs, seed: 11, recoveryTimeoutMs: 20_000, settleMs: 20_000})
+    const result = await runScenario({
+      name: 'stall-heartbeat',
+      messages: 3000,
+      rate: 300,
+      faults: ['stall'],
+      faultMs: 6000,
+      heartbeatMs,
+      lookupdPollMs,
+      seed: 11,
+      recoveryTimeoutMs: 20_000,
+      settleMs: 20_000,
+    })
     expect(result.lost, explain(result)).toBe(0)
     expect(result.foreign, explain(result)).toBe(0)
     expect(result.accepted, explain(result)).toBe(3000)

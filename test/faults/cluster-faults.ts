@@ -70,7 +70,18 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       ...(options.heartbeatMs === undefined ? [] : ['--heartbeat-interval', `${options.heartbeatMs}ms`]),
       ...(options.lookupdPollMs === undefined ? [] : ['--lookupd-poll-interval', `${options.lookupdPollMs}ms`]),
     ]
-    const toFile = spawnCli(['to-file', topic, ...discovery, ...liveness, '--output-dir', dir, '--sync-interval', '250ms', '--drain-timeout', '10s'])
+    const toFile = spawnCli([
+      'to-file',
+      topic,
+      ...discovery,
+      ...liveness,
+      '--output-dir',
+      dir,
+      '--sync-interval',
+      '250ms',
+      '--drain-timeout',
+      '10s',
+    ])
     children.push(toFile)
     timedLines(toFile, rig.stderr.toFile)
     const toFileDone = collect(toFile, {timeoutMs: 3_600_000})
@@ -86,7 +97,23 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const sent = Array.from({length: options.messages}, (_, i) => `${options.name}-${String(i).padStart(8, '0')}`)
     const errorsFile = path.join(dir, '.to-nsq-errors.ndjson')
     const heartbeat = options.heartbeatMs === undefined ? [] : ['--heartbeat-interval', `${options.heartbeatMs}ms`]
-    const toNsq = spawnCli(['to-nsq', topic, ...nsqdFlags, ...heartbeat, '--nsqd-http-address', at(cluster.nsqd, 0).httpAddress, '--mode', 'round-robin', '--errors', errorsFile, '--rate', String(options.rate), '--batch-size', '50', '--json'])
+    const toNsq = spawnCli([
+      'to-nsq',
+      topic,
+      ...nsqdFlags,
+      ...heartbeat,
+      '--nsqd-http-address',
+      at(cluster.nsqd, 0).httpAddress,
+      '--mode',
+      'round-robin',
+      '--errors',
+      errorsFile,
+      '--rate',
+      String(options.rate),
+      '--batch-size',
+      '50',
+      '--json',
+    ])
     children.push(toNsq)
     timedLines(toNsq, rig.stderr.toNsq)
     toNsq.stdin?.on('error', () => undefined)
@@ -169,15 +196,26 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       tailLostSample: tailLostLines.slice(0, 10),
       tailPrinted: tailPrinted.length,
       tailDuplicated: tailPrinted.length - tailSet.size,
-      duplicateSample: [...counts].filter(([, n]) => n > 1).slice(0, 10).map(([line, n]) => `${line} x${n} (tail x${tailPrinted.filter((l) => l === line).length})`),
+      duplicateSample: [...counts]
+        .filter(([, n]) => n > 1)
+        .slice(0, 10)
+        .map(([line, n]) => `${line} x${n} (tail x${tailPrinted.filter((l) => l === line).length})`),
       faults: records,
       recoveryMs: measured.length === 0 ? undefined : Math.max(...measured),
       detectedMs: detected.length === 0 ? undefined : Math.max(...detected),
       // A stall or stop past msg-timeout makes nsqd redeliver; past two heartbeat intervals the connection is dropped (by both sides).
-      duplicatesExpected: options.faults.some((f) => CONNECTION_LOSS_FAULTS.has(f)) || ((faultMs >= (options.msgTimeoutMs ?? 4000) || faultMs > 2 * (options.heartbeatMs ?? 30_000)) && options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
+      duplicatesExpected:
+        options.faults.some((f) => CONNECTION_LOSS_FAULTS.has(f)) ||
+        ((faultMs >= (options.msgTimeoutMs ?? 4000) || faultMs > 2 * (options.heartbeatMs ?? 30_000)) &&
+          options.faults.some((f) => f === 'stall' || f === 'pause-nsqd')),
       exitCodes: {toNsq: toNsqResult.code, toFile: toFileResult.code, tail: tailCode},
       lostSample: (ours.length > 0 ? ours : lostLines).slice(0, 10),
-      diagnostics: lostLines.length > 0 || foreign > 0 || records.some((r) => r.detectedBy !== undefined && (r.detectedBy.toFile === undefined || r.detectedBy.tail === undefined)) ? `to-nsq stderr:\n${toNsqResult.stderr.slice(-3000)}\nto-file stderr:\n${toFileResult.stderr.slice(-3000)}\ntail stderr:\n${tailStderr.slice(-2000)}` : '',
+      diagnostics:
+        lostLines.length > 0 ||
+        foreign > 0 ||
+        records.some((r) => r.detectedBy !== undefined && (r.detectedBy.toFile === undefined || r.detectedBy.tail === undefined))
+          ? `to-nsq stderr:\n${toNsqResult.stderr.slice(-3000)}\nto-file stderr:\n${toFileResult.stderr.slice(-3000)}\ntail stderr:\n${tailStderr.slice(-2000)}`
+          : '',
     }
     return result
   } finally {

@@ -20,7 +20,6 @@ export function at<T>(list: readonly T[], index: number): T {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-
 async function httpPost(url: string): Promise<void> {
   const response = await fetch(url, {method: 'POST', signal: AbortSignal.timeout(5000)})
   if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status}`)
@@ -36,13 +35,23 @@ export interface ChannelState {
 /** The channel's state on one nsqd; undefined when nsqd does not answer in time. */
 export async function channelState(nsqd: NsqdProcess, topic: string, channel: string): Promise<ChannelState | undefined> {
   try {
-    const response = await fetch(`http://${nsqd.httpAddress}/stats?format=json&topic=${topic}&channel=${channel}`, {signal: AbortSignal.timeout(500)})
+    const response = await fetch(`http://${nsqd.httpAddress}/stats?format=json&topic=${topic}&channel=${channel}`, {
+      signal: AbortSignal.timeout(500),
+    })
     if (!response.ok) return undefined
-    type ChannelStats = {channel_name: string; depth: number; in_flight_count: number; clients?: {remote_address: string; finish_count: number}[]}
+    type ChannelStats = {
+      channel_name: string
+      depth: number
+      in_flight_count: number
+      clients?: {remote_address: string; finish_count: number}[]
+    }
     const stats = (await response.json()) as {topics?: {topic_name: string; channels?: ChannelStats[]}[]}
     const found = stats.topics?.find((t) => t.topic_name === topic)?.channels?.find((c) => c.channel_name === channel)
     if (found === undefined) return undefined
-    return {finished: new Map((found.clients ?? []).map((c) => [c.remote_address, c.finish_count])), idle: found.depth === 0 && found.in_flight_count === 0}
+    return {
+      finished: new Map((found.clients ?? []).map((c) => [c.remote_address, c.finish_count])),
+      idle: found.depth === 0 && found.in_flight_count === 0,
+    }
   } catch {
     return undefined
   }
@@ -61,16 +70,25 @@ export function recovered(now: ChannelState, baseline: Map<string, number>): boo
 export async function pipelineLive(rig: Rig): Promise<void> {
   const deadline = Date.now() + 30_000
   for (;;) {
-    const live = await Promise.all(rig.cluster.nsqd.map(async (nsqd) => {
-      try {
-        const response = await fetch(`http://${nsqd.httpAddress}/stats?format=json&topic=${rig.topic}`, {signal: AbortSignal.timeout(500)})
-        type Stats = {topics?: {topic_name: string; message_count: number; channels?: {client_count: number}[]}[]}
-        const topic = ((await response.json()) as Stats).topics?.find((t) => t.topic_name === rig.topic)
-        return topic !== undefined && topic.message_count > 0 && (topic.channels ?? []).length === 2 && (topic.channels ?? []).every((c) => c.client_count > 0)
-      } catch {
-        return false
-      }
-    }))
+    const live = await Promise.all(
+      rig.cluster.nsqd.map(async (nsqd) => {
+        try {
+          const response = await fetch(`http://${nsqd.httpAddress}/stats?format=json&topic=${rig.topic}`, {
+            signal: AbortSignal.timeout(500),
+          })
+          type Stats = {topics?: {topic_name: string; message_count: number; channels?: {client_count: number}[]}[]}
+          const topic = ((await response.json()) as Stats).topics?.find((t) => t.topic_name === rig.topic)
+          return (
+            topic !== undefined &&
+            topic.message_count > 0 &&
+            (topic.channels ?? []).length === 2 &&
+            (topic.channels ?? []).every((c) => c.client_count > 0)
+          )
+        } catch {
+          return false
+        }
+      }),
+    )
     if (live.every(Boolean)) return
     if (Date.now() > deadline) throw new Error(`the pipeline did not start within 30 s (nsqd live: ${live.join(', ')})`)
     await sleep(50)
@@ -135,7 +153,8 @@ export async function startRig(options: ScenarioOptions): Promise<Rig> {
   const topic = `faults_${options.name.replaceAll(/[^\w.-]/g, '_')}_${process.pid}_${Date.now() % 100_000}`
   for (const nsqd of cluster.nsqd) {
     await httpPost(`http://${nsqd.httpAddress}/topic/create?topic=${topic}`)
-    for (const channel of ['nsq_to_file', 'faults_tail']) await httpPost(`http://${nsqd.httpAddress}/channel/create?topic=${topic}&channel=${channel}`)
+    for (const channel of ['nsq_to_file', 'faults_tail'])
+      await httpPost(`http://${nsqd.httpAddress}/channel/create?topic=${topic}&channel=${channel}`)
   }
   // 'replay': a clean restart writes every queue's positions once (nsqd saves them on exit); with
   // saves off during the run, a kill -9 then rewinds each queue to that point and nsqd replays.

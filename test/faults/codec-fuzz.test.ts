@@ -20,7 +20,6 @@ const FRAMES = Number(process.env.FUZZ_FRAMES ?? 1_000_000)
 const CONNECTIONS = Number(process.env.FUZZ_CONNECTIONS ?? 100)
 const MAX_FRAME = 64 * 1024
 
-
 function randomFrames(random: () => number, count: number): {stream: Buffer; frames: {type: number; data: Buffer}[]} {
   const frames: {type: number; data: Buffer}[] = []
   for (let i = 0; i < count; i++) {
@@ -102,7 +101,9 @@ describe('frame decoder fuzzing', () => {
     fc.assert(
       fc.property(
         fc.integer({min: 1, max: 2 ** 31 - 1}),
-        fc.array(fc.record({at: fc.nat(), kind: fc.constantFrom('flip', 'cut', 'insert', 'dup', 'zero', 'ones'), value: fc.nat(255)}), {maxLength: 8}),
+        fc.array(fc.record({at: fc.nat(), kind: fc.constantFrom('flip', 'cut', 'insert', 'dup', 'zero', 'ones'), value: fc.nat(255)}), {
+          maxLength: 8,
+        }),
         (seed, mutations) => {
           const random = prng(seed)
           let stream = randomFrames(random, 200).stream
@@ -111,7 +112,8 @@ describe('frame decoder fuzzing', () => {
             if (m.kind === 'flip') stream[at] = (stream[at] ?? 0) ^ (1 << (m.value % 8))
             else if (m.kind === 'cut') stream = stream.subarray(0, at)
             else if (m.kind === 'insert') stream = Buffer.concat([stream.subarray(0, at), Buffer.from([m.value]), stream.subarray(at)])
-            else if (m.kind === 'dup') stream = Buffer.concat([stream.subarray(0, at), stream.subarray(at, at + m.value), stream.subarray(at)])
+            else if (m.kind === 'dup')
+              stream = Buffer.concat([stream.subarray(0, at), stream.subarray(at, at + m.value), stream.subarray(at)])
             else stream.fill(m.kind === 'zero' ? 0 : 0xff, at, Math.min(stream.length, at + 4))
           }
           frames += feed(new FrameDecoder(MAX_FRAME), chunked(random, stream)).frames.length
@@ -182,7 +184,8 @@ describe('a connection fed garbage by a fake nsqd', () => {
         const garbage = Buffer.allocUnsafe(length)
         for (let j = 0; j < length; j++) garbage[j] = Math.floor(random() * 256)
         if (random() < 0.3) garbage.writeInt32BE(Math.floor(random() * 2 ** 31), 0)
-        for (let at = 0; at < garbage.length; at += 1 + Math.floor(random() * 512)) client.sendRaw(garbage.subarray(at, at + 1 + Math.floor(random() * 512)))
+        for (let at = 0; at < garbage.length; at += 1 + Math.floor(random() * 512))
+          client.sendRaw(garbage.subarray(at, at + 1 + Math.floor(random() * 512)))
         // The read deadline (2 heartbeat intervals) bounds a frame that never completes.
         const deadline = Date.now() + 4000
         while (closedWith === 'open' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
@@ -199,6 +202,8 @@ describe('a connection fed garbage by a fake nsqd', () => {
       await fake.close()
     }
     // Every close was typed; the mix shows the paths exercised.
-    expect([...codes.keys()].every((c) => ['PROTOCOL', 'FRAME_TOO_LARGE', 'PEER_DEAD', 'CONNECTION_CLOSED'].includes(c) || c.startsWith('E_'))).toBe(true)
+    expect(
+      [...codes.keys()].every((c) => ['PROTOCOL', 'FRAME_TOO_LARGE', 'PEER_DEAD', 'CONNECTION_CLOSED'].includes(c) || c.startsWith('E_')),
+    ).toBe(true)
   }, 600_000)
 })

@@ -3,7 +3,15 @@ import {at, channelState, firstLoss, producerCount, recovered, sleep, type Rig} 
 import type {FaultKind, FaultRecord} from './scenario-types.js'
 
 /** Applies one fault, waits `faultMs`, ends it; returns its record and a watcher that fills in the recovery time. */
-export async function inject(kind: FaultKind, rig: Rig, random: () => number, faultMs: number, recoveryTimeoutMs: number, log: (line: string) => void, heartbeatMs: number): Promise<{record: FaultRecord; watch: () => Promise<void>}> {
+export async function inject(
+  kind: FaultKind,
+  rig: Rig,
+  random: () => number,
+  faultMs: number,
+  recoveryTimeoutMs: number,
+  log: (line: string) => void,
+  heartbeatMs: number,
+): Promise<{record: FaultRecord; watch: () => Promise<void>}> {
   const {cluster, proxies, topic} = rig
   const pick = (n: number): number => Math.floor(random() * n)
   if (kind === 'kill-lookupd') {
@@ -73,7 +81,9 @@ export async function inject(kind: FaultKind, rig: Rig, random: () => number, fa
     record.detectedMs = toFile === undefined || tail === undefined ? undefined : Math.max(toFile, tail)
   }
   const channels = ['nsq_to_file', 'faults_tail']
-  const baselines = await Promise.all(channels.map(async (c) => (await channelState(nsqd, topic, c))?.finished ?? new Map<string, number>()))
+  const baselines = await Promise.all(
+    channels.map(async (c) => (await channelState(nsqd, topic, c))?.finished ?? new Map<string, number>()),
+  )
   // Recovered when to-file and tail each finish a message from the faulted nsqd again.
   const watch = async (): Promise<void> => {
     const deadline = ended + recoveryTimeoutMs

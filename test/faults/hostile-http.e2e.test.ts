@@ -63,7 +63,9 @@ describe('hostile HTTP through the CLI', () => {
     ['drip', /is DOWN: no complete response within 1000 ms/],
   ] as const)('stat --once, nsqd answers %s → shown DOWN with the reason, exit 69, in bounded time', async (mode, reason) => {
     const started = Date.now()
-    const result = await runCli(['stat', '--once', '--json', '--http-timeout', '1s', '--nsqd-http-address', address[mode]], {timeoutMs: 20_000})
+    const result = await runCli(['stat', '--once', '--json', '--http-timeout', '1s', '--nsqd-http-address', address[mode]], {
+      timeoutMs: 20_000,
+    })
     expect(result.code, result.stderr).toBe(69)
     expect(flat(result.stderr)).toMatch(reason)
     const tick = JSON.parse(result.stdout.toString('utf8')) as {nodes: {status: string; error: string}[]}

@@ -28,9 +28,32 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-const channel = {channel_name: 'c', depth: 1, backend_depth: 0, in_flight_count: 0, deferred_count: 0, message_count: 1, requeue_count: 0, timeout_count: 0, client_count: 0, clients: [], paused: false}
-const validStats = JSON.stringify({version: '1.3.0', health: 'OK', start_time: 1, topics: [{topic_name: 't', channels: [channel], depth: 0, backend_depth: 0, message_count: 1, message_bytes: 5, paused: false}], producers: []})
-const validLookup = JSON.stringify({channels: ['c'], producers: [{remote_address: '127.0.0.1:1', hostname: 'h', broadcast_address: '127.0.0.1', tcp_port: 4150, http_port: 4151, version: '1.3.0'}]})
+const channel = {
+  channel_name: 'c',
+  depth: 1,
+  backend_depth: 0,
+  in_flight_count: 0,
+  deferred_count: 0,
+  message_count: 1,
+  requeue_count: 0,
+  timeout_count: 0,
+  client_count: 0,
+  clients: [],
+  paused: false,
+}
+const validStats = JSON.stringify({
+  version: '1.3.0',
+  health: 'OK',
+  start_time: 1,
+  topics: [{topic_name: 't', channels: [channel], depth: 0, backend_depth: 0, message_count: 1, message_bytes: 5, paused: false}],
+  producers: [],
+})
+const validLookup = JSON.stringify({
+  channels: ['c'],
+  producers: [
+    {remote_address: '127.0.0.1:1', hostname: 'h', broadcast_address: '127.0.0.1', tcp_port: 4150, http_port: 4151, version: '1.3.0'},
+  ],
+})
 
 async function settle(call: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -63,22 +86,31 @@ describe('hostile HTTP responses', () => {
 
   it('random JSON values and mutated field types → HttpError naming the field, or a valid parse', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.constantFrom('stats', 'lookup')), fc.constantFrom('topic_name', 'depth', 'channels', 'paused', 'producers', 'tcp_port', 'version'), fc.jsonValue(), async (doc, field, value) => {
-        // Either a random document, or a valid one with one field replaced everywhere by a random value.
-        const body = doc === 'stats' || doc === 'lookup'
-          ? (doc === 'stats' ? validStats : validLookup).replaceAll(new RegExp(`"${field}":("[^"]*"|[^,}\\]]+|\\[[^\\]]*\\])`, 'g'), `"${field}":${JSON.stringify(value)}`)
-          : JSON.stringify(doc)
-        next = (res) => res.end(body)
-        for (const call of [() => new NsqdHttpClient(address).stats(), () => new LookupdHttpClient(address).lookup('t')]) {
-          const result = await settle(call)
-          if (result instanceof Error) {
-            expect(result).toBeInstanceOf(HttpError)
-            expect(result.message).toMatch(/unexpected response|not JSON|invalid JSON|JSON/i)
-          } else {
-            expect(typeof result).toBe('object')
+      fc.asyncProperty(
+        fc.oneof(fc.jsonValue(), fc.constantFrom('stats', 'lookup')),
+        fc.constantFrom('topic_name', 'depth', 'channels', 'paused', 'producers', 'tcp_port', 'version'),
+        fc.jsonValue(),
+        async (doc, field, value) => {
+          // Either a random document, or a valid one with one field replaced everywhere by a random value.
+          const body =
+            doc === 'stats' || doc === 'lookup'
+              ? (doc === 'stats' ? validStats : validLookup).replaceAll(
+                  new RegExp(`"${field}":("[^"]*"|[^,}\\]]+|\\[[^\\]]*\\])`, 'g'),
+                  `"${field}":${JSON.stringify(value)}`,
+                )
+              : JSON.stringify(doc)
+          next = (res) => res.end(body)
+          for (const call of [() => new NsqdHttpClient(address).stats(), () => new LookupdHttpClient(address).lookup('t')]) {
+            const result = await settle(call)
+            if (result instanceof Error) {
+              expect(result).toBeInstanceOf(HttpError)
+              expect(result.message).toMatch(/unexpected response|not JSON|invalid JSON|JSON/i)
+            } else {
+              expect(typeof result).toBe('object')
+            }
           }
-        }
-      }),
+        },
+      ),
       {numRuns: 300},
     )
   })

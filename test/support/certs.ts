@@ -29,12 +29,43 @@ function openssl(dir: string, args: string[]): void {
 export function makeTestPki(): TestPki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-pki-'))
   const ca = (name: string): void => {
-    openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`])
+    openssl(dir, [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+    ])
   }
   const leaf = (name: string, cn: string, ext: string, days: string, extraSignArgs: string[] = []): void => {
     openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`])
     fs.writeFileSync(path.join(dir, `${name}.ext`), ext)
-    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', days, '-extfile', `${name}.ext`, ...extraSignArgs])
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      days,
+      '-extfile',
+      `${name}.ext`,
+      ...extraSignArgs,
+    ])
   }
   ca('ca')
   ca('other-ca')
@@ -45,14 +76,48 @@ export function makeTestPki(): TestPki {
   const end = new Date(Date.now() - 86_400_000)
   const stamp = (d: Date): string => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z'
   openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'expired.key', '-out', 'expired.csr', '-subj', '/CN=localhost'])
-  fs.writeFileSync(path.join(dir, 'expired.cnf'), [
-    '[ca]', 'default_ca=d', '[d]', `dir=${dir}`, 'database=$dir/index.txt', 'new_certs_dir=$dir', 'serial=$dir/serial', 'default_md=sha256',
-    'policy=p', 'copy_extensions=none', 'x509_extensions=e', '[p]', 'commonName=supplied', '[e]', 'subjectAltName=DNS:localhost', '',
-  ].join('\n'))
+  fs.writeFileSync(
+    path.join(dir, 'expired.cnf'),
+    [
+      '[ca]',
+      'default_ca=d',
+      '[d]',
+      `dir=${dir}`,
+      'database=$dir/index.txt',
+      'new_certs_dir=$dir',
+      'serial=$dir/serial',
+      'default_md=sha256',
+      'policy=p',
+      'copy_extensions=none',
+      'x509_extensions=e',
+      '[p]',
+      'commonName=supplied',
+      '[e]',
+      'subjectAltName=DNS:localhost',
+      '',
+    ].join('\n'),
+  )
   fs.writeFileSync(path.join(dir, 'index.txt'), '')
   fs.writeFileSync(path.join(dir, 'serial'), '1000\n')
-  openssl(dir, ['ca', '-batch', '-config', 'expired.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', 'expired.csr', '-out', 'expired.pem',
-    '-startdate', stamp(start), '-enddate', stamp(end), '-notext'])
+  openssl(dir, [
+    'ca',
+    '-batch',
+    '-config',
+    'expired.cnf',
+    '-cert',
+    'ca.pem',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'expired.csr',
+    '-out',
+    'expired.pem',
+    '-startdate',
+    stamp(start),
+    '-enddate',
+    stamp(end),
+    '-notext',
+  ])
   const p = (name: string): string => path.join(dir, name)
   return {
     dir,

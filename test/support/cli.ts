@@ -22,8 +22,14 @@ export interface CliOptions {
 }
 
 /** Starts the CLI; the caller owns the child (stop it with stopChild). Tracked by pid. */
-export function spawnCli(args: readonly string[], options: Omit<CliOptions, 'input' | 'timeoutMs'> & {stdin?: 'pipe' | 'ignore'} = {}): ChildProcess {
-  const spawnOptions: SpawnOptions = {stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1', ...options.env}}
+export function spawnCli(
+  args: readonly string[],
+  options: Omit<CliOptions, 'input' | 'timeoutMs'> & {stdin?: 'pipe' | 'ignore'} = {},
+): ChildProcess {
+  const spawnOptions: SpawnOptions = {
+    stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'],
+    env: {...process.env, NO_COLOR: '1', ...options.env},
+  }
   return spawnTracked(process.execPath, [options.bin === undefined ? CLI : path.resolve(options.bin), ...args], spawnOptions)
 }
 
@@ -39,7 +45,9 @@ export async function collect(child: ChildProcess, options: Pick<CliOptions, 'in
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk))
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+    child.once('exit', (code, signal) => resolve({code, signal})),
+  )
   if (options.input !== undefined && child.stdin !== null) {
     child.stdin.on('error', () => undefined)
     child.stdin.end(options.input)
@@ -48,6 +56,10 @@ export async function collect(child: ChildProcess, options: Pick<CliOptions, 'in
   const {code, signal} = await exited
   clearTimeout(timer)
   // 'exit' can come before the pipes are drained.
-  await Promise.all([child.stdout, child.stderr].map((s) => (s === null || s.readableEnded || s.destroyed ? undefined : new Promise((r) => s.once('close', r)))))
+  await Promise.all(
+    [child.stdout, child.stderr].map((s) =>
+      s === null || s.readableEnded || s.destroyed ? Promise.resolve() : new Promise((r) => s.once('close', r)),
+    ),
+  )
   return {code, signal, stdout: Buffer.concat(stdout), stderr}
 }

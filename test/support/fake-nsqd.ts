@@ -45,17 +45,21 @@ export async function startFakeNsqd(identifyReply: Record<string, unknown> = {ma
       chunks,
       sendFrame: (type, data) => socket.write(encodeFrame(type, typeof data === 'string' ? Buffer.from(data) : data)),
       sendRaw: (data) => socket.write(data),
-      waitFor: (predicate, timeoutMs = 5000) => new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (predicate(after.toString('latin1'))) {
-            clearTimeout(timer)
-            resolve()
+      waitFor: (predicate, timeoutMs = 5000) =>
+        new Promise((resolve, reject) => {
+          const check = (): void => {
+            if (predicate(after.toString('latin1'))) {
+              clearTimeout(timer)
+              resolve()
+            }
           }
-        }
-        const timer = setTimeout(() => reject(new Error(`fake nsqd: condition not met; received ${JSON.stringify(after.toString('latin1').slice(-300))}`)), timeoutMs)
-        listeners.push(check)
-        check()
-      }),
+          const timer = setTimeout(
+            () => reject(new Error(`fake nsqd: condition not met; received ${JSON.stringify(after.toString('latin1').slice(-300))}`)),
+            timeoutMs,
+          )
+          listeners.push(check)
+          check()
+        }),
     }
     socket.on('data', (chunk: Buffer) => {
       if (identified) {
@@ -86,9 +90,10 @@ export async function startFakeNsqd(identifyReply: Record<string, unknown> = {ma
       const client = ready.shift()
       return client ? Promise.resolve(client) : new Promise((resolve) => waiting.push(resolve))
     },
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
   }
 }

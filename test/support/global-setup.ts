@@ -16,9 +16,15 @@ export default function setup(): () => void {
     process.stderr.write('NSQ_SKIP_INTEGRATION=1: integration and e2e tests are skipped\n')
   } else {
     // Throws with the script's message (what to install) when neither PATH nor Go can provide NSQ.
-    process.env.NSQ_BIN_DIR = execFileSync(process.execPath, ['scripts/ensure-nsq.mjs'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+    process.env.NSQ_BIN_DIR = execFileSync(process.execPath, ['scripts/ensure-nsq.mjs'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim()
     // The S3-compatible server (versitygw, built with Go on first use) for the S3 upload tests.
-    process.env.S3_SERVER_BIN = execFileSync(process.execPath, ['scripts/ensure-s3.mjs'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
+    process.env.S3_SERVER_BIN = execFileSync(process.execPath, ['scripts/ensure-s3.mjs'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim()
   }
   return () => {
     for (const name of fs.readdirSync(pidDir)) {

@@ -45,8 +45,10 @@ export function validate(value: unknown, schema: Schema, root: Schema = schema, 
     const types = Array.isArray(schema.type) ? schema.type : [schema.type]
     if (!types.some((t) => matchesType(value, t))) return [`${path}: expected ${types.join(' | ')}, got ${typeOf(value)}`]
   }
-  if (schema.enum !== undefined && !schema.enum.some((e) => e === value)) errors.push(`${path}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`)
-  if (schema.minimum !== undefined && typeof value === 'number' && value < schema.minimum) errors.push(`${path}: ${value} < minimum ${schema.minimum}`)
+  if (schema.enum !== undefined && !schema.enum.some((e) => e === value))
+    errors.push(`${path}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`)
+  if (schema.minimum !== undefined && typeof value === 'number' && value < schema.minimum)
+    errors.push(`${path}: ${value} < minimum ${schema.minimum}`)
   if (typeOf(value) === 'object') {
     const record = value as Record<string, unknown>
     for (const key of schema.required ?? []) if (!(key in record)) errors.push(`${path}: missing required "${key}"`)

@@ -132,7 +132,7 @@ export async function startNsqd(options: NsqdOptions = {}): Promise<NsqdProcess>
     ...(options.lookupd ?? []).map((l) => `--lookupd-tcp-address=${l.tcpAddress}`),
     ...(options.args ?? []),
   ])
-  return Object.assign(Object.create(service) as Service, {dataPath}) as NsqdProcess
+  return Object.assign(Object.create(service) as Service, {dataPath})
 }
 
 /** Starts nsqlookupd on free 127.0.0.1 ports; waits for /ping. */

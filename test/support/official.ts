@@ -7,8 +7,18 @@ import {collectOutput, spawnTracked, stopChild} from './processes.js'
  * It reads from a durable channel: nsq_tail's default ephemeral channel silently drops what
  * exceeds nsqd's --mem-queue-size (10,000) when the topic holds a larger backlog.
  */
-export async function readWithNsqTail(nsqdTcpAddress: string, topic: string, count: number, extraArgs: string[] = [], timeoutMs = 30_000): Promise<Buffer[]> {
-  const child = spawnTracked(nsqBin('nsq_tail'), [`--nsqd-tcp-address=${nsqdTcpAddress}`, `--topic=${topic}`, '--channel=readback', `-n=${count}`, ...extraArgs], {stdio: ['ignore', 'pipe', 'pipe']})
+export async function readWithNsqTail(
+  nsqdTcpAddress: string,
+  topic: string,
+  count: number,
+  extraArgs: string[] = [],
+  timeoutMs = 30_000,
+): Promise<Buffer[]> {
+  const child = spawnTracked(
+    nsqBin('nsq_tail'),
+    [`--nsqd-tcp-address=${nsqdTcpAddress}`, `--topic=${topic}`, '--channel=readback', `-n=${count}`, ...extraArgs],
+    {stdio: ['ignore', 'pipe', 'pipe']},
+  )
   const stdout: Buffer[] = []
   child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk))
   const log = collectOutput(child)

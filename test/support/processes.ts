@@ -6,7 +6,13 @@ import path from 'node:path'
 const live = new Set<ChildProcess>()
 
 process.on('exit', () => {
-  for (const child of live) if (child.pid !== undefined) try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ }
+  for (const child of live)
+    if (child.pid !== undefined)
+      try {
+        process.kill(child.pid, 'SIGKILL')
+      } catch {
+        /* gone */
+      }
 })
 
 /** Where the pid of a running child is recorded, when a test run asked for that (NSQ_TEST_PID_DIR). */
@@ -41,7 +47,12 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
     return
   }
   const timer = setTimeout(() => {
-    if (child.pid !== undefined) try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ }
+    if (child.pid !== undefined)
+      try {
+        process.kill(child.pid, 'SIGKILL')
+      } catch {
+        /* gone */
+      }
   }, graceMs)
   await exited
   clearTimeout(timer)
@@ -51,7 +62,10 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
  * Keeps the last `limit` characters of the child's output (so its pipes never fill and block it)
  * and resolves with everything seen once `ready(text)` is true.
  */
-export function collectOutput(child: ChildProcess, limit = 64 * 1024): {text: () => string; until: (ready: (text: string) => boolean, timeoutMs: number, what: string) => Promise<string>} {
+export function collectOutput(
+  child: ChildProcess,
+  limit = 64 * 1024,
+): {text: () => string; until: (ready: (text: string) => boolean, timeoutMs: number, what: string) => Promise<string>} {
   let seen = ''
   let waiters: (() => void)[] = []
   const onData = (chunk: Buffer): void => {

@@ -85,7 +85,8 @@ async function waitForAnswer(endpoint: string, child: ChildProcess, timeoutMs: n
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the S3 server exited (${child.exitCode ?? child.signalCode})`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the S3 server exited (${child.exitCode ?? child.signalCode})`)
     try {
       // Any HTTP answer (versitygw says 403 to an unsigned request) means it is serving.
       await fetch(`${endpoint}/`, {signal: AbortSignal.timeout(1000)})
@@ -112,9 +113,10 @@ export async function startS3Server(options: {bucket?: string} = {}): Promise<S3
   let output: ReturnType<typeof collectOutput>
 
   const launch = async (): Promise<void> => {
-    const args = kind === 'moto'
-      ? ['-H', HOST, '-p', String(port)]
-      : ['--access', accessKeyId, '--secret', secretAccessKey, '--region', region, '--port', `${HOST}:${port}`, '--quiet', 'posix', dir]
+    const args =
+      kind === 'moto'
+        ? ['-H', HOST, '-p', String(port)]
+        : ['--access', accessKeyId, '--secret', secretAccessKey, '--region', region, '--port', `${HOST}:${port}`, '--quiet', 'posix', dir]
     child = spawnTracked(bin, args)
     output = collectOutput(child)
     await waitForAnswer(`http://${HOST}:${port}`, child, 15_000)

@@ -5,8 +5,13 @@ import {EnvelopeError, decodeEnvelope, encodeEnvelope, nanosToMillis} from '../.
 describe('envelope', () => {
   it('encodes a UTF-8 body as "body" with the fields in order', () => {
     const line = encodeEnvelope({
-      topic: 't', channel: 'c#ephemeral', id: '0a1b2c3d4e5f6a7b', timestamp: 1_764_000_000_123,
-      attempts: 2, nsqd: '127.0.0.1:4150', body: Buffer.from('héllo "x"\n'),
+      topic: 't',
+      channel: 'c#ephemeral',
+      id: '0a1b2c3d4e5f6a7b',
+      timestamp: 1_764_000_000_123,
+      attempts: 2,
+      nsqd: '127.0.0.1:4150',
+      body: Buffer.from('héllo "x"\n'),
     })
     expect(Object.keys(JSON.parse(line) as object)).toEqual(['topic', 'channel', 'id', 'timestamp', 'attempts', 'nsqd', 'body'])
     expect(JSON.parse(line)).toMatchObject({body: 'héllo "x"\n', attempts: 2, timestamp: 1_764_000_000_123})
@@ -20,16 +25,22 @@ describe('envelope', () => {
   })
 
   it('round-trips any bytes and fields', () => {
-    fc.assert(fc.property(
-      fc.uint8Array({maxLength: 64}), fc.string(), fc.nat(), fc.option(fc.string(), {nil: undefined}),
-      (bytes, topic, attempts, nsqd) => {
-        const envelope = {topic, attempts, body: Buffer.from(bytes), ...(nsqd === undefined ? {} : {nsqd})}
-        const back = decodeEnvelope(encodeEnvelope(envelope))
-        expect(back.body.equals(Buffer.from(bytes))).toBe(true)
-        expect(back.topic).toBe(topic)
-        expect(back.attempts).toBe(attempts)
-        expect(back.nsqd).toBe(nsqd)
-      }))
+    fc.assert(
+      fc.property(
+        fc.uint8Array({maxLength: 64}),
+        fc.string(),
+        fc.nat(),
+        fc.option(fc.string(), {nil: undefined}),
+        (bytes, topic, attempts, nsqd) => {
+          const envelope = {topic, attempts, body: Buffer.from(bytes), ...(nsqd === undefined ? {} : {nsqd})}
+          const back = decodeEnvelope(encodeEnvelope(envelope))
+          expect(back.body.equals(Buffer.from(bytes))).toBe(true)
+          expect(back.topic).toBe(topic)
+          expect(back.attempts).toBe(attempts)
+          expect(back.nsqd).toBe(nsqd)
+        },
+      ),
+    )
   })
 
   it('accepts a minimal hand-written line', () => {

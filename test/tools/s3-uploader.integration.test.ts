@@ -43,7 +43,10 @@ function outputDir(): string {
 let fileCounter = 0
 
 /** Writes a finished file and its manifest as to-file does; returns what accept() gets. */
-function finishedFile(dir: string, options: {name?: string; topic?: string; body?: Buffer; firstTimestamp?: string} = {}): FinishedFile & {body: Buffer} {
+function finishedFile(
+  dir: string,
+  options: {name?: string; topic?: string; body?: Buffer; firstTimestamp?: string} = {},
+): FinishedFile & {body: Buffer} {
   const topic = options.topic ?? 'clicks'
   const name = options.name ?? `${topic}.host-${String(fileCounter++).padStart(6, '0')}.2024-01-31_15.log`
   const body = options.body ?? Buffer.from(Array.from({length: 50}, (_, i) => `${name} message ${i}`).join('\n') + '\n')
@@ -64,7 +67,11 @@ function finishedFile(dir: string, options: {name?: string; topic?: string; body
   return {path: file, name, topic, manifest, body}
 }
 
-function events(): {list: UploaderEvent[]; until: (ready: (list: UploaderEvent[]) => boolean, timeoutMs?: number) => Promise<void>; push: (e: UploaderEvent) => void} {
+function events(): {
+  list: UploaderEvent[]
+  until: (ready: (list: UploaderEvent[]) => boolean, timeoutMs?: number) => Promise<void>
+  push: (e: UploaderEvent) => void
+} {
   const list: UploaderEvent[] = []
   return {
     list,
@@ -171,14 +178,23 @@ describe('S3 uploader (versitygw on loopback)', () => {
     expect(head.ETag).toMatch(/-3"$/)
     expect(head.ContentLength).toBe(body.length)
     expect(head.Metadata?.sha256).toBe(file.manifest.sha256)
-    expect(createHash('sha256').update(await server.get('big.log')).digest('hex')).toBe(file.manifest.sha256)
+    expect(
+      createHash('sha256')
+        .update(await server.get('big.log'))
+        .digest('hex'),
+    ).toBe(file.manifest.sha256)
     expect(fs.existsSync(file.path)).toBe(false)
   })
 
   it('completes a multipart upload that an outage interrupted', async () => {
     const dir = outputDir()
     const seen = events()
-    const sink = await uploader(dir, {prefix: 'big-outage/', multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024, onEvent: seen.push})
+    const sink = await uploader(dir, {
+      prefix: 'big-outage/',
+      multipartThreshold: 5 * 1024 * 1024,
+      partSize: 5 * 1024 * 1024,
+      onEvent: seen.push,
+    })
     await server.stop()
     const body = Buffer.alloc(11 * 1024 * 1024, 'multipart after an outage\n')
     const file = finishedFile(dir, {name: 'big-outage.log', body})
@@ -189,7 +205,11 @@ describe('S3 uploader (versitygw on loopback)', () => {
     await seen.until((list) => uploaded(list) === 1)
     const head = await server.head('big-outage/big-outage.log')
     expect(head.ETag).toMatch(/-3"$/)
-    expect(createHash('sha256').update(await server.get('big-outage/big-outage.log')).digest('hex')).toBe(file.manifest.sha256)
+    expect(
+      createHash('sha256')
+        .update(await server.get('big-outage/big-outage.log'))
+        .digest('hex'),
+    ).toBe(file.manifest.sha256)
     expect(fs.existsSync(file.path)).toBe(false)
   })
 
@@ -203,7 +223,13 @@ describe('S3 uploader (versitygw on loopback)', () => {
     expect(await server.keys('kept/')).toEqual([`kept/${file.name}`])
     expect(fs.readFileSync(file.path)).toEqual(file.body)
     const marker = JSON.parse(fs.readFileSync(file.path + UPLOADED_SUFFIX, 'utf8')) as Record<string, unknown>
-    expect(marker).toMatchObject({bucket: server.bucket, key: `kept/${file.name}`, bytes: file.body.length, sha256: file.manifest.sha256, keepLocal: true})
+    expect(marker).toMatchObject({
+      bucket: server.bucket,
+      key: `kept/${file.name}`,
+      bytes: file.body.length,
+      sha256: file.manifest.sha256,
+      keepLocal: true,
+    })
     const before = (await server.head(`kept/${file.name}`)).LastModified
     const again = events()
     const second = await uploader(dir, {keepLocal: true, prefix: 'kept/', onEvent: again.push})
@@ -337,7 +363,10 @@ describe('S3 uploader (versitygw on loopback)', () => {
 
   it('refuses at once a bucket that does not exist or credentials that are wrong, but not a store that is down', async () => {
     const dir = outputDir()
-    await expect(uploader(dir, {bucket: 'no-such-bucket'})).rejects.toMatchObject({code: 'CONFIG', message: expect.stringMatching(/bucket "no-such-bucket" does not exist/) as unknown})
+    await expect(uploader(dir, {bucket: 'no-such-bucket'})).rejects.toMatchObject({
+      code: 'CONFIG',
+      message: expect.stringMatching(/bucket "no-such-bucket" does not exist/) as unknown,
+    })
     // moto, the fallback server, accepts any signature; versitygw (what CI builds) checks it.
     if (server.kind === 'versitygw') {
       const saved = process.env.AWS_SECRET_ACCESS_KEY

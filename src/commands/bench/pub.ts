@@ -16,10 +16,23 @@ export default class BenchPub extends BenchCommand<typeof BenchPub> {
   ].join('\n')
 
   static override examples = [
-    {description: 'Like Go\'s bench_writer: 200 B messages in MPUB batches of 200 for 10 s', command: '<%= config.bin %> <%= command.id %> --nsqd-tcp-address 127.0.0.1:4150 --batch-size 200 --duration 10s'},
-    {description: '4 clients, 1 KiB messages, 50,000 msgs/s in all, latency from the schedule, 2 s warm-up', command: '<%= config.bin %> <%= command.id %> -c 4 --size 1KiB --rate 50k -d 30s --warmup 2s'},
-    {description: 'CI gate: fail (exit 99) below 50k msgs/s or above 5 ms p99', command: '<%= config.bin %> <%= command.id %> -d 10s --threshold \'rate>50000\' --threshold \'p99<5ms\''},
-    {description: 'Save a baseline, then fail on a >10 % regression against it', command: '<%= config.bin %> <%= command.id %> -d 10s --json > baseline.json && <%= config.bin %> <%= command.id %> -d 10s --compare baseline.json --max-regression 10%'},
+    {
+      description: "Like Go's bench_writer: 200 B messages in MPUB batches of 200 for 10 s",
+      command: '<%= config.bin %> <%= command.id %> --nsqd-tcp-address 127.0.0.1:4150 --batch-size 200 --duration 10s',
+    },
+    {
+      description: '4 clients, 1 KiB messages, 50,000 msgs/s in all, latency from the schedule, 2 s warm-up',
+      command: '<%= config.bin %> <%= command.id %> -c 4 --size 1KiB --rate 50k -d 30s --warmup 2s',
+    },
+    {
+      description: 'CI gate: fail (exit 99) below 50k msgs/s or above 5 ms p99',
+      command: "<%= config.bin %> <%= command.id %> -d 10s --threshold 'rate>50000' --threshold 'p99<5ms'",
+    },
+    {
+      description: 'Save a baseline, then fail on a >10 % regression against it',
+      command:
+        '<%= config.bin %> <%= command.id %> -d 10s --json > baseline.json && <%= config.bin %> <%= command.id %> -d 10s --compare baseline.json --max-regression 10%',
+    },
   ]
 
   static override flags = {...benchCommonFlags, ...benchPublishFlags, ...benchThreadFlags}

@@ -5,7 +5,14 @@ import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, securityF
 import {lookupdReport, type LookupdReport} from '../../tools/stat/lookupd-report.js'
 
 /** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
-const {compression: _compression, 'deflate-level': _deflateLevel, 'auth-secret': _authSecret, 'auth-secret-file': _authSecretFile, 'tls-min-version': _tlsMinVersion, ...httpSecurityFlags} = securityFlags
+const {
+  compression: _compression,
+  'deflate-level': _deflateLevel,
+  'auth-secret': _authSecret,
+  'auth-secret-file': _authSecretFile,
+  'tls-min-version': _tlsMinVersion,
+  ...httpSecurityFlags
+} = securityFlags
 
 export default class StatLookupd extends NsqCommand<typeof StatLookupd> {
   static override summary = 'Each nsqlookupd and what it knows: version, nsqd nodes, topics with channels and producers'
@@ -33,7 +40,8 @@ ${EXIT_CODES_HELP} (69 here: no lookupd answered.)`
     // The HTTP APIs need no TCP compression settings; fill them so the shared converters apply.
     const security = {...f, compression: 'none' as const, 'deflate-level': 6}
     const lookupd = f['lookupd-http-address'] ?? []
-    if (lookupd.length === 0) this.usage('give --lookupd-http-address (repeatable)', ['nsq stat lookupd --lookupd-http-address 127.0.0.1:4161'])
+    if (lookupd.length === 0)
+      this.usage('give --lookupd-http-address (repeatable)', ['nsq stat lookupd --lookupd-http-address 127.0.0.1:4161'])
     let reports = await lookupdReport(lookupd, httpOptions(security, f['http-timeout']), addressMap(security), this.signal)
     if (f.topic !== undefined) reports = reports.map((r) => ({...r, topics: r.topics.filter((t) => t.topic === f.topic)}))
     if (!this.jsonEnabled()) this.log(reports.map(render).join('\n'))

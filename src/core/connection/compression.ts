@@ -47,7 +47,12 @@ export function snappyLayer(socket: Socketish, codec: SnappyBlockCodec, onPlain:
   }
 }
 
-export function deflateLayer(socket: Socketish, level: number, onPlain: (chunk: Buffer) => void, onError: (error: Error) => void): StreamLayer {
+export function deflateLayer(
+  socket: Socketish,
+  level: number,
+  onPlain: (chunk: Buffer) => void,
+  onError: (error: Error) => void,
+): StreamLayer {
   const deflater = zlib.createDeflateRaw({level})
   const inflater = zlib.createInflateRaw()
   deflater.on('data', (out: Buffer) => {

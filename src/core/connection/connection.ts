@@ -5,7 +5,13 @@ import {ConnectionError, NsqError, ServerError} from '../errors.js'
 import {FrameDecoder, FrameType, DEFAULT_MAX_FRAME_SIZE, type Frame} from '../protocol/frame-decoder.js'
 import {parseMessage, type RawMessage} from '../protocol/message.js'
 import {MAGIC_V2, encodeAuth, encodeIdentify, encodeNop, encodeSub} from '../protocol/commands.js'
-import {parseAuthResponse, parseIdentifyResponse, type AuthResponse, type IdentifyRequest, type IdentifyResponse} from '../protocol/identify.js'
+import {
+  parseAuthResponse,
+  parseIdentifyResponse,
+  type AuthResponse,
+  type IdentifyRequest,
+  type IdentifyResponse,
+} from '../protocol/identify.js'
 import {Fifo} from '../util/fifo.js'
 import {dialTcp, describeSocketError, upgradeToTls, type TlsOptions} from './dial.js'
 import {deflateLayer, loadSnappyCodec, snappyLayer, type StreamLayer} from './compression.js'
@@ -136,7 +142,10 @@ export class Connection {
     try {
       this.socket = await dialTcp(options.host, options.port, options.dialTimeoutMs ?? 5000, signal)
       this.attachSocket(this.socket)
-      const timer = setTimeout(() => this.fail(new ConnectionError('TIMEOUT', this.address, `handshake did not finish within ${handshakeTimeout} ms`)), handshakeTimeout)
+      const timer = setTimeout(
+        () => this.fail(new ConnectionError('TIMEOUT', this.address, `handshake did not finish within ${handshakeTimeout} ms`)),
+        handshakeTimeout,
+      )
       const onAbort = (): void => this.fail(new NsqError('ABORTED', `connect to ${this.address} aborted`))
       signal?.addEventListener('abort', onAbort, {once: true})
       try {
@@ -146,7 +155,8 @@ export class Connection {
         signal?.removeEventListener('abort', onAbort)
       }
     } catch (error) {
-      const failure = error instanceof NsqError ? error : new ConnectionError('CONNECTION_FAILED', this.address, String(error), {cause: error})
+      const failure =
+        error instanceof NsqError ? error : new ConnectionError('CONNECTION_FAILED', this.address, String(error), {cause: error})
       this.fail(failure)
       throw failure
     }
@@ -180,7 +190,11 @@ export class Connection {
 
     if (wantTls) {
       if (!identify.tlsV1) {
-        throw new ConnectionError('TLS', this.address, 'TLS was requested but nsqd did not enable it (start nsqd with --tls-cert and --tls-key)')
+        throw new ConnectionError(
+          'TLS',
+          this.address,
+          'TLS was requested but nsqd did not enable it (start nsqd with --tls-cert and --tls-key)',
+        )
       }
       const raw = this.requireSocket()
       raw.removeAllListeners('data')
@@ -200,14 +214,20 @@ export class Connection {
       const onPlain = (chunk: Buffer): void => this.receivePlain(chunk)
       this.layer = identify.snappy
         ? snappyLayer(socket, snappyCodec as SnappyBlockCodec, onPlain)
-        : deflateLayer(socket, options.deflateLevel ?? 6, onPlain, (error) => this.fail(new NsqError('PROTOCOL', `deflate stream error: ${error.message}`, {cause: error})))
+        : deflateLayer(socket, options.deflateLevel ?? 6, onPlain, (error) =>
+            this.fail(new NsqError('PROTOCOL', `deflate stream error: ${error.message}`, {cause: error})),
+          )
       if (leftover.length > 0) this.layer.receive(leftover)
       await this.expectOk(identify.snappy ? 'snappy upgrade' : 'deflate upgrade')
     }
     let auth: AuthResponse | undefined
     if (identify.authRequired) {
       if (options.authSecret === undefined) {
-        throw new ConnectionError('AUTH_REQUIRED', this.address, 'nsqd requires AUTH but no secret was given (set --auth-secret or NSQ_AUTH_SECRET)')
+        throw new ConnectionError(
+          'AUTH_REQUIRED',
+          this.address,
+          'nsqd requires AUTH but no secret was given (set --auth-secret or NSQ_AUTH_SECRET)',
+        )
       }
       this.writeNow(encodeAuth(options.authSecret))
       auth = parseAuthResponse(await this.readResponse('AUTH'))
@@ -286,7 +306,9 @@ export class Connection {
     if (this.stateValue.kind === 'closed') return
     this.outbound.flush()
     if (this.pending.length > 0) {
-      this.fail(new ConnectionError('TIMEOUT', this.address, `closed with ${this.pending.length} commands unanswered after ${timeoutMs} ms`))
+      this.fail(
+        new ConnectionError('TIMEOUT', this.address, `closed with ${this.pending.length} commands unanswered after ${timeoutMs} ms`),
+      )
       return
     }
     const closed = once(socket, 'close').catch(() => undefined)
@@ -364,7 +386,9 @@ export class Connection {
         }
         const waiting = this.pending.shift()
         if (waiting === undefined) {
-          this.fail(new NsqError('PROTOCOL', `${this.address}: response "${frame.data.toString('latin1', 0, 64)}" with no command awaiting it`))
+          this.fail(
+            new NsqError('PROTOCOL', `${this.address}: response "${frame.data.toString('latin1', 0, 64)}" with no command awaiting it`),
+          )
           return
         }
         waiting.resolve(frame.data)
@@ -389,7 +413,8 @@ export class Connection {
   private async readFrame(what: string): Promise<Frame> {
     for (;;) {
       const state = this.stateValue
-      if (state.kind === 'closed') throw state.error ?? new ConnectionError('CONNECTION_CLOSED', this.address, `closed while waiting for the ${what} reply`)
+      if (state.kind === 'closed')
+        throw state.error ?? new ConnectionError('CONNECTION_CLOSED', this.address, `closed while waiting for the ${what} reply`)
       const frame = this.decoder.next()
       if (frame !== undefined) {
         if (frame.type === FrameType.Response && frame.data.equals(HEARTBEAT)) {
@@ -408,25 +433,36 @@ export class Connection {
   private async readResponse(what: string): Promise<Buffer> {
     const frame = await this.readFrame(what)
     if (frame.type === FrameType.Error) throw ServerError.fromFrame(frame.data.toString('utf8'))
-    if (frame.type !== FrameType.Response) throw new NsqError('PROTOCOL', `${this.address}: unexpected frame type ${frame.type} during ${what}`)
+    if (frame.type !== FrameType.Response)
+      throw new NsqError('PROTOCOL', `${this.address}: unexpected frame type ${frame.type} during ${what}`)
     return frame.data
   }
 
   private async expectOk(what: string): Promise<void> {
     const data = await this.readResponse(what)
-    if (data.toString('latin1') !== 'OK') throw new NsqError('PROTOCOL', `${this.address}: expected OK after ${what}, got "${data.toString('latin1', 0, 64)}"`)
+    if (data.toString('latin1') !== 'OK')
+      throw new NsqError('PROTOCOL', `${this.address}: expected OK after ${what}, got "${data.toString('latin1', 0, 64)}"`)
   }
 
   private startReadDeadline(): void {
     const interval = this.options.heartbeatIntervalMs ?? 30_000
     if (interval <= 0) return
     const limit = interval * 2
-    this.deadlineTimer = setInterval(() => {
-      const silence = this.now() - this.lastReadAt
-      if (silence > limit) {
-        this.fail(new ConnectionError('PEER_DEAD', this.address, `no data for ${Math.round(silence)} ms (two heartbeat intervals is ${limit} ms); nsqd is stalled or unreachable`))
-      }
-    }, Math.max(50, Math.floor(interval / 4)))
+    this.deadlineTimer = setInterval(
+      () => {
+        const silence = this.now() - this.lastReadAt
+        if (silence > limit) {
+          this.fail(
+            new ConnectionError(
+              'PEER_DEAD',
+              this.address,
+              `no data for ${Math.round(silence)} ms (two heartbeat intervals is ${limit} ms); nsqd is stalled or unreachable`,
+            ),
+          )
+        }
+      },
+      Math.max(50, Math.floor(interval / 4)),
+    )
     this.deadlineTimer.unref()
   }
 
@@ -452,9 +488,10 @@ export class Connection {
     const head = pending.shift()
     // The head command is the one nsqd answered with the error; the rest died with the connection.
     head?.reject(error)
-    const collateral = error instanceof ServerError
-      ? new ConnectionError('CONNECTION_CLOSED', this.address, `connection closed after ${error.code}`, {cause: error})
-      : error
+    const collateral =
+      error instanceof ServerError
+        ? new ConnectionError('CONNECTION_CLOSED', this.address, `connection closed after ${error.code}`, {cause: error})
+        : error
     for (const waiting of pending) waiting.reject(collateral)
     this.outbound.discard()
     this.layer?.destroy()

@@ -58,13 +58,15 @@ export function dialTcp(host: string, port: number, timeoutMs: number, signal?: 
 export function describeSocketError(address: string, error: NodeJS.ErrnoException): ConnectionError {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new ConnectionError('CONNECTION_REFUSED', address, 'connection refused: is nsqd running and listening on this address?', {cause: error})
+      return new ConnectionError('CONNECTION_REFUSED', address, 'connection refused: is nsqd running and listening on this address?', {
+        cause: error,
+      })
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ConnectionError(
         'CONNECTION_FAILED',
         address,
-        'host name does not resolve (if it came from nsqlookupd, set nsqd\'s --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)',
+        "host name does not resolve (if it came from nsqlookupd, set nsqd's --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)",
         {cause: error},
       )
     case 'ECONNRESET':
@@ -80,7 +82,13 @@ export function describeSocketError(address: string, error: NodeJS.ErrnoExceptio
  * IDENTIFY reply). The certificate is checked against the host actually dialled unless
  * `options.insecure` is set.
  */
-export function upgradeToTls(socket: net.Socket, host: string, port: number, options: TlsOptions, timeoutMs: number): Promise<tls.TLSSocket> {
+export function upgradeToTls(
+  socket: net.Socket,
+  host: string,
+  port: number,
+  options: TlsOptions,
+  timeoutMs: number,
+): Promise<tls.TLSSocket> {
   const address = `${host}:${port}`
   const verifyName = options.servername ?? host
   return new Promise((resolve, reject) => {
@@ -94,7 +102,10 @@ export function upgradeToTls(socket: net.Socket, host: string, port: number, opt
       ...(options.minVersion === undefined ? {} : {minVersion: options.minVersion}),
       rejectUnauthorized: options.insecure !== true,
     })
-    const timer = setTimeout(() => fail(new ConnectionError('TLS', address, `TLS handshake did not finish within ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(
+      () => fail(new ConnectionError('TLS', address, `TLS handshake did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
     function fail(error: NsqError): void {
       clearTimeout(timer)
       secure.removeListener('secureConnect', onSecure)
@@ -102,11 +113,17 @@ export function upgradeToTls(socket: net.Socket, host: string, port: number, opt
       reject(error)
     }
     function onError(error: NodeJS.ErrnoException): void {
-      const hint = error.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-        ? ` (the certificate does not name "${verifyName}"; dial the name it was issued for, or set the TLS server name)`
-        : error.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || error.code === 'SELF_SIGNED_CERT_IN_CHAIN' || error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || error.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
-          ? ' (the certificate is not signed by a trusted CA; pass the CA file, or --tls-insecure to skip verification)'
-          : error.code === 'CERT_HAS_EXPIRED' ? ' (the server certificate has expired)' : ''
+      const hint =
+        error.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+          ? ` (the certificate does not name "${verifyName}"; dial the name it was issued for, or set the TLS server name)`
+          : error.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+              error.code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+              error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+              error.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+            ? ' (the certificate is not signed by a trusted CA; pass the CA file, or --tls-insecure to skip verification)'
+            : error.code === 'CERT_HAS_EXPIRED'
+              ? ' (the server certificate has expired)'
+              : ''
       fail(new ConnectionError('TLS', address, `TLS handshake failed: ${error.message}${hint}`, {cause: error}))
     }
     function onSecure(): void {

@@ -60,7 +60,10 @@ export class OutboundQueue {
   private readonly highWaterMark: number
   private readonly schedule: (flush: () => void) => void
 
-  constructor(private readonly sink: OutboundSink, options: OutboundQueueOptions = {}) {
+  constructor(
+    private readonly sink: OutboundSink,
+    options: OutboundQueueOptions = {},
+  ) {
     this.scratchSize = options.scratchSize ?? DEFAULT_SCRATCH_SIZE
     if (this.scratchSize < SMALL_COMMAND) throw new NsqError('CONFIG', `scratch size must be at least ${SMALL_COMMAND} bytes`)
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK

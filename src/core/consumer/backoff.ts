@@ -16,10 +16,7 @@ export interface BackoffConfig {
 
 export const DEFAULT_CONSUMER_BACKOFF: BackoffConfig = {initialMs: 1000, maxMs: 60_000, jitter: 0.25}
 
-export type BackoffPhase =
-  | {readonly kind: 'normal'}
-  | {readonly kind: 'paused'; readonly until: number}
-  | {readonly kind: 'probing'}
+export type BackoffPhase = {readonly kind: 'normal'} | {readonly kind: 'paused'; readonly until: number} | {readonly kind: 'probing'}
 
 export interface BackoffState {
   readonly level: number

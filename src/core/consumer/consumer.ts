@@ -109,7 +109,8 @@ export class Consumer implements AsyncIterable<Message> {
       throw new NsqError('CONFIG', 'give at least one nsqd TCP address or nsqlookupd HTTP address')
     }
     this.maxInFlight = options.maxInFlight ?? 200
-    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 0) throw new NsqError('CONFIG', `invalid max-in-flight ${this.maxInFlight}`)
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 0)
+      throw new NsqError('CONFIG', `invalid max-in-flight ${this.maxInFlight}`)
     this.backoffConfig = options.backoff === undefined ? DEFAULT_CONSUMER_BACKOFF : options.backoff
     const pollMs = options.lookupdPollIntervalMs ?? 60_000
     this.random = options.random ?? Math.random
@@ -117,14 +118,16 @@ export class Consumer implements AsyncIterable<Message> {
     this.targets = new TargetSet<Connection>({
       reconnect: options.reconnectBackoff ?? {initialMs: 200, maxMs: Math.min(30_000, pollMs), jitter: 0.5},
       // Given directly: never retired by lookupd, however the address was written (start() rejects invalid ones).
-      pinned: new Set((options.nsqd ?? []).flatMap((a) => {
-        try {
-          const {host, port} = parseHostPort(a)
-          return [a, formatHostPort(host, port)]
-        } catch {
-          return [a]
-        }
-      })),
+      pinned: new Set(
+        (options.nsqd ?? []).flatMap((a) => {
+          try {
+            const {host, port} = parseHostPort(a)
+            return [a, formatHostPort(host, port)]
+          } catch {
+            return [a]
+          }
+        }),
+      ),
       recoveryPollCeilingMs: (options.lookupd?.length ?? 0) > 0 ? pollMs : undefined,
       random: this.random,
       hooks: {
@@ -266,7 +269,8 @@ export class Consumer implements AsyncIterable<Message> {
 
   private async connect(target: Target): Promise<NsqError | true> {
     if (!target.wanted || this.stopping !== undefined) return true
-    const mapped = this.options.addressMap?.get(target.address) ?? this.options.addressMap?.get(parseHostPort(target.address).host) ?? target.address
+    const mapped =
+      this.options.addressMap?.get(target.address) ?? this.options.addressMap?.get(parseHostPort(target.address).host) ?? target.address
     const {host, port} = parseHostPort(mapped, parseHostPort(target.address).port)
     const link = this.createLink(target, host, port)
     try {
@@ -427,11 +431,14 @@ export class Consumer implements AsyncIterable<Message> {
     const phase = this.backoffState.phase
     if (phase.kind === 'paused' && this.backoffConfig !== false) {
       const config = this.backoffConfig
-      this.backoffTimer = setTimeout(() => {
-        this.backoffTimer = undefined
-        this.backoffState = nextBackoff(this.backoffState, 'timer', config, Date.now(), this.random())
-        this.replan()
-      }, Math.max(0, phase.until - Date.now()))
+      this.backoffTimer = setTimeout(
+        () => {
+          this.backoffTimer = undefined
+          this.backoffState = nextBackoff(this.backoffState, 'timer', config, Date.now(), this.random())
+          this.replan()
+        },
+        Math.max(0, phase.until - Date.now()),
+      )
       this.backoffTimer.unref()
     }
     this.replan()

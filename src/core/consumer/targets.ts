@@ -2,7 +2,7 @@ import type {NsqError} from '../errors.js'
 import {backoffDelay, type BackoffPolicy} from '../util/backoff.js'
 
 /** Opaque handle of a pending timer. */
-export type TimerHandle = unknown
+export type TimerHandle = NonNullable<unknown> | null
 
 /** Timer functions the set schedules with; injectable so tests drive time by hand. */
 export interface Timers {

@@ -23,7 +23,10 @@ export interface LookupdNode extends PeerInfo {
 
 /** Typed client for one nsqlookupd's HTTP API (reference §2.3). */
 export class LookupdHttpClient {
-  constructor(readonly address: string, private readonly options: HttpOptions = {}) {}
+  constructor(
+    readonly address: string,
+    private readonly options: HttpOptions = {},
+  ) {}
 
   async ping(signal?: AbortSignal): Promise<void> {
     const url = apiUrl(this.address, '/ping')

@@ -9,7 +9,10 @@ export type * from './nsqd-types.js'
  * Every call has a timeout (HttpOptions.timeoutMs) and validates the response shape.
  */
 export class NsqdHttpClient {
-  constructor(readonly address: string, private readonly options: HttpOptions = {}) {}
+  constructor(
+    readonly address: string,
+    private readonly options: HttpOptions = {},
+  ) {}
 
   /** Resolves when nsqd answers `/ping` with 200 (it answers 500 when unhealthy). */
   async ping(signal?: AbortSignal): Promise<void> {
@@ -51,19 +54,24 @@ export class NsqdHttpClient {
   /** `config(option)` when it must be a finite number; rejects with the URL and the value otherwise. */
   async configNumber(option: string, signal?: AbortSignal): Promise<number> {
     const value = await this.config(option, signal)
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${apiUrl(this.address, `/config/${option}`).toString()}: expected a number, got ${JSON.stringify(value)}`)
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new Error(`${apiUrl(this.address, `/config/${option}`).toString()}: expected a number, got ${JSON.stringify(value)}`)
     return value
   }
 
   /** `/stats?format=json`, filtered by topic / channel; clients left out unless asked for. */
   async stats(query: StatsQuery = {}, signal?: AbortSignal): Promise<NsqdStats> {
-    const {url, data} = await this.json('/stats', {
-      format: 'json',
-      topic: query.topic,
-      channel: query.channel,
-      include_clients: String(query.includeClients ?? false),
-      include_mem: String(query.includeMem ?? false),
-    }, signal)
+    const {url, data} = await this.json(
+      '/stats',
+      {
+        format: 'json',
+        topic: query.topic,
+        channel: query.channel,
+        include_clients: String(query.includeClients ?? false),
+        include_mem: String(query.includeMem ?? false),
+      },
+      signal,
+    )
     return parseStats(new Shape(url), data)
   }
 
@@ -130,7 +138,13 @@ export class NsqdHttpClient {
     await this.call('POST', path, query, undefined, signal)
   }
 
-  private async call(method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, body: Buffer | undefined, signal?: AbortSignal): Promise<Buffer> {
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Record<string, string | undefined>,
+    body: Buffer | undefined,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
     const url = apiUrl(this.address, path, query)
     const response = await httpRequest(url, method, body, {...this.options, ...(signal === undefined ? {} : {signal})})
     checkStatus(url, response)

@@ -37,31 +37,37 @@ export function httpRequest(url: URL, method: 'GET' | 'POST', body: Buffer | und
     const headers: Record<string, string> = {Accept: 'application/vnd.nsq; version=1.0'}
     if (options.authorization !== undefined) headers.Authorization = options.authorization
     if (body !== undefined) headers['Content-Length'] = String(body.length)
-    const request = lib.request(url, {
-      method,
-      headers,
-      signal,
-      ...(url.protocol === 'https:' ? {
-        ...(options.ca === undefined ? {} : {ca: options.ca}),
-        ...(options.cert === undefined ? {} : {cert: options.cert}),
-        ...(options.key === undefined ? {} : {key: options.key}),
-        rejectUnauthorized: options.insecure !== true,
-      } : {}),
-    }, (response) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > maxBody) {
-          request.destroy()
-          reject(new HttpError(text, `response body exceeds ${maxBody} bytes`, {status: response.statusCode ?? 0}))
-          return
-        }
-        chunks.push(chunk)
-      })
-      response.on('end', () => resolve({status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks, size)}))
-      response.on('error', (error) => reject(transportError(text, error, signal, timeoutMs)))
-    })
+    const request = lib.request(
+      url,
+      {
+        method,
+        headers,
+        signal,
+        ...(url.protocol === 'https:'
+          ? {
+              ...(options.ca === undefined ? {} : {ca: options.ca}),
+              ...(options.cert === undefined ? {} : {cert: options.cert}),
+              ...(options.key === undefined ? {} : {key: options.key}),
+              rejectUnauthorized: options.insecure !== true,
+            }
+          : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > maxBody) {
+            request.destroy()
+            reject(new HttpError(text, `response body exceeds ${maxBody} bytes`, {status: response.statusCode ?? 0}))
+            return
+          }
+          chunks.push(chunk)
+        })
+        response.on('end', () => resolve({status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks, size)}))
+        response.on('error', (error) => reject(transportError(text, error, signal, timeoutMs)))
+      },
+    )
     request.on('error', (error) => reject(transportError(text, error, signal, timeoutMs)))
     request.end(body)
   }).finally(dispose)
@@ -75,9 +81,12 @@ function transportError(url: string, error: NodeJS.ErrnoException, signal: Abort
       ? new HttpError(url, `no complete response within ${timeoutMs} ms`, {code: 'TIMEOUT', cause: error})
       : new HttpError(url, 'request aborted', {code: 'ABORTED', cause: error})
   }
-  const hint = error.code === 'ECONNREFUSED' ? 'connection refused: is the service running on this address?'
-    : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' ? 'host name does not resolve (set nsqd\'s --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)'
-      : error.message
+  const hint =
+    error.code === 'ECONNREFUSED'
+      ? 'connection refused: is the service running on this address?'
+      : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
+        ? "host name does not resolve (set nsqd's --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)"
+        : error.message
   return new HttpError(url, hint, {code: error.code === 'ECONNREFUSED' ? 'CONNECTION_REFUSED' : 'HTTP', cause: error})
 }
 
@@ -95,12 +104,16 @@ export function checkStatus(url: URL, response: HttpResponse): void {
   let apiMessage: string | undefined
   try {
     const parsed: unknown = JSON.parse(response.body.toString('utf8'))
-    if (typeof parsed === 'object' && parsed !== null && 'message' in parsed && typeof parsed.message === 'string') apiMessage = parsed.message
+    if (typeof parsed === 'object' && parsed !== null && 'message' in parsed && typeof parsed.message === 'string')
+      apiMessage = parsed.message
   } catch {
     apiMessage = undefined
   }
   const text = apiMessage ?? response.body.toString('utf8', 0, 200).trim()
-  throw new HttpError(url.toString(), `HTTP ${response.status}${text ? ` ${text}` : ''}`, {status: response.status, ...(apiMessage === undefined ? {} : {apiMessage})})
+  throw new HttpError(url.toString(), `HTTP ${response.status}${text ? ` ${text}` : ''}`, {
+    status: response.status,
+    ...(apiMessage === undefined ? {} : {apiMessage}),
+  })
 }
 
 /** Parses a JSON body, unwrapping the 0.x `{"data": …}` envelope when the v1 header is absent. */

@@ -30,7 +30,15 @@ export interface ProducerOptions extends ProducerConnectionOptions {
 
 /** Server errors that another try cannot fix: the request itself is wrong or not allowed. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set([
-  'E_INVALID', 'E_BAD_TOPIC', 'E_BAD_BODY', 'E_BAD_MESSAGE', 'E_UNAUTHORIZED', 'E_AUTH_FAILED', 'E_AUTH_FIRST', 'E_AUTH_DISABLED', 'E_AUTH_ERROR',
+  'E_INVALID',
+  'E_BAD_TOPIC',
+  'E_BAD_BODY',
+  'E_BAD_MESSAGE',
+  'E_UNAUTHORIZED',
+  'E_AUTH_FAILED',
+  'E_AUTH_FIRST',
+  'E_AUTH_DISABLED',
+  'E_AUTH_ERROR',
 ])
 
 interface Node {
@@ -119,11 +127,13 @@ export class Producer {
   async close(): Promise<void> {
     this.closed = true
     while (this.outstanding > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
-    await Promise.all(this.nodes.map(async (node) => {
-      const connection = node.connection
-      node.connection = undefined
-      await connection?.close()
-    }))
+    await Promise.all(
+      this.nodes.map(async (node) => {
+        const connection = node.connection
+        node.connection = undefined
+        await connection?.close()
+      }),
+    )
   }
 
   private async run(topic: string, count: number, encode: () => Buffer): Promise<void> {
@@ -242,5 +252,11 @@ function toBuffer(body: Buffer | string): Buffer {
 function isRetriable(error: NsqError): boolean {
   if (error instanceof ServerError) return !PERMANENT_CODES.has(error.code)
   if (error instanceof ConnectionError) return error.code !== 'AUTH_REQUIRED' && error.code !== 'TLS'
-  return error.code === 'CONNECTION_CLOSED' || error.code === 'CONNECTION_REFUSED' || error.code === 'CONNECTION_FAILED' || error.code === 'PEER_DEAD' || error.code === 'TIMEOUT'
+  return (
+    error.code === 'CONNECTION_CLOSED' ||
+    error.code === 'CONNECTION_REFUSED' ||
+    error.code === 'CONNECTION_FAILED' ||
+    error.code === 'PEER_DEAD' ||
+    error.code === 'TIMEOUT'
+  )
 }

@@ -120,7 +120,7 @@ export class FrameDecoder {
 
 function sizeError(size: number, max: number): NsqError {
   if (size === HTTP_AS_SIZE) {
-    return new NsqError('PROTOCOL', 'the peer answered with HTTP: this looks like an HTTP port, not nsqd\'s TCP port')
+    return new NsqError('PROTOCOL', "the peer answered with HTTP: this looks like an HTTP port, not nsqd's TCP port")
   }
   if (size < 4) return new NsqError('PROTOCOL', `invalid frame size ${size}`)
   return new NsqError('FRAME_TOO_LARGE', `frame size ${size} exceeds the limit of ${max} bytes`)

@@ -22,6 +22,7 @@ export function isEphemeral(name: string): boolean {
 export function describeInvalidName(kind: 'topic' | 'channel', name: string): string | undefined {
   if (validName(name)) return undefined
   if (name.length === 0) return `${kind} name is empty`
-  if (name.length > MAX_NAME_LENGTH) return `${kind} name "${name}" is ${name.length} characters; the limit is ${MAX_NAME_LENGTH} (including #ephemeral)`
+  if (name.length > MAX_NAME_LENGTH)
+    return `${kind} name "${name}" is ${name.length} characters; the limit is ${MAX_NAME_LENGTH} (including #ephemeral)`
   return `${kind} name "${name}" may only contain letters, digits, '.', '_' and '-', optionally ending in #ephemeral`
 }

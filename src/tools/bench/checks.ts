@@ -12,7 +12,8 @@ export interface Baseline {
 /** The summary with its checks filled in; `passed` is false when any missed or the run was interrupted. */
 export function applyChecks(summary: BenchSummary, thresholds: readonly Threshold[], baseline: Baseline | undefined): BenchSummary {
   const results = evaluateThresholds(summary, thresholds)
-  const comparison = baseline === undefined ? null : compareWithBaseline(summary, baseline.figures, baseline.maxRegressionPct, baseline.name)
+  const comparison =
+    baseline === undefined ? null : compareWithBaseline(summary, baseline.figures, baseline.maxRegressionPct, baseline.name)
   const warnings = [...summary.warnings]
   if (baseline?.figures.kind !== undefined && baseline.figures.kind !== summary.kind) {
     warnings.push(`the baseline is a "${baseline.figures.kind}" run, this is "${summary.kind}": the comparison may not mean much`)

@@ -20,19 +20,32 @@ const post = (message: FromWorker): void => port.postMessage(message)
 let stopped = false
 
 function failure(error: unknown): FromWorker {
-  return {type: 'failed', code: isNsqError(error) ? error.code : 'CONNECTION_FAILED', message: error instanceof Error ? error.message : String(error)}
+  return {
+    type: 'failed',
+    code: isNsqError(error) ? error.code : 'CONNECTION_FAILED',
+    message: error instanceof Error ? error.message : String(error),
+  }
 }
 
 if (input.role === 'pub') {
-  const plan: PublisherPlan = {...(input.plan as PublisherPlan), settings: reviveSettings(input.plan.settings)}
+  const plan: PublisherPlan = {...input.plan, settings: reviveSettings(input.plan.settings)}
   const publisher = new BenchPublisher(plan, clock)
   const progress = setInterval(() => post({type: 'progress', count: publisher.acknowledged, measured: publisher.measured}), 100)
   progress.unref()
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'connect') publisher.connect().then(() => post({type: 'connected'}), (error: unknown) => post(failure(error)))
+    if (message.type === 'connect')
+      publisher.connect().then(
+        () => post({type: 'connected'}),
+        (error: unknown) => post(failure(error)),
+      )
     else if (message.type === 'stop') stopped = true
     else if (message.type === 'run') {
-      const window = {start: local(message.startEpoch), measureStart: local(message.measureStartEpoch), deadline: message.deadlineEpoch === null ? undefined : local(message.deadlineEpoch), stopped: () => stopped}
+      const window = {
+        start: local(message.startEpoch),
+        measureStart: local(message.measureStartEpoch),
+        deadline: message.deadlineEpoch === null ? undefined : local(message.deadlineEpoch),
+        stopped: () => stopped,
+      }
       void (async () => {
         await publisher.run(window)
         await publisher.close().catch(() => undefined)
@@ -40,8 +53,15 @@ if (input.role === 'pub') {
         post({
           type: 'done',
           report: {
-            measured: publisher.measured, total: publisher.acknowledged, measuredBytes: publisher.measured * plan.size, errors: publisher.errors, disconnects: publisher.disconnects,
-            reconnects: publisher.reconnects, gaveUp: publisher.gaveUp, lastError: publisher.lastError?.message, lastAtEpoch: publisher.lastAckAt === undefined ? undefined : clock.toEpochMs(publisher.lastAckAt),
+            measured: publisher.measured,
+            total: publisher.acknowledged,
+            measuredBytes: publisher.measured * plan.size,
+            errors: publisher.errors,
+            disconnects: publisher.disconnects,
+            reconnects: publisher.reconnects,
+            gaveUp: publisher.gaveUp,
+            lastError: publisher.lastError?.message,
+            lastAtEpoch: publisher.lastAckAt === undefined ? undefined : clock.toEpochMs(publisher.lastAckAt),
             histogram: publisher.histogram,
           },
         })
@@ -50,7 +70,7 @@ if (input.role === 'pub') {
     }
   })
 } else {
-  const plan: SubscriberPlan = {...(input.plan as SubscriberPlan), settings: reviveSettings(input.plan.settings)}
+  const plan: SubscriberPlan = {...input.plan, settings: reviveSettings(input.plan.settings)}
   const subscriber = new BenchSubscriber(plan, clock)
   let count = 0
   let measured = 0
@@ -63,7 +83,11 @@ if (input.role === 'pub') {
   const progress = setInterval(flush, 20)
   progress.unref()
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'connect') subscriber.start().then(() => post({type: 'connected'}), (error: unknown) => post(failure(error)))
+    if (message.type === 'connect')
+      subscriber.start().then(
+        () => post({type: 'connected'}),
+        (error: unknown) => post(failure(error)),
+      )
     else if (message.type === 'stop') void subscriber.stop()
     else if (message.type === 'run') {
       void (async () => {
@@ -79,8 +103,15 @@ if (input.role === 'pub') {
         post({
           type: 'done',
           report: {
-            measured: subscriber.measured, total: subscriber.received, measuredBytes: subscriber.measuredBytes, errors: subscriber.nonFatal, disconnects: subscriber.disconnects,
-            reconnects: subscriber.reconnects, gaveUp: false, lastError: undefined, lastAtEpoch: subscriber.lastAt === undefined ? undefined : clock.toEpochMs(subscriber.lastAt),
+            measured: subscriber.measured,
+            total: subscriber.received,
+            measuredBytes: subscriber.measuredBytes,
+            errors: subscriber.nonFatal,
+            disconnects: subscriber.disconnects,
+            reconnects: subscriber.reconnects,
+            gaveUp: false,
+            lastError: undefined,
+            lastAtEpoch: subscriber.lastAt === undefined ? undefined : clock.toEpochMs(subscriber.lastAt),
             histogram: subscriber.histogram,
           },
         })

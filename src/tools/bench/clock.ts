@@ -12,10 +12,10 @@ export interface Clock {
 /** performance.now() and timers: setTimeout for waits of a millisecond or more, setImmediate below. */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => {
-    if (ms >= 1) setTimeout(resolve, ms)
-    else setImmediate(resolve)
-  }),
+  sleep: (ms) =>
+    new Promise((resolve) => {
+      if (ms >= 1) setTimeout(resolve, ms)
+      else setImmediate(resolve)
+    }),
   toEpochMs: (time) => performance.timeOrigin + time,
 }
-

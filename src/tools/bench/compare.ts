@@ -43,9 +43,11 @@ export function parseBaseline(text: string, file: string): BaselineFigures {
   } catch (error) {
     throw new Error(`--compare ${file}: not JSON (${(error as Error).message})`)
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`--compare ${file}: expected the object \`nsq bench … --json\` prints`)
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new Error(`--compare ${file}: expected the object \`nsq bench … --json\` prints`)
   const record = data as Record<string, unknown>
-  if (typeof record.msgs_per_sec !== 'number') throw new Error(`--compare ${file}: no numeric msgs_per_sec; save a baseline with \`nsq bench … --json > ${file}\``)
+  if (typeof record.msgs_per_sec !== 'number')
+    throw new Error(`--compare ${file}: no numeric msgs_per_sec; save a baseline with \`nsq bench … --json > ${file}\``)
   const figures: BaselineFigures = {}
   if (typeof record.kind === 'string') figures.kind = record.kind
   for (const {key} of METRICS) {
@@ -56,7 +58,12 @@ export function parseBaseline(text: string, file: string): BaselineFigures {
 }
 
 /** Compares the current figures with the baseline; `maxRegressionPct` 10 allows 10 % worse. */
-export function compareWithBaseline(current: BaselineFigures, baseline: BaselineFigures, maxRegressionPct: number, baselineName: string): ComparisonResult {
+export function compareWithBaseline(
+  current: BaselineFigures,
+  baseline: BaselineFigures,
+  maxRegressionPct: number,
+  baselineName: string,
+): ComparisonResult {
   const rows: ComparisonRow[] = METRICS.map(({key, higherIsBetter, gated}) => {
     const before = baseline[key] ?? null
     const now = current[key] ?? null

@@ -58,7 +58,10 @@ export class BenchPublisher {
   private inFlight = 0
   private slotFreed: (() => void) | undefined
 
-  constructor(readonly plan: PublisherPlan, private readonly clock: Clock) {
+  constructor(
+    readonly plan: PublisherPlan,
+    private readonly clock: Clock,
+  ) {
     this.quotaLeft = plan.quota ?? Infinity
     this.producer = new Producer({
       ...plan.settings,

@@ -13,7 +13,10 @@ export class RateSchedule {
   readonly intervalMs: number
 
   /** `opsPerSec` operations per second from `startMs` (a Clock time). */
-  constructor(opsPerSec: number, readonly startMs: number) {
+  constructor(
+    opsPerSec: number,
+    readonly startMs: number,
+  ) {
     if (!(opsPerSec > 0) || !Number.isFinite(opsPerSec)) throw new RangeError(`rate must be a positive number, got ${opsPerSec}`)
     this.intervalMs = 1000 / opsPerSec
   }

@@ -15,26 +15,36 @@ export function formatMs(ms: number): string {
 
 /** `Starting pub benchmark [batch-size=1, clients=2, …]`: every effective parameter, sorted. */
 export function renderBanner(kind: BenchParams['kind'], params: Record<string, string | number | boolean | null>): string {
-  const list = Object.entries(params).map(([k, v]) => `${k}=${v === null ? '-' : String(v)}`).join(', ')
+  const list = Object.entries(params)
+    .map(([k, v]) => `${k}=${v === null ? '-' : String(v)}`)
+    .join(', ')
   return `Starting ${kind} benchmark [${list}]`
 }
 
 function clientLine(c: ClientResult): string {
-  return `  [${c.id}] ${formatCount(c.messages)} msgs in ${c.seconds.toFixed(2)}s · ${formatCount(c.msgs_per_sec)} msgs/s · ${formatCount(c.mb_per_sec, 2)} MiB/s` +
+  return (
+    `  [${c.id}] ${formatCount(c.messages)} msgs in ${c.seconds.toFixed(2)}s · ${formatCount(c.msgs_per_sec)} msgs/s · ${formatCount(c.mb_per_sec, 2)} MiB/s` +
     (c.latency === null ? '' : ` · p99 ${formatMs(c.latency.p99)}`)
+  )
 }
 
 function latencyLine(l: LatencySummary, label: string): string {
-  return `  ${label} (${formatCount(l.count)} samples): p50 ${formatMs(l.p50)} | p90 ${formatMs(l.p90)} | p99 ${formatMs(l.p99)} | p99.9 ${formatMs(l.p999)} | max ${formatMs(l.max)}` +
+  return (
+    `  ${label} (${formatCount(l.count)} samples): p50 ${formatMs(l.p50)} | p90 ${formatMs(l.p90)} | p99 ${formatMs(l.p99)} | p99.9 ${formatMs(l.p999)} | max ${formatMs(l.max)}` +
     `  (min ${formatMs(l.min)}, avg ${formatMs(l.mean)}, stddev ${formatMs(l.stddev)})`
+  )
 }
 
 function sideLines(title: string, s: SideSummary, latencyLabel: string): string[] {
   const lines = [title, ...s.clients.map(clientLine)]
-  lines.push(`  aggregate: ${formatCount(s.messages)} msgs in ${s.seconds.toFixed(2)}s · ${formatCount(s.msgs_per_sec)} msgs/s · ${formatCount(s.mb_per_sec, 2)} MiB/s`)
+  lines.push(
+    `  aggregate: ${formatCount(s.messages)} msgs in ${s.seconds.toFixed(2)}s · ${formatCount(s.msgs_per_sec)} msgs/s · ${formatCount(s.mb_per_sec, 2)} MiB/s`,
+  )
   if (s.clients.length > 1) {
     const r = s.client_rates
-    lines.push(`  client rates: min ${formatCount(r.min)} | avg ${formatCount(r.avg)} | max ${formatCount(r.max)} | stddev ${formatCount(r.stddev)} msgs/s`)
+    lines.push(
+      `  client rates: min ${formatCount(r.min)} | avg ${formatCount(r.avg)} | max ${formatCount(r.max)} | stddev ${formatCount(r.stddev)} msgs/s`,
+    )
   }
   if (s.latency !== null) lines.push(latencyLine(s.latency, latencyLabel))
   return lines
@@ -49,11 +59,19 @@ export function renderText(summary: BenchSummary, batchSize: number, rated: bool
     lines.push(...sideLines('publish', summary.publish, `publish-ack latency ${unit}, ${from}`))
   }
   if (summary.consume !== null) {
-    lines.push(...sideLines('consume', summary.consume, `end-to-end latency, ${summary.kind === 'pubsub' ? from : 'from the stamp in the body'}`))
-    if (summary.kind === 'sub' && summary.consume.latency === null) lines.push('  (no end-to-end latency: the bodies carry no `nsq bench pub` stamp)')
+    lines.push(
+      ...sideLines('consume', summary.consume, `end-to-end latency, ${summary.kind === 'pubsub' ? from : 'from the stamp in the body'}`),
+    )
+    if (summary.kind === 'sub' && summary.consume.latency === null)
+      lines.push('  (no end-to-end latency: the bodies carry no `nsq bench pub` stamp)')
   }
   for (const t of summary.thresholds) {
-    const actual = t.actual === null ? 'not measured' : /^(pub\.|sub\.)?(p|max|min|avg|mean|stddev)/.test(t.metric) ? formatMs(t.actual) : formatCount(t.actual, 2)
+    const actual =
+      t.actual === null
+        ? 'not measured'
+        : /^(pub\.|sub\.)?(p|max|min|avg|mean|stddev)/.test(t.metric)
+          ? formatMs(t.actual)
+          : formatCount(t.actual, 2)
     lines.push(`threshold ${t.passed ? 'ok    ' : 'MISSED'} ${t.expression} (actual ${actual})`)
   }
   if (summary.comparison !== null) {
@@ -64,13 +82,30 @@ export function renderText(summary: BenchSummary, batchSize: number, rated: bool
       const change = row.change_pct === null ? '' : `${row.change_pct >= 0 ? '+' : ''}${row.change_pct.toFixed(1)}%`
       const isRate = row.metric.endsWith('_per_sec')
       const show = (v: number): string => (isRate ? formatCount(v, row.metric === 'mb_per_sec' ? 2 : 0) : formatMs(v))
-      lines.push(`  ${row.metric.padEnd(13)} ${show(row.baseline).padStart(12)} → ${show(row.current).padStart(12)}  ${change.padStart(8)}${row.regression ? '  REGRESSION' : row.gated ? '' : '  (not gated)'}`)
+      lines.push(
+        `  ${row.metric.padEnd(13)} ${show(row.baseline).padStart(12)} → ${show(row.current).padStart(12)}  ${change.padStart(8)}${row.regression ? '  REGRESSION' : row.gated ? '' : '  (not gated)'}`,
+      )
     }
   }
   return `${lines.join('\n')}\n`
 }
 
-const CSV_HEADER = ['role', 'client', 'address', 'messages', 'bytes', 'seconds', 'msgs_per_sec', 'mb_per_sec', 'latency', 'p50_ms', 'p90_ms', 'p99_ms', 'p999_ms', 'max_ms']
+const CSV_HEADER = [
+  'role',
+  'client',
+  'address',
+  'messages',
+  'bytes',
+  'seconds',
+  'msgs_per_sec',
+  'mb_per_sec',
+  'latency',
+  'p50_ms',
+  'p90_ms',
+  'p99_ms',
+  'p999_ms',
+  'max_ms',
+]
 
 function csvCell(value: string | number | null): string {
   if (value === null) return ''
@@ -78,10 +113,31 @@ function csvCell(value: string | number | null): string {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
-function csvRow(role: string, id: string, address: string, s: {messages: number; bytes: number; seconds: number; msgs_per_sec: number; mb_per_sec: number; latency: LatencySummary | null}): string {
+function csvRow(
+  role: string,
+  id: string,
+  address: string,
+  s: {messages: number; bytes: number; seconds: number; msgs_per_sec: number; mb_per_sec: number; latency: LatencySummary | null},
+): string {
   const l = s.latency
-  return [role, id, address, s.messages, s.bytes, s.seconds.toFixed(6), s.msgs_per_sec.toFixed(3), s.mb_per_sec.toFixed(6), l?.kind ?? null,
-    l?.p50 ?? null, l?.p90 ?? null, l?.p99 ?? null, l?.p999 ?? null, l?.max ?? null].map(csvCell).join(',')
+  return [
+    role,
+    id,
+    address,
+    s.messages,
+    s.bytes,
+    s.seconds.toFixed(6),
+    s.msgs_per_sec.toFixed(3),
+    s.mb_per_sec.toFixed(6),
+    l?.kind ?? null,
+    l?.p50 ?? null,
+    l?.p90 ?? null,
+    l?.p99 ?? null,
+    l?.p999 ?? null,
+    l?.max ?? null,
+  ]
+    .map(csvCell)
+    .join(',')
 }
 
 /** One header, one row per client, then one `all` row per side: stable columns for scripts. */

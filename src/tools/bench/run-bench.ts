@@ -59,7 +59,12 @@ export type SubscriberLike = BenchSubscriber | ThreadedSubscriber
 /** Largest MPUB body used to fill a topic (nsqd's default --max-body-size is 5 MiB). */
 const FILL_BODY_BYTES = 4 * 1024 * 1024
 
-export async function runBench(params: BenchParams, settings: ConnectionSettings, http: HttpOptions, deps: BenchDeps = {}): Promise<BenchOutcome> {
+export async function runBench(
+  params: BenchParams,
+  settings: ConnectionSettings,
+  http: HttpOptions,
+  deps: BenchDeps = {},
+): Promise<BenchOutcome> {
   const clock = deps.clock ?? systemClock
   const events = deps.events ?? {}
   const warnings: string[] = []
@@ -83,10 +88,14 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
     const measureStart = start + params.warmupMs
     const deadline = params.durationMs === undefined ? undefined : measureStart + params.durationMs
     const window: RunWindow = {start, measureStart, deadline, stopped: () => deps.signal?.aborted === true}
-    const tally = new ConsumerTally(params.kind === 'sub' ? {
-      ...(params.msgs === undefined ? {} : {measured: params.msgs}),
-      ...(params.fill > 0 ? {received: params.fill} : {}),
-    } : {})
+    const tally = new ConsumerTally(
+      params.kind === 'sub'
+        ? {
+            ...(params.msgs === undefined ? {} : {measured: params.msgs}),
+            ...(params.fill > 0 ? {received: params.fill} : {}),
+          }
+        : {},
+    )
     const progress = startProgress(events, deps.progressIntervalMs ?? 1000, clock, window, publishers, tally)
     let interrupted = false
     const onAbort = (): void => {
@@ -96,7 +105,8 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
     deps.signal?.addEventListener('abort', onAbort, {once: true})
     if (deps.signal?.aborted === true) onAbort()
     const subRuns = subscribers.map((s) => s.run(measureStart, tally))
-    const deadlineTimer = params.kind === 'sub' && deadline !== undefined ? setTimeout(() => tally.finish(), Math.max(0, deadline - clock.now())) : undefined
+    const deadlineTimer =
+      params.kind === 'sub' && deadline !== undefined ? setTimeout(() => tally.finish(), Math.max(0, deadline - clock.now())) : undefined
 
     await Promise.all(publishers.map((p) => p.run(window)))
     for (const p of publishers) {
@@ -105,7 +115,7 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
     let lost = 0
     if (params.kind === 'pubsub') {
       progress.draining = true
-      lost = await drainPublished(publishers, tally, interrupted ? 2000 : deps.drainTimeoutMs ?? 10_000)
+      lost = await drainPublished(publishers, tally, interrupted ? 2000 : (deps.drainTimeoutMs ?? 10_000))
       if (lost > 0) warn(`${lost.toLocaleString('en-US')} published messages were not received within the drain timeout`)
     } else if (params.kind === 'sub') {
       await tally.finished
@@ -117,10 +127,13 @@ export async function runBench(params: BenchParams, settings: ConnectionSettings
     await Promise.all(subRuns)
     return {params, startedAt, measureStart, publishers, subscribers, lost, warnings, interrupted}
   } finally {
-    await Promise.allSettled([...publishers.map((p) => p.close()), ...subscribers.map(async (s) => {
-      await s.stop()
-      if (s instanceof ThreadedSubscriber) await s.close()
-    })])
+    await Promise.allSettled([
+      ...publishers.map((p) => p.close()),
+      ...subscribers.map(async (s) => {
+        await s.stop()
+        if (s instanceof ThreadedSubscriber) await s.close()
+      }),
+    ])
     if (params.cleanup) await cleanup(params, httpClients, warn, events)
   }
 }
@@ -170,14 +183,26 @@ async function drainPublished(publishers: PublisherLike[], tally: ConsumerTally,
 }
 
 /** Reports progress about once per `intervalMs` while the run lasts. */
-function startProgress(events: BenchEvents, intervalMs: number, clock: Clock, window: RunWindow, publishers: PublisherLike[], tally: ConsumerTally): {draining: boolean; stop(): void} {
+function startProgress(
+  events: BenchEvents,
+  intervalMs: number,
+  clock: Clock,
+  window: RunWindow,
+  publishers: PublisherLike[],
+  tally: ConsumerTally,
+): {draining: boolean; stop(): void} {
   const state = {draining: false, stop: (): void => undefined}
-  const report = events.progress
+  const report = events.progress?.bind(events)
   if (report === undefined) return state
   const timer = setInterval(() => {
     const now = clock.now()
     const phase = state.draining ? 'draining' : now < window.measureStart ? 'warm-up' : 'measuring'
-    report({elapsedMs: now - window.start, phase, published: publishers.reduce((sum, p) => sum + p.acknowledged, 0), consumed: tally.consumed})
+    report({
+      elapsedMs: now - window.start,
+      phase,
+      published: publishers.reduce((sum, p) => sum + p.acknowledged, 0),
+      consumed: tally.consumed,
+    })
   }, intervalMs)
   timer.unref()
   state.stop = () => clearInterval(timer)
@@ -187,17 +212,24 @@ function startProgress(events: BenchEvents, intervalMs: number, clock: Clock, wi
 function makePublishers(params: BenchParams, settings: ConnectionSettings, clock: Clock): PublisherLike[] {
   const quotas = params.msgs === undefined ? undefined : splitEvenly(params.msgs, params.clients)
   const opsPerSec = params.rate === undefined ? undefined : params.rate / params.clients / params.batchSize
-  return Array.from({length: params.clients}, (_, i) => new (params.threads ? ThreadedPublisher : BenchPublisher)({
-    id: `P${i}`,
-    address: params.nsqd[i % params.nsqd.length] as string,
-    topic: params.topic,
-    settings,
-    size: params.size,
-    batchSize: params.batchSize,
-    pipeline: params.pipeline,
-    quota: quotas?.[i],
-    opsPerSec,
-  }, clock))
+  return Array.from(
+    {length: params.clients},
+    (_, i) =>
+      new (params.threads ? ThreadedPublisher : BenchPublisher)(
+        {
+          id: `P${i}`,
+          address: params.nsqd[i % params.nsqd.length] as string,
+          topic: params.topic,
+          settings,
+          size: params.size,
+          batchSize: params.batchSize,
+          pipeline: params.pipeline,
+          quota: quotas?.[i],
+          opsPerSec,
+        },
+        clock,
+      ),
+  )
 }
 
 function makeSubscribers(params: BenchParams, connection: ConnectionSettings, clock: Clock): SubscriberLike[] {
@@ -205,28 +237,39 @@ function makeSubscribers(params: BenchParams, connection: ConnectionSettings, cl
   const quota = params.kind === 'sub' && params.msgs !== undefined ? sharedQuota(params.msgs) : undefined
   if (params.outputBufferSize !== undefined) settings.outputBufferSize = params.outputBufferSize
   if (params.outputBufferTimeoutMs !== undefined) settings.outputBufferTimeoutMs = params.outputBufferTimeoutMs
-  return Array.from({length: params.clients}, (_, i) => new (params.threads ? ThreadedSubscriber : BenchSubscriber)({
-    id: `S${i}`,
-    addresses: params.nsqd,
-    topic: params.topic,
-    channel: params.channel,
-    settings,
-    maxInFlight: params.maxInFlight,
-    measureBy: params.kind === 'pubsub' ? 'stamp' : 'receive',
-    quota,
-  }, clock))
+  return Array.from(
+    {length: params.clients},
+    (_, i) =>
+      new (params.threads ? ThreadedSubscriber : BenchSubscriber)(
+        {
+          id: `S${i}`,
+          addresses: params.nsqd,
+          topic: params.topic,
+          channel: params.channel,
+          settings,
+          maxInFlight: params.maxInFlight,
+          measureBy: params.kind === 'pubsub' ? 'stamp' : 'receive',
+          quota,
+        },
+        clock,
+      ),
+  )
 }
 
 /** Creates the topic and channel first, so nothing published before the consumers subscribe is lost. */
 async function prepareTopic(params: BenchParams, clients: NsqdHttpClient[], warn: (line: string) => void): Promise<void> {
-  await Promise.all(clients.map(async (client) => {
-    try {
-      await client.createTopic(params.topic)
-      await client.createChannel(params.topic, params.channel)
-    } catch (error) {
-      warn(`could not create ${params.topic}/${params.channel} over HTTP at ${client.address} (${(error as Error).message}); relying on SUB to create it`)
-    }
-  }))
+  await Promise.all(
+    clients.map(async (client) => {
+      try {
+        await client.createTopic(params.topic)
+        await client.createChannel(params.topic, params.channel)
+      } catch (error) {
+        warn(
+          `could not create ${params.topic}/${params.channel} over HTTP at ${client.address} (${(error as Error).message}); relying on SUB to create it`,
+        )
+      }
+    }),
+  )
 }
 
 /** `sub`: publishes `fill` messages (split across the nsqd) before the measured run. */
@@ -234,37 +277,50 @@ async function fillTopic(params: BenchParams, settings: ConnectionSettings, sign
   const body = makeBody(params.size)
   const perBatch = Math.max(1, Math.min(500, Math.floor(FILL_BODY_BYTES / (params.size + 4))))
   const shares = splitEvenly(params.fill, params.nsqd.length)
-  await Promise.all(params.nsqd.map(async (address, i) => {
-    const producer = new Producer({...settings, nsqd: [address], maxPending: 8})
-    try {
-      await producer.connect()
-      const sends: Promise<void>[] = []
-      for (let left = shares[i] as number; left > 0 && signal?.aborted !== true; left -= perBatch) {
-        const n = Math.min(perBatch, left)
-        sends.push(producer.multiPublish(params.topic, Array.from({length: n}, () => body)))
-        if (sends.length >= 64) await Promise.all(sends.splice(0))
+  await Promise.all(
+    params.nsqd.map(async (address, i) => {
+      const producer = new Producer({...settings, nsqd: [address], maxPending: 8})
+      try {
+        await producer.connect()
+        const sends: Promise<void>[] = []
+        for (let left = shares[i] as number; left > 0 && signal?.aborted !== true; left -= perBatch) {
+          const n = Math.min(perBatch, left)
+          sends.push(
+            producer.multiPublish(
+              params.topic,
+              Array.from({length: n}, () => body),
+            ),
+          )
+          if (sends.length >= 64) await Promise.all(sends.splice(0))
+        }
+        await Promise.all(sends)
+      } finally {
+        await producer.close()
       }
-      await Promise.all(sends)
-    } finally {
-      await producer.close()
-    }
-  }))
+    }),
+  )
 }
 
 async function cleanup(params: BenchParams, clients: NsqdHttpClient[], warn: (line: string) => void, events: BenchEvents): Promise<void> {
-  const what = params.autoTopic ? `topic ${params.topic}` : params.autoChannel && params.kind !== 'pub' ? `channel ${params.topic}/${params.channel}` : undefined
+  const what = params.autoTopic
+    ? `topic ${params.topic}`
+    : params.autoChannel && params.kind !== 'pub'
+      ? `channel ${params.topic}/${params.channel}`
+      : undefined
   if (what === undefined) return
   let failed = false
-  await Promise.all(clients.map(async (client) => {
-    try {
-      if (params.autoTopic) await client.deleteTopic(params.topic)
-      else await client.deleteChannel(params.topic, params.channel)
-    } catch (error) {
-      failed = true
-      const code = error instanceof NsqError ? error.message : String(error)
-      warn(`could not delete ${what} at ${client.address}: ${code} (pass --nsqd-http-address, or delete it yourself)`)
-    }
-  }))
+  await Promise.all(
+    clients.map(async (client) => {
+      try {
+        if (params.autoTopic) await client.deleteTopic(params.topic)
+        else await client.deleteChannel(params.topic, params.channel)
+      } catch (error) {
+        failed = true
+        const code = error instanceof NsqError ? error.message : String(error)
+        warn(`could not delete ${what} at ${client.address}: ${code} (pass --nsqd-http-address, or delete it yourself)`)
+      }
+    }),
+  )
   if (!failed) events.status?.(`deleted ${what}`)
 }
 

@@ -58,7 +58,10 @@ export class BenchSubscriber {
   private readonly consumer: Consumer
   private stopping: Promise<unknown> | undefined
 
-  constructor(readonly plan: SubscriberPlan, private readonly clock: Clock) {
+  constructor(
+    readonly plan: SubscriberPlan,
+    private readonly clock: Clock,
+  ) {
     this.consumer = new Consumer({
       ...plan.settings,
       topic: plan.topic,

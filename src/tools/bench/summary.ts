@@ -50,24 +50,68 @@ function side(clients: ClientResult[], total: number, latency: SideSummary['late
   }
 }
 
-function client(id: string, role: ClientResult['role'], address: string, messages: number, bytes: number, seconds: number, latency: ClientResult['latency']): ClientResult {
-  return {id, role, address, messages, bytes, seconds, msgs_per_sec: perSecond(messages, seconds), mb_per_sec: perSecond(bytes, seconds) / MIB, latency}
+function client(
+  id: string,
+  role: ClientResult['role'],
+  address: string,
+  messages: number,
+  bytes: number,
+  seconds: number,
+  latency: ClientResult['latency'],
+): ClientResult {
+  return {
+    id,
+    role,
+    address,
+    messages,
+    bytes,
+    seconds,
+    msgs_per_sec: perSecond(messages, seconds),
+    mb_per_sec: perSecond(bytes, seconds) / MIB,
+    latency,
+  }
 }
 
 /** The summary of a run, with no thresholds or comparison checked yet. */
 export function summarize(outcome: BenchOutcome): BenchSummary {
   const {params, measureStart} = outcome
   const secondsTo = (at: number | undefined): number => (at === undefined ? 0 : Math.max(0, at - measureStart) / 1000)
-  const publish = outcome.publishers.length === 0 ? null : side(
-    outcome.publishers.map((p) => client(p.plan.id, 'pub', p.plan.address, p.measured, p.measured * params.size, secondsTo(p.lastAckAt), summarizeHistogram(p.histogram, 'publish-ack'))),
-    outcome.publishers.reduce((sum, p) => sum + p.acknowledged, 0),
-    summarizeHistogram(mergeHistograms(outcome.publishers.map((p) => p.histogram)), 'publish-ack'),
-  )
-  const consume = outcome.subscribers.length === 0 ? null : side(
-    outcome.subscribers.map((s) => client(s.plan.id, 'sub', s.plan.addresses.join(','), s.measured, s.measuredBytes, secondsTo(s.lastAt), summarizeHistogram(s.histogram, 'end-to-end'))),
-    outcome.subscribers.reduce((sum, s) => sum + s.received, 0),
-    summarizeHistogram(mergeHistograms(outcome.subscribers.map((s) => s.histogram)), 'end-to-end'),
-  )
+  const publish =
+    outcome.publishers.length === 0
+      ? null
+      : side(
+          outcome.publishers.map((p) =>
+            client(
+              p.plan.id,
+              'pub',
+              p.plan.address,
+              p.measured,
+              p.measured * params.size,
+              secondsTo(p.lastAckAt),
+              summarizeHistogram(p.histogram, 'publish-ack'),
+            ),
+          ),
+          outcome.publishers.reduce((sum, p) => sum + p.acknowledged, 0),
+          summarizeHistogram(mergeHistograms(outcome.publishers.map((p) => p.histogram)), 'publish-ack'),
+        )
+  const consume =
+    outcome.subscribers.length === 0
+      ? null
+      : side(
+          outcome.subscribers.map((s) =>
+            client(
+              s.plan.id,
+              'sub',
+              s.plan.addresses.join(','),
+              s.measured,
+              s.measuredBytes,
+              secondsTo(s.lastAt),
+              summarizeHistogram(s.histogram, 'end-to-end'),
+            ),
+          ),
+          outcome.subscribers.reduce((sum, s) => sum + s.received, 0),
+          summarizeHistogram(mergeHistograms(outcome.subscribers.map((s) => s.histogram)), 'end-to-end'),
+        )
   const headline = (params.kind === 'pub' ? publish : consume) as SideSummary
   const latency = headline.latency
   const errors = outcome.publishers.reduce((sum, p) => sum + p.errors, 0) + outcome.subscribers.reduce((sum, s) => sum + s.nonFatal, 0)

@@ -16,9 +16,7 @@ export type WorkerInput = {role: 'pub'; plan: PublisherPlan} | {role: 'sub'; pla
 
 /** Main → worker. */
 export type ToWorker =
-  | {type: 'connect'}
-  | {type: 'run'; startEpoch: number; measureStartEpoch: number; deadlineEpoch: number | null}
-  | {type: 'stop'}
+  {type: 'connect'} | {type: 'run'; startEpoch: number; measureStartEpoch: number; deadlineEpoch: number | null} | {type: 'stop'}
 
 /** A client's results, as a worker reports them when done. */
 export interface WorkerReport {
@@ -45,7 +43,8 @@ export type FromWorker =
 export function reviveSettings(settings: ConnectionSettings): ConnectionSettings {
   const tls = settings.tls
   if (tls === undefined) return settings
-  const buffer = (value: unknown): Buffer | undefined => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : undefined)
+  const buffer = (value: unknown): Buffer | undefined =>
+    value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : undefined
   return {...settings, tls: {...tls, ca: buffer(tls.ca), cert: buffer(tls.cert), key: buffer(tls.key)}}
 }
 
@@ -60,7 +59,10 @@ class ClientThread {
   private finished: (() => void) | undefined
   private exitError: Error | undefined
 
-  constructor(input: WorkerInput, private readonly onProgress: (count: number, measured: number) => void) {
+  constructor(
+    input: WorkerInput,
+    private readonly onProgress: (count: number, measured: number) => void,
+  ) {
     this.worker = new Worker(WORKER_URL, {workerData: input})
     this.worker.on('message', (message: FromWorker) => this.onMessage(message))
     this.worker.on('error', (error) => this.fail(error))
@@ -121,7 +123,12 @@ class ClientThread {
 }
 
 function epochWindow(clock: Clock, window: Pick<RunWindow, 'start' | 'measureStart' | 'deadline'>): ToWorker {
-  return {type: 'run', startEpoch: clock.toEpochMs(window.start), measureStartEpoch: clock.toEpochMs(window.measureStart), deadlineEpoch: window.deadline === undefined ? null : clock.toEpochMs(window.deadline)}
+  return {
+    type: 'run',
+    startEpoch: clock.toEpochMs(window.start),
+    measureStartEpoch: clock.toEpochMs(window.measureStart),
+    deadlineEpoch: window.deadline === undefined ? null : clock.toEpochMs(window.deadline),
+  }
 }
 
 /** Results common to both roles, filled in from the worker's report. */
@@ -134,7 +141,10 @@ abstract class ThreadedClient {
   protected lastAtLocal: number | undefined
   protected thread: ClientThread
 
-  constructor(input: WorkerInput, protected readonly clock: Clock) {
+  constructor(
+    input: WorkerInput,
+    protected readonly clock: Clock,
+  ) {
     this.thread = new ClientThread(input, (count, measured) => this.progress(count, measured))
   }
 
@@ -159,7 +169,10 @@ export class ThreadedPublisher extends ThreadedClient {
   gaveUp = false
   lastError: Error | undefined
 
-  constructor(readonly plan: PublisherPlan, clock: Clock) {
+  constructor(
+    readonly plan: PublisherPlan,
+    clock: Clock,
+  ) {
     super({role: 'pub', plan}, clock)
   }
 
@@ -202,7 +215,10 @@ export class ThreadedSubscriber extends ThreadedClient {
   measuredBytes = 0
   private sink: SubscriberSink | undefined
 
-  constructor(readonly plan: SubscriberPlan, clock: Clock) {
+  constructor(
+    readonly plan: SubscriberPlan,
+    clock: Clock,
+  ) {
     super({role: 'sub', plan}, clock)
   }
 

@@ -21,12 +21,21 @@ export interface Threshold {
 }
 
 const LATENCY_METRICS: Record<string, keyof LatencySummary> = {
-  p50: 'p50', p90: 'p90', p99: 'p99', 'p99.9': 'p999', p999: 'p999', max: 'max', min: 'min', avg: 'mean', mean: 'mean', stddev: 'stddev',
+  p50: 'p50',
+  p90: 'p90',
+  p99: 'p99',
+  'p99.9': 'p999',
+  p999: 'p999',
+  max: 'max',
+  min: 'min',
+  avg: 'mean',
+  mean: 'mean',
+  stddev: 'stddev',
 }
 const RATE_METRICS = new Set(['rate', 'msgs_per_sec'])
 const MB_METRICS = new Set(['mb', 'mb_per_sec'])
 const COUNT_METRICS = new Set(['errors', 'reconnects', 'lost'])
-const TIME_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000}
+const TIME_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000}
 const RATE_UNITS: Record<string, number> = {'': 1, k: 1e3, m: 1e6}
 
 /** Parses one `--threshold`; throws an Error naming the problem. */
@@ -69,11 +78,16 @@ export function parseThreshold(expression: string): Threshold {
 /** Compares with the operator. */
 export function holds(actual: number, op: ThresholdOp, limit: number): boolean {
   switch (op) {
-    case '<': return actual < limit
-    case '<=': return actual <= limit
-    case '>': return actual > limit
-    case '>=': return actual >= limit
-    case '==': return actual === limit
+    case '<':
+      return actual < limit
+    case '<=':
+      return actual <= limit
+    case '>':
+      return actual > limit
+    case '>=':
+      return actual >= limit
+    case '==':
+      return actual === limit
   }
 }
 
@@ -90,8 +104,8 @@ export function metricValue(summary: BenchSummary, threshold: Threshold): number
   if (metric === 'reconnects') return summary.reconnects
   if (metric === 'lost') return summary.lost
   const side = sideOf(summary, threshold.side)
-  if (metric === 'rate') return threshold.side === 'headline' ? summary.msgs_per_sec : side?.msgs_per_sec ?? null
-  if (metric === 'mb') return threshold.side === 'headline' ? summary.mb_per_sec : side?.mb_per_sec ?? null
+  if (metric === 'rate') return threshold.side === 'headline' ? summary.msgs_per_sec : (side?.msgs_per_sec ?? null)
+  if (metric === 'mb') return threshold.side === 'headline' ? summary.mb_per_sec : (side?.mb_per_sec ?? null)
   const key = LATENCY_METRICS[metric]
   if (key === undefined) return null
   const latency = side?.latency ?? null
@@ -102,7 +116,14 @@ export function metricValue(summary: BenchSummary, threshold: Threshold): number
 export function evaluateThresholds(summary: BenchSummary, thresholds: readonly Threshold[]): ThresholdResult[] {
   return thresholds.map((t) => {
     const actual = metricValue(summary, t)
-    return {expression: t.expression, metric: t.side === 'headline' ? t.metric : `${t.side}.${t.metric}`, op: t.op, limit: t.limit, actual, passed: actual !== null && holds(actual, t.op, t.limit)}
+    return {
+      expression: t.expression,
+      metric: t.side === 'headline' ? t.metric : `${t.side}.${t.metric}`,
+      op: t.op,
+      limit: t.limit,
+      actual,
+      passed: actual !== null && holds(actual, t.op, t.limit),
+    }
   })
 }
 

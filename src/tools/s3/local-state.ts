@@ -73,7 +73,11 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Reads a finished file's manifest from disk; undefined when it is missing or not valid (yet). */
-export async function readFinishedFile(outputDir: string, name: string, topicOf?: (name: string) => string | undefined): Promise<FinishedFile | undefined> {
+export async function readFinishedFile(
+  outputDir: string,
+  name: string,
+  topicOf?: (name: string) => string | undefined,
+): Promise<FinishedFile | undefined> {
   const file = path.join(outputDir, name)
   const manifest = parseManifest(await readJson(file + MANIFEST_SUFFIX), name)
   if (manifest === undefined || !(await exists(file))) return undefined
@@ -85,7 +89,11 @@ export async function readFinishedFile(outputDir: string, name: string, topicOf?
  * `--filename-format`). Files without a manifest (e.g. nsq_to_file's) are not touched. A
  * manifest without `topic` gets it from `topicOf(name)`.
  */
-export async function scanOutputDir(outputDir: string, maxDepth: number, topicOf?: (name: string) => string | undefined): Promise<ScanResult> {
+export async function scanOutputDir(
+  outputDir: string,
+  maxDepth: number,
+  topicOf?: (name: string) => string | undefined,
+): Promise<ScanResult> {
   const found: {file: FinishedFile; mtimeMs: number}[] = []
   const unfinishedCleanups: string[] = []
   const walk = async (relative: string, depth: number): Promise<void> => {

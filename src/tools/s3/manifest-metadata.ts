@@ -27,7 +27,8 @@ export function contentType(manifest: ArchiveManifest): string {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
-const isTimestamp = (value: unknown): value is string | null => value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+const isTimestamp = (value: unknown): value is string | null =>
+  value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
 
 /**
  * Validates parsed `<file>.manifest.json`; undefined when it is not a manifest. Lenient where

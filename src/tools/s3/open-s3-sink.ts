@@ -18,7 +18,10 @@ export type S3SinkOptions = SdkStoreOptions & Omit<S3UploaderOptions, 'store'>
 export async function openS3Sink(options: S3SinkOptions & {checkTimeoutMs?: number | undefined}): Promise<S3Uploader> {
   const store = createSdkStore(options)
   const deadline = deadlineSignal(options.checkTimeoutMs ?? 10_000)
-  const problem = await store.checkBucket(deadline.signal).catch(() => undefined).finally(deadline.dispose)
+  const problem = await store
+    .checkBucket(deadline.signal)
+    .catch(() => undefined)
+    .finally(deadline.dispose)
   if (problem !== undefined) {
     store.close()
     throw new NsqError('CONFIG', `S3: ${problem}`)

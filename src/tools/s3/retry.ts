@@ -21,11 +21,13 @@ export const realRetryEnvironment: RetryEnvironment = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal.aborted) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason is passed on as given
         reject(signal.reason)
         return
       }
       const onAbort = (): void => {
         clearTimeout(timer)
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason is passed on as given
         reject(signal.reason)
       }
       const timer = setTimeout(() => {
@@ -58,7 +60,11 @@ export interface RetryOptions {
  * failure. Rejects only with the signal's reason once `signal` aborts (the attempt gets the
  * signal too, so it can stop mid-flight).
  */
-export async function retryUntilDone<T>(attempt: (signal: AbortSignal, n: number) => Promise<T>, signal: AbortSignal, options: RetryOptions = {}): Promise<T> {
+export async function retryUntilDone<T>(
+  attempt: (signal: AbortSignal, n: number) => Promise<T>,
+  signal: AbortSignal,
+  options: RetryOptions = {},
+): Promise<T> {
   const policy = options.policy ?? UPLOAD_BACKOFF
   const environment = options.environment ?? realRetryEnvironment
   for (let n = 1; ; n++) {

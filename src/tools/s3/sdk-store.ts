@@ -37,7 +37,8 @@ export interface SdkStoreOptions {
   connectTimeoutMs?: number | undefined
 }
 
-const statusOf = (error: unknown): number | undefined => (error as {$metadata?: {httpStatusCode?: number}} | undefined)?.$metadata?.httpStatusCode
+const statusOf = (error: unknown): number | undefined =>
+  (error as {$metadata?: {httpStatusCode?: number}} | undefined)?.$metadata?.httpStatusCode
 
 /** What a failed HeadBucket says about the configuration, or undefined when it says nothing sure. */
 export function bucketProblem(error: unknown, bucket: string): string | undefined {
@@ -73,7 +74,8 @@ export function createSdkStore(options: SdkStoreOptions): ObjectStore {
   }
   if (options.endpoint !== undefined) config.endpoint = options.endpoint
   if (options.region !== undefined) config.region = options.region
-  else if (process.env.AWS_REGION === undefined && process.env.AWS_DEFAULT_REGION === undefined && process.env.AWS_PROFILE === undefined) config.region = 'us-east-1'
+  else if (process.env.AWS_REGION === undefined && process.env.AWS_DEFAULT_REGION === undefined && process.env.AWS_PROFILE === undefined)
+    config.region = 'us-east-1'
   const client = new S3Client(config)
   const threshold = options.multipartThreshold ?? 16 * 1024 * 1024
   const wantedPart = options.partSize ?? 16 * 1024 * 1024

@@ -72,6 +72,7 @@ export class Spool {
     if (!this.backlogged) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted === true) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason is passed on as given
         reject(signal.reason)
         return
       }
@@ -81,6 +82,7 @@ export class Spool {
       }
       const onAbort = (): void => {
         this.#waiters = this.#waiters.filter((w) => w !== wake)
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason is passed on as given
         reject(signal?.reason)
       }
       this.#waiters.push(wake)

@@ -77,7 +77,8 @@ const fileExists = (file: string): Promise<boolean> =>
     () => false,
   )
 
-const describe = (error: unknown): string => (error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error))
+const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)
 
 /** Uploads finished archive files; see the module comment. */
 export class S3Uploader implements FinishedSink {
@@ -213,8 +214,16 @@ export class S3Uploader implements FinishedSink {
     const {file, size} = job
     const {store, keyTime, prefix} = this.#options
     const started = this.#now()
-    const time = file.manifest.firstTimestamp !== null ? new Date(file.manifest.firstTimestamp) : (await fs.stat(file.path).catch(() => undefined))?.mtime ?? new Date(started)
-    const key = objectKey(prefix, file.name, {topic: file.topic, host: this.#options.host, pid: this.#options.pid ?? process.pid, time}, keyTime)
+    const time =
+      file.manifest.firstTimestamp !== null
+        ? new Date(file.manifest.firstTimestamp)
+        : ((await fs.stat(file.path).catch(() => undefined))?.mtime ?? new Date(started))
+    const key = objectKey(
+      prefix,
+      file.name,
+      {topic: file.topic, host: this.#options.host, pid: this.#options.pid ?? process.pid, time},
+      keyTime,
+    )
     const metadata = manifestMetadata(file.manifest, file.topic)
     let usedKey = key
     let alreadyThere = false
@@ -244,10 +253,13 @@ export class S3Uploader implements FinishedSink {
           return
         }
         if (!alreadyThere) {
-          etag = (await store.put({key: usedKey, path: file.path, size, metadata, contentType: contentType(file.manifest)}, attemptSignal)).etag
+          etag = (await store.put({key: usedKey, path: file.path, size, metadata, contentType: contentType(file.manifest)}, attemptSignal))
+            .etag
           const confirmed = await store.head(usedKey, attemptSignal)
           if (confirmed === undefined || confirmed.size !== size) {
-            throw new Error(`${usedKey}: the upload was acknowledged but HEAD shows ${confirmed === undefined ? 'no object' : `${confirmed.size} bytes, not ${size}`}`)
+            throw new Error(
+              `${usedKey}: the upload was acknowledged but HEAD shows ${confirmed === undefined ? 'no object' : `${confirmed.size} bytes, not ${size}`}`,
+            )
           }
           etag = confirmed.etag ?? etag
         } else {
@@ -261,7 +273,14 @@ export class S3Uploader implements FinishedSink {
         onRetry: (notice) => {
           this.#stats.retries++
           this.#stats.lastError = describe(notice.error)
-          this.#options.onEvent?.({type: 'retry', name: file.name, key: usedKey, attempt: notice.attempt, delayMs: notice.delayMs, error: describe(notice.error)})
+          this.#options.onEvent?.({
+            type: 'retry',
+            name: file.name,
+            key: usedKey,
+            attempt: notice.attempt,
+            delayMs: notice.delayMs,
+            error: describe(notice.error),
+          })
         },
       },
     )
@@ -274,7 +293,15 @@ export class S3Uploader implements FinishedSink {
     this.#stats.uploadedBytes += size
     try {
       if (this.#options.keepLocal) {
-        const marker = {bucket: store.bucket, key: usedKey, etag, bytes: size, sha256: file.manifest.sha256, uploadedAt: new Date(this.#now()).toISOString(), keepLocal: true}
+        const marker = {
+          bucket: store.bucket,
+          key: usedKey,
+          etag,
+          bytes: size,
+          sha256: file.manifest.sha256,
+          uploadedAt: new Date(this.#now()).toISOString(),
+          keepLocal: true,
+        }
         await writeMarker(file.path, marker)
       } else if (await inProgress(file.path)) {
         // Reopened for appending meanwhile: deleting it now would lose what is appended. It is
@@ -289,6 +316,14 @@ export class S3Uploader implements FinishedSink {
     } catch (error) {
       this.#options.onEvent?.({type: 'cleanup-failed', name: file.name, error: describe(error)})
     }
-    this.#options.onEvent?.({type: 'uploaded', name: file.name, key: usedKey, bytes: size, attempts, ms: this.#now() - started, alreadyThere})
+    this.#options.onEvent?.({
+      type: 'uploaded',
+      name: file.name,
+      key: usedKey,
+      bytes: size,
+      attempts,
+      ms: this.#now() - started,
+      alreadyThere,
+    })
   }
 }

@@ -79,7 +79,10 @@ export class StatCollector {
   private async sample(address: string, signal?: AbortSignal): Promise<NodeSample> {
     const client = new NsqdHttpClient(address, this.http)
     try {
-      const stats = await client.stats({topic: this.options.topic?.exact, channel: this.options.channel?.exact, includeClients: false}, signal)
+      const stats = await client.stats(
+        {topic: this.options.topic?.exact, channel: this.options.channel?.exact, includeClients: false},
+        signal,
+      )
       return {address, status: 'up', at: this.now(), version: stats.version, topics: this.select(stats)}
     } catch (error) {
       signal?.throwIfAborted()
@@ -89,11 +92,13 @@ export class StatCollector {
 
   private select(stats: NsqdStats): TopicSample[] {
     const {topic, channel} = this.options
-    return stats.topics
-      .filter((t) => topic === undefined || topic.matches(t.topic_name))
-      .map((t) => topicSample(t, channel))
-      // With a channel filter, a topic without a matching channel has nothing to show.
-      .filter((t) => channel === undefined || t.channels.length > 0)
+    return (
+      stats.topics
+        .filter((t) => topic === undefined || topic.matches(t.topic_name))
+        .map((t) => topicSample(t, channel))
+        // With a channel filter, a topic without a matching channel has nothing to show.
+        .filter((t) => channel === undefined || t.channels.length > 0)
+    )
   }
 }
 

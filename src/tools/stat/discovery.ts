@@ -32,10 +32,12 @@ export async function discoverNodes(
   addressMap?: ReadonlyMap<string, string>,
   signal?: AbortSignal,
 ): Promise<DiscoveryResult> {
-  const answers = await Promise.allSettled(lookupd.map(async (address) => {
-    const client = new LookupdHttpClient(address, http)
-    return topic === undefined ? client.nodes(signal) : (await client.lookup(topic, signal)).producers
-  }))
+  const answers = await Promise.allSettled(
+    lookupd.map(async (address) => {
+      const client = new LookupdHttpClient(address, http)
+      return topic === undefined ? client.nodes(signal) : (await client.lookup(topic, signal)).producers
+    }),
+  )
   const nodes = new Set<string>()
   const status: LookupdStatus[] = []
   answers.forEach((answer, i) => {

@@ -26,13 +26,24 @@ export function hintsFor(row: Omit<ChannelRow, 'hints'>): string[] {
   if (row.depth > 0 && row.clients === 0 && !row.paused) hints.push('no consumers')
   if (row.depth > 0 && row.clients > 0 && !row.paused && row.egress_rate !== null && row.egress_rate <= 0 && row.in_flight === 0) {
     hints.push('stuck: backlog but nothing delivered (consumers in backoff or RDY 0?)')
-  } else if (row.depth > 0 && row.egress_rate !== null && row.ingress_rate !== null && row.ingress_rate > row.egress_rate && row.clients > 0) {
+  } else if (
+    row.depth > 0 &&
+    row.egress_rate !== null &&
+    row.ingress_rate !== null &&
+    row.ingress_rate > row.egress_rate &&
+    row.clients > 0
+  ) {
     hints.push('falling behind: ingress > egress')
   }
   if (row.timeout_rate !== null && row.timeout_rate > 0) {
     hints.push(`timeouts ${formatRate(row.timeout_rate)}/s: handlers slower than nsqd's --msg-timeout?`)
   }
-  if (row.requeue_rate !== null && row.requeue_rate > 0 && row.egress_rate !== null && row.requeue_rate > REQUEUE_SHARE * Math.max(row.egress_rate, 1)) {
+  if (
+    row.requeue_rate !== null &&
+    row.requeue_rate > 0 &&
+    row.egress_rate !== null &&
+    row.requeue_rate > REQUEUE_SHARE * Math.max(row.egress_rate, 1)
+  ) {
     hints.push(`requeues ${formatRate(row.requeue_rate)}/s`)
   }
   return hints

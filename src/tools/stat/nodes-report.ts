@@ -67,24 +67,26 @@ export async function nodesReport(sources: ReportSources): Promise<NodesReport> 
   const http = sources.http ?? {}
   const listings = new Map<string, Listing>()
   const lookupd: LookupdStatus[] = []
-  await Promise.all((sources.lookupd ?? []).map(async (address) => {
-    try {
-      const nodes = await new LookupdHttpClient(address, http).nodes(sources.signal)
-      lookupd.push({address, status: 'up'})
-      for (const node of nodes) {
-        const key = nodeHttpAddress(node, sources.addressMap)
-        const listing = listings.get(key) ?? {...node, tombstoned: new Set<string>(), topics: new Set<string>(), listed_by: []}
-        listing.listed_by.push(address)
-        node.topics.forEach((topic, i) => {
-          listing.topics.add(topic)
-          if (node.tombstones[i] === true) listing.tombstoned.add(topic)
-        })
-        listings.set(key, listing)
+  await Promise.all(
+    (sources.lookupd ?? []).map(async (address) => {
+      try {
+        const nodes = await new LookupdHttpClient(address, http).nodes(sources.signal)
+        lookupd.push({address, status: 'up'})
+        for (const node of nodes) {
+          const key = nodeHttpAddress(node, sources.addressMap)
+          const listing = listings.get(key) ?? {...node, tombstoned: new Set<string>(), topics: new Set<string>(), listed_by: []}
+          listing.listed_by.push(address)
+          node.topics.forEach((topic, i) => {
+            listing.topics.add(topic)
+            if (node.tombstones[i] === true) listing.tombstoned.add(topic)
+          })
+          listings.set(key, listing)
+        }
+      } catch (error) {
+        lookupd.push({address, status: 'down', error: errorText(error)})
       }
-    } catch (error) {
-      lookupd.push({address, status: 'down', error: errorText(error)})
-    }
-  }))
+    }),
+  )
   const addresses = new Set([...(sources.nsqd ?? []), ...listings.keys()])
   const nodes = await Promise.all([...addresses].sort().map((address) => nodeReport(address, listings.get(address), http, sources)))
   lookupd.sort((a, b) => a.address.localeCompare(b.address))
@@ -109,17 +111,36 @@ async function nodeReport(address: string, listing: Listing | undefined, http: H
     const topics = [...names].sort().map((topic): NodeTopic => {
       const t = stats.topics.find((s) => s.topic_name === topic)
       return {
-        topic, tombstoned: listing?.tombstoned.has(topic) ?? false,
-        depth: t?.depth ?? null, messages: t?.message_count ?? null, channels: t?.channels.length ?? null, paused: t?.paused ?? null,
+        topic,
+        tombstoned: listing?.tombstoned.has(topic) ?? false,
+        depth: t?.depth ?? null,
+        messages: t?.message_count ?? null,
+        channels: t?.channels.length ?? null,
+        paused: t?.paused ?? null,
       }
     })
     const now = (sources.now ?? Date.now)()
     return {
-      ...base, status: 'up', hostname: info.hostname, broadcast_address: info.broadcast_address, tcp_port: info.tcp_port,
-      http_port: info.http_port, version: info.version, health: stats.health, uptime_s: Math.max(0, Math.round(now / 1000 - info.start_time)), topics,
+      ...base,
+      status: 'up',
+      hostname: info.hostname,
+      broadcast_address: info.broadcast_address,
+      tcp_port: info.tcp_port,
+      http_port: info.http_port,
+      version: info.version,
+      health: stats.health,
+      uptime_s: Math.max(0, Math.round(now / 1000 - info.start_time)),
+      topics,
     }
   } catch (error) {
-    const topics = listedTopics.sort().map((topic) => ({topic, tombstoned: listing?.tombstoned.has(topic) ?? false, depth: null, messages: null, channels: null, paused: null}))
+    const topics = listedTopics.sort().map((topic) => ({
+      topic,
+      tombstoned: listing?.tombstoned.has(topic) ?? false,
+      depth: null,
+      messages: null,
+      channels: null,
+      paused: null,
+    }))
     return {...base, status: 'down', error: errorText(error), health: null, uptime_s: null, topics}
   }
 }

@@ -48,7 +48,9 @@ export class StatOutput {
         return {
           frame: true,
           text: renderTable(view, channels, {
-            style: this.options.tableStyle ?? {head: [], border: []}, byNode: this.options.byNode, intervalMs: this.options.intervalMs,
+            style: this.options.tableStyle ?? {head: [], border: []},
+            byNode: this.options.byNode,
+            intervalMs: this.options.intervalMs,
             ...(maxRows === undefined ? {} : {maxRows}),
           }),
         }
@@ -56,7 +58,10 @@ export class StatOutput {
       case 'rows': {
         let text = ''
         if (this.rows === undefined) {
-          const nameWidth = Math.min(48, Math.max(20, ...channels.map((r) => r.topic.length + r.channel.length + 1 + (r.node === undefined ? 0 : r.node.length + 1))))
+          const nameWidth = Math.min(
+            48,
+            Math.max(20, ...channels.map((r) => r.topic.length + r.channel.length + 1 + (r.node === undefined ? 0 : r.node.length + 1))),
+          )
           this.rows = new RowsRenderer({single: this.options.single, nameWidth})
           text += this.rows.baseline()
         }

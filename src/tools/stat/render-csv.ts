@@ -2,8 +2,27 @@
 import type {ChannelRow, StatView} from './model.js'
 
 export const CSV_COLUMNS = [
-  'time', 'topic', 'channel', 'node', 'depth', 'mem', 'disk', 'in_flight', 'deferred', 'requeued', 'timed_out', 'messages',
-  'clients', 'paused', 'nodes', 'ingress_rate', 'egress_rate', 'requeue_rate', 'timeout_rate', 'drain_eta_s', 'hints',
+  'time',
+  'topic',
+  'channel',
+  'node',
+  'depth',
+  'mem',
+  'disk',
+  'in_flight',
+  'deferred',
+  'requeued',
+  'timed_out',
+  'messages',
+  'clients',
+  'paused',
+  'nodes',
+  'ingress_rate',
+  'egress_rate',
+  'requeue_rate',
+  'timeout_rate',
+  'drain_eta_s',
+  'hints',
 ] as const
 
 /** RFC 4180 quoting: only when the field holds a comma, quote or line break. */
@@ -23,9 +42,34 @@ export function csvHeader(): string {
 /** One line per channel row of the tick. */
 export function csvRows(view: StatView, rows: readonly ChannelRow[]): string {
   const time = new Date(view.at).toISOString()
-  return rows.map((r) => [
-    time, r.topic, r.channel, r.node ?? '', String(r.depth), String(r.mem), String(r.disk), String(r.in_flight), String(r.deferred),
-    String(r.requeued), String(r.timed_out), String(r.messages), String(r.clients), String(r.paused), String(r.nodes),
-    num(r.ingress_rate), num(r.egress_rate), num(r.requeue_rate), num(r.timeout_rate), num(r.drain_eta_s), r.hints.join('; '),
-  ].map(csvField).join(',') + '\n').join('')
+  return rows
+    .map(
+      (r) =>
+        [
+          time,
+          r.topic,
+          r.channel,
+          r.node ?? '',
+          String(r.depth),
+          String(r.mem),
+          String(r.disk),
+          String(r.in_flight),
+          String(r.deferred),
+          String(r.requeued),
+          String(r.timed_out),
+          String(r.messages),
+          String(r.clients),
+          String(r.paused),
+          String(r.nodes),
+          num(r.ingress_rate),
+          num(r.egress_rate),
+          num(r.requeue_rate),
+          num(r.timeout_rate),
+          num(r.drain_eta_s),
+          r.hints.join('; '),
+        ]
+          .map(csvField)
+          .join(',') + '\n',
+    )
+    .join('')
 }

@@ -22,7 +22,7 @@ function int(value: number | null): string {
 /** nsq_stat's second header line. */
 export function header2(): string {
   const [a, b, c, d, e, f, g, h, i, j, k] = ['ingress', 'egress', 'total', 'mem', 'disk', 'inflt', 'def', 'req', 't-o', 'msgs', 'clients']
-  return `${pad(a!, 7)} ${pad(b!, 7)} | ${pad(c!, 7)} ${pad(d!, 7)} ${pad(e!, 7)} ${pad(f!, 5)} ${pad(g!, 5)} | ${pad(h!, 7)} ${pad(i!, 7)} ${pad(j!, 12)} ${pad(k!, 7)}`
+  return `${pad(a, 7)} ${pad(b, 7)} | ${pad(c, 7)} ${pad(d, 7)} ${pad(e, 7)} ${pad(f, 5)} ${pad(g, 5)} | ${pad(h, 7)} ${pad(i, 7)} ${pad(j, 12)} ${pad(k, 7)}`
 }
 
 /** One data row in nsq_stat's format (rates truncated to integers, `-` before the first interval). */

@@ -47,7 +47,10 @@ export function statusLine(view: StatView, intervalMs: number): string {
   const up = view.nodes.filter((n) => n.status === 'up').length
   const down = view.nodes.filter((n) => n.status === 'down')
   const lookupdDown = view.lookupd.filter((l) => l.status === 'down')
-  const time = new Date(view.at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+  const time = new Date(view.at)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z')
   let line = `nsq stat  ${time}  every ${intervalMs >= 1000 ? `${intervalMs / 1000}s` : `${intervalMs}ms`}  nsqd: ${up} up`
   if (down.length > 0) line += `, ${down.length} DOWN`
   if (view.lookupd.length > 0) line += `  lookupd: ${view.lookupd.length - lookupdDown.length}/${view.lookupd.length} up`
@@ -60,7 +63,24 @@ export function statusLine(view: StatView, intervalMs: number): string {
 /** The whole frame: status line, table, and a note about rows left out. */
 export function renderTable(view: StatView, rows: readonly ChannelRow[], options: TableOptions): string {
   const width = options.nameWidth ?? 32
-  const head = ['TOPIC', 'CHANNEL', ...(options.byNode ? ['NODE'] : []), 'DEPTH', 'MEM', 'DISK', 'INFLT', 'DEF', 'REQ', 'T-O', 'MSGS', 'CLIENTS', 'IN/s', 'OUT/s', 'DRAIN', 'NOTES']
+  const head = [
+    'TOPIC',
+    'CHANNEL',
+    ...(options.byNode ? ['NODE'] : []),
+    'DEPTH',
+    'MEM',
+    'DISK',
+    'INFLT',
+    'DEF',
+    'REQ',
+    'T-O',
+    'MSGS',
+    'CLIENTS',
+    'IN/s',
+    'OUT/s',
+    'DRAIN',
+    'NOTES',
+  ]
   const names = options.byNode ? 3 : 2
   const table = new Table({
     head,
@@ -72,18 +92,49 @@ export function renderTable(view: StatView, rows: readonly ChannelRow[], options
   const rates = view.elapsed_ms !== null
   const shown = options.maxRows === undefined ? rows : rows.slice(0, Math.max(1, options.maxRows))
   for (const r of shown) {
-    table.push([
-      cut(r.topic, width), cut(r.channel, width), ...(options.byNode ? [r.node ?? ''] : []),
-      r.depth, r.mem, r.disk, r.in_flight, r.deferred, r.requeued, r.timed_out, r.messages, r.clients,
-      formatRate(r.ingress_rate), formatRate(r.egress_rate), formatEta(r.drain_eta_s, rates), r.hints.join('; '),
-    ].map(String))
+    table.push(
+      [
+        cut(r.topic, width),
+        cut(r.channel, width),
+        ...(options.byNode ? [r.node ?? ''] : []),
+        r.depth,
+        r.mem,
+        r.disk,
+        r.in_flight,
+        r.deferred,
+        r.requeued,
+        r.timed_out,
+        r.messages,
+        r.clients,
+        formatRate(r.ingress_rate),
+        formatRate(r.egress_rate),
+        formatEta(r.drain_eta_s, rates),
+        r.hints.join('; '),
+      ].map(String),
+    )
   }
   const lonely = topicsWithoutChannels(view.topics, rows)
   for (const t of lonely) {
-    table.push([
-      cut(t.topic, width), '(no channel)', ...(options.byNode ? [t.node ?? ''] : []),
-      t.depth, t.mem, t.disk, '', '', '', '', t.messages, '', formatRate(t.ingress_rate), '', '', t.paused ? 'paused' : '',
-    ].map(String))
+    table.push(
+      [
+        cut(t.topic, width),
+        '(no channel)',
+        ...(options.byNode ? [t.node ?? ''] : []),
+        t.depth,
+        t.mem,
+        t.disk,
+        '',
+        '',
+        '',
+        '',
+        t.messages,
+        '',
+        formatRate(t.ingress_rate),
+        '',
+        '',
+        t.paused ? 'paused' : '',
+      ].map(String),
+    )
   }
   const left = rows.length - shown.length
   const more = left > 0 ? `\n… ${left} more channel${left === 1 ? '' : 's'} (narrow with --topic / --channel, or --sort and --top)` : ''

@@ -1,16 +1,31 @@
 /** `--sort` and `--top` for channel rows: busiest or most backed-up first, names A→Z. */
 import type {ChannelRow} from './model.js'
 
-export const SORT_KEYS = ['name', 'depth', 'in_flight', 'messages', 'ingress', 'egress', 'requeued', 'timed_out', 'clients', 'drain'] as const
+export const SORT_KEYS = [
+  'name',
+  'depth',
+  'in_flight',
+  'messages',
+  'ingress',
+  'egress',
+  'requeued',
+  'timed_out',
+  'clients',
+  'drain',
+] as const
 export type SortKey = (typeof SORT_KEYS)[number]
 
 function key(row: ChannelRow, sort: Exclude<SortKey, 'name'>): number {
   switch (sort) {
-    case 'ingress': return row.ingress_rate ?? -1
-    case 'egress': return row.egress_rate ?? -1
+    case 'ingress':
+      return row.ingress_rate ?? -1
+    case 'egress':
+      return row.egress_rate ?? -1
     // Never-draining (null) sorts first: it is the worst case.
-    case 'drain': return row.drain_eta_s ?? Number.POSITIVE_INFINITY
-    default: return row[sort]
+    case 'drain':
+      return row.drain_eta_s ?? Number.POSITIVE_INFINITY
+    default:
+      return row[sort]
   }
 }
 

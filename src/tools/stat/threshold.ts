@@ -9,8 +9,22 @@ export type Operator = '>' | '>=' | '<' | '<=' | '==' | '!='
 
 /** Metrics a condition may name: the channel row fields, plus `down`. */
 export const CHANNEL_METRICS = [
-  'depth', 'mem', 'disk', 'in_flight', 'deferred', 'requeued', 'timed_out', 'messages', 'clients', 'paused', 'nodes',
-  'ingress_rate', 'egress_rate', 'requeue_rate', 'timeout_rate', 'drain_eta',
+  'depth',
+  'mem',
+  'disk',
+  'in_flight',
+  'deferred',
+  'requeued',
+  'timed_out',
+  'messages',
+  'clients',
+  'paused',
+  'nodes',
+  'ingress_rate',
+  'egress_rate',
+  'requeue_rate',
+  'timeout_rate',
+  'drain_eta',
 ] as const
 export type ChannelMetric = (typeof CHANNEL_METRICS)[number]
 export type Metric = ChannelMetric | 'down'
@@ -19,9 +33,20 @@ export type Metric = ChannelMetric | 'down'
 export const RATE_METRICS: ReadonlySet<Metric> = new Set(['ingress_rate', 'egress_rate', 'requeue_rate', 'timeout_rate', 'drain_eta'])
 
 const ALIASES: Record<string, Metric> = {
-  inflight: 'in_flight', 'in-flight': 'in_flight', inflt: 'in_flight', def: 'deferred', req: 'requeued', requeue: 'requeued',
-  timeout: 'timed_out', timeouts: 'timed_out', 't-o': 'timed_out', msgs: 'messages', ingress: 'ingress_rate', egress: 'egress_rate',
-  drain_eta_s: 'drain_eta', eta: 'drain_eta',
+  inflight: 'in_flight',
+  'in-flight': 'in_flight',
+  inflt: 'in_flight',
+  def: 'deferred',
+  req: 'requeued',
+  requeue: 'requeued',
+  timeout: 'timed_out',
+  timeouts: 'timed_out',
+  't-o': 'timed_out',
+  msgs: 'messages',
+  ingress: 'ingress_rate',
+  egress: 'egress_rate',
+  drain_eta_s: 'drain_eta',
+  eta: 'drain_eta',
 }
 
 export interface Threshold {
@@ -67,27 +92,37 @@ function parseValue(text: string, metric: Metric, raw: string): number {
   const duration = DURATION.exec(raw)
   if (duration !== null && metric === 'drain_eta') return Number(duration[1]) * (DURATION_SECONDS[duration[2] as string] as number)
   const number = /^(-?\d+(?:\.\d+)?)([kKMG]?)$/.exec(raw)
-  if (number === null) throw new Error(`--fail-if "${text}": "${raw}" is not a number${metric === 'drain_eta' ? ' or a duration (30s, 10m)' : ''}`)
+  if (number === null)
+    throw new Error(`--fail-if "${text}": "${raw}" is not a number${metric === 'drain_eta' ? ' or a duration (30s, 10m)' : ''}`)
   return Number(number[1]) * (number[2] === '' ? 1 : (SUFFIX[number[2] as string] as number))
 }
 
 function compare(actual: number, op: Operator, value: number): boolean {
   switch (op) {
-    case '>': return actual > value
-    case '>=': return actual >= value
-    case '<': return actual < value
-    case '<=': return actual <= value
-    case '==': return actual === value
-    case '!=': return actual !== value
+    case '>':
+      return actual > value
+    case '>=':
+      return actual >= value
+    case '<':
+      return actual < value
+    case '<=':
+      return actual <= value
+    case '==':
+      return actual === value
+    case '!=':
+      return actual !== value
   }
 }
 
 /** The row's value of a channel metric; null when unknown (rates on the first poll, no drain). */
 export function metricValue(row: ChannelRow, metric: ChannelMetric): number | null {
   switch (metric) {
-    case 'paused': return row.paused ? 1 : 0
-    case 'drain_eta': return row.drain_eta_s
-    default: return row[metric]
+    case 'paused':
+      return row.paused ? 1 : 0
+    case 'drain_eta':
+      return row.drain_eta_s
+    default:
+      return row[metric]
   }
 }
 

@@ -18,7 +18,13 @@ const NO_RATES: Rates = {ingress_rate: null, egress_rate: null, requeue_rate: nu
 
 /** Rates of one channel (or topic) on one node between two samples `seconds` apart. */
 export function channelRates(prev: ChannelSample | undefined, cur: ChannelSample, seconds: number): Rates {
-  if (prev === undefined || !(seconds > 0) || cur.messages < prev.messages || cur.requeued < prev.requeued || cur.timed_out < prev.timed_out) {
+  if (
+    prev === undefined ||
+    !(seconds > 0) ||
+    cur.messages < prev.messages ||
+    cur.requeued < prev.requeued ||
+    cur.timed_out < prev.timed_out
+  ) {
     return NO_RATES
   }
   const messages = cur.messages - prev.messages
@@ -70,7 +76,9 @@ export function buildView(prev: Snapshot | undefined, cur: Snapshot, options: Vi
 }
 
 function nodeRow(node: NodeSample): NodeRow {
-  return node.status === 'up' ? {address: node.address, status: 'up', version: node.version} : {address: node.address, status: 'down', error: node.error}
+  return node.status === 'up'
+    ? {address: node.address, status: 'up', version: node.version}
+    : {address: node.address, status: 'down', error: node.error}
 }
 
 /** Code-unit order (like nsqd's own sort of names), cheaper than localeCompare. */
@@ -93,10 +101,23 @@ function addChannel(rows: Map<string, ChannelRow>, topic: string, c: ChannelSamp
   const row = rows.get(key)
   if (row === undefined) {
     rows.set(key, {
-      topic, channel: c.channel, ...(node === undefined ? {} : {node}),
-      depth: c.depth, mem: c.depth - c.backend_depth, disk: c.backend_depth, in_flight: c.in_flight, deferred: c.deferred,
-      requeued: c.requeued, timed_out: c.timed_out, messages: c.messages, clients: c.clients, paused: c.paused, nodes: 1,
-      ...rates, drain_eta_s: null, hints: [],
+      topic,
+      channel: c.channel,
+      ...(node === undefined ? {} : {node}),
+      depth: c.depth,
+      mem: c.depth - c.backend_depth,
+      disk: c.backend_depth,
+      in_flight: c.in_flight,
+      deferred: c.deferred,
+      requeued: c.requeued,
+      timed_out: c.timed_out,
+      messages: c.messages,
+      clients: c.clients,
+      paused: c.paused,
+      nodes: 1,
+      ...rates,
+      drain_eta_s: null,
+      hints: [],
     })
     return
   }
@@ -117,15 +138,28 @@ function addChannel(rows: Map<string, ChannelRow>, topic: string, c: ChannelSamp
   row.timeout_rate = sumRate(row.timeout_rate, rates.timeout_rate)
 }
 
-function addTopic(rows: Map<string, TopicRow>, t: TopicSample, old: TopicSample | undefined, seconds: number, node: string | undefined): void {
+function addTopic(
+  rows: Map<string, TopicRow>,
+  t: TopicSample,
+  old: TopicSample | undefined,
+  seconds: number,
+  node: string | undefined,
+): void {
   const rate = old === undefined || !(seconds > 0) || t.messages < old.messages ? null : (t.messages - old.messages) / seconds
   const key = `${node ?? ''}\u0000${t.topic}`
   const row = rows.get(key)
   if (row === undefined) {
     rows.set(key, {
-      topic: t.topic, ...(node === undefined ? {} : {node}),
-      depth: t.depth, mem: t.depth - t.backend_depth, disk: t.backend_depth, messages: t.messages, paused: t.paused,
-      channels: t.channels.length, nodes: 1, ingress_rate: rate,
+      topic: t.topic,
+      ...(node === undefined ? {} : {node}),
+      depth: t.depth,
+      mem: t.depth - t.backend_depth,
+      disk: t.backend_depth,
+      messages: t.messages,
+      paused: t.paused,
+      channels: t.channels.length,
+      nodes: 1,
+      ingress_rate: rate,
     })
     return
   }

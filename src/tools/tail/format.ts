@@ -52,14 +52,17 @@ export function createFormatter(options: FormatOptions): Formatter {
   }
   const render = compileTemplate(format)
   return (message, out) => {
-    render({
-      topic: message.topic,
-      channel: message.channel,
-      id: message.id,
-      timestampMs: nanosToMillis(message.timestamp),
-      attempts: message.attempts,
-      nsqd: message.nsqd,
-      body: message.body,
-    }, out)
+    render(
+      {
+        topic: message.topic,
+        channel: message.channel,
+        id: message.id,
+        timestampMs: nanosToMillis(message.timestamp),
+        attempts: message.attempts,
+        nsqd: message.nsqd,
+        body: message.body,
+      },
+      out,
+    )
   }
 }

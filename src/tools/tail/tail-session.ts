@@ -107,7 +107,7 @@ export class TailSession {
     if (signal !== undefined) {
       const onAbort = (): void => {
         const reason = String(signal.reason)
-        this.stop(SIGNAL_REASONS.has(reason) ? (reason as TailStopReason) : 'interrupt')
+        void this.stop(SIGNAL_REASONS.has(reason) ? (reason as TailStopReason) : 'interrupt')
       }
       if (signal.aborted) onAbort()
       else signal.addEventListener('abort', onAbort, {once: true})

@@ -23,7 +23,8 @@ export function validateTailInput(input: TailInput): string | undefined {
   if (input.nsqd.length === 0 && input.lookupd.length === 0) {
     return '--nsqd-tcp-address or --lookupd-http-address required (or set NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)'
   }
-  if (input.topics.length === 0 && input.topicPattern === undefined) return 'give a topic: nsq tail TOPIC, --topic TOPIC, or --topic-pattern REGEX'
+  if (input.topics.length === 0 && input.topicPattern === undefined)
+    return 'give a topic: nsq tail TOPIC, --topic TOPIC, or --topic-pattern REGEX'
   if (input.topics.length === 0 && input.lookupd.length === 0) {
     return '--topic-pattern without --topic needs --lookupd-http-address to list the topics'
   }

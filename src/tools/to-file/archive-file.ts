@@ -87,7 +87,13 @@ async function exists(file: string): Promise<boolean> {
  * fsyncs the directory; the caller unlinks `source` once everything else (manifest) is done.
  * Returns the relative name used.
  */
-export async function moveNoOverwrite(source: string, outputDir: string, datedName: string, rev: number, onDestination?: (rel: string, rev: number) => Promise<void>): Promise<{rel: string; rev: number}> {
+export async function moveNoOverwrite(
+  source: string,
+  outputDir: string,
+  datedName: string,
+  rev: number,
+  onDestination?: (rel: string, rev: number) => Promise<void>,
+): Promise<{rel: string; rev: number}> {
   for (let r = rev; ; r++) {
     const rel = withRev(datedName, r)
     const target = path.join(outputDir, rel)
@@ -98,7 +104,8 @@ export async function moveNoOverwrite(source: string, outputDir: string, datedNa
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EEXIST') continue
-      if (code === 'EXDEV') throw new NsqError('CONFIG', `cannot move ${source} to ${target}: --work-dir and --output-dir must be on the same filesystem`)
+      if (code === 'EXDEV')
+        throw new NsqError('CONFIG', `cannot move ${source} to ${target}: --work-dir and --output-dir must be on the same filesystem`)
       throw error
     }
     await syncDir(path.dirname(target))
@@ -138,7 +145,13 @@ export class ArchiveFile {
    * over rotate-size. `claim` (the revision ledger) is awaited for the revision about to be
    * created, before its marker and the file, and again if finish() moves it to a higher one.
    */
-  static async open(config: ArchiveFileConfig, topic: string, datedName: string, firstRev: number, claim?: ClaimRevision): Promise<ArchiveFile> {
+  static async open(
+    config: ArchiveFileConfig,
+    topic: string,
+    datedName: string,
+    firstRev: number,
+    claim?: ClaimRevision,
+  ): Promise<ArchiveFile> {
     const separate = config.workDir !== config.outputDir
     for (let rev = firstRev; ; rev++) {
       const rel = withRev(datedName, rev)
@@ -185,7 +198,10 @@ export class ArchiveFile {
   /** Appending to a file that already has content: the manifest covers the whole file (read in chunks). */
   private async adoptExisting(): Promise<void> {
     let lines = 0
-    for await (const chunk of fsSync.createReadStream(this.workPath, {end: this.size - 1, highWaterMark: 1 << 20}) as AsyncIterable<Buffer>) {
+    for await (const chunk of fsSync.createReadStream(this.workPath, {
+      end: this.size - 1,
+      highWaterMark: 1 << 20,
+    }) as AsyncIterable<Buffer>) {
       this.manifest.stored(chunk)
       for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++
     }
@@ -244,7 +260,7 @@ export class ArchiveFile {
 
   /** prepare + write + sync in one step (one sync's worth of lines, durable on return). */
   async append(chunks: readonly Buffer[], timestamps: readonly bigint[]): Promise<void> {
-    await this.sync(await this.write(await this.prepare(chunks), timestamps))
+    await this.sync(this.write(await this.prepare(chunks), timestamps))
   }
 
   /** Counts messages that were written without a timestamp (none today; kept for symmetry). */
@@ -264,7 +280,14 @@ export class ArchiveFile {
     if (this.config.workDir !== this.config.outputDir) {
       const moved = await moveNoOverwrite(this.workPath, this.config.outputDir, this.datedName, this.rev, async (rel, rev) => {
         if (rev !== this.rev) await this.claim?.(rev)
-        await writeMarker(this.workPath, {topic: this.topic, format: this.config.format, gzip: this.config.gzip, datedName: this.datedName, rev: this.rev, destination: rel})
+        await writeMarker(this.workPath, {
+          topic: this.topic,
+          format: this.config.format,
+          gzip: this.config.gzip,
+          datedName: this.datedName,
+          rev: this.rev,
+          destination: rel,
+        })
       })
       this.rev = moved.rev
       finalPath = path.join(this.config.outputDir, moved.rel)
@@ -276,4 +299,3 @@ export class ArchiveFile {
     return {path: finalPath, name: path.relative(this.config.outputDir, finalPath), topic: this.topic, manifest}
   }
 }
-

@@ -57,7 +57,7 @@ export function scanGzipMembers(data: Buffer, onContent: (content: Buffer) => vo
     }
     const trailer = offset + header + inflated.engine.bytesWritten
     if (data.length - trailer < 8) break
-    if (data.readUInt32LE(trailer) !== zlib.crc32(inflated.buffer) || data.readUInt32LE(trailer + 4) !== (inflated.buffer.length >>> 0)) break
+    if (data.readUInt32LE(trailer) !== zlib.crc32(inflated.buffer) || data.readUInt32LE(trailer + 4) !== inflated.buffer.length >>> 0) break
     onContent(inflated.buffer)
     offset = trailer + 8
     members++

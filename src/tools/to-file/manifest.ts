@@ -23,7 +23,10 @@ export class ManifestBuilder {
   private first: bigint | undefined
   private last: bigint | undefined
 
-  constructor(private readonly format: 'raw' | 'json', private readonly gzip: boolean) {}
+  constructor(
+    private readonly format: 'raw' | 'json',
+    private readonly gzip: boolean,
+  ) {}
 
   /** Bytes as stored (compressed with gzip) that were appended to the file. */
   stored(chunk: Buffer): void {

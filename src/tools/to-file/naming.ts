@@ -29,7 +29,8 @@ export interface NamingOptions {
 }
 
 /** The error text when `<REV>` is missing but names must be unique (a sink is configured). */
-export const MISSING_REV_FOR_SINK = 'missing <REV> in --filename-format when --s3-bucket is set: uploaded files are deleted locally, so each file needs its own revision for its name (and object key) never to be reused; add <REV> (e.g. the default <TOPIC>.<HOST><REV>.<DATETIME>.log)'
+export const MISSING_REV_FOR_SINK =
+  'missing <REV> in --filename-format when --s3-bucket is set: uploaded files are deleted locally, so each file needs its own revision for its name (and object key) never to be reused; add <REV> (e.g. the default <TOPIC>.<HOST><REV>.<DATETIME>.log)'
 
 /** True when `<REV>` must be in the format (gzip, rotation or a work dir), as nsq_to_file enforces. */
 export function revRequired(options: Pick<NamingOptions, 'gzip' | 'rotateSize' | 'rotateIntervalMs' | 'separateWorkDir'>): boolean {
@@ -42,12 +43,20 @@ export function revRequired(options: Pick<NamingOptions, 'gzip' | 'rotateSize' |
  * NsqError when `<REV>` is required but missing (nsq_to_file's message; with `uniqueNames`
  * alone, {@link MISSING_REV_FOR_SINK}).
  */
-export function topicFilenameFormat(options: NamingOptions, topic: string, host: {hostname: string; pid: number} = {hostname: os.hostname(), pid: process.pid}): string {
+export function topicFilenameFormat(
+  options: NamingOptions,
+  topic: string,
+  host: {hostname: string; pid: number} = {hostname: os.hostname(), pid: process.pid},
+): string {
   const shortHost = host.hostname.split('.')[0] as string
-  const identifier = options.hostIdentifier === '' ? shortHost : options.hostIdentifier.replaceAll('<SHORT_HOST>', shortHost).replaceAll('<HOSTNAME>', host.hostname)
+  const identifier =
+    options.hostIdentifier === ''
+      ? shortHost
+      : options.hostIdentifier.replaceAll('<SHORT_HOST>', shortHost).replaceAll('<HOSTNAME>', host.hostname)
   let format = options.filenameFormat
   if (revRequired(options)) {
-    if (!format.includes('<REV>')) throw new NsqError('CONFIG', 'missing <REV> in --filename-format when gzip, rotation, or work dir enabled')
+    if (!format.includes('<REV>'))
+      throw new NsqError('CONFIG', 'missing <REV> in --filename-format when gzip, rotation, or work dir enabled')
   } else if (options.uniqueNames === true) {
     if (!format.includes('<REV>')) throw new NsqError('CONFIG', MISSING_REV_FOR_SINK)
   } else {

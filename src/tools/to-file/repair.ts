@@ -14,7 +14,17 @@ import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
 import {moveNoOverwrite} from './archive-file.js'
 import {isLedgerFile, RevisionLedger} from './revision-ledger.js'
 import {journaledLength} from './sync-journal.js'
-import {dataFileOfSidecar, journalPath, OPEN_SUFFIX, readMarker, removeSidecars, SYNC_SUFFIX, syncDir, writeMarker, type OpenMarker} from './work-markers.js'
+import {
+  dataFileOfSidecar,
+  journalPath,
+  OPEN_SUFFIX,
+  readMarker,
+  removeSidecars,
+  SYNC_SUFFIX,
+  syncDir,
+  writeMarker,
+  type OpenMarker,
+} from './work-markers.js'
 
 export interface RepairOptions {
   workDir: string
@@ -48,8 +58,7 @@ async function walk(dir: string, depth: number, out: string[] = []): Promise<str
     const full = path.join(dir, entry.name)
     if (entry.isDirectory()) {
       if (depth > 0) await walk(full, depth - 1, out)
-    }
-    else if (entry.isFile()) out.push(full)
+    } else if (entry.isFile()) out.push(full)
   }
   return out
 }
@@ -99,7 +108,10 @@ class LineDescriber {
   private head: Buffer[] = []
   private headLength = 0
 
-  constructor(private readonly builder: ManifestBuilder, private readonly format: 'raw' | 'json') {}
+  constructor(
+    private readonly builder: ManifestBuilder,
+    private readonly format: 'raw' | 'json',
+  ) {}
 
   feed(chunk: Buffer): void {
     let start = 0
@@ -242,10 +254,13 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
     const datedName = marker?.datedName ?? relWork
     const rev = marker?.rev ?? 0
     const record = async (rel: string, bumped?: number): Promise<void> => {
-      if (options.uniqueNames === true && bumped !== undefined && bumped !== rev && topic !== '') await new RevisionLedger(options.workDir, topic).claim(datedName, bumped)
+      if (options.uniqueNames === true && bumped !== undefined && bumped !== rev && topic !== '')
+        await new RevisionLedger(options.workDir, topic).claim(datedName, bumped)
       await writeMarker(dataPath, {topic, format, gzip, datedName, rev, destination: rel})
     }
-    const moved = datedName.includes('<REV>') ? await moveNoOverwrite(dataPath, options.outputDir, datedName, rev, record) : await moveWithSuffix(dataPath, options.outputDir, relWork, record)
+    const moved = datedName.includes('<REV>')
+      ? await moveNoOverwrite(dataPath, options.outputDir, datedName, rev, record)
+      : await moveWithSuffix(dataPath, options.outputDir, relWork, record)
     finalPath = path.join(options.outputDir, moved.rel)
   }
   const manifest = builder.finish()
@@ -256,7 +271,12 @@ export async function repairFile(dataPath: string, options: RepairOptions): Prom
 }
 
 /** A file without a revision template: move under its own name, or `<name>.repaired-N`. */
-async function moveWithSuffix(source: string, outputDir: string, rel: string, record: (rel: string) => Promise<void>): Promise<{rel: string}> {
+async function moveWithSuffix(
+  source: string,
+  outputDir: string,
+  rel: string,
+  record: (rel: string) => Promise<void>,
+): Promise<{rel: string}> {
   for (let n = 0; ; n++) {
     const candidate = n === 0 ? rel : `${rel}.repaired-${n}`
     const target = path.join(outputDir, candidate)
@@ -273,7 +293,13 @@ async function moveWithSuffix(source: string, outputDir: string, rel: string, re
   }
 }
 
-async function finishInPlace(file: string, options: RepairOptions, gzip: boolean, format: 'raw' | 'json', topic: string): Promise<FinishedFile> {
+async function finishInPlace(
+  file: string,
+  options: RepairOptions,
+  gzip: boolean,
+  format: 'raw' | 'json',
+  topic: string,
+): Promise<FinishedFile> {
   let manifest = await readManifest(file)
   if (manifest === undefined) {
     const builder = new ManifestBuilder(format, gzip)

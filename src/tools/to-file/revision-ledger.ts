@@ -51,7 +51,10 @@ export function parseLedger(text: string): LedgerState {
   }
   const names = (parsed as {names?: unknown} | null)?.names
   if (!Array.isArray(names)) return emptyLedger()
-  const valid = names.filter((entry): entry is [string, number] => Array.isArray(entry) && typeof entry[0] === 'string' && Number.isSafeInteger(entry[1]) && (entry[1] as number) >= 0)
+  const valid = names.filter(
+    (entry): entry is [string, number] =>
+      Array.isArray(entry) && typeof entry[0] === 'string' && Number.isSafeInteger(entry[1]) && (entry[1] as number) >= 0,
+  )
   return {version: 1, names: valid.map(([name, rev]) => [name, rev])}
 }
 

@@ -24,7 +24,12 @@ export type RotationReason = 'no-file' | 'datetime' | 'interval' | 'size'
  * nsq_to_file's needsRotation: no file open; the dated name changed; open longer than
  * rotate-interval (strictly); more than rotate-size bytes written (strictly).
  */
-export function rotationReason(file: OpenFileState | undefined, currentDatedName: string, now: number, rules: RotationRules): RotationReason | undefined {
+export function rotationReason(
+  file: OpenFileState | undefined,
+  currentDatedName: string,
+  now: number,
+  rules: RotationRules,
+): RotationReason | undefined {
   if (file === undefined) return 'no-file'
   if (currentDatedName !== file.datedName) return 'datetime'
   if (rules.rotateIntervalMs > 0 && now - file.openedAt > rules.rotateIntervalMs) return 'interval'

@@ -90,7 +90,12 @@ export interface ToFileSummary {
 }
 
 /** Resolved directories and the per-file config. */
-export function archiveConfig(options: Pick<ToFileOptions, 'outputDir' | 'workDir' | 'gzip' | 'gzipLevel' | 'format' | 'rotateSize' | 'rotateIntervalMs' | 'manifest' | 'uniqueNames'>): ArchiveFileConfig {
+export function archiveConfig(
+  options: Pick<
+    ToFileOptions,
+    'outputDir' | 'workDir' | 'gzip' | 'gzipLevel' | 'format' | 'rotateSize' | 'rotateIntervalMs' | 'manifest' | 'uniqueNames'
+  >,
+): ArchiveFileConfig {
   const outputDir = path.resolve(options.outputDir)
   const workDir = options.workDir === '' ? outputDir : path.resolve(options.workDir)
   return {
@@ -136,11 +141,16 @@ export class ToFile {
     this.naming = namingOptions(options, this.config)
     topicFilenameFormat(this.naming, 'topic')
     if (options.channel === '') throw new NsqError('CONFIG', '--channel must not be empty')
-    if (options.topics.length === 0 && options.topicPattern === undefined) throw new NsqError('CONFIG', '--topic or --topic-pattern required')
-    if (options.topics.length === 0 && options.lookupd.length === 0) throw new NsqError('CONFIG', '--lookupd-http-address must be specified when no --topic specified')
-    if (options.nsqd.length === 0 && options.lookupd.length === 0) throw new NsqError('CONFIG', '--nsqd-tcp-address or --lookupd-http-address required')
-    if (options.nsqd.length > 0 && options.lookupd.length > 0) throw new NsqError('CONFIG', 'use --nsqd-tcp-address or --lookupd-http-address not both')
-    if (!Number.isInteger(options.gzipLevel) || options.gzipLevel < 1 || options.gzipLevel > 9) throw new NsqError('CONFIG', '--gzip-level must be 1-9')
+    if (options.topics.length === 0 && options.topicPattern === undefined)
+      throw new NsqError('CONFIG', '--topic or --topic-pattern required')
+    if (options.topics.length === 0 && options.lookupd.length === 0)
+      throw new NsqError('CONFIG', '--lookupd-http-address must be specified when no --topic specified')
+    if (options.nsqd.length === 0 && options.lookupd.length === 0)
+      throw new NsqError('CONFIG', '--nsqd-tcp-address or --lookupd-http-address required')
+    if (options.nsqd.length > 0 && options.lookupd.length > 0)
+      throw new NsqError('CONFIG', 'use --nsqd-tcp-address or --lookupd-http-address not both')
+    if (!Number.isInteger(options.gzipLevel) || options.gzipLevel < 1 || options.gzipLevel > 9)
+      throw new NsqError('CONFIG', '--gzip-level must be 1-9')
   }
 
   /** Stats of every topic so far (for a status line). */
@@ -159,7 +169,16 @@ export class ToFile {
       redeliveriesDropped += archiver.stats.redeliveriesDropped
       filesFinished += archiver.stats.filesFinished
     }
-    return {topics, messages, bytes, duplicatesDropped, redeliveriesDropped, filesFinished, filesRepaired: this.repairedCount, bytesCutOnRepair: this.cutBytes}
+    return {
+      topics,
+      messages,
+      bytes,
+      duplicatesDropped,
+      redeliveriesDropped,
+      filesFinished,
+      filesRepaired: this.repairedCount,
+      bytesCutOnRepair: this.cutBytes,
+    }
   }
 
   /** SIGHUP: every topic syncs and closes its current file. */

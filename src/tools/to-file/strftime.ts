@@ -75,7 +75,8 @@ export function strftime(format: string, time: WallTime): string {
 /** The wall-clock time of `date` in the process's local time zone (as Go's `time.Now()`). */
 export function localWallTime(date: Date): WallTime {
   const start = new Date(date.getFullYear(), 0, 1)
-  const yearDay = Math.round((Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()) - Date.UTC(start.getFullYear(), 0, 1)) / 86_400_000) + 1
+  const yearDay =
+    Math.round((Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()) - Date.UTC(start.getFullYear(), 0, 1)) / 86_400_000) + 1
   return {
     year: date.getFullYear(),
     month: date.getMonth() + 1,
@@ -93,7 +94,10 @@ export function localWallTime(date: Date): WallTime {
 
 /** The wall-clock time of `date` in UTC. */
 export function utcWallTime(date: Date): WallTime {
-  const yearDay = Math.round((Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()) - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000) + 1
+  const yearDay =
+    Math.round(
+      (Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()) - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000,
+    ) + 1
   return {
     year: date.getUTCFullYear(),
     month: date.getUTCMonth() + 1,
@@ -120,8 +124,8 @@ function zoneAbbreviation(date: Date): string {
 
 type Token = {kind: 'literal'; text: string} | {kind: 'std'; std: string}
 
-const startsWithLower = (s: string, at: number): boolean => at < s.length && s[at] as string >= 'a' && s[at] as string <= 'z'
-const isDigit = (s: string, at: number): boolean => at < s.length && s[at] as string >= '0' && s[at] as string <= '9'
+const startsWithLower = (s: string, at: number): boolean => at < s.length && (s[at] as string) >= 'a' && (s[at] as string) <= 'z'
+const isDigit = (s: string, at: number): boolean => at < s.length && (s[at] as string) >= '0' && (s[at] as string) <= '9'
 
 /** One step of Go's `nextStdChunk`: the literal before the next layout token, the token, the rest. */
 function nextChunk(layout: string): [string, string | undefined, string] {
@@ -143,7 +147,8 @@ function nextChunk(layout: string): [string, string | undefined, string] {
         if (at(3) === 'MST') return [layout.slice(0, i), 'MST', layout.slice(i + 3)]
         break
       case '0':
-        if (i + 1 < layout.length && layout[i + 1] as string >= '1' && layout[i + 1] as string <= '6') return [layout.slice(0, i), at(2), layout.slice(i + 2)]
+        if (i + 1 < layout.length && (layout[i + 1] as string) >= '1' && (layout[i + 1] as string) <= '6')
+          return [layout.slice(0, i), at(2), layout.slice(i + 2)]
         if (at(3) === '002') return [layout.slice(0, i), '002', layout.slice(i + 3)]
         break
       case '1':
@@ -215,40 +220,68 @@ function zone(std: string, offsetSeconds: number): string {
   const mm = pad(Math.floor(abs / 60) % 60, 2)
   const ss = pad(abs % 60, 2)
   switch (std.slice(1)) {
-    case '070000': return sign + hh + mm + ss
-    case '07:00:00': return `${sign}${hh}:${mm}:${ss}`
-    case '0700': return sign + hh + mm
-    case '07:00': return `${sign}${hh}:${mm}`
-    default: return sign + hh
+    case '070000':
+      return sign + hh + mm + ss
+    case '07:00:00':
+      return `${sign}${hh}:${mm}:${ss}`
+    case '0700':
+      return sign + hh + mm
+    case '07:00':
+      return `${sign}${hh}:${mm}`
+    default:
+      return sign + hh
   }
 }
 
 function formatStd(std: string, t: WallTime): string {
   const hour12 = t.hour % 12 === 0 ? 12 : t.hour % 12
   switch (std) {
-    case 'January': return MONTHS[t.month - 1] as string
-    case 'Jan': return (MONTHS[t.month - 1] as string).slice(0, 3)
-    case '1': return String(t.month)
-    case '01': return pad(t.month, 2)
-    case 'Monday': return DAYS[t.weekday] as string
-    case 'Mon': return (DAYS[t.weekday] as string).slice(0, 3)
-    case '2': return String(t.day)
-    case '_2': return pad(t.day, 2, ' ')
-    case '02': return pad(t.day, 2)
-    case '__2': return pad(t.yearDay, 3, ' ')
-    case '002': return pad(t.yearDay, 3)
-    case '15': return pad(t.hour, 2)
-    case '3': return String(hour12)
-    case '03': return pad(hour12, 2)
-    case '4': return String(t.minute)
-    case '04': return pad(t.minute, 2)
-    case '5': return String(t.second)
-    case '05': return pad(t.second, 2)
-    case '2006': return pad(t.year, 4)
-    case '06': return pad(t.year % 100, 2)
-    case 'PM': return t.hour >= 12 ? 'PM' : 'AM'
-    case 'pm': return t.hour >= 12 ? 'pm' : 'am'
-    case 'MST': return t.zoneName !== '' ? t.zoneName : zone('-0700', t.offsetSeconds)
+    case 'January':
+      return MONTHS[t.month - 1] as string
+    case 'Jan':
+      return (MONTHS[t.month - 1] as string).slice(0, 3)
+    case '1':
+      return String(t.month)
+    case '01':
+      return pad(t.month, 2)
+    case 'Monday':
+      return DAYS[t.weekday] as string
+    case 'Mon':
+      return (DAYS[t.weekday] as string).slice(0, 3)
+    case '2':
+      return String(t.day)
+    case '_2':
+      return pad(t.day, 2, ' ')
+    case '02':
+      return pad(t.day, 2)
+    case '__2':
+      return pad(t.yearDay, 3, ' ')
+    case '002':
+      return pad(t.yearDay, 3)
+    case '15':
+      return pad(t.hour, 2)
+    case '3':
+      return String(hour12)
+    case '03':
+      return pad(hour12, 2)
+    case '4':
+      return String(t.minute)
+    case '04':
+      return pad(t.minute, 2)
+    case '5':
+      return String(t.second)
+    case '05':
+      return pad(t.second, 2)
+    case '2006':
+      return pad(t.year, 4)
+    case '06':
+      return pad(t.year % 100, 2)
+    case 'PM':
+      return t.hour >= 12 ? 'PM' : 'AM'
+    case 'pm':
+      return t.hour >= 12 ? 'pm' : 'am'
+    case 'MST':
+      return t.zoneName !== '' ? t.zoneName : zone('-0700', t.offsetSeconds)
     default:
       if (std.startsWith('-') || std.startsWith('Z')) return zone(std, t.offsetSeconds)
       return fraction(std, t.nanosecond)

@@ -49,7 +49,11 @@ export async function verifiedFileLength(journal: Buffer, file: PositionalFile):
   const records: {start: number; end: number; crc: number}[] = []
   for (let at = 0; at + RECORD_SIZE <= journal.length; at += RECORD_SIZE) {
     if (journal.readUInt32BE(at + 20) !== MAGIC) break
-    records.push({start: Number(journal.readBigUInt64BE(at)), end: Number(journal.readBigUInt64BE(at + 8)), crc: journal.readUInt32BE(at + 16)})
+    records.push({
+      start: Number(journal.readBigUInt64BE(at)),
+      end: Number(journal.readBigUInt64BE(at + 8)),
+      crc: journal.readUInt32BE(at + 16),
+    })
   }
   const first = records.shift()
   if (first === undefined) return undefined

@@ -86,7 +86,15 @@ const TOUCH_EVERY_MS = 20_000
 const FLUSH_PARTS = 4
 
 export class TopicArchiver {
-  readonly stats: TopicArchiverStats = {messages: 0, bytes: 0, duplicatesDropped: 0, redeliveriesDropped: 0, syncs: 0, filesFinished: 0, currentFile: undefined}
+  readonly stats: TopicArchiverStats = {
+    messages: 0,
+    bytes: 0,
+    duplicatesDropped: 0,
+    redeliveriesDropped: 0,
+    syncs: 0,
+    filesFinished: 0,
+    currentFile: undefined,
+  }
   private file: ArchiveFile | undefined
   private openedAt = 0
   private lastDatedName: string | undefined
@@ -107,7 +115,10 @@ export class TopicArchiver {
   private nameSecond = Number.NaN
   private nameCache = ''
 
-  constructor(private readonly source: MessageSource, private readonly options: TopicArchiverOptions) {
+  constructor(
+    private readonly source: MessageSource,
+    private readonly options: TopicArchiverOptions,
+  ) {
     this.dedupe = options.dedupeWindow > 0 ? new DedupeWindow(options.dedupeWindow) : undefined
     this.redeliveries = (options.redeliveryWindow ?? 0) > 0 ? new RedeliveryWindow(options.redeliveryWindow ?? 0) : undefined
     this.flushAt = Math.max(1, Math.ceil(options.maxInFlight / FLUSH_PARTS))
@@ -136,13 +147,18 @@ export class TopicArchiver {
     wake?.()
   }
 
+  /** Rethrows the first fatal file error, if any (a method, so flow narrowing does not assume it unchanged). */
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure
+  }
+
   /** Runs until stopped (or a fatal file error, which rejects after requeueing what it can). */
   async run(): Promise<TopicArchiverStats> {
     let pending: Promise<IteratorResult<Message>> | undefined
     let drained: Promise<DrainSummary> | undefined
     try {
       for (;;) {
-        if (this.failure !== undefined) throw this.failure
+        this.throwIfFailed()
         if (this.requests.stop && drained === undefined) drained = this.source.stop({timeoutMs: this.options.drainTimeoutMs})
         if (this.requests.hup) {
           this.requests.hup = false
@@ -169,7 +185,7 @@ export class TopicArchiver {
       }
       this.flush()
       await this.chain
-      if (this.failure !== undefined) throw this.failure
+      this.throwIfFailed()
       await this.closeFile()
       await (drained ?? this.source.stop({timeoutMs: this.options.drainTimeoutMs}))
       return this.stats
@@ -188,13 +204,18 @@ export class TopicArchiver {
   }
 
   /** The sink is backlogged: sync what we have, then hold further messages (touched, unwritten) until it is ready. */
-  private async holdWhileBacklogged(pending: Promise<IteratorResult<Message>> | undefined): Promise<{pending: Promise<IteratorResult<Message>> | undefined}> {
+  private async holdWhileBacklogged(
+    pending: Promise<IteratorResult<Message>> | undefined,
+  ): Promise<{pending: Promise<IteratorResult<Message>> | undefined}> {
     this.flush()
     await this.chain
     const sink = this.options.sink as FinishedSink
     const held: Message[] = []
     const stopWaiting = new AbortController()
-    const ready = sink.whenReady(stopWaiting.signal).then(() => 'ready' as const, () => 'ready' as const)
+    const ready = sink.whenReady(stopWaiting.signal).then(
+      () => 'ready' as const,
+      () => 'ready' as const,
+    )
     const toucher = setInterval(() => {
       for (const message of held) message.touch()
     }, TOUCH_EVERY_MS)
@@ -281,10 +302,13 @@ export class TopicArchiver {
   private afterAppend(): void {
     if (this.batch.messages.length >= this.flushAt) this.flush()
     else if (this.linger === undefined) {
-      this.linger = setTimeout(() => {
-        this.linger = undefined
-        this.request('linger')
-      }, Math.min(this.options.lingerMs ?? 50, this.options.syncIntervalMs))
+      this.linger = setTimeout(
+        () => {
+          this.linger = undefined
+          this.request('linger')
+        },
+        Math.min(this.options.lingerMs ?? 50, this.options.syncIntervalMs),
+      )
     }
   }
 
@@ -304,7 +328,10 @@ export class TopicArchiver {
     if (batch.chunks.length > 0 && file !== undefined) {
       const prepared = file.prepare(batch.chunks)
       const written = this.writes.then(async () => file.write(await prepared, batch.timestamps))
-      this.writes = written.then(() => undefined, () => undefined)
+      this.writes = written.then(
+        () => undefined,
+        () => undefined,
+      )
       durable = written.then((span) => file.sync(span))
     }
     this.chain = Promise.all([this.chain, durable]).then(
@@ -348,7 +375,13 @@ export class TopicArchiver {
     const {ledger} = this.options
     let rev = nextRev(this.lastDatedName, this.rev, name)
     if (ledger !== undefined) rev = await ledger.firstRevision(rev, name)
-    this.file = await ArchiveFile.open(this.options.file, this.options.topic, name, rev, ledger === undefined ? undefined : (r) => ledger.claim(name, r))
+    this.file = await ArchiveFile.open(
+      this.options.file,
+      this.options.topic,
+      name,
+      rev,
+      ledger === undefined ? undefined : (r) => ledger.claim(name, r),
+    )
     this.lastDatedName = name
     this.rev = this.file.rev
     this.openedAt = now

@@ -12,25 +12,37 @@ export interface DiscoveredNsqd {
  * `addressMap` rewrites `host:port` (or `host`) as lookupd reports it to an address that
  * resolves here. Lookupds that fail are skipped; if all fail, the last error is thrown.
  */
-export async function discoverNsqd(lookupd: readonly string[], topic: string, options: HttpOptions, addressMap: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<DiscoveredNsqd[]> {
+export async function discoverNsqd(
+  lookupd: readonly string[],
+  topic: string,
+  options: HttpOptions,
+  addressMap: ReadonlyMap<string, string>,
+  signal?: AbortSignal,
+): Promise<DiscoveredNsqd[]> {
   const clients = lookupd.map((address) => new LookupdHttpClient(address, options))
   let lastError: unknown
   let answered = false
   const carrying = new Map<string, DiscoveredNsqd>()
   const all = new Map<string, DiscoveredNsqd>()
-  await Promise.all(clients.map(async (client) => {
-    try {
-      const [lookup, nodes] = await Promise.all([client.lookup(topic, signal), client.nodes(signal)])
-      answered = true
-      for (const peer of lookup.producers) add(carrying, peer, addressMap)
-      for (const peer of nodes) add(all, peer, addressMap)
-    } catch (error) {
-      lastError = error
-    }
-  }))
+  await Promise.all(
+    clients.map(async (client) => {
+      try {
+        const [lookup, nodes] = await Promise.all([client.lookup(topic, signal), client.nodes(signal)])
+        answered = true
+        for (const peer of lookup.producers) add(carrying, peer, addressMap)
+        for (const peer of nodes) add(all, peer, addressMap)
+      } catch (error) {
+        lastError = error
+      }
+    }),
+  )
   if (!answered) throw lastError instanceof Error ? lastError : new NsqError('HTTP', String(lastError))
   const found = carrying.size > 0 ? carrying : all
-  if (found.size === 0) throw new NsqError('CONNECTION_FAILED', `nsqlookupd (${lookupd.join(', ')}) knows no nsqd: is any nsqd running with --lookupd-tcp-address?`)
+  if (found.size === 0)
+    throw new NsqError(
+      'CONNECTION_FAILED',
+      `nsqlookupd (${lookupd.join(', ')}) knows no nsqd: is any nsqd running with --lookupd-tcp-address?`,
+    )
   return [...found.values()]
 }
 
@@ -40,6 +52,7 @@ function add(into: Map<string, DiscoveredNsqd>, peer: PeerInfo, addressMap: Read
   const mapped = addressMap.get(tcp) ?? addressMap.get(peer.broadcast_address)
   into.set(tcp, {
     tcpAddress: mapped ?? tcp,
-    httpAddress: mapped === undefined ? http : formatHostPort(mapped.slice(0, mapped.lastIndexOf(':')).replace(/^\[|\]$/g, ''), peer.http_port),
+    httpAddress:
+      mapped === undefined ? http : formatHostPort(mapped.slice(0, mapped.lastIndexOf(':')).replace(/^\[|\]$/g, ''), peer.http_port),
   })
 }

@@ -65,7 +65,11 @@ export function combineLimits(found: readonly NsqdLimits[], overrides: LimitOver
   const server = tightest(found)
   if (server === undefined) {
     return {
-      limits: {maxMessageBytes: overrides.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes, maxBodyBytes: overrides.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes, maxDeferMs: DEFAULT_LIMITS.maxDeferMs},
+      limits: {
+        maxMessageBytes: overrides.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes,
+        maxBodyBytes: overrides.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+        maxDeferMs: DEFAULT_LIMITS.maxDeferMs,
+      },
       source: 'flags',
     }
   }
@@ -80,7 +84,11 @@ export function combineLimits(found: readonly NsqdLimits[], overrides: LimitOver
 }
 
 /** Reads the limits of every nsqd HTTP address (failures tolerated) and combines them with the flags. */
-export async function resolveLimits(httpAddresses: readonly string[], overrides: LimitOverrides, options: HttpOptions): Promise<ResolvedLimits> {
+export async function resolveLimits(
+  httpAddresses: readonly string[],
+  overrides: LimitOverrides,
+  options: HttpOptions,
+): Promise<ResolvedLimits> {
   const results = await Promise.allSettled(httpAddresses.map((address) => fetchNsqdLimits(address, options)))
   const found = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')

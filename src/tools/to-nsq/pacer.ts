@@ -29,7 +29,10 @@ export class Pacer {
   private start: number | undefined
   private sent = 0
 
-  constructor(private readonly ratePerSecond: number, private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Waits until `count` more messages may be sent, then counts them as sent. */
   async take(count: number, signal?: AbortSignal): Promise<void> {

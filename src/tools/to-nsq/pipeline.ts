@@ -55,7 +55,14 @@ const ABORTED = Symbol('aborted')
  * (empty) or failed (reported to `onFailure`).
  */
 export class ToNsqRun {
-  readonly stats: ToNsqStats = {records: 0, accepted: 0, published: 0, bytes: 0, failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0, incomplete: 0}, skippedEmpty: 0}
+  readonly stats: ToNsqStats = {
+    records: 0,
+    accepted: 0,
+    published: 0,
+    bytes: 0,
+    failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0, incomplete: 0},
+    skippedEmpty: 0,
+  }
   private readonly splitter: RecordSplitter
   private readonly batcher: Batcher
   private readonly pacer: Pacer
@@ -80,7 +87,13 @@ export class ToNsqRun {
     this.stats.published += published.length
     for (const record of published) this.stats.bytes += record.body.length
     for (const {record, error, nsqd} of failed) {
-      this.fail({record: record.n, reason: 'publish_failed', error: error.message, body: record.body, ...(nsqd === undefined ? {} : {nsqd})})
+      this.fail({
+        record: record.n,
+        reason: 'publish_failed',
+        error: error.message,
+        body: record.body,
+        ...(nsqd === undefined ? {} : {nsqd}),
+      })
     }
   }
 
@@ -112,7 +125,13 @@ export class ToNsqRun {
           if (partial !== undefined) {
             this.stats.records++
             const why = this.haltCause === undefined ? 'interrupted' : 'stopped'
-            this.fail({record: partial.n, reason: 'incomplete', error: `${why} before the end of this record`, body: partial.body, ...(partial.length > partial.body.length ? {length: partial.length} : {})})
+            this.fail({
+              record: partial.n,
+              reason: 'incomplete',
+              error: `${why} before the end of this record`,
+              body: partial.body,
+              ...(partial.length > partial.body.length ? {length: partial.length} : {}),
+            })
           }
           break
         }
@@ -170,7 +189,8 @@ export class ToNsqRun {
         this.stats.skippedEmpty++
         return undefined
       }
-      if (record.length > body.length) return this.reject(record, 'oversize', `input line of ${record.length} bytes is longer than ${body.length} bytes`, o.onOversize)
+      if (record.length > body.length)
+        return this.reject(record, 'oversize', `input line of ${record.length} bytes is longer than ${body.length} bytes`, o.onOversize)
       try {
         body = decodeEnvelope(body.toString('utf8')).body
       } catch (error) {
@@ -188,7 +208,12 @@ export class ToNsqRun {
       return undefined
     }
     if (body.length > o.maxMessageBytes) {
-      return this.reject({...record, body, length: body.length}, 'oversize', `${body.length} bytes > max message size ${o.maxMessageBytes}`, o.onOversize)
+      return this.reject(
+        {...record, body, length: body.length},
+        'oversize',
+        `${body.length} bytes > max message size ${o.maxMessageBytes}`,
+        o.onOversize,
+      )
     }
     this.stats.accepted++
     if (o.tee !== undefined) this.teeParts.push(record.body, o.delimiter)
@@ -242,12 +267,15 @@ function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promis
   return new Promise((resolve, reject) => {
     const onAbort = (): void => resolve(ABORTED)
     signal.addEventListener('abort', onAbort, {once: true})
-    iterator.next().then((result) => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(result)
-    }, (error: unknown) => {
-      signal.removeEventListener('abort', onAbort)
-      reject(error instanceof Error ? error : new Error(String(error)))
-    })
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(result)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error instanceof Error ? error : new Error(String(error)))
+      },
+    )
   })
 }

@@ -1,4 +1,14 @@
-import {ConnectionError, NsqError, Producer, formatHostPort, isNsqError, parseHostPort, type ConnectionSettings, type ProducerEvents, type ProducerOptions} from '../../core/index.js'
+import {
+  ConnectionError,
+  NsqError,
+  Producer,
+  formatHostPort,
+  isNsqError,
+  parseHostPort,
+  type ConnectionSettings,
+  type ProducerEvents,
+  type ProducerOptions,
+} from '../../core/index.js'
 import type {OutRecord} from './batcher.js'
 import {classifyPublishError, type Refusal} from './refusal.js'
 
@@ -106,9 +116,10 @@ export class Publisher {
       },
     }
     this.addresses = options.nsqd.map(normalise)
-    this.lanes = options.mode === 'fanout'
-      ? options.nsqd.map((address) => ({address, producer: new Producer({...this.base, nsqd: [address]})}))
-      : [{address: undefined, producer: new Producer({...this.base, nsqd: options.nsqd})}]
+    this.lanes =
+      options.mode === 'fanout'
+        ? options.nsqd.map((address) => ({address, producer: new Producer({...this.base, nsqd: [address]})}))
+        : [{address: undefined, producer: new Producer({...this.base, nsqd: options.nsqd})}]
   }
 
   /** Connects before any input is read. Round-robin: at least one nsqd; fanout: every nsqd. */
@@ -130,15 +141,17 @@ export class Publisher {
   async submit(batch: readonly OutRecord[]): Promise<void> {
     while (this.outstanding >= this.window) await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
     this.outstanding++
-    void this.send(batch).then((failures) => {
-      const failed = new Set(failures.map((f) => f.record))
-      this.options.onSettled(failed.size === 0 ? batch : batch.filter((r) => !failed.has(r)), failures)
-      for (const [refusal, remaining] of this.notices.splice(0)) this.options.onRefused?.(refusal, remaining)
-    }).finally(() => {
-      this.outstanding--
-      this.roomWaiters.shift()?.()
-      if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake()
-    })
+    void this.send(batch)
+      .then((failures) => {
+        const failed = new Set(failures.map((f) => f.record))
+        this.options.onSettled(failed.size === 0 ? batch : batch.filter((r) => !failed.has(r)), failures)
+        for (const [refusal, remaining] of this.notices.splice(0)) this.options.onRefused?.(refusal, remaining)
+      })
+      .finally(() => {
+        this.outstanding--
+        this.roomWaiters.shift()?.()
+        if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake()
+      })
   }
 
   /** Batches awaiting an answer. */
@@ -175,7 +188,11 @@ export class Publisher {
   private async sendTo(lane: Lane, batch: readonly OutRecord[], resent: number): Promise<PublishFailure[]> {
     const {topic, deferMs} = this.options
     const {address, producer} = lane
-    const fail = (record: OutRecord, error: NsqError, nsqd = address): PublishFailure => ({record, error, ...(nsqd === undefined ? {} : {nsqd})})
+    const fail = (record: OutRecord, error: NsqError, nsqd = address): PublishFailure => ({
+      record,
+      error,
+      ...(nsqd === undefined ? {} : {nsqd}),
+    })
     const halted = this.halted
     if (halted !== undefined) return batch.map((record) => fail(record, halted.error, address ?? halted.nsqd))
     const now = this.options.now ?? Date.now
@@ -187,11 +204,17 @@ export class Publisher {
     let failures: PublishFailure[]
     if (deferMs !== undefined) {
       const results = await Promise.allSettled(batch.map((record) => producer.deferredPublish(topic, deferMs, record.body)))
-      failures = results.flatMap((result, i) => (result.status === 'rejected' ? [fail(batch[i] as OutRecord, asNsqError(result.reason))] : []))
+      failures = results.flatMap((result, i) =>
+        result.status === 'rejected' ? [fail(batch[i] as OutRecord, asNsqError(result.reason))] : [],
+      )
     } else {
       try {
         if (batch.length === 1) await producer.publish(topic, (batch[0] as OutRecord).body)
-        else await producer.multiPublish(topic, batch.map((record) => record.body))
+        else
+          await producer.multiPublish(
+            topic,
+            batch.map((record) => record.body),
+          )
         failures = []
       } catch (error) {
         const nsqError = asNsqError(error)

@@ -30,7 +30,10 @@ export class RecordSplitter {
   private tail: Buffer = EMPTY
   private n = 0
 
-  constructor(private readonly delimiter: Buffer, private readonly maxRecordBytes = DEFAULT_MAX_RECORD_BYTES) {
+  constructor(
+    private readonly delimiter: Buffer,
+    private readonly maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
+  ) {
     if (delimiter.length === 0) throw new Error('the delimiter must not be empty')
   }
 

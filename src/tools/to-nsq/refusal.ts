@@ -17,7 +17,16 @@ export type PublishErrorKind = 'refused' | 'record' | 'transient'
 
 const RECORD_CODES: ReadonlySet<string> = new Set(['E_BAD_MESSAGE', 'E_BAD_BODY'])
 const REFUSED_CODES: ReadonlySet<string> = new Set([
-  'E_INVALID', 'E_BAD_TOPIC', 'E_UNAUTHORIZED', 'E_AUTH_FAILED', 'E_AUTH_FIRST', 'E_AUTH_DISABLED', 'E_AUTH_ERROR', 'AUTH_REQUIRED', 'TLS', 'CONFIG',
+  'E_INVALID',
+  'E_BAD_TOPIC',
+  'E_UNAUTHORIZED',
+  'E_AUTH_FAILED',
+  'E_AUTH_FIRST',
+  'E_AUTH_DISABLED',
+  'E_AUTH_ERROR',
+  'AUTH_REQUIRED',
+  'TLS',
+  'CONFIG',
 ])
 
 /** Classifies a publish failure (see {@link PublishErrorKind}). Unknown `E_*` codes count as transient. */

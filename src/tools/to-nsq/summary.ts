@@ -77,7 +77,9 @@ function bytesText(bytes: number): string {
 export function formatSummary(s: ToNsqSummary): string {
   const n = (value: number): string => value.toLocaleString('en-US')
   const secs = (s.elapsedMs / 1000).toFixed(2)
-  const failedParts = Object.entries(s.failures).filter(([, count]) => count > 0).map(([reason, count]) => `${n(count)} ${reason}`)
+  const failedParts = Object.entries(s.failures)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${n(count)} ${reason}`)
   const failed = `${n(s.failed)} failed${failedParts.length > 0 ? ` (${failedParts.join(', ')})` : ''}`
   const skipped = s.skippedEmpty > 0 ? `, ${n(s.skippedEmpty)} empty skipped` : ''
   const head = s.dryRun
@@ -90,11 +92,11 @@ export function formatSummary(s: ToNsqSummary): string {
 }
 
 const STOP_TEXT: Record<StopCause, string> = {
-  'eof': '',
-  'count': '; stopped at --count',
-  'interrupted': '; interrupted before end of input',
+  eof: '',
+  count: '; stopped at --count',
+  interrupted: '; interrupted before end of input',
   'bad-input': '',
-  'refused': '; stopped early: nsqd refused publishing',
+  refused: '; stopped early: nsqd refused publishing',
   'errors-file': '; stopped early: the errors file failed',
 }
 
@@ -104,7 +106,8 @@ export function failedCount(stats: ToNsqStats): number {
 }
 
 /** What the summary needs besides the run's counters. */
-export type SummaryContext = Pick<ToNsqSummary, 'topic' | 'mode' | 'nsqd' | 'dryRun' | 'limits'> & Partial<Pick<ToNsqSummary, 'errorsFile' | 'refused' | 'refusedNsqd' | 'unrecorded'>>
+export type SummaryContext = Pick<ToNsqSummary, 'topic' | 'mode' | 'nsqd' | 'dryRun' | 'limits'> &
+  Partial<Pick<ToNsqSummary, 'errorsFile' | 'refused' | 'refusedNsqd' | 'unrecorded'>>
 
 /** The end-of-run summary from the counters and how the run ended. */
 export function buildSummary(stats: ToNsqStats, result: RunResult, context: SummaryContext): ToNsqSummary {

@@ -43,7 +43,11 @@ describe('compareWithBaseline', () => {
 
 describe('baseline and limit parsing', () => {
   it('reads a --json summary as a baseline and refuses anything else', () => {
-    expect(parseBaseline(JSON.stringify({...baseline, p99_ms: null, extra: 'x'}), 'f')).toMatchObject({kind: 'pub', msgs_per_sec: 100_000, p99_ms: null})
+    expect(parseBaseline(JSON.stringify({...baseline, p99_ms: null, extra: 'x'}), 'f')).toMatchObject({
+      kind: 'pub',
+      msgs_per_sec: 100_000,
+      p99_ms: null,
+    })
     expect(() => parseBaseline('nope', 'f.json')).toThrow(/not JSON/)
     expect(() => parseBaseline('[1]', 'f.json')).toThrow(/expected the object/)
     expect(() => parseBaseline('{"rate": 5}', 'f.json')).toThrow(/no numeric msgs_per_sec/)

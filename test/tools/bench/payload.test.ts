@@ -48,7 +48,10 @@ describe('autoName', () => {
 
 describe('reviveSettings (worker threads)', () => {
   it('turns structured-cloned TLS material back into Buffers and leaves the rest alone', () => {
-    const cloned = structuredClone({compression: 'none' as const, tls: {ca: Buffer.from('CA'), cert: undefined, key: undefined, insecure: false}})
+    const cloned = structuredClone({
+      compression: 'none' as const,
+      tls: {ca: Buffer.from('CA'), cert: undefined, key: undefined, insecure: false},
+    })
     expect(Buffer.isBuffer(cloned.tls.ca)).toBe(false)
     const revived = reviveSettings(cloned)
     expect(Buffer.isBuffer(revived.tls?.ca)).toBe(true)

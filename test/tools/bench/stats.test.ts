@@ -14,12 +14,14 @@ describe('rateSpread', () => {
 describe('splitEvenly', () => {
   it('splits a total into shares that sum to it and differ by at most one', () => {
     expect(splitEvenly(10, 3)).toEqual([4, 3, 3])
-    fc.assert(fc.property(fc.integer({min: 0, max: 1e9}), fc.integer({min: 1, max: 64}), (total, parts) => {
-      const shares = splitEvenly(total, parts)
-      expect(shares).toHaveLength(parts)
-      expect(shares.reduce((a, b) => a + b, 0)).toBe(total)
-      expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1)
-    }))
+    fc.assert(
+      fc.property(fc.integer({min: 0, max: 1e9}), fc.integer({min: 1, max: 64}), (total, parts) => {
+        const shares = splitEvenly(total, parts)
+        expect(shares).toHaveLength(parts)
+        expect(shares.reduce((a, b) => a + b, 0)).toBe(total)
+        expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1)
+      }),
+    )
   })
 })
 

@@ -40,7 +40,13 @@ describe('parseThreshold', () => {
 
 describe('holds', () => {
   it('applies each operator, strictly where it should', () => {
-    expect([holds(5, '<', 5), holds(5, '<=', 5), holds(5, '>', 5), holds(5, '>=', 5), holds(5, '==', 5)]).toEqual([false, true, false, true, true])
+    expect([holds(5, '<', 5), holds(5, '<=', 5), holds(5, '>', 5), holds(5, '>=', 5), holds(5, '==', 5)]).toEqual([
+      false,
+      true,
+      false,
+      true,
+      true,
+    ])
     expect([holds(4, '<', 5), holds(6, '>', 5), holds(4, '==', 5)]).toEqual([true, true, false])
   })
 })
@@ -55,9 +61,16 @@ describe('evaluateThresholds', () => {
 
   it('checks the consume side (end-to-end) for pubsub headline figures, and either side by prefix', () => {
     const summary = pubsubSummary(10_000, 1, 9_000, 30)
-    const results = evaluateThresholds(summary, ['rate>9500', 'p99<20ms', 'pub.rate>9500', 'ack.p99<2ms', 'e2e.p99<40ms'].map(parseThreshold))
+    const results = evaluateThresholds(
+      summary,
+      ['rate>9500', 'p99<20ms', 'pub.rate>9500', 'ack.p99<2ms', 'e2e.p99<40ms'].map(parseThreshold),
+    )
     expect(results.map((r) => [r.metric, r.actual, r.passed])).toEqual([
-      ['rate', 9_000, false], ['p99', 30, false], ['pub.rate', 10_000, true], ['pub.p99', 1, true], ['sub.p99', 30, true],
+      ['rate', 9_000, false],
+      ['p99', 30, false],
+      ['pub.rate', 10_000, true],
+      ['pub.p99', 1, true],
+      ['sub.p99', 30, true],
     ])
   })
 

@@ -1,11 +1,14 @@
 import {describe, expect, it} from 'vitest'
 import {bucketProblem, partSizeFor} from '../../../src/tools/s3/sdk-store.js'
 
-const withStatus = (status: number, name = 'S3ServiceException'): Error => Object.assign(new Error('x'), {name, $metadata: {httpStatusCode: status}})
+const withStatus = (status: number, name = 'S3ServiceException'): Error =>
+  Object.assign(new Error('x'), {name, $metadata: {httpStatusCode: status}})
 
 describe('what a failed bucket check means', () => {
   it('names definite configuration problems with a fix', () => {
-    expect(bucketProblem(Object.assign(new Error('Could not load credentials from any providers'), {name: 'CredentialsProviderError'}), 'b')).toMatch(/AWS_ACCESS_KEY_ID/)
+    expect(
+      bucketProblem(Object.assign(new Error('Could not load credentials from any providers'), {name: 'CredentialsProviderError'}), 'b'),
+    ).toMatch(/AWS_ACCESS_KEY_ID/)
     expect(bucketProblem(withStatus(404, 'NotFound'), 'b')).toMatch(/bucket "b" does not exist/)
     expect(bucketProblem(withStatus(403, 'Forbidden'), 'b')).toMatch(/denied/)
     expect(bucketProblem(withStatus(301, 'PermanentRedirect'), 'b')).toMatch(/--s3-region/)

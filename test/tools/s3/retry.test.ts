@@ -19,11 +19,15 @@ describe('upload retries', () => {
   it('retries with capped exponential backoff, each delay cut by up to half at random', async () => {
     const environment = fakeEnvironment([0, 0.5, 0.999])
     let calls = 0
-    const result = await retryUntilDone(async () => {
-      calls++
-      if (calls < 9) throw new Error(`fail ${calls}`)
-      return 'ok'
-    }, new AbortController().signal, {environment})
+    const result = await retryUntilDone(
+      async () => {
+        calls++
+        if (calls < 9) throw new Error(`fail ${calls}`)
+        return 'ok'
+      },
+      new AbortController().signal,
+      {environment},
+    )
     expect(result).toBe('ok')
     expect(calls).toBe(9)
     // initial 1 s doubling to the 60 s cap; jitter factor (1 - 0.5·random) with random 0, 0.5, 0.999, …
@@ -37,11 +41,15 @@ describe('upload retries', () => {
     const environment = fakeEnvironment([0])
     const notices: {attempt: number; delayMs: number; error: string}[] = []
     let calls = 0
-    await retryUntilDone(async (_signal, n) => {
-      calls++
-      expect(n).toBe(calls)
-      if (n < 3) throw new Error(`down ${n}`)
-    }, new AbortController().signal, {environment, onRetry: (n) => notices.push({attempt: n.attempt, delayMs: n.delayMs, error: (n.error as Error).message})})
+    await retryUntilDone(
+      async (_signal, n) => {
+        calls++
+        expect(n).toBe(calls)
+        if (n < 3) throw new Error(`down ${n}`)
+      },
+      new AbortController().signal,
+      {environment, onRetry: (n) => notices.push({attempt: n.attempt, delayMs: n.delayMs, error: (n.error as Error).message})},
+    )
     expect(notices).toEqual([
       {attempt: 1, delayMs: 1000, error: 'down 1'},
       {attempt: 2, delayMs: 2000, error: 'down 2'},
@@ -52,11 +60,15 @@ describe('upload retries', () => {
     const controller = new AbortController()
     const environment = fakeEnvironment([0.3])
     let calls = 0
-    const promise = retryUntilDone(async () => {
-      calls++
-      if (calls === 500) controller.abort(new Error('closing'))
-      throw new Error('still down')
-    }, controller.signal, {environment})
+    const promise = retryUntilDone(
+      async () => {
+        calls++
+        if (calls === 500) controller.abort(new Error('closing'))
+        throw new Error('still down')
+      },
+      controller.signal,
+      {environment},
+    )
     await expect(promise).rejects.toThrow('closing')
     expect(calls).toBe(500)
   })
@@ -72,9 +84,13 @@ describe('upload retries', () => {
   it('interrupts a real backoff sleep when aborted', async () => {
     const controller = new AbortController()
     const started = Date.now()
-    const promise = retryUntilDone(async () => {
-      throw new Error('down')
-    }, controller.signal, {policy: {initialMs: 60_000, maxMs: 60_000, jitter: 0}})
+    const promise = retryUntilDone(
+      async () => {
+        throw new Error('down')
+      },
+      controller.signal,
+      {policy: {initialMs: 60_000, maxMs: 60_000, jitter: 0}},
+    )
     setTimeout(() => controller.abort(new Error('stop now')), 20)
     await expect(promise).rejects.toThrow('stop now')
     expect(Date.now() - started).toBeLessThan(30_000)

@@ -51,12 +51,25 @@ class MemoryStore implements ObjectStore {
 function finished(dir: string, name: string, text: string): FinishedFile {
   const file = path.join(dir, name)
   fs.writeFileSync(file, text)
-  const manifest = {messages: 1, bytes: text.length, firstTimestamp: '2024-01-31T15:00:00Z', lastTimestamp: '2024-01-31T15:00:00Z', sha256: createHash('sha256').update(text).digest('hex'), format: 'raw' as const, gzip: false, topic: 't'}
+  const manifest = {
+    messages: 1,
+    bytes: text.length,
+    firstTimestamp: '2024-01-31T15:00:00Z',
+    lastTimestamp: '2024-01-31T15:00:00Z',
+    sha256: createHash('sha256').update(text).digest('hex'),
+    format: 'raw' as const,
+    gzip: false,
+    topic: 't',
+  }
   fs.writeFileSync(file + MANIFEST_SUFFIX, JSON.stringify(manifest))
   return {path: file, name, topic: 't', manifest}
 }
 
-async function open(store: MemoryStore, onEvent: (e: UploaderEvent) => void, waits: number[] = []): Promise<{uploader: S3Uploader; dir: string}> {
+async function open(
+  store: MemoryStore,
+  onEvent: (e: UploaderEvent) => void,
+  waits: number[] = [],
+): Promise<{uploader: S3Uploader; dir: string}> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's3-unit-'))
   dirs.push(dir)
   const uploader = await S3Uploader.open({
@@ -86,10 +99,14 @@ describe('S3Uploader rules', () => {
     const events: UploaderEvent[] = []
     const waits: number[] = []
     const localAtRetry: boolean[] = []
-    const {uploader, dir} = await open(store, (e) => {
-      events.push(e)
-      if (e.type === 'retry') localAtRetry.push(fs.existsSync(path.join(dir, 'a.log')))
-    }, waits)
+    const {uploader, dir} = await open(
+      store,
+      (e) => {
+        events.push(e)
+        if (e.type === 'retry') localAtRetry.push(fs.existsSync(path.join(dir, 'a.log')))
+      },
+      waits,
+    )
     await uploader.accept(finished(dir, 'a.log', 'hello\n'))
     await until(() => events.some((e) => e.type === 'uploaded'))
     const retries = events.filter((e) => e.type === 'retry')

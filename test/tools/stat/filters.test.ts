@@ -31,7 +31,11 @@ describe('topic / channel filters', () => {
 })
 
 describe('--sort and --top', () => {
-  const rows = [row({topic: 'b', channel: 'x', depth: 5, ingress_rate: 1}), row({topic: 'a', channel: 'y', depth: 50, ingress_rate: null}), row({topic: 'a', channel: 'x', depth: 5, ingress_rate: 9, drain_eta_s: 3})]
+  const rows = [
+    row({topic: 'b', channel: 'x', depth: 5, ingress_rate: 1}),
+    row({topic: 'a', channel: 'y', depth: 50, ingress_rate: null}),
+    row({topic: 'a', channel: 'x', depth: 5, ingress_rate: 9, drain_eta_s: 3}),
+  ]
   it('by name, or numbers largest first with name as the tie-break', () => {
     expect(sortRows(rows).map((r) => `${r.topic}/${r.channel}`)).toEqual(['a/x', 'a/y', 'b/x'])
     expect(sortRows(rows, 'depth').map((r) => `${r.topic}/${r.channel}`)).toEqual(['a/y', 'a/x', 'b/x'])
@@ -43,22 +47,49 @@ describe('--sort and --top', () => {
 })
 
 describe('nsq_stat drop-in flags', () => {
-  it('translates nsq_stat\'s Go-style flags to nsq stat', () => {
-    const {argv, notes} = translateGoArgs([
-      '-topic=orders', '-channel', 'archive', '-nsqd-http-address=127.0.0.1:4151', '--nsqd-http-address', '127.0.0.1:4251',
-      '-interval=500ms', '-count=3', '-http-client-connect-timeout=2s', '-http-client-request-timeout', '5s',
-    ], Stat.dropIn)
+  it("translates nsq_stat's Go-style flags to nsq stat", () => {
+    const {argv, notes} = translateGoArgs(
+      [
+        '-topic=orders',
+        '-channel',
+        'archive',
+        '-nsqd-http-address=127.0.0.1:4151',
+        '--nsqd-http-address',
+        '127.0.0.1:4251',
+        '-interval=500ms',
+        '-count=3',
+        '-http-client-connect-timeout=2s',
+        '-http-client-request-timeout',
+        '5s',
+      ],
+      Stat.dropIn,
+    )
     expect(argv).toEqual([
-      'stat', '--topic=orders', '--channel', 'archive', '--nsqd-http-address=127.0.0.1:4151', '--nsqd-http-address', '127.0.0.1:4251',
-      '--interval=500ms', '--count=3', '--http-timeout', '5s',
+      'stat',
+      '--topic=orders',
+      '--channel',
+      'archive',
+      '--nsqd-http-address=127.0.0.1:4151',
+      '--nsqd-http-address',
+      '127.0.0.1:4251',
+      '--interval=500ms',
+      '--count=3',
+      '--http-timeout',
+      '5s',
     ])
     expect(notes).toEqual(['ignoring -http-client-connect-timeout: not needed by nsq-toolkit'])
-    expect(translateGoArgs(['-lookupd-http-address', 'l:4161', '-version'], Stat.dropIn).argv).toEqual(['stat', '--lookupd-http-address', 'l:4161', '--version'])
+    expect(translateGoArgs(['-lookupd-http-address', 'l:4161', '-version'], Stat.dropIn).argv).toEqual([
+      'stat',
+      '--lookupd-http-address',
+      'l:4161',
+      '--version',
+    ])
   })
 
   it('every translated flag is one nsq stat has', () => {
     const flags = new Set(Object.keys(Stat.flags))
-    for (const name of ['topic', 'channel', 'nsqd-http-address', 'lookupd-http-address', 'interval', 'count', 'http-timeout']) expect(flags.has(name), name).toBe(true)
+    for (const name of ['topic', 'channel', 'nsqd-http-address', 'lookupd-http-address', 'interval', 'count', 'http-timeout'])
+      expect(flags.has(name), name).toBe(true)
     for (const target of Object.values(Stat.dropIn.rename ?? {})) expect(flags.has(target), target).toBe(true)
   })
 })
@@ -68,7 +99,10 @@ describe('node addresses from lookupd', () => {
     const {nodeHttpAddress} = await import('../../../src/tools/stat/discovery.js')
     expect(nodeHttpAddress({broadcast_address: 'nsq-1.internal', http_port: 4151})).toBe('nsq-1.internal:4151')
     expect(nodeHttpAddress({broadcast_address: '::1', http_port: 4151})).toBe('[::1]:4151')
-    const map = new Map([['nsq-1.internal:4151', '10.0.0.1:14151'], ['nsq-2.internal', '10.0.0.2']])
+    const map = new Map([
+      ['nsq-1.internal:4151', '10.0.0.1:14151'],
+      ['nsq-2.internal', '10.0.0.2'],
+    ])
     expect(nodeHttpAddress({broadcast_address: 'nsq-1.internal', http_port: 4151}, map)).toBe('10.0.0.1:14151')
     expect(nodeHttpAddress({broadcast_address: 'nsq-2.internal', http_port: 4151}, map)).toBe('10.0.0.2:4151')
     expect(nodeHttpAddress({broadcast_address: 'nsq-3.internal', http_port: 4151}, map)).toBe('nsq-3.internal:4151')

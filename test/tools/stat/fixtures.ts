@@ -2,7 +2,19 @@ import type {ChannelRow, ChannelSample, NodeSample, Snapshot, TopicSample} from 
 
 /** A channel sample with zeros except what is given. */
 export function channel(name: string, fields: Partial<ChannelSample> = {}): ChannelSample {
-  return {channel: name, depth: 0, backend_depth: 0, in_flight: 0, deferred: 0, requeued: 0, timed_out: 0, messages: 0, clients: 0, paused: false, ...fields}
+  return {
+    channel: name,
+    depth: 0,
+    backend_depth: 0,
+    in_flight: 0,
+    deferred: 0,
+    requeued: 0,
+    timed_out: 0,
+    messages: 0,
+    clients: 0,
+    paused: false,
+    ...fields,
+  }
 }
 
 export function topic(name: string, channels: ChannelSample[], fields: Partial<TopicSample> = {}): TopicSample {
@@ -24,7 +36,25 @@ export function snapshot(at: number, nodes: NodeSample[]): Snapshot {
 /** A channel row with zeros except what is given. */
 export function row(fields: Partial<ChannelRow> = {}): ChannelRow {
   return {
-    topic: 't', channel: 'c', depth: 0, mem: 0, disk: 0, in_flight: 0, deferred: 0, requeued: 0, timed_out: 0, messages: 0, clients: 0,
-    paused: false, nodes: 1, ingress_rate: null, egress_rate: null, requeue_rate: null, timeout_rate: null, drain_eta_s: null, hints: [], ...fields,
+    topic: 't',
+    channel: 'c',
+    depth: 0,
+    mem: 0,
+    disk: 0,
+    in_flight: 0,
+    deferred: 0,
+    requeued: 0,
+    timed_out: 0,
+    messages: 0,
+    clients: 0,
+    paused: false,
+    nodes: 1,
+    ingress_rate: null,
+    egress_rate: null,
+    requeue_rate: null,
+    timeout_rate: null,
+    drain_eta_s: null,
+    hints: [],
+    ...fields,
   }
 }

@@ -21,13 +21,32 @@ function goRow(v: (number | string)[]): string {
 const HEADER_1 = '------rate------+----------------depth----------------+--------------metadata---------------'
 
 function view(channels = [row()]): StatView {
-  return {at: Date.UTC(2026, 0, 2, 3, 4, 5), elapsed_ms: 2000, nodes: [{address: 'n:4151', status: 'up', version: '1.3.0'}], lookupd: [], topics: [], channels}
+  return {
+    at: Date.UTC(2026, 0, 2, 3, 4, 5),
+    elapsed_ms: 2000,
+    nodes: [{address: 'n:4151', status: 'up', version: '1.3.0'}],
+    lookupd: [],
+    topics: [],
+    channels,
+  }
 }
 
 describe('nsq_stat rows', () => {
-  it('use nsq_stat\'s header and format strings, rates truncated to integers', () => {
+  it("use nsq_stat's header and format strings, rates truncated to integers", () => {
     expect(header2()).toBe(goRow(['ingress', 'egress', 'total', 'mem', 'disk', 'inflt', 'def', 'req', 't-o', 'msgs', 'clients']))
-    const r = row({ingress_rate: 12.9, egress_rate: -3.7, depth: 1234, mem: 1000, disk: 234, in_flight: 17, deferred: 2, requeued: 5, timed_out: 1, messages: 987_654_321_012, clients: 4})
+    const r = row({
+      ingress_rate: 12.9,
+      egress_rate: -3.7,
+      depth: 1234,
+      mem: 1000,
+      disk: 234,
+      in_flight: 17,
+      deferred: 2,
+      requeued: 5,
+      timed_out: 1,
+      messages: 987_654_321_012,
+      clients: 4,
+    })
     expect(formatRow(r)).toBe(goRow([12, -3, 1234, 1000, 234, 17, 2, 5, 1, 987_654_321_012, 4]))
     expect(formatRow(row())).toBe(goRow(['-', '-', 0, 0, 0, 0, 0, 0, 0, 0, 0]))
   })
@@ -51,7 +70,9 @@ describe('nsq_stat rows', () => {
     const head = renderer.baseline().split('\n')
     expect(head[0]).toBe(`${' '.repeat(20)} ${HEADER_1}`)
     expect(head[1]).toBe(`${'topic/channel'.padEnd(20)} ${header2()}`)
-    const out = renderer.tick([row({topic: 'orders', channel: 'arch', hints: ['no consumers']}), row({topic: 'o', channel: 'c', node: 'h:1'})]).split('\n')
+    const out = renderer
+      .tick([row({topic: 'orders', channel: 'arch', hints: ['no consumers']}), row({topic: 'o', channel: 'c', node: 'h:1'})])
+      .split('\n')
     expect(out[0]).toBe(`${'orders/arch'.padEnd(20)} ${formatRow(row())}  no consumers`)
     expect(out[1]).toBe(`${'o/c@h:1'.padEnd(20)} ${formatRow(row())}`)
   })
@@ -59,7 +80,9 @@ describe('nsq_stat rows', () => {
 
 describe('csv', () => {
   it('a header once, then one quoted-when-needed line per channel', () => {
-    expect(csvHeader()).toBe('time,topic,channel,node,depth,mem,disk,in_flight,deferred,requeued,timed_out,messages,clients,paused,nodes,ingress_rate,egress_rate,requeue_rate,timeout_rate,drain_eta_s,hints\n')
+    expect(csvHeader()).toBe(
+      'time,topic,channel,node,depth,mem,disk,in_flight,deferred,requeued,timed_out,messages,clients,paused,nodes,ingress_rate,egress_rate,requeue_rate,timeout_rate,drain_eta_s,hints\n',
+    )
     const line = csvRows(view(), [row({topic: 'a', channel: 'b', depth: 3, ingress_rate: 1 / 3, hints: ['x, "y"']})])
     expect(line).toBe('2026-01-02T03:04:05.000Z,a,b,,3,0,0,0,0,0,0,0,0,false,1,0.333,,,,,"x, ""y"""\n')
     expect(csvField('plain')).toBe('plain')
@@ -73,7 +96,21 @@ describe('json', () => {
     expect(tick.time).toBe('2026-01-02T03:04:05.000Z')
     expect(tick.elapsed_s).toBe(2)
     const c = tick.channels[0]!
-    for (const key of ['topic', 'channel', 'depth', 'in_flight', 'deferred', 'requeued', 'timed_out', 'messages', 'clients', 'ingress_rate', 'egress_rate', 'paused', 'drain_eta_s']) {
+    for (const key of [
+      'topic',
+      'channel',
+      'depth',
+      'in_flight',
+      'deferred',
+      'requeued',
+      'timed_out',
+      'messages',
+      'clients',
+      'ingress_rate',
+      'egress_rate',
+      'paused',
+      'drain_eta_s',
+    ]) {
       expect(c).toHaveProperty(key)
     }
     expect(c.ingress_rate).toBe(0.667)
@@ -111,8 +148,18 @@ describe('StatOutput', () => {
 
 describe('live table', () => {
   it('shows down nodes, paused / hints, rates and drain', () => {
-    const v: StatView = {...view(), nodes: [{address: 'a:1', status: 'up', version: '1.3.0'}, {address: 'b:2', status: 'down', error: 'connection refused'}]}
-    const text = renderTable(v, [row({topic: 'orders', channel: 'arch', depth: 500, ingress_rate: 12.25, egress_rate: 20, drain_eta_s: 62.5, hints: ['paused']})], {style: {head: [], border: []}, byNode: false, intervalMs: 500})
+    const v: StatView = {
+      ...view(),
+      nodes: [
+        {address: 'a:1', status: 'up', version: '1.3.0'},
+        {address: 'b:2', status: 'down', error: 'connection refused'},
+      ],
+    }
+    const text = renderTable(
+      v,
+      [row({topic: 'orders', channel: 'arch', depth: 500, ingress_rate: 12.25, egress_rate: 20, drain_eta_s: 62.5, hints: ['paused']})],
+      {style: {head: [], border: []}, byNode: false, intervalMs: 500},
+    )
     expect(text).toContain('every 500ms  nsqd: 1 up, 1 DOWN')
     expect(text).toContain('  DOWN b:2: connection refused')
     expect(text).toMatch(/│ orders +│ arch +│ +500 │/)

@@ -12,7 +12,12 @@ import {lookupdReport} from '../../../src/tools/stat/lookupd-report.js'
 import type {ChannelRow} from '../../../src/tools/stat/model.js'
 import {skipIntegration, startCluster, startNsqd, stopAllServices, type Cluster} from '../../support/nsq.js'
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, last: () => unknown = () => ''): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  last: () => unknown = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -23,8 +28,21 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 /** The channel's counters read straight from each nsqd's /stats, summed (what stat must equal). */
-async function statsSum(cluster: Cluster, topic: string, channel: string): Promise<Omit<ChannelStats, 'channel_name' | 'clients' | 'paused'>> {
-  const sum = {depth: 0, backend_depth: 0, in_flight_count: 0, deferred_count: 0, message_count: 0, requeue_count: 0, timeout_count: 0, client_count: 0}
+async function statsSum(
+  cluster: Cluster,
+  topic: string,
+  channel: string,
+): Promise<Omit<ChannelStats, 'channel_name' | 'clients' | 'paused'>> {
+  const sum = {
+    depth: 0,
+    backend_depth: 0,
+    in_flight_count: 0,
+    deferred_count: 0,
+    message_count: 0,
+    requeue_count: 0,
+    timeout_count: 0,
+    client_count: 0,
+  }
   for (const nsqd of cluster.nsqd) {
     const c = (await new NsqdHttpClient(nsqd.httpAddress).stats({topic, channel})).topics[0]?.channels[0]
     if (c === undefined) continue
@@ -49,7 +67,7 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
   afterAll(stopAllServices)
 
   it('its numbers equal /stats under a scripted load (depth, in flight, deferred, requeued, messages, clients)', async () => {
-    const [a, b, c] = cluster.nsqd as [typeof cluster.nsqd[0], typeof cluster.nsqd[0], typeof cluster.nsqd[0]]
+    const [a, b, c] = cluster.nsqd as [(typeof cluster.nsqd)[0], (typeof cluster.nsqd)[0], (typeof cluster.nsqd)[0]]
     for (const nsqd of cluster.nsqd) {
       const http = new NsqdHttpClient(nsqd.httpAddress)
       await http.createTopic('load')
@@ -63,7 +81,13 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     await registered(cluster, 'load', 3)
 
     // A consumer that holds 12 messages in flight, requeues 2 of them for 10 minutes, then holds 2 more.
-    const consumer = new Consumer({topic: 'load', channel: 'ch', nsqd: cluster.nsqd.map((n) => n.tcpAddress), maxInFlight: 12, backoff: false})
+    const consumer = new Consumer({
+      topic: 'load',
+      channel: 'ch',
+      nsqd: cluster.nsqd.map((n) => n.tcpAddress),
+      maxInFlight: 12,
+      backoff: false,
+    })
     await consumer.start()
     const held: Message[] = []
     let requeued = false
@@ -77,28 +101,53 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     }
     try {
       let seen: unknown
-      const expected = await waitFor('the load to settle', async () => {
-        const sum = await statsSum(cluster, 'load', 'ch')
-        seen = sum
-        return sum.in_flight_count === consumer.stats.inFlight && sum.requeue_count === 2 && sum.in_flight_count >= 12 ? sum : undefined
-      }, 15_000, () => ({seen, consumer: consumer.stats}))
+      const expected = await waitFor(
+        'the load to settle',
+        async () => {
+          const sum = await statsSum(cluster, 'load', 'ch')
+          seen = sum
+          return sum.in_flight_count === consumer.stats.inFlight && sum.requeue_count === 2 && sum.in_flight_count >= 12 ? sum : undefined
+        },
+        15_000,
+        () => ({seen, consumer: consumer.stats}),
+      )
       // The scripted numbers, worked out by hand: 185 published, 180 at once and 5 deferred; 2 requeued
       // for later; what the consumer received is in flight or requeued (it may hold a few more than
       // the 12 it handed out, queued inside it).
       const {received, inFlight} = consumer.stats
-      expect(expected).toMatchObject({message_count: 185, deferred_count: 7, in_flight_count: inFlight, requeue_count: 2, depth: 180 - received, client_count: 3})
+      expect(expected).toMatchObject({
+        message_count: 185,
+        deferred_count: 7,
+        in_flight_count: inFlight,
+        requeue_count: 2,
+        depth: 180 - received,
+        client_count: 3,
+      })
 
-      const viaLookupd = new StatCollector({lookupd: cluster.lookupd.map((l) => l.httpAddress), topic: parseNameFilter('load'), channel: parseNameFilter('ch')})
+      const viaLookupd = new StatCollector({
+        lookupd: cluster.lookupd.map((l) => l.httpAddress),
+        topic: parseNameFilter('load'),
+        channel: parseNameFilter('ch'),
+      })
       const viaNsqd = new StatCollector({nsqd: cluster.nsqd.map((n) => n.httpAddress), topic: parseNameFilter('lo*')})
       for (const collector of [viaLookupd, viaNsqd]) {
         const view = buildView(undefined, await collector.poll())
         expect(view.nodes.map((n) => n.status)).toEqual(['up', 'up', 'up'])
         expect(view.channels).toHaveLength(1)
         expect(view.channels[0]).toMatchObject({
-          topic: 'load', channel: 'ch', nodes: 3,
-          depth: expected.depth, mem: expected.depth - expected.backend_depth, disk: expected.backend_depth, in_flight: expected.in_flight_count,
-          deferred: expected.deferred_count, requeued: expected.requeue_count, timed_out: expected.timeout_count,
-          messages: expected.message_count, clients: expected.client_count, paused: false,
+          topic: 'load',
+          channel: 'ch',
+          nodes: 3,
+          depth: expected.depth,
+          mem: expected.depth - expected.backend_depth,
+          disk: expected.backend_depth,
+          in_flight: expected.in_flight_count,
+          deferred: expected.deferred_count,
+          requeued: expected.requeue_count,
+          timed_out: expected.timeout_count,
+          messages: expected.message_count,
+          clients: expected.client_count,
+          paused: false,
         })
       }
 
@@ -107,7 +156,13 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
       for (const nsqd of cluster.nsqd) {
         const own = (await new NsqdHttpClient(nsqd.httpAddress).stats({topic: 'load', channel: 'ch'})).topics[0]?.channels[0]
         const row = byNode.channels.find((r: ChannelRow) => r.node === nsqd.httpAddress)
-        expect(row).toMatchObject({depth: own?.depth, in_flight: own?.in_flight_count, deferred: own?.deferred_count, messages: own?.message_count, nodes: 1})
+        expect(row).toMatchObject({
+          depth: own?.depth,
+          in_flight: own?.in_flight_count,
+          deferred: own?.deferred_count,
+          messages: own?.message_count,
+          nodes: 1,
+        })
       }
 
       // Paused shows up.
@@ -123,7 +178,7 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
   })
 
   it('rates match a known publish rate across intervals (ingress and egress, summed over two nsqd)', async () => {
-    const [a, b] = cluster.nsqd as [typeof cluster.nsqd[0], typeof cluster.nsqd[0]]
+    const [a, b] = cluster.nsqd as [(typeof cluster.nsqd)[0], (typeof cluster.nsqd)[0]]
     for (const nsqd of [a, b]) {
       await new NsqdHttpClient(nsqd.httpAddress).createTopic('rated')
       await new NsqdHttpClient(nsqd.httpAddress).createChannel('rated', 'c')
@@ -142,13 +197,18 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     const pump = (async () => {
       while (publishing) {
         const due = Math.floor(((Date.now() - start) / 1000) * perNodeRate)
-        await Promise.all(producers.map(async (p, i) => {
-          const n = due - (sent[i] as number)
-          if (n > 0) {
-            sent[i] = due
-            await p.multiPublish('rated', Array.from({length: n}, () => Buffer.from('x')))
-          }
-        }))
+        await Promise.all(
+          producers.map(async (p, i) => {
+            const n = due - (sent[i] as number)
+            if (n > 0) {
+              sent[i] = due
+              await p.multiPublish(
+                'rated',
+                Array.from({length: n}, () => Buffer.from('x')),
+              )
+            }
+          }),
+        )
         await new Promise((r) => setTimeout(r, 20))
       }
     })()
@@ -160,7 +220,12 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
         if (tick.index === 0) continue
         const view = buildView(tick.previous, tick.snapshot)
         const row = view.channels[0] as ChannelRow
-        ticks.push({ingress: row.ingress_rate as number, egress: row.egress_rate as number, topic: view.topics[0]?.ingress_rate as number, elapsed: view.elapsed_ms as number})
+        ticks.push({
+          ingress: row.ingress_rate as number,
+          egress: row.egress_rate as number,
+          topic: view.topics[0]?.ingress_rate as number,
+          elapsed: view.elapsed_ms as number,
+        })
       }
       expect(ticks).toHaveLength(3)
       const target = 2 * perNodeRate
@@ -186,13 +251,16 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     }
   })
 
-  it('hints: timeouts from a consumer slower than nsqd\'s --msg-timeout, and no consumers on a backlog', async () => {
+  it("hints: timeouts from a consumer slower than nsqd's --msg-timeout, and no consumers on a backlog", async () => {
     const nsqd = await startNsqd({args: ['--msg-timeout=1s']})
     const http = new NsqdHttpClient(nsqd.httpAddress)
     await http.createTopic('slow')
     await http.createChannel('slow', 'held')
     await http.createChannel('slow', 'nobody')
-    await http.mpub('slow', Array.from({length: 20}, (_, i) => Buffer.from(`m${i}`)))
+    await http.mpub(
+      'slow',
+      Array.from({length: 20}, (_, i) => Buffer.from(`m${i}`)),
+    )
     // Receives and never answers: every message times out after 1 s and comes back.
     const consumer = new Consumer({topic: 'slow', channel: 'held', nsqd: [nsqd.tcpAddress], maxInFlight: 5, backoff: false})
     await consumer.start()
@@ -201,10 +269,14 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     })()
     try {
       // nsqd scans for timeouts only in the channels it knew at its last queue-scan refresh (every 5 s).
-      await waitFor('the first timeout', async () => {
-        const c = (await http.stats({topic: 'slow', channel: 'held'})).topics[0]?.channels[0]
-        return (c?.timeout_count ?? 0) > 0 ? true : undefined
-      }, 20_000)
+      await waitFor(
+        'the first timeout',
+        async () => {
+          const c = (await http.stats({topic: 'slow', channel: 'held'})).topics[0]?.channels[0]
+          return (c?.timeout_count ?? 0) > 0 ? true : undefined
+        },
+        20_000,
+      )
       const collector = new StatCollector({nsqd: [nsqd.httpAddress], topic: parseNameFilter('slow')})
       const seen: ChannelRow[] = []
       for await (const tick of watch(collector, {intervalMs: 1000, count: 3})) {
@@ -215,7 +287,9 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
       expect(own?.timeout_count).toBeGreaterThan(0)
       expect(held.some((r) => (r.timeout_rate ?? 0) > 0 && r.hints.some((h) => h.startsWith('timeouts ')))).toBe(true)
       const nobody = seen.filter((r) => r.channel === 'nobody')
-      expect(nobody.every((r) => r.depth === 20 && r.clients === 0 && r.hints.includes('no consumers') && r.drain_eta_s === null)).toBe(true)
+      expect(nobody.every((r) => r.depth === 20 && r.clients === 0 && r.hints.includes('no consumers') && r.drain_eta_s === null)).toBe(
+        true,
+      )
     } finally {
       await consumer.stop({timeoutMs: 100})
       await draining
@@ -233,12 +307,21 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     expect(report.nodes.map((n) => n.address)).toEqual(cluster.nsqd.map((n) => n.httpAddress).sort())
     for (const node of report.nodes) {
       const own = cluster.nsqd.find((n) => n.httpAddress === node.address)!
-      expect(node).toMatchObject({status: 'up', version: '1.3.0', health: 'OK', broadcast_address: '127.0.0.1', tcp_port: own.tcpPort, http_port: own.httpPort})
+      expect(node).toMatchObject({
+        status: 'up',
+        version: '1.3.0',
+        health: 'OK',
+        broadcast_address: '127.0.0.1',
+        tcp_port: own.tcpPort,
+        http_port: own.httpPort,
+      })
       expect(node.listed_by).toEqual([...lookupd].sort())
       const topics = (await new NsqdHttpClient(own.httpAddress).stats()).topics.map((t) => t.topic_name)
       expect(node.topics.map((t) => t.topic)).toEqual(topics)
     }
-    expect(report.nodes.find((n) => n.address === cluster.nsqd[0]!.httpAddress)?.topics.find((t) => t.topic === 'seen_by_all')).toMatchObject({channels: 1, depth: 0})
+    expect(
+      report.nodes.find((n) => n.address === cluster.nsqd[0]!.httpAddress)?.topics.find((t) => t.topic === 'seen_by_all'),
+    ).toMatchObject({channels: 1, depth: 0})
 
     const lookups = await lookupdReport(lookupd)
     expect(lookups.map((l) => l.address)).toEqual(lookupd)
@@ -246,12 +329,19 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
       expect(l).toMatchObject({status: 'up', version: '1.3.0'})
       expect(l.nodes.map((n) => n.address)).toEqual(cluster.nsqd.map((n) => n.httpAddress).sort())
       expect(l.nodes.every((n) => n.version === '1.3.0')).toBe(true)
-      expect(l.topics.find((t) => t.topic === 'seen_by_all')).toEqual({topic: 'seen_by_all', channels: ['x'], producers: [cluster.nsqd[0]!.httpAddress]})
+      expect(l.topics.find((t) => t.topic === 'seen_by_all')).toEqual({
+        topic: 'seen_by_all',
+        channels: ['x'],
+        producers: [cluster.nsqd[0]!.httpAddress],
+      })
     }
   })
 
   it('an unreachable nsqd or lookupd is sampled as down, never thrown; a killed node stays listed as down', async () => {
-    const collector = new StatCollector({lookupd: [...cluster.lookupd.map((l) => l.httpAddress), '127.0.0.1:1'], topic: parseNameFilter('load')})
+    const collector = new StatCollector({
+      lookupd: [...cluster.lookupd.map((l) => l.httpAddress), '127.0.0.1:1'],
+      topic: parseNameFilter('load'),
+    })
     let view = buildView(undefined, await collector.poll())
     expect(view.nodes.map((n) => n.status)).toEqual(['up', 'up', 'up'])
     expect(view.lookupd.find((l) => l.address === '127.0.0.1:1')).toMatchObject({status: 'down', error: expect.stringMatching(/refused/)})
@@ -259,7 +349,10 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     await victim.kill()
     // lookupd drops the killed node at once; stat keeps it, as down.
     view = buildView(undefined, await collector.poll())
-    expect(view.nodes.find((n) => n.address === victim.httpAddress)).toMatchObject({status: 'down', error: expect.stringMatching(/refused/)})
+    expect(view.nodes.find((n) => n.address === victim.httpAddress)).toMatchObject({
+      status: 'down',
+      error: expect.stringMatching(/refused/),
+    })
     expect(view.nodes.filter((n) => n.status === 'up')).toHaveLength(2)
     expect(view.channels[0]?.nodes).toBe(2)
     const report = await nodesReport({nsqd: [victim.httpAddress], lookupd: cluster.lookupd.map((l) => l.httpAddress)})

@@ -5,8 +5,15 @@ import {row} from './fixtures.js'
 
 function view(channels = [row()], down = 0): StatView {
   return {
-    at: 0, elapsed_ms: 2000, lookupd: [], topics: [], channels,
-    nodes: [{address: 'up:4151', status: 'up', version: '1.3.0'}, ...Array.from({length: down}, (_, i) => ({address: `down${i}:4151`, status: 'down' as const, error: 'x'}))],
+    at: 0,
+    elapsed_ms: 2000,
+    lookupd: [],
+    topics: [],
+    channels,
+    nodes: [
+      {address: 'up:4151', status: 'up', version: '1.3.0'},
+      ...Array.from({length: down}, (_, i) => ({address: `down${i}:4151`, status: 'down' as const, error: 'x'})),
+    ],
   }
 }
 
@@ -39,9 +46,17 @@ describe('--fail-if parser', () => {
 
 describe('--fail-if evaluation', () => {
   it('is met by any channel row that satisfies a condition', () => {
-    const rows = [row({topic: 'a', channel: 'x', depth: 20_000}), row({topic: 'b', channel: 'y', depth: 5, clients: 0}), row({topic: 'c', channel: 'z', depth: 9, clients: 3})]
+    const rows = [
+      row({topic: 'a', channel: 'x', depth: 20_000}),
+      row({topic: 'b', channel: 'y', depth: 5, clients: 0}),
+      row({topic: 'c', channel: 'z', depth: 9, clients: 3}),
+    ]
     const breaches = evaluate([parseThreshold('depth>10000'), parseThreshold('clients==0')], view(rows))
-    expect(breaches.map(describeBreach)).toEqual(['a/x: depth 20000 (depth>10000)', 'a/x: clients 0 (clients==0)', 'b/y: clients 0 (clients==0)'])
+    expect(breaches.map(describeBreach)).toEqual([
+      'a/x: depth 20000 (depth>10000)',
+      'a/x: clients 0 (clients==0)',
+      'b/y: clients 0 (clients==0)',
+    ])
     expect(evaluate([parseThreshold('depth>100000')], view(rows))).toEqual([])
   })
 
@@ -53,6 +68,8 @@ describe('--fail-if evaluation', () => {
   })
 
   it('names the node under --by-node', () => {
-    expect(evaluate([parseThreshold('paused==true')], view([row({node: 'n1:4151', paused: true})])).map(describeBreach)).toEqual(['t/c@n1:4151: paused 1 (paused==true)'])
+    expect(evaluate([parseThreshold('paused==true')], view([row({node: 'n1:4151', paused: true})])).map(describeBreach)).toEqual([
+      't/c@n1:4151: paused 1 (paused==true)',
+    ])
   })
 })

@@ -17,10 +17,15 @@ describe('rates', () => {
     const cur = channel('c', {messages: 10})
     expect(channelRates(undefined, cur, 2).ingress_rate).toBeNull()
     expect(channelRates(channel('c'), cur, 0).egress_rate).toBeNull()
-    expect(channelRates(channel('c', {messages: 50}), cur, 2)).toEqual({ingress_rate: null, egress_rate: null, requeue_rate: null, timeout_rate: null})
+    expect(channelRates(channel('c', {messages: 50}), cur, 2)).toEqual({
+      ingress_rate: null,
+      egress_rate: null,
+      requeue_rate: null,
+      timeout_rate: null,
+    })
   })
 
-  it('use each node\'s own sample times with a fake clock driving the poll loop', async () => {
+  it("use each node's own sample times with a fake clock driving the poll loop", async () => {
     // A fake clock: each poll takes a different time, so the real period differs from the interval.
     let clock = 0
     const durations = [30, 400, 10]
@@ -56,12 +61,24 @@ describe('rates', () => {
 
 describe('aggregation', () => {
   const t0 = snapshot(0, [
-    up('a', 0, [topic('orders', [channel('archive', {messages: 100, depth: 10, backend_depth: 4, clients: 1}), channel('mail', {messages: 100})], {messages: 100})]),
+    up('a', 0, [
+      topic('orders', [channel('archive', {messages: 100, depth: 10, backend_depth: 4, clients: 1}), channel('mail', {messages: 100})], {
+        messages: 100,
+      }),
+    ]),
     up('b', 0, [topic('orders', [channel('archive', {messages: 50, depth: 5, clients: 2, paused: true})], {messages: 50})]),
   ])
   const t1 = snapshot(2000, [
-    up('a', 2000, [topic('orders', [channel('archive', {messages: 300, depth: 30, backend_depth: 4, in_flight: 3, clients: 1}), channel('mail', {messages: 300})], {messages: 300})]),
-    up('b', 2000, [topic('orders', [channel('archive', {messages: 150, depth: 5, deferred: 2, clients: 2, paused: true})], {messages: 150})]),
+    up('a', 2000, [
+      topic(
+        'orders',
+        [channel('archive', {messages: 300, depth: 30, backend_depth: 4, in_flight: 3, clients: 1}), channel('mail', {messages: 300})],
+        {messages: 300},
+      ),
+    ]),
+    up('b', 2000, [
+      topic('orders', [channel('archive', {messages: 150, depth: 5, deferred: 2, clients: 2, paused: true})], {messages: 150}),
+    ]),
   ])
 
   it('sums counters and rates per topic and channel across nodes', () => {
@@ -69,7 +86,17 @@ describe('aggregation', () => {
     expect(view.elapsed_ms).toBe(2000)
     expect(view.channels.map((c) => `${c.topic}/${c.channel}`)).toEqual(['orders/archive', 'orders/mail'])
     const archive = view.channels[0]
-    expect(archive).toMatchObject({depth: 35, mem: 31, disk: 4, in_flight: 3, deferred: 2, messages: 450, clients: 3, paused: true, nodes: 2})
+    expect(archive).toMatchObject({
+      depth: 35,
+      mem: 31,
+      disk: 4,
+      in_flight: 3,
+      deferred: 2,
+      messages: 450,
+      clients: 3,
+      paused: true,
+      nodes: 2,
+    })
     // a: +200 msgs, +20 depth; b: +100 msgs, +0 depth → ingress 150/s, egress (180 + 100) / 2 = 140/s.
     expect(archive?.ingress_rate).toBe(150)
     expect(archive?.egress_rate).toBe(140)
@@ -85,10 +112,16 @@ describe('aggregation', () => {
   it('leaves a node that is down out of the sums and lists it as down', () => {
     const t2 = snapshot(4000, [down('a', 4000), up('b', 4000, [topic('orders', [channel('archive', {messages: 250, depth: 5})])])])
     const view = buildView(t1, t2)
-    expect(view.nodes).toEqual([{address: 'a', status: 'down', error: 'connection refused'}, {address: 'b', status: 'up', version: '1.3.0'}])
+    expect(view.nodes).toEqual([
+      {address: 'a', status: 'down', error: 'connection refused'},
+      {address: 'b', status: 'up', version: '1.3.0'},
+    ])
     expect(view.channels[0]).toMatchObject({messages: 250, nodes: 1, ingress_rate: 50})
     // a comes back after a restart: its counters start again, so it adds no rate (no negative spike).
-    const t3 = snapshot(6000, [up('a', 6000, [topic('orders', [channel('archive', {messages: 7})])]), up('b', 6000, [topic('orders', [channel('archive', {messages: 350, depth: 5})])])])
+    const t3 = snapshot(6000, [
+      up('a', 6000, [topic('orders', [channel('archive', {messages: 7})])]),
+      up('b', 6000, [topic('orders', [channel('archive', {messages: 350, depth: 5})])]),
+    ])
     expect(buildView(t2, t3).channels[0]).toMatchObject({messages: 357, nodes: 2, ingress_rate: 50})
   })
 })
@@ -104,9 +137,12 @@ describe('drain estimate and hints', () => {
   it('flags a backlog with no consumers, a stuck channel, timeouts and requeues', () => {
     expect(hintsFor(row({depth: 5, clients: 0}))).toEqual(['no consumers'])
     expect(hintsFor(row({depth: 5, clients: 2, ingress_rate: 3, egress_rate: 0}))[0]).toMatch(/^stuck/)
-    expect(hintsFor(row({depth: 5, clients: 2, ingress_rate: 30, egress_rate: 10, in_flight: 4}))).toEqual(['falling behind: ingress > egress'])
+    expect(hintsFor(row({depth: 5, clients: 2, ingress_rate: 30, egress_rate: 10, in_flight: 4}))).toEqual([
+      'falling behind: ingress > egress',
+    ])
     expect(hintsFor(row({depth: 0, clients: 1, ingress_rate: 10, egress_rate: 10, timeout_rate: 2, requeue_rate: 5}))).toEqual([
-      "timeouts 2.0/s: handlers slower than nsqd's --msg-timeout?", 'requeues 5.0/s',
+      "timeouts 2.0/s: handlers slower than nsqd's --msg-timeout?",
+      'requeues 5.0/s',
     ])
     expect(hintsFor(row({depth: 5, paused: true}))).toEqual(['paused'])
     expect(hintsFor(row({depth: 0, clients: 1, ingress_rate: 10, egress_rate: 10}))).toEqual([])

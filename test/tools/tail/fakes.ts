@@ -11,7 +11,10 @@ export class FakeMessage implements TailDelivery {
   readonly nsqd = 'fake:4150'
   readonly body: Buffer
 
-  constructor(readonly id: string, readonly topic = 't') {
+  constructor(
+    readonly id: string,
+    readonly topic = 't',
+  ) {
     this.body = Buffer.from(`body-${id}`)
   }
 

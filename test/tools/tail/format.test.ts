@@ -4,7 +4,12 @@ import {createFormatter, type TailMessage} from '../../../src/tools/tail/format.
 import {TemplateError} from '../../../src/tools/tail/template.js'
 
 const message = (body: Buffer | string, topic = 'orders'): TailMessage => ({
-  topic, channel: 'c#ephemeral', id: '0123456789abcdef', timestamp: 1_764_000_000_123_456_789n, attempts: 1, nsqd: '127.0.0.1:4150',
+  topic,
+  channel: 'c#ephemeral',
+  id: '0123456789abcdef',
+  timestamp: 1_764_000_000_123_456_789n,
+  attempts: 1,
+  nsqd: '127.0.0.1:4150',
   body: Buffer.isBuffer(body) ? body : Buffer.from(body),
 })
 
@@ -20,8 +25,11 @@ const NL = Buffer.from('\n')
 describe('tail formats', () => {
   it('raw: body then delimiter, bytes untouched', () => {
     const binary = Buffer.from([0, 0xff, 0x0a])
-    expect(run({format: 'raw', delimiter: NL, printTopic: false}, message('a'), message(binary))
-      .equals(Buffer.concat([Buffer.from('a\n'), binary, NL]))).toBe(true)
+    expect(
+      run({format: 'raw', delimiter: NL, printTopic: false}, message('a'), message(binary)).equals(
+        Buffer.concat([Buffer.from('a\n'), binary, NL]),
+      ),
+    ).toBe(true)
   })
 
   it('raw with --print-topic prefixes "<topic> | " as nsq_tail does', () => {
@@ -37,7 +45,13 @@ describe('tail formats', () => {
     const lines = text.split('\n')
     expect(lines).toHaveLength(3)
     expect(JSON.parse(lines[0] as string)).toEqual({
-      topic: 'orders', channel: 'c#ephemeral', id: '0123456789abcdef', timestamp: 1_764_000_000_123, attempts: 1, nsqd: '127.0.0.1:4150', body: 'héllo',
+      topic: 'orders',
+      channel: 'c#ephemeral',
+      id: '0123456789abcdef',
+      timestamp: 1_764_000_000_123,
+      attempts: 1,
+      nsqd: '127.0.0.1:4150',
+      body: 'héllo',
     })
     const binary = JSON.parse(lines[1] as string) as Record<string, unknown>
     expect(binary.body).toBeUndefined()

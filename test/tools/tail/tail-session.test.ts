@@ -95,7 +95,7 @@ describe('TailSession', () => {
     expect(lines(stream)).toHaveLength(1000)
   })
 
-  it('Ctrl-C (signal) drains: what was written is FIN\'d, nothing unwritten is', async () => {
+  it("Ctrl-C (signal) drains: what was written is FIN'd, nothing unwritten is", async () => {
     const stream = new RecordingStream()
     const source = new FakeSource([])
     const controller = new AbortController()

@@ -2,8 +2,13 @@ import {describe, expect, it} from 'vitest'
 import {compileTemplate, parseTemplate, TemplateError, unescape} from '../../../src/tools/tail/template.js'
 
 const fields = {
-  topic: 'orders', channel: 'tail1#ephemeral', id: '0a1b2c3d4e5f6a7b', timestampMs: 1_764_000_000_123,
-  attempts: 3, nsqd: '127.0.0.1:4150', body: Buffer.from([0x68, 0x69, 0xff]),
+  topic: 'orders',
+  channel: 'tail1#ephemeral',
+  id: '0a1b2c3d4e5f6a7b',
+  timestampMs: 1_764_000_000_123,
+  attempts: 3,
+  nsqd: '127.0.0.1:4150',
+  body: Buffer.from([0x68, 0x69, 0xff]),
 }
 
 function render(template: string): Buffer {
@@ -14,7 +19,9 @@ function render(template: string): Buffer {
 
 describe('tail templates', () => {
   it('substitutes every token', () => {
-    expect(render('%t|%c|%i|%T|%a|%h|%S|%%|').toString()).toBe('orders|tail1#ephemeral|0a1b2c3d4e5f6a7b|1764000000123|3|127.0.0.1:4150|3|%|')
+    expect(render('%t|%c|%i|%T|%a|%h|%S|%%|').toString()).toBe(
+      'orders|tail1#ephemeral|0a1b2c3d4e5f6a7b|1764000000123|3|127.0.0.1:4150|3|%|',
+    )
   })
 
   it('prints the body bytes untouched (no UTF-8 decoding)', () => {

@@ -2,7 +2,17 @@ import {describe, expect, it} from 'vitest'
 import {channelIsDurable, defaultTailChannel} from '../../../src/tools/tail/run-tail.js'
 import {compileTopicPattern, validateTailInput, type TailInput} from '../../../src/tools/tail/validate.js'
 
-const ok: TailInput = {topics: ['t'], topicPattern: undefined, channel: 'tail1#ephemeral', nsqd: ['127.0.0.1:4150'], lookupd: [], count: 0, peek: false, delimiter: undefined, null: false}
+const ok: TailInput = {
+  topics: ['t'],
+  topicPattern: undefined,
+  channel: 'tail1#ephemeral',
+  nsqd: ['127.0.0.1:4150'],
+  lookupd: [],
+  count: 0,
+  peek: false,
+  delimiter: undefined,
+  null: false,
+}
 
 describe('tail input rules', () => {
   it('accepts a plain invocation', () => {

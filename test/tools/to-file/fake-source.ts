@@ -17,7 +17,14 @@ export class FakeSource implements MessageSource {
   /** Delivers a message; `as` delivers it with a given id and/or from a given nsqd (a redelivery, say). */
   push(body: string, timestampMs = 1_700_000_000_000, as: {id?: string; nsqd?: string; attempts?: number} = {}): void {
     const id = Buffer.from(as.id ?? (this.seq++).toString(16).padStart(16, '0'), 'latin1')
-    const message = new Message({id, timestamp: BigInt(timestampMs) * 1_000_000n, attempts: as.attempts ?? 1, body: Buffer.from(body)}, as.nsqd ?? '127.0.0.1:4150', 't', 'c', this.responder, false)
+    const message = new Message(
+      {id, timestamp: BigInt(timestampMs) * 1_000_000n, attempts: as.attempts ?? 1, body: Buffer.from(body)},
+      as.nsqd ?? '127.0.0.1:4150',
+      't',
+      'c',
+      this.responder,
+      false,
+    )
     const waiter = this.waiter
     this.waiter = undefined
     if (waiter !== undefined) waiter({done: false, value: message})

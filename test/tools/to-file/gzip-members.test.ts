@@ -30,7 +30,13 @@ describe('scanGzipMembers (cutting a crashed gzip file at its last complete sync
   })
   it('reads members with a file name header (as gzip(1) writes)', () => {
     const named = Buffer.from(a)
-    const withName = Buffer.concat([named.subarray(0, 3), Buffer.from([0x08]), named.subarray(4, 10), Buffer.from('name\0'), named.subarray(10)])
+    const withName = Buffer.concat([
+      named.subarray(0, 3),
+      Buffer.from([0x08]),
+      named.subarray(4, 10),
+      Buffer.from('name\0'),
+      named.subarray(10),
+    ])
     expect(scanGzipMembers(withName).validLength).toBe(withName.length)
   })
 })

@@ -1,9 +1,24 @@
 import {describe, expect, it} from 'vitest'
 import {isNsqError} from '../../../src/core/index.js'
-import {datedName, DEFAULT_DATETIME_FORMAT, MISSING_REV_FOR_SINK, DEFAULT_FILENAME_FORMAT, topicFilenameFormat, withRev, type NamingOptions} from '../../../src/tools/to-file/naming.js'
+import {
+  datedName,
+  DEFAULT_DATETIME_FORMAT,
+  MISSING_REV_FOR_SINK,
+  DEFAULT_FILENAME_FORMAT,
+  topicFilenameFormat,
+  withRev,
+  type NamingOptions,
+} from '../../../src/tools/to-file/naming.js'
 import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
 
-const base: NamingOptions = {filenameFormat: DEFAULT_FILENAME_FORMAT, hostIdentifier: '', gzip: false, rotateSize: 0, rotateIntervalMs: 0, separateWorkDir: false}
+const base: NamingOptions = {
+  filenameFormat: DEFAULT_FILENAME_FORMAT,
+  hostIdentifier: '',
+  gzip: false,
+  rotateSize: 0,
+  rotateIntervalMs: 0,
+  separateWorkDir: false,
+}
 const host = {hostname: 'box.example.com', pid: 4242}
 const time = utcWallTime(new Date(Date.UTC(2024, 0, 31, 15, 30)))
 
@@ -24,7 +39,12 @@ describe('archive file names (computeFilenameFormat / currentFilename / updateFi
 
   it('requires <REV> with gzip, rotation or a separate work dir', () => {
     const noRev = {...base, filenameFormat: '<TOPIC>.<DATETIME>.log'}
-    for (const options of [{...noRev, gzip: true}, {...noRev, rotateSize: 10}, {...noRev, rotateIntervalMs: 1000}, {...noRev, separateWorkDir: true}]) {
+    for (const options of [
+      {...noRev, gzip: true},
+      {...noRev, rotateSize: 10},
+      {...noRev, rotateIntervalMs: 1000},
+      {...noRev, separateWorkDir: true},
+    ]) {
       let error: unknown
       try {
         topicFilenameFormat(options, 't', host)
@@ -52,6 +72,8 @@ describe('archive file names (computeFilenameFormat / currentFilename / updateFi
   })
 
   it('substitutes --host-identifier with <SHORT_HOST> and <HOSTNAME>, and <PID>', () => {
-    expect(topicFilenameFormat({...base, hostIdentifier: 'x-<SHORT_HOST>-<HOSTNAME>', filenameFormat: '<TOPIC>/<HOST>.<PID>.log'}, 't', host)).toBe('t/x-box-box.example.com.4242.log')
+    expect(
+      topicFilenameFormat({...base, hostIdentifier: 'x-<SHORT_HOST>-<HOSTNAME>', filenameFormat: '<TOPIC>/<HOST>.<PID>.log'}, 't', host),
+    ).toBe('t/x-box-box.example.com.4242.log')
   })
 })

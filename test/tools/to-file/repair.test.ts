@@ -17,7 +17,15 @@ function dirsFor(separate: boolean): {workDir: string; outputDir: string} {
   return {outputDir: path.join(root, 'out'), workDir: path.join(root, separate ? 'work' : 'out')}
 }
 
-const config = (d: {workDir: string; outputDir: string}, gzip: boolean): ArchiveFileConfig => ({...d, gzip, gzipLevel: 6, format: 'raw', exclusive: gzip, rotateSize: 0, manifest: true})
+const config = (d: {workDir: string; outputDir: string}, gzip: boolean): ArchiveFileConfig => ({
+  ...d,
+  gzip,
+  gzipLevel: 6,
+  format: 'raw',
+  exclusive: gzip,
+  rotateSize: 0,
+  manifest: true,
+})
 const lines = (text: string): Buffer[] => [Buffer.from(text)]
 
 describe('crash repair of the work dir', () => {
@@ -33,7 +41,11 @@ describe('crash repair of the work dir', () => {
     expect(repaired[0]?.cutBytes).toBe(12)
     const out = path.join(d.outputDir, 'a-000000.log.gz')
     expect(zlib.gunzipSync(fs.readFileSync(out)).toString()).toBe('1\n2\n3\n')
-    expect(JSON.parse(fs.readFileSync(`${out}.manifest.json`, 'utf8'))).toMatchObject({messages: 3, bytes: fs.statSync(out).size, gzip: true})
+    expect(JSON.parse(fs.readFileSync(`${out}.manifest.json`, 'utf8'))).toMatchObject({
+      messages: 3,
+      bytes: fs.statSync(out).size,
+      gzip: true,
+    })
     expect(fs.readdirSync(d.workDir)).toEqual([])
   })
 
@@ -78,7 +90,10 @@ describe('crash repair of the work dir', () => {
     await file.append(lines('x\n'), [1n])
     fs.mkdirSync(d.outputDir, {recursive: true})
     fs.linkSync(file.workPath, path.join(d.outputDir, 'a-000000.log.gz'))
-    fs.writeFileSync(path.join(d.workDir, '.a-000000.log.gz.open'), JSON.stringify({topic: 't', format: 'raw', gzip: true, datedName: 'a<REV>.log.gz', rev: 0, destination: 'a-000000.log.gz'}))
+    fs.writeFileSync(
+      path.join(d.workDir, '.a-000000.log.gz.open'),
+      JSON.stringify({topic: 't', format: 'raw', gzip: true, datedName: 'a<REV>.log.gz', rev: 0, destination: 'a-000000.log.gz'}),
+    )
     await repairWorkDir({...d, format: 'raw', manifest: true, depth: 0})
     expect(fs.readdirSync(d.outputDir).sort()).toEqual(['a-000000.log.gz', 'a-000000.log.gz.manifest.json'])
     expect(fs.readdirSync(d.workDir)).toEqual([])

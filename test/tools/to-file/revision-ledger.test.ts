@@ -73,7 +73,20 @@ describe('revision ledger (pure)', () => {
     expect(parseLedger('not json')).toEqual(emptyLedger())
     expect(parseLedger('null')).toEqual(emptyLedger())
     expect(parseLedger('{"names": 3}')).toEqual(emptyLedger())
-    expect(parseLedger(JSON.stringify({version: 1, names: [[H15, 2], ['x', -1], [3, 1], [H16, 1.5], [H16, 7]]})).names).toEqual([
+    expect(
+      parseLedger(
+        JSON.stringify({
+          version: 1,
+          names: [
+            [H15, 2],
+            ['x', -1],
+            [3, 1],
+            [H16, 1.5],
+            [H16, 7],
+          ],
+        }),
+      ).names,
+    ).toEqual([
       [H15, 2],
       [H16, 7],
     ])

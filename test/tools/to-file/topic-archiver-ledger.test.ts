@@ -74,8 +74,29 @@ function start(where: Dirs, options: RunOptions = {}) {
   const gzip = options.gzip ?? false
   const rotateSize = options.rotateSize ?? 0
   const uniqueNames = options.sink !== undefined
-  const file = archiveConfig({outputDir: where.outputDir, workDir: where.workDir === where.outputDir ? '' : where.workDir, gzip, gzipLevel: 6, format: 'raw', rotateSize, rotateIntervalMs: 0, manifest: true, uniqueNames})
-  const topicFormat = topicFilenameFormat({filenameFormat: '<TOPIC>.<HOST><REV>.<DATETIME>.log', hostIdentifier: 'h', gzip, rotateSize, rotateIntervalMs: 0, separateWorkDir: file.workDir !== file.outputDir, uniqueNames}, 't')
+  const file = archiveConfig({
+    outputDir: where.outputDir,
+    workDir: where.workDir === where.outputDir ? '' : where.workDir,
+    gzip,
+    gzipLevel: 6,
+    format: 'raw',
+    rotateSize,
+    rotateIntervalMs: 0,
+    manifest: true,
+    uniqueNames,
+  })
+  const topicFormat = topicFilenameFormat(
+    {
+      filenameFormat: '<TOPIC>.<HOST><REV>.<DATETIME>.log',
+      hostIdentifier: 'h',
+      gzip,
+      rotateSize,
+      rotateIntervalMs: 0,
+      separateWorkDir: file.workDir !== file.outputDir,
+      uniqueNames,
+    },
+    't',
+  )
   const ledger = options.ledger ?? (uniqueNames ? new RevisionLedger(file.workDir, 't') : undefined)
   const source = new FakeSource()
   const archiver = new TopicArchiver(source, {
@@ -115,7 +136,13 @@ async function archive(source: FakeSource, bodies: string[]): Promise<void> {
 
 /** Every file below `dir` (relative paths), hidden ones included. */
 const filesIn = (dir: string): string[] =>
-  fs.existsSync(dir) ? (fs.readdirSync(dir, {recursive: true, withFileTypes: true}) as fs.Dirent[]).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort() : []
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir, {recursive: true, withFileTypes: true})
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+        .sort()
+    : []
 
 describe('TopicArchiver with a sink that deletes what it takes: names are never reused', () => {
   it('append mode (no gzip, rotation or work dir): <REV> is kept, and a restart in the same hour continues above the revisions handed out', async () => {
@@ -155,7 +182,17 @@ describe('TopicArchiver with a sink that deletes what it takes: names are never 
     }
     expect(new Set(sink.names).size).toBe(sink.names.length)
     expect(sink.names).toHaveLength(9)
-    expect(sink.names.map((name) => /-(\d{6})\./.exec(name)?.[1])).toEqual(['000000', '000001', '000002', '000003', '000004', '000005', '000006', '000007', '000008'])
+    expect(sink.names.map((name) => /-(\d{6})\./.exec(name)?.[1])).toEqual([
+      '000000',
+      '000001',
+      '000002',
+      '000003',
+      '000004',
+      '000005',
+      '000006',
+      '000007',
+      '000008',
+    ])
     expect([...sink.contents.values()].join('').split('\n').slice(0, -1)).toEqual(all)
     expect(filesIn(where.outputDir)).toEqual([])
     expect(filesIn(where.workDir)).toEqual(['.t.rev.json'])

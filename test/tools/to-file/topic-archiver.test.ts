@@ -29,8 +29,27 @@ function setup(overrides: Partial<TopicArchiverOptions> & {gzip?: boolean; workD
   const rotation = overrides.rotation ?? {rotateSize: 0, rotateIntervalMs: 0}
   const archiver = new TopicArchiver(source, {
     topic: 't',
-    file: {workDir, outputDir, gzip, gzipLevel: 6, format: 'raw', exclusive: gzip || rotation.rotateIntervalMs > 0, rotateSize: rotation.rotateSize, manifest: true},
-    topicFormat: topicFilenameFormat({filenameFormat: '<TOPIC>.<HOST><REV>.<DATETIME>.log', hostIdentifier: 'h', gzip, rotateSize: rotation.rotateSize, rotateIntervalMs: rotation.rotateIntervalMs, separateWorkDir: workDir !== outputDir}, 't'),
+    file: {
+      workDir,
+      outputDir,
+      gzip,
+      gzipLevel: 6,
+      format: 'raw',
+      exclusive: gzip || rotation.rotateIntervalMs > 0,
+      rotateSize: rotation.rotateSize,
+      manifest: true,
+    },
+    topicFormat: topicFilenameFormat(
+      {
+        filenameFormat: '<TOPIC>.<HOST><REV>.<DATETIME>.log',
+        hostIdentifier: 'h',
+        gzip,
+        rotateSize: rotation.rotateSize,
+        rotateIntervalMs: rotation.rotateIntervalMs,
+        separateWorkDir: workDir !== outputDir,
+      },
+      't',
+    ),
     datetimeFormat: '%Y-%m-%d_%H',
     rotation,
     syncIntervalMs: 30_000,
@@ -69,7 +88,11 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     archiver.stop()
     await done
     expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log.gz', 't.h-000000.2024-01-31_16.log.gz'])
-    expect([read(path.join(outputDir, 't.h-000000.2024-01-31_15.log.gz')), read(path.join(outputDir, 't.h-000000.2024-01-31_16.log.gz')), source.finished]).toEqual(['a\nb\n', 'c\n', ['a', 'b', 'c']])
+    expect([
+      read(path.join(outputDir, 't.h-000000.2024-01-31_15.log.gz')),
+      read(path.join(outputDir, 't.h-000000.2024-01-31_16.log.gz')),
+      source.finished,
+    ]).toEqual(['a\nb\n', 'c\n', ['a', 'b', 'c']])
     expect(read(path.join(outputDir, 't.h-000000.2024-01-31_16.log.gz'))).toBe('c\n')
     expect(source.finished).toEqual(['a', 'b', 'c'])
   })
@@ -103,12 +126,23 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     await until(() => source.finished.length === 3)
     archiver.stop()
     await done
-    expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log', 't.h-000001.2024-01-31_15.log', 't.h-000002.2024-01-31_15.log'])
-    expect(['000000', '000001', '000002'].map((rev) => read(path.join(outputDir, `t.h-${rev}.2024-01-31_15.log`)))).toEqual(['x\n', 'y\n', 'z\n'])
+    expect(finished.map((f) => f.name)).toEqual([
+      't.h-000000.2024-01-31_15.log',
+      't.h-000001.2024-01-31_15.log',
+      't.h-000002.2024-01-31_15.log',
+    ])
+    expect(['000000', '000001', '000002'].map((rev) => read(path.join(outputDir, `t.h-${rev}.2024-01-31_15.log`)))).toEqual([
+      'x\n',
+      'y\n',
+      'z\n',
+    ])
   })
 
   it('with --skip-empty-files a tick only closes the file; the next message opens the next', async () => {
-    const {source, clock, archiver, finished, opened, done} = setup({skipEmptyFiles: true, rotation: {rotateSize: 0, rotateIntervalMs: 1000}})
+    const {source, clock, archiver, finished, opened, done} = setup({
+      skipEmptyFiles: true,
+      rotation: {rotateSize: 0, rotateIntervalMs: 1000},
+    })
     source.push('x')
     await until(() => source.finished.length === 1)
     clock.now += 1001
@@ -131,7 +165,20 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     const out = path.join(root, 'out')
     fs.mkdirSync(out, {recursive: true})
     fs.writeFileSync(path.join(out, 't.h-000000.2024-01-31_15.log.gz'), 'precious')
-    const {source, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true, file: {workDir: path.join(root, 'work'), outputDir: out, gzip: true, gzipLevel: 6, format: 'raw', exclusive: true, rotateSize: 0, manifest: true}})
+    const {source, archiver, finished, done, outputDir} = setup({
+      gzip: true,
+      workDir: true,
+      file: {
+        workDir: path.join(root, 'work'),
+        outputDir: out,
+        gzip: true,
+        gzipLevel: 6,
+        format: 'raw',
+        exclusive: true,
+        rotateSize: 0,
+        manifest: true,
+      },
+    })
     source.push('new')
     await until(() => source.finished.length === 1)
     archiver.stop()

@@ -5,7 +5,13 @@ import {describe, expect, it} from 'vitest'
 import {ErrorsFile, type FailedRecord} from '../../../src/tools/to-nsq/errors-file.js'
 import {MAX_BODIES_SHOWN, SHORT_BODY_BYTES, UnrecordedRecords, formatRanges} from '../../../src/tools/to-nsq/unrecorded.js'
 
-const failure = (record: number, body: string | Buffer, extra: Partial<FailedRecord> = {}): FailedRecord => ({record, reason: 'publish_failed', error: 'E_PUB_FAILED', body: Buffer.isBuffer(body) ? body : Buffer.from(body), ...extra})
+const failure = (record: number, body: string | Buffer, extra: Partial<FailedRecord> = {}): FailedRecord => ({
+  record,
+  reason: 'publish_failed',
+  error: 'E_PUB_FAILED',
+  body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+  ...extra,
+})
 
 describe('formatRanges', () => {
   it('prints sorted ranges, ignoring duplicates', () => {
@@ -40,7 +46,13 @@ describe('ErrorsFile', () => {
     expect(errors.write(failure(2, 'b'))).toBe(true)
     errors.close()
     expect(errors.failure).toBeUndefined()
-    expect(fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as {record: number}).record)).toEqual([1, 2])
+    expect(
+      fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as {record: number}).record),
+    ).toEqual([1, 2])
   })
 
   it('on a full device (/dev/full: ENOSPC) does not throw: it reports the failure and keeps every record it could not take', () => {
@@ -54,6 +66,10 @@ describe('ErrorsFile', () => {
     errors.close()
     expect(errors.unrecorded.count).toBe(3)
     expect(errors.unrecorded.ranges).toBe('7-9')
-    expect(errors.unrecorded.bodyLines()).toEqual(['record 7 (publish_failed): "a"', 'record 8 (publish_failed): "b"', 'record 9 (publish_failed): "c"'])
+    expect(errors.unrecorded.bodyLines()).toEqual([
+      'record 7 (publish_failed): "a"',
+      'record 8 (publish_failed): "b"',
+      'record 9 (publish_failed): "c"',
+    ])
   })
 })

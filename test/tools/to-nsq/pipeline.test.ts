@@ -21,13 +21,30 @@ class MemorySink implements BatchSink {
   }
 }
 
-function setup(overrides: Partial<ToNsqRunOptions> = {}): {run: ToNsqRun; sink: MemorySink; failures: FailedRecord[]; controller: AbortController} {
+function setup(overrides: Partial<ToNsqRunOptions> = {}): {
+  run: ToNsqRun
+  sink: MemorySink
+  failures: FailedRecord[]
+  controller: AbortController
+} {
   const sink = new MemorySink()
   const failures: FailedRecord[] = []
   const controller = new AbortController()
   const run = new ToNsqRun({
-    delimiter: Buffer.from('\n'), inputFormat: 'raw', maxMessageBytes: 1000, maxBodyBytes: 10_000, batchSize: 3, lingerMs: 10, rate: 0,
-    keepEmpty: false, onOversize: 'fail', onInvalid: 'fail', sink, signal: controller.signal, onFailure: (f) => failures.push(f), ...overrides,
+    delimiter: Buffer.from('\n'),
+    inputFormat: 'raw',
+    maxMessageBytes: 1000,
+    maxBodyBytes: 10_000,
+    batchSize: 3,
+    lingerMs: 10,
+    rate: 0,
+    keepEmpty: false,
+    onOversize: 'fail',
+    onInvalid: 'fail',
+    sink,
+    signal: controller.signal,
+    onFailure: (f) => failures.push(f),
+    ...overrides,
   })
   sink.run = run
   return {run, sink, failures, controller}
@@ -83,7 +100,11 @@ describe('ToNsqRun', () => {
     const input = `${encodeEnvelope({topic: 't', body: Buffer.from('hello\nworld')})}\n\n${encodeEnvelope({body: binary})}\nnot json\n{"body":"last"}`
     const skip = setup({inputFormat: 'json', onInvalid: 'skip'})
     await skip.run.run(chunks(input))
-    expect(skip.sink.batches.flat().map((r) => r.body.toString('hex'))).toEqual([Buffer.from('hello\nworld').toString('hex'), binary.toString('hex'), Buffer.from('last').toString('hex')])
+    expect(skip.sink.batches.flat().map((r) => r.body.toString('hex'))).toEqual([
+      Buffer.from('hello\nworld').toString('hex'),
+      binary.toString('hex'),
+      Buffer.from('last').toString('hex'),
+    ])
     expect(skip.failures).toMatchObject([{record: 4, reason: 'invalid_envelope', body: Buffer.from('not json')}])
     const fail = setup({inputFormat: 'json'})
     const result = await fail.run.run(chunks(input))
@@ -93,9 +114,13 @@ describe('ToNsqRun', () => {
 
   it('--tee echoes exactly the accepted records with their delimiter', async () => {
     const echoed: Buffer[] = []
-    const {run} = setup({maxMessageBytes: 3, onOversize: 'skip', tee: async (data) => {
-      echoed.push(data)
-    }})
+    const {run} = setup({
+      maxMessageBytes: 3,
+      onOversize: 'skip',
+      tee: async (data) => {
+        echoed.push(data)
+      },
+    })
     await run.run(chunks('a\r\nlong\n\nb'))
     expect(Buffer.concat(echoed).toString()).toBe('a\r\nb\n')
   })
@@ -179,30 +204,59 @@ describe('ToNsqRun.halt (nsqd refused for good, or the errors file failed)', () 
     const failures: FailedRecord[] = []
     const refusing: BatchSink = {
       submit: async (batch) => {
-        run.settled([], batch.map((record) => ({record, error: new NsqError('E_INVALID', 'E_INVALID cannot PUB in current state (TLS required)')})))
+        run.settled(
+          [],
+          batch.map((record) => ({record, error: new NsqError('E_INVALID', 'E_INVALID cannot PUB in current state (TLS required)')})),
+        )
         run.halt('refused')
       },
       drain: async () => undefined,
     }
     const run: ToNsqRun = new ToNsqRun({
-      delimiter: Buffer.from('\n'), inputFormat: 'raw', maxMessageBytes: 1000, maxBodyBytes: 10_000, batchSize: 2, lingerMs: 5, rate: 0,
-      keepEmpty: false, onOversize: 'fail', onInvalid: 'fail', sink: refusing, signal: new AbortController().signal, onFailure: (f) => failures.push(f),
+      delimiter: Buffer.from('\n'),
+      inputFormat: 'raw',
+      maxMessageBytes: 1000,
+      maxBodyBytes: 10_000,
+      batchSize: 2,
+      lingerMs: 5,
+      rate: 0,
+      keepEmpty: false,
+      onOversize: 'fail',
+      onInvalid: 'fail',
+      sink: refusing,
+      signal: new AbortController().signal,
+      onFailure: (f) => failures.push(f),
     })
     const {input, pulls} = endless('a\nb\nc\npart')
     const result = await run.run(input)
     expect(result.stoppedBy).toBe('refused')
     expect(pulls()).toBe(1)
     expect(run.stats).toMatchObject({records: 4, published: 0, failures: {publish_failed: 3, incomplete: 1}})
-    expect(failures.map((f) => [f.record, f.reason]).sort()).toEqual([[1, 'publish_failed'], [2, 'publish_failed'], [3, 'publish_failed'], [4, 'incomplete']])
+    expect(failures.map((f) => [f.record, f.reason]).sort()).toEqual([
+      [1, 'publish_failed'],
+      [2, 'publish_failed'],
+      [3, 'publish_failed'],
+      [4, 'incomplete'],
+    ])
     expect(failures.find((f) => f.reason === 'incomplete')?.error).toBe('stopped before the end of this record')
   })
 
-  it('a halt from onFailure in the middle of a chunk lets that chunk\'s records through (counted), then stops: the first cause is kept', async () => {
+  it("a halt from onFailure in the middle of a chunk lets that chunk's records through (counted), then stops: the first cause is kept", async () => {
     const failures: FailedRecord[] = []
     const sink = new MemorySink()
     const run: ToNsqRun = new ToNsqRun({
-      delimiter: Buffer.from('\n'), inputFormat: 'raw', maxMessageBytes: 1, maxBodyBytes: 10_000, batchSize: 3, lingerMs: 10, rate: 0,
-      keepEmpty: false, onOversize: 'skip', onInvalid: 'fail', sink, signal: new AbortController().signal,
+      delimiter: Buffer.from('\n'),
+      inputFormat: 'raw',
+      maxMessageBytes: 1,
+      maxBodyBytes: 10_000,
+      batchSize: 3,
+      lingerMs: 10,
+      rate: 0,
+      keepEmpty: false,
+      onOversize: 'skip',
+      onInvalid: 'fail',
+      sink,
+      signal: new AbortController().signal,
       onFailure: (f) => {
         failures.push(f)
         run.halt('errors-file')

@@ -12,15 +12,26 @@ import {readBack} from '../../support/read-back.js'
 
 let seq = 0
 const topic = (): string => `refusal_${process.pid}_${++seq}`
-const batches = (count: number, size: number): OutRecord[][] => Array.from({length: count}, (_, b) => Array.from({length: size}, (_, i) => ({n: b * size + i + 1, body: Buffer.from(`m-${b * size + i + 1}`)})))
+const batches = (count: number, size: number): OutRecord[][] =>
+  Array.from({length: count}, (_, b) =>
+    Array.from({length: size}, (_, i) => ({n: b * size + i + 1, body: Buffer.from(`m-${b * size + i + 1}`)})),
+  )
 
-function collecting(options: {topic: string; nsqd: string[]; mode: 'round-robin' | 'fanout'}): {publisher: Publisher; published: OutRecord[]; failed: PublishFailure[]; refusals: [Refusal, number][]; order: string[]} {
+function collecting(options: {topic: string; nsqd: string[]; mode: 'round-robin' | 'fanout'}): {
+  publisher: Publisher
+  published: OutRecord[]
+  failed: PublishFailure[]
+  refusals: [Refusal, number][]
+  order: string[]
+} {
   const published: OutRecord[] = []
   const failed: PublishFailure[] = []
   const refusals: [Refusal, number][] = []
   const order: string[] = []
   const publisher = new Publisher({
-    ...options, settings: {}, window: 4,
+    ...options,
+    settings: {},
+    window: 4,
     onSettled: (ok, bad) => {
       published.push(...ok)
       failed.push(...bad)
@@ -41,7 +52,9 @@ describe('Publisher and an nsqd that refuses for good (TLS required)', () => {
   beforeAll(async () => {
     const pki = makeTestPki()
     ;[refusing, plain] = await Promise.all([
-      startNsqd({args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https']}),
+      startNsqd({
+        args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https'],
+      }),
       startNsqd(),
     ])
   })
@@ -72,7 +85,11 @@ describe('Publisher and an nsqd that refuses for good (TLS required)', () => {
 
   it('round-robin with a plain nsqd too: the refusing one is left out, its records go to the other, nothing fails', async () => {
     const name = topic()
-    const {publisher, published, failed, refusals} = collecting({topic: name, nsqd: [refusing.tcpAddress, plain.tcpAddress], mode: 'round-robin'})
+    const {publisher, published, failed, refusals} = collecting({
+      topic: name,
+      nsqd: [refusing.tcpAddress, plain.tcpAddress],
+      mode: 'round-robin',
+    })
     await publisher.connect()
     for (const batch of batches(20, 10)) await publisher.submit(batch)
     await publisher.close()

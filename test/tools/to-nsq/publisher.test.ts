@@ -19,14 +19,23 @@ describe('Publisher with no nsqd to talk to', () => {
     const failed: PublishFailure[] = []
     let published = 0
     const publisher = new Publisher({
-      topic: 't', nsqd: [`127.0.0.1:${await deadPort()}`], mode: 'round-robin', settings: {}, window: 4, maxAttempts: 1, now: () => clock, probeIntervalMs: 1000,
+      topic: 't',
+      nsqd: [`127.0.0.1:${await deadPort()}`],
+      mode: 'round-robin',
+      settings: {},
+      window: 4,
+      maxAttempts: 1,
+      now: () => clock,
+      probeIntervalMs: 1000,
       onSettled: (ok, bad) => {
         published += ok.length
         failed.push(...bad)
       },
       events: {disconnected: () => attempts++},
     })
-    const batches: OutRecord[][] = Array.from({length: 10}, (_, b) => Array.from({length: 3}, (_, i) => ({n: b * 3 + i + 1, body: Buffer.from(`m${b}-${i}`)})))
+    const batches: OutRecord[][] = Array.from({length: 10}, (_, b) =>
+      Array.from({length: 3}, (_, i) => ({n: b * 3 + i + 1, body: Buffer.from(`m${b}-${i}`)})),
+    )
     await publisher.submit(batches[0] as OutRecord[])
     await publisher.drain()
     for (const batch of batches.slice(1, 5)) await publisher.submit(batch)

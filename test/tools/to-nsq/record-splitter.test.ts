@@ -59,7 +59,9 @@ describe('RecordSplitter', () => {
 
   it('finds a multi-byte delimiter split across chunks, including one that starts in bytes held from several chunks back', () => {
     const delimiter = bytes('<|>')
-    expect(split([bytes('ab<'), bytes('|'), bytes('>cd<|'), bytes('>')], delimiter).hex.map((h) => Buffer.from(h, 'hex').toString())).toEqual(['ab', 'cd'])
+    expect(
+      split([bytes('ab<'), bytes('|'), bytes('>cd<|'), bytes('>')], delimiter).hex.map((h) => Buffer.from(h, 'hex').toString()),
+    ).toEqual(['ab', 'cd'])
     // overlapping pattern: "aab" in "xaaab"
     expect(split([bytes('xa'), bytes('a'), bytes('ab'), bytes('y')], bytes('aab')).hex).toEqual(reference(bytes('xaaaby'), bytes('aab')))
   })
@@ -73,8 +75,8 @@ describe('RecordSplitter', () => {
   it('matches a whole-input split for any chunking and any delimiter (property)', () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({maxLength: 200}).map((a) => Buffer.from(a.map((b) => b % 4 + 0x61))),
-        fc.uint8Array({minLength: 1, maxLength: 3}).map((a) => Buffer.from(a.map((b) => b % 4 + 0x61))),
+        fc.uint8Array({maxLength: 200}).map((a) => Buffer.from(a.map((b) => (b % 4) + 0x61))),
+        fc.uint8Array({minLength: 1, maxLength: 3}).map((a) => Buffer.from(a.map((b) => (b % 4) + 0x61))),
         fc.array(fc.nat(), {maxLength: 20}),
         (data, delimiter, offsets) => {
           const {hex, numbers} = split(cut(data, offsets), delimiter)
