@@ -6,6 +6,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {isNsqError, type NsqError} from '../core/index.js'
 import {applyColor} from './color.js'
+import type {ToolResult} from '../tools/result.js'
 import {EXIT} from './exit-codes.js'
 
 export type NsqFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof NsqCommand)['baseFlags'] & T['flags']>
@@ -89,6 +90,15 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   /** A status line on stderr, unless --quiet. */
   protected status(line: string): void {
     if (!this.flags?.quiet) process.stderr.write(`${line}\n`)
+  }
+
+  /**
+   * The one place a tool's typed result becomes the exit code: sets it and returns the summary
+   * (which oclif prints for `--json`). Commands end `run()` with `return this.complete(result)`.
+   */
+  protected complete<S>(result: ToolResult<S>): S {
+    process.exitCode = result.exitCode
+    return result.summary
   }
 
   /** Fails with a usage error (exit 2): a bad flag value or combination. */
