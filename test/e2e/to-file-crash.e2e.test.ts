@@ -86,10 +86,24 @@ describe('to-file under kill -9', () => {
         const child = spawnCli(args, {stdin: 'ignore'})
         const output = collectOutput(child)
         child.once('exit', () => (repairs += countRepairs(output.text())))
-        const delay = 800 + Math.floor(Math.random() * 2500)
+        // Killed while it archives: once it consumes (after its crash repair; start-up time varies
+        // with the machine's load), then after a random moment of writing.
+        await waitFor(
+          'to-file subscribed',
+          async () => (await channelState(nsqd.httpAddress, topic, 'nsq_to_file')).clients > 0,
+          60_000,
+          50,
+        )
+        const delay = 200 + Math.floor(Math.random() * 2000)
         delays.push(delay)
         await sleep(delay)
         await stopChild(child, 'SIGKILL')
+        await waitFor(
+          'nsqd saw the killed client go',
+          async () => (await channelState(nsqd.httpAddress, topic, 'nsq_to_file')).clients === 0,
+          30_000,
+          50,
+        )
       }
       publishing = false
       await feeder
