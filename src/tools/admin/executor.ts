@@ -34,7 +34,11 @@ export async function executePlan(plan: TargetPlan, options: ExecuteOptions): Pr
           await invoke(call, options)
           return resultOf(plan, call, {status: 'ok'})
         } catch (error) {
-          return resultOf(plan, call, alreadyGone(call, error) ? {status: 'absent', http_status: 404, error: apiMessage(error)} : failure(error))
+          return resultOf(
+            plan,
+            call,
+            alreadyGone(call, error) ? {status: 'absent', http_status: 404, error: apiMessage(error)} : failure(error),
+          )
         }
       })),
     )

@@ -83,7 +83,9 @@ export function planTarget(target: Target, input: PlanInput): TargetPlan {
       if (!lookupdMode) return {target, phases: [], notes, problem: 'tombstone needs --lookupd-http-address (it is a lookupd record)'}
       const tombstone = onLookupd('/topic/tombstone', {topic, node})
       const address = input.nodeAddress ?? node
-      const remove: UpstreamCall[] = input.producers.includes(address) ? [{role: 'nsqd', address, path: '/topic/delete', query: {topic}}] : []
+      const remove: UpstreamCall[] = input.producers.includes(address)
+        ? [{role: 'nsqd', address, path: '/topic/delete', query: {topic}}]
+        : []
       if (remove.length === 0) notes.push(`nsqd ${node} does not carry topic ${topic}: only the tombstone is set`)
       return {target, phases: phases(tombstone, remove), notes}
     }

@@ -9,7 +9,7 @@ import {executePlan, plannedCalls} from './executor.js'
 import {isDestructive, lossOf} from './loss.js'
 import {eventsFor, sendEvents, type NotifyOptions} from './notify.js'
 import {planTarget} from './plan.js'
-import {needsListing, parsePatterns, selectNames} from './select.js'
+import {needsListing, parsePatterns, selectNames, SelectionError} from './select.js'
 import {countCalls, exitCodeOf} from './summary.js'
 import type {ActionName, AdminSummary, CallResult, LossRow, Target, TargetPlan} from './types.js'
 
@@ -47,7 +47,7 @@ export async function runAdmin(request: AdminRequest): Promise<ToolResult<AdminS
   const topicFilters = parsePatterns(request.topics, 'topic')
   const channelFilters = isChannel ? parsePatterns(request.channels ?? [], 'channel') : []
   if (action.startsWith('create_') && [...topicFilters, ...channelFilters].some((f) => f.kind !== 'exact'))
-    throw new Error('create takes names, not patterns')
+    throw new SelectionError('create takes names, not globs or /regex/')
   const log = new CallLog()
   const problems: string[] = []
   const notes: string[] = []
@@ -97,7 +97,9 @@ export async function runAdmin(request: AdminRequest): Promise<ToolResult<AdminS
   if (isDestructive(action) && work.length > 0) {
     const consent = await request.confirm({action, plans: work, loss})
     if (consent !== 'yes') {
-      problems.push(consent === 'no' ? 'not confirmed: nothing was changed' : 'refusing without --yes (not a terminal): nothing was changed')
+      problems.push(
+        consent === 'no' ? 'not confirmed: nothing was changed' : 'refusing without --yes (not a terminal): nothing was changed',
+      )
       return summary(plans.flatMap(plannedCalls), {exit_code: consent === 'no' ? EXIT.FAILURE : EXIT.USAGE})
     }
   }

@@ -6,6 +6,11 @@
 import {describeInvalidName} from '../../core/index.js'
 import {parseNameFilter, type NameFilter} from '../stat/name-filter.js'
 
+/** A bad name or pattern given by the user (a usage error, exit 2). */
+export class SelectionError extends Error {
+  override readonly name = 'SelectionError'
+}
+
 /** The result of matching patterns against the names the cluster has. */
 export interface Selection {
   /** Matched names in pattern order (a pattern's own matches sorted), without duplicates. */
@@ -17,10 +22,15 @@ export interface Selection {
 /** Parses patterns; throws an Error naming a bad regex or an invalid exact name. */
 export function parsePatterns(patterns: readonly string[], kind: 'topic' | 'channel'): NameFilter[] {
   return patterns.map((text) => {
-    const filter = parseNameFilter(text, kind)
+    let filter: NameFilter
+    try {
+      filter = parseNameFilter(text, kind)
+    } catch (error) {
+      throw new SelectionError((error as Error).message)
+    }
     if (filter.kind === 'exact') {
       const invalid = describeInvalidName(kind, text)
-      if (invalid !== undefined) throw new Error(invalid)
+      if (invalid !== undefined) throw new SelectionError(invalid)
     }
     return filter
   })

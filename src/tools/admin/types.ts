@@ -38,8 +38,7 @@ export type LookupdOp = '/topic/create' | '/topic/delete' | '/channel/create' | 
 
 /** One upstream call: always a POST with query parameters only, as both daemons want. */
 export type UpstreamCall =
-  | {role: 'nsqd'; address: string; path: NsqdOp; query: CallQuery}
-  | {role: 'lookupd'; address: string; path: LookupdOp; query: CallQuery}
+  {role: 'nsqd'; address: string; path: NsqdOp; query: CallQuery} | {role: 'lookupd'; address: string; path: LookupdOp; query: CallQuery}
 
 export interface CallQuery {
   topic: string
