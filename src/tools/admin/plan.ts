@@ -98,9 +98,9 @@ export function describe(target: Target): string {
   return target.channel === undefined ? `topic ${target.topic}` : `channel ${target.topic}/${target.channel}`
 }
 
-/** The call as `POST http://host:port/path?query` (for the plan and the results table). */
+/** The call as `/path?query` (for the plan and the results table). */
 export function requestText(call: Pick<UpstreamCall, 'path' | 'query'>): string {
   const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(call.query)) if (value !== undefined) params.set(key, value)
+  for (const [key, value] of Object.entries(call.query) as [string, string | undefined][]) if (value !== undefined) params.set(key, value)
   return `${call.path}?${params.toString()}`
 }

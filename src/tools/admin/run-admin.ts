@@ -145,7 +145,7 @@ function planFor(target: Target, state: TopicState | undefined, request: AdminRe
   if (target.node !== undefined) {
     nodeAddress = nodeAddressOf(target.node, access.addressMap)
     const stats = nodes.get(nodeAddress)
-    nodes = stats === undefined ? new Map() : new Map([[nodeAddress, stats]])
+    nodes = new Map(stats === undefined ? [] : [[nodeAddress, stats]])
   }
   const plan = planTarget(target, {
     lookupd: access.lookupd,
