@@ -77,6 +77,39 @@ export class LookupdHttpClient {
     })
   }
 
+  /** POST `/topic/create`: registers the topic in this lookupd (no nsqd is touched). */
+  createTopic(topic: string, signal?: AbortSignal): Promise<void> {
+    return this.post('/topic/create', {topic}, signal)
+  }
+
+  /** POST `/topic/delete`: drops the topic and its channel registrations (200 for unknown topics too). */
+  deleteTopic(topic: string, signal?: AbortSignal): Promise<void> {
+    return this.post('/topic/delete', {topic}, signal)
+  }
+
+  /** POST `/channel/create`: registers the channel (and its topic). */
+  createChannel(topic: string, channel: string, signal?: AbortSignal): Promise<void> {
+    return this.post('/channel/create', {topic, channel}, signal)
+  }
+
+  /** POST `/channel/delete`; an unregistered channel is answered 404 CHANNEL_NOT_FOUND (an HttpError here). */
+  deleteChannel(topic: string, channel: string, signal?: AbortSignal): Promise<void> {
+    return this.post('/channel/delete', {topic, channel}, signal)
+  }
+
+  /**
+   * POST `/topic/tombstone`: hides producer `node` (`broadcast_address:http_port`) of the topic from
+   * `/lookup` for lookupd's --tombstone-lifetime (45s by default). Answered 200 even when nothing matched.
+   */
+  tombstoneTopicProducer(topic: string, node: string, signal?: AbortSignal): Promise<void> {
+    return this.post('/topic/tombstone', {topic, node}, signal)
+  }
+
+  private async post(path: string, query: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    const url = apiUrl(this.address, path, query)
+    checkStatus(url, await httpRequest(url, 'POST', undefined, this.with(signal)))
+  }
+
   private with(signal: AbortSignal | undefined): HttpOptions {
     return signal === undefined ? this.options : {...this.options, signal}
   }
