@@ -320,7 +320,10 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     await s3.stop()
     const {child: first} = toFile(topic, dir)
     const published = await publish(topic, 0, 600)
-    await until('finished files waiting locally', () => filesIn(dir).filter((f) => f.endsWith('.manifest.json')).length >= 2)
+    await until(
+      'finished files waiting locally',
+      () => filesIn(dir).filter((f) => path.basename(f).startsWith('.') && f.endsWith('.manifest.json')).length >= 2,
+    )
     await stopChild(first, 'SIGKILL')
     await s3.start()
     const {child: second, result} = toFile(topic, dir)
