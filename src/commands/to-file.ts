@@ -36,7 +36,7 @@ Files in progress sit in --work-dir (default: the output dir) beside a hidden .<
 
 With --s3-bucket, file names are never reused, even across restarts within the same hour: <REV> is always kept (nsq_to_file drops it when appending) and required in --filename-format (exit 2 without it), files are opened exclusively (never appended to), and each topic keeps a hidden .<topic>.rev.json ledger in the work dir of the revisions already handed out, so a restart continues above them instead of reusing a name whose file was uploaded and deleted.
 
-SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM drain: RDY 0, sync, FIN, close, exit 0.
+SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM drain: RDY 0, sync, FIN, close, exit 0 (69 when files are left for an S3 store that is failing; the next start uploads them).
 
 ${EXIT_CODES_HELP}`
 
