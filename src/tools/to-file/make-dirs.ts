@@ -20,7 +20,8 @@ export class MakeDirsError extends Error {
   }
 }
 
-const reasonOf = (code: string): string => {
+/** Words for an errno code met while making or writing a folder. */
+export const describeErrno = (code: string): string => {
   switch (code) {
     case 'ENOTDIR':
       return 'is a file, not a folder'
@@ -53,9 +54,9 @@ export async function makeDirs(dir: string, mode = 0o770): Promise<void> {
         missing.push(at)
         continue
       }
-      throw new MakeDirsError(at, code, `${at}: ${reasonOf(code)} (${code})`)
+      throw new MakeDirsError(at, code, `${at}: ${describeErrno(code)} (${code})`)
     }
-    if (!stat.isDirectory()) throw new MakeDirsError(at, 'ENOTDIR', `${at}: ${reasonOf('ENOTDIR')}`)
+    if (!stat.isDirectory()) throw new MakeDirsError(at, 'ENOTDIR', `${at}: ${describeErrno('ENOTDIR')}`)
     break
   }
   for (const level of missing.reverse()) {
@@ -65,7 +66,7 @@ export async function makeDirs(dir: string, mode = 0o770): Promise<void> {
       const code = (error as NodeJS.ErrnoException).code ?? 'EIO'
       // Made meanwhile by someone else (another topic's archiver): fine if it is a folder.
       if (code === 'EEXIST' && (await fs.stat(level).catch(() => undefined))?.isDirectory() === true) continue
-      throw new MakeDirsError(level, code, `${level}: ${reasonOf(code)} (${code})`)
+      throw new MakeDirsError(level, code, `${level}: ${describeErrno(code)} (${code})`)
     }
   }
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {NsqError} from '../../core/index.js'
-import {makeDirs, MakeDirsError} from './make-dirs.js'
+import {describeErrno, makeDirs, MakeDirsError} from './make-dirs.js'
 
 /** The folders to check (absolute or relative; the work dir may equal the output dir). */
 export interface PreflightDirs {
@@ -34,7 +34,10 @@ async function ensureWritable(flag: string, dir: string): Promise<string> {
     await fs.writeFile(probe, '', {flag: 'wx'})
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO'
-    throw new NsqError('CONFIG', `${flag} ${dir}: cannot write files in it (${code}); choose a folder this user can write`)
+    throw new NsqError(
+      'CONFIG',
+      `${flag} ${dir}: cannot write files in it: ${describeErrno(code)} (${code}); choose a folder this user can write`,
+    )
   }
   return probe
 }
