@@ -16,7 +16,8 @@ import {parseArgs} from 'node:util'
 import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {Upload} from '@aws-sdk/lib-storage'
 import {parseSize} from '../src/cli/units.js'
-import {MANIFEST_SUFFIX, type FinishedFile} from '../src/tools/to-file/finished-sink.js'
+import type {FinishedFile} from '../src/tools/to-file/file-shipper.js'
+import {manifestPath} from '../src/tools/to-file/manifest.js'
 import {openS3Sink} from '../src/tools/s3/open-s3-sink.js'
 import {startS3Server, type S3Server} from '../test/support/s3.js'
 
@@ -55,7 +56,7 @@ function makeFiles(dir: string, count: number, size: number, round: number): Fin
       gzip: false,
       topic: 'bench',
     }
-    fs.writeFileSync(file + MANIFEST_SUFFIX, JSON.stringify(manifest))
+    fs.writeFileSync(manifestPath(file), JSON.stringify(manifest))
     files.push({path: file, name, topic: 'bench', manifest})
   }
   return files

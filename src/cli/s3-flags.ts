@@ -8,10 +8,11 @@
 import os from 'node:os'
 import {Flags} from '@oclif/core'
 import {NsqError} from '../core/index.js'
-import type {FinishedSink} from '../tools/to-file/finished-sink.js'
+import type {FileShipper} from '../tools/to-file/file-shipper.js'
 import type {UploaderEvent, UploaderStats} from '../tools/s3/uploader.js'
 import {DEFAULT_DATETIME_FORMAT, prefixProblem} from '../tools/s3/object-key.js'
 import {topicFromName} from '../tools/s3/topic-from-name.js'
+import {nameDepth} from '../tools/to-file/naming.js'
 import {durationFlag, sizeFlag} from './flags.js'
 
 const S3 = 'S3 UPLOAD'
@@ -25,8 +26,13 @@ export const s3Flags = {
   }),
   's3-prefix': Flags.string({
     summary:
-      'key prefix, with the --filename-format tokens <TOPIC> <HOST> <PID> <DATETIME> (UTC); the file name follows it, so end it with / for a folder',
+      'key prefix, with the --filename-format tokens <TOPIC> <HOST> <PID> <DATETIME> (UTC, --s3-datetime-format); the file name follows it, so end it with / for a folder',
     default: '',
+    helpGroup: S3,
+  }),
+  's3-datetime-format': Flags.string({
+    summary:
+      'strftime format of <DATETIME> in --s3-prefix (default: --datetime-format), e.g. %Y/%m/%d for date folders in the bucket while file names keep theirs',
     helpGroup: S3,
   }),
   's3-endpoint': Flags.string({
@@ -38,14 +44,23 @@ export const s3Flags = {
     summary: 'path-style URLs (endpoint/bucket/key), needed by most S3-compatible servers',
     helpGroup: S3,
   }),
-  'keep-local': Flags.boolean({summary: 'keep local files after upload (a <file>.s3.json marker records the upload)', helpGroup: S3}),
+  'keep-local': Flags.boolean({
+    summary: 'keep local files after upload (a hidden .<file>.s3.json marker records the upload)',
+    helpGroup: S3,
+  }),
   's3-spool-max': sizeFlag({
-    summary: 'pending upload bytes above which consuming pauses (RDY 0) until uploads catch up',
+    summary:
+      "pending upload bytes above which archiving pauses until uploads catch up: nothing is written or FIN'd, at most --max-in-flight messages are held (touched) and the rest wait in nsqd",
     default: 1024 ** 3,
     defaultHelp: async () => '1GiB',
     helpGroup: S3,
   }),
-  's3-spool-max-files': Flags.integer({summary: 'pending upload files above which consuming pauses', default: 100, min: 1, helpGroup: S3}),
+  's3-spool-max-files': Flags.integer({
+    summary: 'pending upload files above which archiving pauses (as --s3-spool-max)',
+    default: 100,
+    min: 1,
+    helpGroup: S3,
+  }),
   's3-concurrency': Flags.integer({summary: 'files uploaded at once', default: 2, min: 1, max: 64, helpGroup: S3}),
   's3-part-size': sizeFlag({
     summary: 'multipart part size; files larger than it use multipart upload (min 5MiB)',
@@ -83,6 +98,7 @@ export interface S3FlagValues {
   's3-timeout': number
   's3-drain-timeout': number
   's3-local-time': boolean
+  's3-datetime-format'?: string | undefined
   /** to-file's `--manifest` / `--no-manifest`, when the command has it. */
   manifest?: boolean | undefined
 }
@@ -95,7 +111,7 @@ export interface S3SinkContext {
   host?: string | undefined
   /** `--datetime-format` (default `%Y-%m-%d_%H`). */
   datetimeFormat?: string | undefined
-  /** `--filename-format`: its `/` count is how deep pending files are looked for. */
+  /** `--filename-format`: with `--datetime-format`, its `/` count is how deep pending files are looked for. */
   filenameFormat?: string | undefined
   /** The topics archived (`--topic`), to tell the topic of a pending file found on start. */
   topics?: readonly string[] | undefined
@@ -103,8 +119,8 @@ export interface S3SinkContext {
   onEvent?: ((event: UploaderEvent) => void) | undefined
 }
 
-/** The S3 uploader as to-file sees it: a FinishedSink with counters for its status and summary. */
-export type S3Sink = FinishedSink & {stats(): UploaderStats}
+/** The S3 uploader as to-file sees it: a FileShipper with counters for its status and summary. */
+export type S3Sink = FileShipper & {stats(): UploaderStats}
 
 const config = (message: string): NsqError => new NsqError('CONFIG', message)
 
@@ -116,7 +132,7 @@ const config = (message: string): NsqError => new NsqError('CONFIG', message)
 export async function s3SinkFromFlags(flags: S3FlagValues, context: S3SinkContext): Promise<S3Sink | undefined> {
   const bucket = flags['s3-bucket']
   if (bucket === undefined || bucket === '') {
-    for (const flag of ['s3-prefix', 's3-endpoint', 's3-region'] as const) {
+    for (const flag of ['s3-prefix', 's3-endpoint', 's3-region', 's3-datetime-format'] as const) {
       if (flags[flag] !== undefined && flags[flag] !== '') throw config(`--${flag} needs --s3-bucket`)
     }
     if (flags['keep-local']) throw config('--keep-local needs --s3-bucket')
@@ -158,12 +174,15 @@ export async function s3SinkFromFlags(flags: S3FlagValues, context: S3SinkContex
     requestTimeoutMs: flags['s3-timeout'],
     outputDir: context.outputDir,
     prefix: flags['s3-prefix'],
-    keyTime: {datetimeFormat: context.datetimeFormat ?? DEFAULT_DATETIME_FORMAT, utc: !flags['s3-local-time']},
+    keyTime: {
+      datetimeFormat: flags['s3-datetime-format'] ?? context.datetimeFormat ?? DEFAULT_DATETIME_FORMAT,
+      utc: !flags['s3-local-time'],
+    },
     host,
     keepLocal: flags['keep-local'],
     spool: {maxBytes: flags['s3-spool-max'], maxFiles: flags['s3-spool-max-files']},
     concurrency: flags['s3-concurrency'],
-    scanDepth: filenameFormat.split('/').length - 1,
+    scanDepth: nameDepth(filenameFormat, context.datetimeFormat ?? DEFAULT_DATETIME_FORMAT),
     topicOf: (name) => topicFromName(name, filenameFormat, host, context.topics),
     closeTimeoutMs: flags['s3-drain-timeout'],
     ...(context.onEvent === undefined ? {} : {onEvent: context.onEvent}),

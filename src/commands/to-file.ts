@@ -14,7 +14,8 @@ import {
   sizeFlag,
 } from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
-import {formatBytes} from '../cli/units.js'
+import {formatBytes, formatDuration} from '../cli/units.js'
+import {exitCodeForLeftover} from '../tools/to-file/file-shipper.js'
 import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
 import {archiveConfig, ToFile, type ToFileSummary} from '../tools/to-file/run-to-file.js'
 
@@ -31,11 +32,11 @@ export default class ToFileCommand extends NsqCommand<typeof ToFileCommand> {
 
 Durability: a message is FIN'd only after the bytes holding it are fsynced. gzip files get one gzip member per sync. After kill -9, the next start cuts each file left in the work dir at its last complete sync (gzip: last whole member; plain: the sync journal .<file>.sync) and finishes it into the output dir, so every file there is readable; what was cut was never FIN'd and comes back from nsqd (at-least-once: duplicates only, never loss).
 
-Files in progress sit in --work-dir (default: the output dir) beside a hidden .<file>.open marker; finished files are moved (hard link + unlink, never overwriting: the revision is bumped) into --output-dir, with <file>.manifest.json beside them (messages, bytes, first/last timestamp, sha256, format, gzip).
+Files in progress sit in --work-dir (default: the output dir) beside a hidden .<file>.open marker; finished files are moved (hard link + unlink, never overwriting: the revision is bumped) into --output-dir, with a hidden .<file>.manifest.json beside them (messages, bytes, first/last timestamp, sha256, format, gzip), so the output dir lists only what nsq_to_file's does. The output dir and work dir are checked at start (made if missing, writable, one filesystem): exit 2 otherwise.
 
 With --s3-bucket, file names are never reused, even across restarts within the same hour: <REV> is always kept (nsq_to_file drops it when appending) and required in --filename-format (exit 2 without it), files are opened exclusively (never appended to), and each topic keeps a hidden .<topic>.rev.json ledger in the work dir of the revisions already handed out, so a restart continues above them instead of reusing a name whose file was uploaded and deleted.
 
-SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM drain: RDY 0, sync, FIN, close, exit 0.
+SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM drain: RDY 0, sync, FIN, close, exit 0 (69 when files are left for an S3 store that is failing; the next start uploads them).
 
 ${EXIT_CODES_HELP}`
 
@@ -116,7 +117,7 @@ ${EXIT_CODES_HELP}`
     manifest: Flags.boolean({
       allowNo: true,
       default: true,
-      summary: 'write <file>.manifest.json beside each finished file',
+      summary: 'write a hidden .<file>.manifest.json beside each finished file',
       helpGroup: EXTRAS,
     }),
     'redelivery-window': Flags.integer({
@@ -179,7 +180,7 @@ ${EXIT_CODES_HELP}`
     })
     let sink: S3Sink | undefined
     const connectFailures = new Set<string>()
-    const openSink = async (): Promise<S3Sink | undefined> => {
+    const openShipper = async (): Promise<S3Sink | undefined> => {
       sink = await s3SinkFromFlags(flags, {
         outputDir: config.outputDir,
         host: flags['host-identifier'] === '' ? undefined : flags['host-identifier'],
@@ -188,6 +189,14 @@ ${EXIT_CODES_HELP}`
         onEvent: (event) => {
           if (event.type === 'retry') this.note(`s3: ${event.name}: attempt ${event.attempt} failed (${event.error}); retrying`)
           else if (event.type === 'uploaded' && !tty) this.note(`s3: uploaded ${event.name} → ${event.key}`)
+          else if (event.type === 'unreachable')
+            this.note(
+              `s3: the store is unreachable (${event.error}); finished files wait in ${config.outputDir} and are uploaded once it answers`,
+            )
+          else if (event.type === 'draining')
+            this.note(
+              `s3: uploading ${plural(event.files, 'file')} (${formatBytes(event.bytes)}) before exit${event.timeoutMs === undefined ? '' : `, for up to ${formatDuration(event.timeoutMs)}`}${event.lastError === undefined ? '' : `; the last attempt failed: ${event.lastError}`} (what is left is uploaded on the next start)`,
+            )
         },
       })
       return sink
@@ -221,7 +230,7 @@ ${EXIT_CODES_HELP}`
       addressMap: addressMap(flags),
       lookupdPollIntervalMs: flags['lookupd-poll-interval'],
       lookupdHttp: httpOptions(flags, flags['http-client-connect-timeout'] + flags['http-client-request-timeout']),
-      openSink,
+      openShipper,
       signal: this.signal,
       events: {
         repaired: (r) =>
@@ -273,8 +282,13 @@ ${EXIT_CODES_HELP}`
       this.note(
         `to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.redeliveriesDropped > 0 ? `, ${summary.redeliveriesDropped} redeliveries dropped` : ''}${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`,
       )
+      const left = summary.unshipped
+      if (left !== undefined && left.files > 0)
+        this.note(
+          `s3: ${plural(left.files, 'file')} (${formatBytes(left.bytes)}) left in ${config.outputDir} to upload on the next start${left.lastError === undefined ? '' : ` (the store is failing: ${left.lastError})`}`,
+        )
       const s3 = sink?.stats()
-      return {...summary, ...(s3 === undefined ? {} : {s3})}
+      return this.complete({summary: {...summary, ...(s3 === undefined ? {} : {s3})}, exitCode: exitCodeForLeftover(left)})
     } finally {
       if (statusTimer !== undefined) clearInterval(statusTimer)
       process.off('SIGHUP', onHup)
@@ -285,3 +299,5 @@ ${EXIT_CODES_HELP}`
     if (!this.flags.json) this.status(line)
   }
 }
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`

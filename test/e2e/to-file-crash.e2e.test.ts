@@ -136,7 +136,11 @@ describe('to-file under kill -9', () => {
       const names = archiveNames(out)
       for (const name of names) {
         const file = path.join(out, name)
-        const manifest = JSON.parse(fs.readFileSync(`${file}.manifest.json`, 'utf8')) as {sha256: string; bytes: number; messages: number}
+        const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(file), `.${path.basename(file)}.manifest.json`), 'utf8')) as {
+          sha256: string
+          bytes: number
+          messages: number
+        }
         const data = fs.readFileSync(file)
         expect(manifest.sha256, name).toBe(createHash('sha256').update(data).digest('hex'))
         expect(manifest.bytes, name).toBe(data.length)
@@ -146,7 +150,7 @@ describe('to-file under kill -9', () => {
       const missing = published.filter((b) => !seen.has(b))
       const duplicates = lines.length - seen.size
       const manifested = names.reduce(
-        (sum, name) => sum + (JSON.parse(fs.readFileSync(path.join(out, `${name}.manifest.json`), 'utf8')) as {messages: number}).messages,
+        (sum, name) => sum + (JSON.parse(fs.readFileSync(path.join(out, `.${name}.manifest.json`), 'utf8')) as {messages: number}).messages,
         0,
       )
       process.stderr.write(

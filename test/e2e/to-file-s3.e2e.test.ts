@@ -1,8 +1,9 @@
 /**
  * `nsq to-file --s3-bucket …` as a user runs it, against real nsqd and a real S3-compatible
  * server (versitygw) on loopback: published messages end up as objects with the right content,
- * including across an S3 outage (during which RDY is held instead of filling the disk), and
- * local files are gone once uploaded.
+ * including across an S3 outage (during which to-file stops writing and FIN'ing, so messages
+ * wait in nsqd instead of filling the disk), and local files (and the folders they made) are gone
+ * once uploaded. An unreachable store is told at start and at exit, with the files left.
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -49,6 +50,30 @@ const ledgerOf = (topic: string): string => `.${topic}.rev.json`
 
 /** A key the uploader's never-overwrite rule made (`<name>-<sha16>.log`): a reused file name. */
 const CONFLICT_KEY = /-[0-9a-f]{16}\.log(\.gz)?$/
+
+/** Every folder below `dir` (relative paths). */
+function foldersIn(dir: string): string[] {
+  return fs
+    .readdirSync(dir, {recursive: true, withFileTypes: true})
+    .filter((e) => e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+}
+
+/** stderr of a running child so far, with oclif's line wrapping undone. */
+function liveStderr(child: ChildProcess): () => string {
+  let text = ''
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
+  return () => text
+}
+
+/** The UTC dates (`YYYY/MM/DD`) between two moments (a test may run across midnight). */
+function utcDays(from: number, to: number): string[] {
+  const days = new Set<string>()
+  for (let t = from; t <= to + 86_400_000; t += 3_600_000)
+    if (t <= to) days.add(new Date(t).toISOString().slice(0, 10).replaceAll('-', '/'))
+  days.add(new Date(to).toISOString().slice(0, 10).replaceAll('-', '/'))
+  return [...days]
+}
 
 /** Every file below `dir` (relative paths). */
 function filesIn(dir: string): string[] {
@@ -113,6 +138,7 @@ function toFile(
   outputDir: string,
   extra: string[] = [],
   bucket = s3.bucket,
+  prefix = 'e2e/<TOPIC>/',
 ): {child: ChildProcess; result: ReturnType<typeof collect>} {
   const child = spawnCli(
     [
@@ -133,7 +159,7 @@ function toFile(
       s3.endpoint,
       '--s3-force-path-style',
       '--s3-prefix',
-      'e2e/<TOPIC>/',
+      prefix,
       '--s3-timeout',
       '2s',
       ...extra,
@@ -202,7 +228,7 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   }, 180_000)
 
-  it('loses nothing across an S3 outage, holding RDY while the spool is full, and drains when S3 returns', async () => {
+  it("loses nothing across an S3 outage, holding messages unFIN'd (so they wait in nsqd) while the spool is full, and drains when S3 returns", async () => {
     const topic = `to_file_s3_${process.pid}_${++seq}`
     const dir = tempDir()
     const prefix = `e2e/${topic}/`
@@ -320,7 +346,10 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     await s3.stop()
     const {child: first} = toFile(topic, dir)
     const published = await publish(topic, 0, 600)
-    await until('finished files waiting locally', () => filesIn(dir).filter((f) => f.endsWith('.manifest.json')).length >= 2)
+    await until(
+      'finished files waiting locally',
+      () => filesIn(dir).filter((f) => path.basename(f).startsWith('.') && f.endsWith('.manifest.json')).length >= 2,
+    )
     await stopChild(first, 'SIGKILL')
     await s3.start()
     const {child: second, result} = toFile(topic, dir)
@@ -343,6 +372,112 @@ describe('nsq to-file with S3 upload (real nsqd, versitygw)', () => {
     for (const key of await s3.keys(prefix)) expect(key).toMatch(new RegExp(`^${prefix}${topic}\\.`))
     expect((await s3.keys(prefix)).filter((key) => CONFLICT_KEY.test(key))).toEqual([])
     expect(await s3.keys(`e2e//`)).toEqual([])
+    expect(filesIn(dir)).toEqual([ledgerOf(topic)])
+  }, 180_000)
+
+  it('date folders in the bucket with --s3-datetime-format, file names as nsq_to_file names them', async () => {
+    const topic = `to_file_s3_${process.pid}_${++seq}`
+    const dir = tempDir()
+    const started = Date.now()
+    // The README's example: dated folders in the bucket; --datetime-format (the file names) untouched.
+    const {child, result} = toFile(topic, dir, ['--gzip', '--s3-datetime-format', '%Y/%m/%d'], s3.bucket, 'nsq/<TOPIC>/<DATETIME>/')
+    const published = await publish(topic, 0, 300)
+    const prefix = `nsq/${topic}/`
+    const gunzipped = async (): Promise<string[]> => {
+      const lines: string[] = []
+      for (const key of await s3.keys(prefix))
+        lines.push(
+          ...zlib
+            .gunzipSync(await s3.get(key))
+            .toString('utf8')
+            .split('\n')
+            .slice(0, -1),
+        )
+      return lines
+    }
+    await until(
+      'nsqd to hand over every message, and most to be in S3',
+      async () => (await handedOver(topic)) && (await gunzipped()).length >= 100,
+    )
+    await stopChild(child, 'SIGTERM', 60_000)
+    const {code, stderr} = await result
+    expect(code, stderr).toBe(0)
+    const keys = await s3.keys(prefix)
+    expect(keys.length).toBeGreaterThan(1)
+    const days = utcDays(started, Date.now())
+      .map((d) => d.replaceAll('/', '\\/'))
+      .join('|')
+    // nsq/<topic>/2026/12/01/<topic>.<host>-000000.2026-12-01_23.log.gz: one date in the key, the usual name after it.
+    for (const key of keys)
+      expect(key).toMatch(new RegExp(`^${prefix}(${days})/${topic}\\.[^/]+-\\d{6}\\.\\d{4}-\\d{2}-\\d{2}_\\d{2}\\.log\\.gz$`))
+    const lines: string[] = []
+    for (const key of keys)
+      lines.push(
+        ...zlib
+          .gunzipSync(await s3.get(key))
+          .toString('utf8')
+          .split('\n')
+          .slice(0, -1),
+      )
+    expect(lines.sort()).toEqual([...published].sort())
+    expect(filesIn(dir)).toEqual([ledgerOf(topic)])
+    expect(foldersIn(dir)).toEqual([])
+  }, 120_000)
+
+  it('a --datetime-format with folders (nsq_to_file style): the folders emptied by uploads are removed, the output dir kept', async () => {
+    const topic = `to_file_s3_${process.pid}_${++seq}`
+    const dir = tempDir()
+    const {child, result} = toFile(topic, dir, ['--datetime-format', '%Y/%m/%d'], s3.bucket, 'nsq/<TOPIC>/')
+    const published = await publish(topic, 0, 300)
+    const prefix = `nsq/${topic}/`
+    await until(
+      'nsqd to hand over every message, and most to be in S3',
+      async () => (await handedOver(topic)) && (await archivedLines(prefix)).length >= 100,
+    )
+    await stopChild(child, 'SIGTERM', 60_000)
+    const {code, stderr} = await result
+    expect(code, stderr).toBe(0)
+    // Local names are <topic>.<host>-000000.2026/12/01.log: two folder levels, mirrored in the key.
+    const keys = await s3.keys(prefix)
+    for (const key of keys) expect(key).toMatch(new RegExp(`^${prefix}${topic}\\.[^/]+-\\d{6}\\.\\d{4}/\\d{2}/\\d{2}\\.log$`))
+    expect((await archivedLines(prefix)).sort()).toEqual([...published].sort())
+    expect(filesIn(dir)).toEqual([ledgerOf(topic)])
+    expect(foldersIn(dir)).toEqual([])
+    expect(fs.existsSync(dir)).toBe(true)
+  }, 120_000)
+
+  it('an unreachable store: said at start and while waiting at exit; exit 69 with the files left, which the next start uploads', async () => {
+    const topic = `to_file_s3_${process.pid}_${++seq}`
+    const dir = tempDir()
+    const prefix = `e2e/${topic}/`
+    await s3.stop()
+    const {child, result} = toFile(topic, dir, ['--s3-drain-timeout', '2s'])
+    const stderrSoFar = liveStderr(child)
+    await until('the unreachable store to be reported', () => stderrSoFar().includes('s3: the store is unreachable'), 30_000)
+    const published = await publish(topic, 0, 300)
+    await until(
+      'nsqd to hand over every message, and files to wait locally',
+      async () => (await handedOver(topic)) && filesIn(dir).some((f) => f.endsWith('.manifest.json')),
+    )
+    child.kill('SIGINT')
+    const {code, stderr} = await result
+    const message = stderr.replaceAll(/\s*\n ›\s*/g, ' ')
+    expect(code, stderr).toBe(69)
+    const left = filesIn(dir).filter((f) => f.endsWith('.log') && !path.basename(f).startsWith('.'))
+    expect(left.length).toBeGreaterThan(1)
+    const files = `${left.length} files`
+    expect(message).toContain(`s3: the store is unreachable (${s3.endpoint}: `)
+    expect(message).toMatch(new RegExp(`s3: uploading ${files} \\(.+\\) before exit, for up to 2s; the last attempt failed: `))
+    expect(message).toMatch(new RegExp(`s3: ${files} \\(.+\\) left in ${dir} to upload on the next start \\(the store is failing: `))
+    expect(await channelDepth(topic)).toBe(0)
+
+    await s3.start()
+    const again = toFile(topic, dir)
+    await until('the files left to be uploaded', async () => (await archivedLines(prefix)).length === published.length)
+    await stopChild(again.child, 'SIGTERM', 60_000)
+    const second = await again.result
+    expect(second.code, second.stderr).toBe(0)
+    expect((await archivedLines(prefix)).sort()).toEqual([...published].sort())
     expect(filesIn(dir)).toEqual([ledgerOf(topic)])
   }, 180_000)
 })

@@ -73,12 +73,22 @@ describe('to-file signals and output', () => {
     const repeated = [...counts(lines)].filter(([, n]) => n > 1)
     expect(repeated).toEqual([])
     expect(lines.sort()).toEqual([...published].sort())
-    expect(fs.readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([])
+    // Hidden in the output dir: only each file's manifest (no sidecar left).
+    expect(
+      fs
+        .readdirSync(out)
+        .filter((n) => n.startsWith('.'))
+        .sort(),
+    ).toEqual(
+      archiveNames(out)
+        .map((n) => `.${n}.manifest.json`)
+        .sort(),
+    )
     // The restart appended to the last file (plain files open O_APPEND, as nsq_to_file's): its
     // manifest was rewritten for the whole file.
     for (const name of archiveNames(out)) {
       const data = fs.readFileSync(path.join(out, name))
-      const manifest = JSON.parse(fs.readFileSync(path.join(out, `${name}.manifest.json`), 'utf8')) as {
+      const manifest = JSON.parse(fs.readFileSync(path.join(out, `.${name}.manifest.json`), 'utf8')) as {
         messages: number
         bytes: number
         sha256: string
@@ -164,7 +174,7 @@ describe('to-file signals and output', () => {
       Buffer.from([0xff, 0x00, 0x0a, 0x01]).toString('latin1'),
     ])
     expect(envelopes.every((e) => e.topic === topic && e.channel === 'nsq_to_file' && e.id?.length === 16 && e.attempts === 1)).toBe(true)
-    const manifest = JSON.parse(fs.readFileSync(`${file}.manifest.json`, 'utf8')) as {
+    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(file), `.${path.basename(file)}.manifest.json`), 'utf8')) as {
       messages: number
       firstTimestamp: string
       lastTimestamp: string

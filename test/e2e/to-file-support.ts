@@ -56,12 +56,12 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   throw new Error(`timed out waiting for ${what}`)
 }
 
-/** Archive data files below `dir` (relative names), skipping manifests and hidden sidecars. */
+/** Archive data files below `dir` (relative names): every visible file (manifests and sidecars are hidden). */
 export function archiveNames(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
   return fs
     .readdirSync(dir, {recursive: true, withFileTypes: true})
-    .filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('.manifest.json'))
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort()
 }

@@ -8,10 +8,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {NsqdHttpClient} from '../../src/core/index.js'
 import {collect, runCli, spawnCli, type CliResult} from '../support/cli.js'
 import {startLookupd, startNsqd, type LookupdProcess, type NsqdProcess} from '../support/nsq.js'
 import {stopChild} from '../support/processes.js'
-import {channelCounts, readBack, waitFor} from '../support/read-back.js'
+import {readBack, waitFor} from '../support/read-back.js'
 import {canMountTmpfs, mountTmpfs} from '../support/tmpfs.js'
 
 let seq = 0
@@ -548,6 +549,16 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
   })
 
   describe('to-file output', () => {
+    /** stderr with oclif's line wrapping (`\n ›   `) undone. */
+    const unwrapped = (stderr: string): string => stderr.replaceAll(/\s*\n ›\s*/g, ' ').replaceAll(/\s+/g, ' ')
+    /** Nobody subscribed to `name`: no channel was made, and its `count` messages still wait in the topic. */
+    const expectUntouched = async (name: string, count: number): Promise<void> => {
+      const stats = await new NsqdHttpClient(nsqd.httpAddress).stats({topic: name})
+      const found = stats.topics.find((t) => t.topic_name === name)
+      expect(found?.channels.map((c) => c.channel_name)).toEqual([])
+      expect(found?.depth).toBe(count)
+    }
+
     it('a missing output dir is created', async () => {
       const name = topic()
       await publish(nsqd, name, ['m1', 'm2'])
@@ -571,7 +582,7 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       expect(logs.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('')).toBe('m1\nm2\n')
     })
 
-    it("an output dir under a regular file → exit 1 with the path; nothing FIN'd", async () => {
+    it('an output dir under a regular file → exit 2 at start naming the file; nothing consumed', async () => {
       const name = topic()
       await publish(nsqd, name, ['a', 'b', 'c'])
       const file = path.join(tempDir(), 'plain-file')
@@ -580,19 +591,16 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
         ['to-file', '--topic', name, '--output-dir', path.join(file, 'out'), '--nsqd-tcp-address', nsqd.tcpAddress],
         {timeoutMs: 30_000},
       )
-      expect(result.code).toBe(1)
-      expect(result.stderr).toMatch(/ENOTDIR|EEXIST|ENOENT/)
-      expect(result.stderr).toContain(file)
-      expectNoStackTrace(result)
-      // nsqd gets back what was in flight (msg-timeout 3s): all three are still there.
-      await waitFor(
-        async () => (await channelCounts(nsqd.httpAddress, name, 'nsq_to_file')).depth === 3,
-        15_000,
-        'the 3 messages back in the channel',
+      // Checked at start (issue 18): a usage error, before any message is taken.
+      expect(result.code).toBe(2)
+      expect(unwrapped(result.stderr)).toContain(
+        `--output-dir ${path.join(file, 'out')}: cannot use it as a folder: ${file}: is a file, not a folder`,
       )
+      expectNoStackTrace(result)
+      await expectUntouched(name, 3)
     })
 
-    it.skipIf(!tmpfsOk)("a read-only output dir (read-only tmpfs) → exit 1 with EROFS; nothing FIN'd", async () => {
+    it.skipIf(!tmpfsOk)('a read-only output dir (read-only tmpfs) → exit 2 at start with EROFS; nothing consumed', async () => {
       const ro = mountTmpfs('64k', true)
       try {
         const name = topic()
@@ -600,14 +608,10 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
         const result = await runCli(['to-file', '--topic', name, '--output-dir', ro?.dir ?? '', '--nsqd-tcp-address', nsqd.tcpAddress], {
           timeoutMs: 30_000,
         })
-        expect(result.code).toBe(1)
-        expect(result.stderr).toMatch(/EROFS: read-only file system/)
+        expect(result.code).toBe(2)
+        expect(unwrapped(result.stderr)).toContain(`--output-dir ${ro?.dir ?? ''}: cannot write files in it: read-only filesystem (EROFS)`)
         expectNoStackTrace(result)
-        await waitFor(
-          async () => (await channelCounts(nsqd.httpAddress, name, 'nsq_to_file')).depth === 2,
-          15_000,
-          'the 2 messages back in the channel',
-        )
+        await expectUntouched(name, 2)
       } finally {
         ro?.unmount()
       }

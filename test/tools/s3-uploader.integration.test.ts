@@ -9,8 +9,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {s3SinkFromFlags, type S3FlagValues} from '../../src/cli/s3-flags.js'
-import {MANIFEST_SUFFIX, type ArchiveManifest, type FinishedFile} from '../../src/tools/to-file/finished-sink.js'
-import {UPLOADED_SUFFIX} from '../../src/tools/s3/local-state.js'
+import type {FinishedFile} from '../../src/tools/to-file/file-shipper.js'
+import type {ArchiveManifest} from '../../src/tools/to-file/manifest.js'
 import {openS3Sink, type S3SinkOptions} from '../../src/tools/s3/open-s3-sink.js'
 import type {S3Uploader, UploaderEvent} from '../../src/tools/s3/uploader.js'
 import {startS3Server, type S3Server} from '../support/s3.js'
@@ -42,10 +42,16 @@ function outputDir(): string {
 
 let fileCounter = 0
 
-/** Writes a finished file and its manifest as to-file does; returns what accept() gets. */
+/** Where to-file keeps a file's manifest and the uploader its marker: hidden beside the file. */
+const hidden = (file: string, suffix: '.manifest.json' | '.s3.json'): string =>
+  path.join(path.dirname(file), `.${path.basename(file)}${suffix}`)
+/** Where versions before the hidden layout kept them: visible beside the file. */
+const visible = (file: string, suffix: '.manifest.json' | '.s3.json'): string => file + suffix
+
+/** Writes a finished file and its manifest as to-file does (`legacy`: as versions before the hidden layout did); returns what accept() gets. */
 function finishedFile(
   dir: string,
-  options: {name?: string; topic?: string; body?: Buffer; firstTimestamp?: string} = {},
+  options: {name?: string; topic?: string; body?: Buffer; firstTimestamp?: string; legacy?: boolean} = {},
 ): FinishedFile & {body: Buffer} {
   const topic = options.topic ?? 'clicks'
   const name = options.name ?? `${topic}.host-${String(fileCounter++).padStart(6, '0')}.2024-01-31_15.log`
@@ -63,7 +69,7 @@ function finishedFile(
     gzip: false,
     topic,
   }
-  fs.writeFileSync(file + MANIFEST_SUFFIX, JSON.stringify(manifest))
+  fs.writeFileSync(options.legacy === true ? visible(file, '.manifest.json') : hidden(file, '.manifest.json'), JSON.stringify(manifest))
   return {path: file, name, topic, manifest, body}
 }
 
@@ -158,10 +164,12 @@ describe('S3 uploader (versitygw on loopback)', () => {
         'last-timestamp': file.manifest.lastTimestamp,
       })
       expect(fs.existsSync(file.path)).toBe(false)
-      expect(fs.existsSync(file.path + MANIFEST_SUFFIX)).toBe(false)
-      expect(fs.existsSync(file.path + UPLOADED_SUFFIX)).toBe(false)
+      expect(fs.existsSync(hidden(file.path, '.manifest.json'))).toBe(false)
+      expect(fs.existsSync(hidden(file.path, '.s3.json'))).toBe(false)
     }
     expect(sink!.stats()).toMatchObject({uploadedFiles: 3, pendingFiles: 0, pendingBytes: 0})
+    // The folders sub/dir/ held only the uploaded file: removed with it, the output dir itself kept.
+    expect(fs.readdirSync(dir)).toEqual([])
   })
 
   it('uploads a large file as a multipart upload', async () => {
@@ -222,7 +230,9 @@ describe('S3 uploader (versitygw on loopback)', () => {
     await sink.close()
     expect(await server.keys('kept/')).toEqual([`kept/${file.name}`])
     expect(fs.readFileSync(file.path)).toEqual(file.body)
-    const marker = JSON.parse(fs.readFileSync(file.path + UPLOADED_SUFFIX, 'utf8')) as Record<string, unknown>
+    // Hidden: the output dir lists only the archive file.
+    expect(fs.readdirSync(dir).filter((n) => !n.startsWith('.'))).toEqual([file.name])
+    const marker = JSON.parse(fs.readFileSync(hidden(file.path, '.s3.json'), 'utf8')) as Record<string, unknown>
     expect(marker).toMatchObject({
       bucket: server.bucket,
       key: `kept/${file.name}`,
@@ -286,7 +296,7 @@ describe('S3 uploader (versitygw on loopback)', () => {
     for (const file of files) expect(fs.existsSync(file.path)).toBe(true)
     // A file whose upload was confirmed but whose clean-up the crash cut short: only cleaned up.
     const done = finishedFile(dir)
-    fs.writeFileSync(done.path + UPLOADED_SUFFIX, JSON.stringify({bucket: server.bucket, key: 'crash/x', keepLocal: false}))
+    fs.writeFileSync(hidden(done.path, '.s3.json'), JSON.stringify({bucket: server.bucket, key: 'crash/x', keepLocal: false}))
     // A crash between deleting an uploaded file and its manifest: the manifest alone is removed.
     const orphan = finishedFile(dir)
     fs.rmSync(orphan.path)
@@ -297,10 +307,11 @@ describe('S3 uploader (versitygw on loopback)', () => {
     await seen.until((list) => uploaded(list) === 2)
     expect(await server.keys('crash/')).toEqual([`crash/${files[0]!.name}`, 'crash/nested/f.log'])
     for (const file of [...files, done]) expect(fs.existsSync(file.path)).toBe(false)
-    expect(fs.existsSync(done.path + MANIFEST_SUFFIX)).toBe(false)
-    expect(fs.existsSync(done.path + UPLOADED_SUFFIX)).toBe(false)
-    expect(fs.existsSync(orphan.path + MANIFEST_SUFFIX)).toBe(false)
-    expect(fs.readdirSync(dir)).toEqual(['nested'])
+    expect(fs.existsSync(hidden(done.path, '.manifest.json'))).toBe(false)
+    expect(fs.existsSync(hidden(done.path, '.s3.json'))).toBe(false)
+    expect(fs.existsSync(hidden(orphan.path, '.manifest.json'))).toBe(false)
+    // nested/ held only nested/f.log: removed once it was uploaded.
+    expect(fs.readdirSync(dir)).toEqual([])
     await second.close()
   })
 
@@ -310,7 +321,7 @@ describe('S3 uploader (versitygw on loopback)', () => {
     const first = await uploader(dir, {prefix: 'twice/', keepLocal: true})
     await first.close()
     // Simulate the crash between the confirmed upload and the marker: remove the marker.
-    fs.rmSync(file.path + UPLOADED_SUFFIX)
+    fs.rmSync(hidden(file.path, '.s3.json'))
     const before = await server.head(`twice/${file.name}`)
     const seen = events()
     const second = await uploader(dir, {prefix: 'twice/', onEvent: seen.push})
@@ -319,6 +330,40 @@ describe('S3 uploader (versitygw on loopback)', () => {
     expect((await server.head(`twice/${file.name}`)).LastModified).toEqual(before.LastModified)
     expect(fs.existsSync(file.path)).toBe(false)
     await second.close()
+  })
+
+  it('uploads an output dir written by the previous version (manifests and markers visible beside the files)', async () => {
+    const dir = outputDir()
+    // Before the hidden layout: <file>.manifest.json beside each file, and <file>.s3.json for one kept after upload.
+    const pending = finishedFile(dir, {legacy: true, firstTimestamp: '2024-01-31T15:00:00.000Z'})
+    const nested = finishedFile(dir, {legacy: true, name: 'old/nested.log'})
+    const kept = finishedFile(dir, {legacy: true})
+    fs.writeFileSync(
+      visible(kept.path, '.s3.json'),
+      JSON.stringify({
+        bucket: server.bucket,
+        key: `legacy/${kept.name}`,
+        etag: '"x"',
+        bytes: kept.body.length,
+        sha256: kept.manifest.sha256,
+        uploadedAt: '2024-01-31T16:00:00.000Z',
+        keepLocal: true,
+      }),
+    )
+    const seen = events()
+    const sink = await uploader(dir, {prefix: 'legacy/', scanDepth: 1, onEvent: seen.push})
+    expect(seen.list[0]).toEqual({type: 'resumed', files: 2, bytes: pending.body.length + nested.body.length})
+    await seen.until((list) => uploaded(list) === 2)
+    await sink.close()
+    // The kept file's old marker still counts: it is not uploaded again.
+    expect(await server.keys('legacy/')).toEqual([`legacy/${pending.name}`, 'legacy/old/nested.log'])
+    const head = await server.head(`legacy/${pending.name}`)
+    expect(head.Metadata).toMatchObject({topic: 'clicks', messages: String(pending.manifest.messages), sha256: pending.manifest.sha256})
+    expect(await server.get('legacy/old/nested.log')).toEqual(nested.body)
+    // Afterwards the dir lists only the kept archive; its marker and manifest moved to the hidden names.
+    expect(fs.readdirSync(dir).filter((n) => !n.startsWith('.'))).toEqual([kept.name])
+    expect(fs.readdirSync(dir).sort()).toEqual([`.${kept.name}.manifest.json`, `.${kept.name}.s3.json`, kept.name])
+    expect(JSON.parse(fs.readFileSync(hidden(kept.path, '.s3.json'), 'utf8'))).toMatchObject({keepLocal: true, key: `legacy/${kept.name}`})
   })
 
   it('never overwrites a different object under the same key', async () => {

@@ -1,8 +1,8 @@
 /**
  * The archive manifest as S3 object metadata (`x-amz-meta-*`), and back; plus the manifest's
- * validation when read from `<file>.manifest.json` on disk.
+ * validation when read from the hidden `.<file>.manifest.json` on disk.
  */
-import type {ArchiveManifest} from '../to-file/finished-sink.js'
+import type {ArchiveManifest} from '../to-file/manifest.js'
 
 /** The manifest as user metadata (all values are strings; keys are lower case). */
 export function manifestMetadata(manifest: ArchiveManifest, topic: string): Record<string, string> {
@@ -31,7 +31,7 @@ const isTimestamp = (value: unknown): value is string | null =>
   value === null || (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
 
 /**
- * Validates parsed `<file>.manifest.json`; undefined when it is not a manifest. Lenient where
+ * Validates a parsed manifest file; undefined when it is not a manifest. Lenient where
  * it can be: a missing `format` is raw, a missing `gzip` is told by the name (`.gz`).
  */
 export function parseManifest(value: unknown, name = ''): ArchiveManifest | undefined {

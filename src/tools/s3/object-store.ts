@@ -23,6 +23,13 @@ export interface PutRequest {
   contentType: string
 }
 
+/**
+ * What a bucket check found: `ok`; `refused` with what is wrong for good (no such bucket, access
+ * denied, no credentials: a configuration problem); or `unreachable` with why the store did not
+ * answer definitely (down, a 5xx, no answer in time: uploads retry until it is back).
+ */
+export type BucketCheck = {status: 'ok'} | {status: 'refused'; problem: string} | {status: 'unreachable'; error: string}
+
 /** An S3-compatible bucket. */
 export interface ObjectStore {
   /** The bucket name (recorded in upload markers). */
@@ -31,12 +38,8 @@ export interface ObjectStore {
   put(request: PutRequest, signal: AbortSignal): Promise<{etag: string | undefined}>
   /** The object under `key`, or undefined when there is none. */
   head(key: string, signal: AbortSignal): Promise<StoredObject | undefined>
-  /**
-   * Checks that the bucket can be reached with these credentials: undefined when it can, or
-   * when the answer is not definitive (e.g. the store is down: uploads will retry); otherwise
-   * what is wrong (no such bucket, access denied, no credentials).
-   */
-  checkBucket(signal: AbortSignal): Promise<string | undefined>
+  /** Checks that the bucket can be reached with these credentials; see {@link BucketCheck}. */
+  checkBucket(signal: AbortSignal): Promise<BucketCheck>
   /** Releases sockets. */
   close(): void
 }

@@ -13,18 +13,18 @@ export type S3SinkOptions = SdkStoreOptions & Omit<S3UploaderOptions, 'store'>
  * Opens an {@link S3Uploader} over the AWS SDK, after checking the bucket: a definite
  * configuration problem (no such bucket, access denied, no credentials) throws a CONFIG NsqError
  * at once instead of retrying forever; a store that does not answer (within `checkTimeoutMs`,
- * default 10 s) is not an error, since uploads retry until it is back.
+ * default 10 s) is not an error, since uploads retry until it is back, but it is told at once
+ * (an `unreachable` event) and counts as the uploader's last error until an upload succeeds.
  */
 export async function openS3Sink(options: S3SinkOptions & {checkTimeoutMs?: number | undefined}): Promise<S3Uploader> {
   const store = createSdkStore(options)
   const deadline = deadlineSignal(options.checkTimeoutMs ?? 10_000)
-  const problem = await store
-    .checkBucket(deadline.signal)
-    .catch(() => undefined)
-    .finally(deadline.dispose)
-  if (problem !== undefined) {
+  const check = await store.checkBucket(deadline.signal).finally(deadline.dispose)
+  if (check.status === 'refused') {
     store.close()
-    throw new NsqError('CONFIG', `S3: ${problem}`)
+    throw new NsqError('CONFIG', `S3: ${check.problem}`)
   }
-  return S3Uploader.open({...options, store})
+  const unreachable = check.status === 'unreachable' ? `${options.endpoint ?? 'S3'}: ${check.error}` : undefined
+  if (unreachable !== undefined) options.onEvent?.({type: 'unreachable', error: unreachable})
+  return S3Uploader.open({...options, store, ...(unreachable === undefined ? {} : {storeProblem: unreachable})})
 }

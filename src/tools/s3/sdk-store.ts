@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import {HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3'
 import {Upload} from '@aws-sdk/lib-storage'
-import type {ObjectStore, PutRequest, StoredObject} from './object-store.js'
+import type {BucketCheck, ObjectStore, PutRequest, StoredObject} from './object-store.js'
 
 /** S3 limits: parts are 5 MiB to 5 GiB, at most 10,000 of them. */
 const MIN_PART = 5 * 1024 * 1024
@@ -57,6 +57,16 @@ export function bucketProblem(error: unknown, bucket: string): string | undefine
     default:
       return undefined
   }
+}
+
+/** Why a store did not answer: the network error, the HTTP status, or no answer before `signal` ended the wait. */
+export function unreachableReason(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return 'no answer in time'
+  const status = statusOf(error)
+  if (status !== undefined) return `HTTP ${status}`
+  const code = (error as {code?: unknown} | undefined)?.code
+  const message = error instanceof Error ? error.message : String(error)
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message
 }
 
 /** The part size for a file of `size` bytes: at least `wanted`, 5 MiB, and size / 10,000. */
@@ -132,12 +142,14 @@ export function createSdkStore(options: SdkStoreOptions): ObjectStore {
         throw error
       }
     },
-    checkBucket: async (signal) => {
+    checkBucket: async (signal): Promise<BucketCheck> => {
       try {
         await client.send(new HeadBucketCommand({Bucket: bucket}), {abortSignal: signal})
-        return undefined
+        return {status: 'ok'}
       } catch (error) {
-        return bucketProblem(error, bucket)
+        const problem = bucketProblem(error, bucket)
+        if (problem !== undefined) return {status: 'refused', problem}
+        return {status: 'unreachable', error: unreachableReason(error, signal)}
       }
     },
     close: () => client.destroy(),

@@ -1,7 +1,9 @@
 /**
  * The bound on finished files waiting for upload. Files beyond it still wait safely on disk, but
- * the archiver is told to stop taking messages (RDY 0) until uploads catch up, so a long outage
- * fills nsqd's queue (where NSQ keeps it, with its own limits) instead of this machine's disk.
+ * the archiver is told the spool is backlogged: it stops writing and FIN'ing, holds (and
+ * TOUCHes) at most --max-in-flight messages per topic, and nsqd, at that in-flight limit, sends
+ * no more, so a long outage fills nsqd's queue (where NSQ keeps it, with its own limits) instead
+ * of this machine's disk. (RDY itself is not changed; see to-file/file-shipper.ts.)
  */
 
 /** Limits of the spool: backlogged when either is exceeded. */

@@ -1,13 +1,15 @@
 /**
- * The S3 uploader: a {@link FinishedSink} that uploads each finished archive file to an
+ * The S3 uploader: a {@link FileShipper} that uploads each finished archive file to an
  * S3-compatible bucket, confirms it with a HEAD, and only then deletes the local copy (or keeps
  * it, with a marker, under `--keep-local`). Its pending set is the output dir (see
  * local-state.ts), so uploads pending at a crash resume on the next start. The spool of pending
- * files is bounded: beyond it `backlogged` is true and to-file holds RDY at 0.
+ * files is bounded: beyond it `backlogged` is true, and to-file stops writing and FIN'ing, so
+ * at most --max-in-flight messages per topic are held (TOUCHed) and the rest wait in nsqd (see
+ * file-shipper.ts).
  */
 import fs from 'node:fs/promises'
 import {deadlineSignal, type BackoffPolicy} from '../../core/index.js'
-import type {FinishedFile, FinishedSink} from '../to-file/finished-sink.js'
+import type {FileShipper, FinishedFile, ShipperLeftover} from '../to-file/file-shipper.js'
 import {inProgress, removeUploaded, scanOutputDir, UNKNOWN_TOPIC, writeMarker} from './local-state.js'
 import {contentType, manifestMetadata, parseManifest} from './manifest-metadata.js'
 import {conflictKey, objectKey, type KeyTimeFormat} from './object-key.js'
@@ -24,6 +26,10 @@ export type UploaderEvent =
   | {type: 'missing'; name: string}
   | {type: 'in-progress'; name: string}
   | {type: 'cleanup-failed'; name: string; error: string}
+  /** The bucket check at start got no definite answer: uploads wait (and retry) until the store is back. */
+  | {type: 'unreachable'; error: string}
+  /** close() found files still waiting: it keeps uploading them for at most `timeoutMs` (undefined: until its signal). */
+  | {type: 'draining'; files: number; bytes: number; timeoutMs: number | undefined; lastError: string | undefined}
 
 /** Counters since start. */
 export interface UploaderStats {
@@ -48,17 +54,19 @@ export interface S3UploaderOptions {
   host: string
   /** `<PID>` (default: this process). */
   pid?: number
-  /** Keep local files after upload (a `<file>.s3.json` marker stops re-uploads). */
+  /** Keep local files after upload (a hidden `.<file>.s3.json` marker stops re-uploads). */
   keepLocal: boolean
   spool: SpoolLimits
   /** close() keeps uploading pending files at most this long (default: until its signal aborts). */
   closeTimeoutMs?: number | undefined
   /** Files uploaded at once (default 2). */
   concurrency?: number
-  /** Folder depth scanned for pending files (the number of `/` in `--filename-format`). */
+  /** Folder depth scanned for pending files (see nameDepth: the `/` in file names). */
   scanDepth?: number
   /** The topic of a pending file found on start whose manifest does not record it. */
   topicOf?: ((name: string) => string | undefined) | undefined
+  /** Why the store could not be reached at start (the last error until an upload succeeds). */
+  storeProblem?: string | undefined
   backoff?: BackoffPolicy
   retryEnvironment?: RetryEnvironment
   onEvent?: (event: UploaderEvent) => void
@@ -81,7 +89,7 @@ const describe = (error: unknown): string =>
   error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)
 
 /** Uploads finished archive files; see the module comment. */
-export class S3Uploader implements FinishedSink {
+export class S3Uploader implements FileShipper {
   readonly #options: S3UploaderOptions
   readonly #spool: Spool
   readonly #queue: Job[] = []
@@ -98,6 +106,7 @@ export class S3Uploader implements FinishedSink {
     this.#options = options
     this.#spool = new Spool(options.spool)
     this.#now = options.now ?? Date.now
+    this.#stats.lastError = options.storeProblem
   }
 
   /**
@@ -107,7 +116,7 @@ export class S3Uploader implements FinishedSink {
   static async open(options: S3UploaderOptions): Promise<S3Uploader> {
     const uploader = new S3Uploader(options)
     const scan = await scanOutputDir(options.outputDir, options.scanDepth ?? 0, options.topicOf)
-    for (const file of scan.unfinishedCleanups) await removeUploaded(file).catch(() => undefined)
+    for (const file of scan.unfinishedCleanups) await removeUploaded(file, options.outputDir).catch(() => undefined)
     let bytes = 0
     for (const file of scan.pending) bytes += await uploader.#enqueue(file)
     if (scan.pending.length > 0) options.onEvent?.({type: 'resumed', files: scan.pending.length, bytes})
@@ -136,11 +145,21 @@ export class S3Uploader implements FinishedSink {
 
   /**
    * Uploads what is pending until done, or until `signal` aborts or `closeTimeoutMs` passes;
-   * then aborts uploads in flight and stops. Files not uploaded stay in the output dir and are uploaded on the next start.
+   * then aborts uploads in flight and stops. Files not uploaded stay in the output dir and are
+   * uploaded on the next start: the result counts them.
    */
-  async close(callerSignal?: AbortSignal): Promise<void> {
+  async close(callerSignal?: AbortSignal): Promise<ShipperLeftover> {
     this.#closing = true
     const timeout = this.#options.closeTimeoutMs
+    if (this.#spool.files > 0) {
+      this.#options.onEvent?.({
+        type: 'draining',
+        files: this.#spool.files,
+        bytes: this.#spool.bytes,
+        timeoutMs: timeout,
+        lastError: this.#stats.lastError,
+      })
+    }
     // Not AbortSignal.any(AbortSignal.timeout(…)): Node may garbage-collect that pair before it fires (see deadlineSignal).
     const deadline = timeout === undefined ? undefined : deadlineSignal(timeout, callerSignal)
     const signal = deadline?.signal ?? callerSignal
@@ -159,6 +178,7 @@ export class S3Uploader implements FinishedSink {
     for (const wake of this.#wakeWorker) wake()
     await Promise.allSettled(this.#workers)
     this.#options.store.close()
+    return {files: this.#spool.files, bytes: this.#spool.bytes, lastError: this.#spool.files > 0 ? this.#stats.lastError : undefined}
   }
 
   async #enqueue(file: FinishedFile): Promise<number> {
@@ -311,7 +331,7 @@ export class S3Uploader implements FinishedSink {
         // No marker needed: a crash before the file is gone leaves it pending, and the HEAD on
         // the next start finds it uploaded; a crash between the two deletions leaves a manifest
         // without its file, which the next start removes.
-        await removeUploaded(file.path)
+        await removeUploaded(file.path, this.#options.outputDir)
       }
     } catch (error) {
       this.#options.onEvent?.({type: 'cleanup-failed', name: file.name, error: describe(error)})

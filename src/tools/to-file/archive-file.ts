@@ -3,7 +3,7 @@
  * (nsq_to_file's updateFile), appended one sync at a time (plain bytes, or one gzip member per
  * sync), each append fdatasync'ed (plus the plain-file sync journal) before it resolves, and
  * finished by moving it into the output dir without ever overwriting (link + unlink, bumping the
- * revision on a clash) and writing its manifest.
+ * revision on a clash) and writing its hidden manifest (manifest.ts).
  */
 import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
@@ -11,7 +11,8 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 import zlib from 'node:zlib'
 import {NsqError} from '../../core/index.js'
-import type {FinishedFile} from './finished-sink.js'
+import type {FinishedFile} from './file-shipper.js'
+import {makeDirs} from './make-dirs.js'
 import {ManifestBuilder, readManifest, rfc3339ToNanos, writeManifest} from './manifest.js'
 import {withRev} from './naming.js'
 import {crcOf, encodeRecord, RECORD_SIZE} from './sync-journal.js'
@@ -42,13 +43,13 @@ export interface ArchiveFileConfig {
   exclusive: boolean
   /** 0 = off; an existing file larger than this is skipped when appending. */
   rotateSize: number
-  /** Write `<file>.manifest.json` beside each finished file. */
+  /** Write the hidden `.<file>.manifest.json` beside each finished file. */
   manifest: boolean
 }
 
 /**
  * Records a revision as handed out for a dated name, durably, before a file of that name is
- * created or linked (the revision ledger, used when a sink takes finished files away).
+ * created or linked (the revision ledger, used when a shipper takes finished files away).
  */
 export type ClaimRevision = (rev: number) => Promise<void>
 
@@ -83,6 +84,14 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /**
+ * ENOENT from creating a name in a folder that was just made: the S3 uploader removes folders
+ * it emptied, and may have removed this one between the mkdir and the create. Made again, then
+ * retried, a few times.
+ */
+const FOLDER_RACE_RETRIES = 5
+const folderGone = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT'
+
+/**
  * Links `source` as `outputDir/<rel>` never overwriting (bumps the revision on a clash) and
  * fsyncs the directory; the caller unlinks `source` once everything else (manifest) is done.
  * Returns the relative name used.
@@ -94,16 +103,21 @@ export async function moveNoOverwrite(
   rev: number,
   onDestination?: (rel: string, rev: number) => Promise<void>,
 ): Promise<{rel: string; rev: number}> {
+  let races = 0
   for (let r = rev; ; r++) {
     const rel = withRev(datedName, r)
     const target = path.join(outputDir, rel)
-    await fs.mkdir(path.dirname(target), {recursive: true, mode: 0o770})
+    await makeDirs(path.dirname(target))
     await onDestination?.(rel, r)
     try {
       await fs.link(source, target)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EEXIST') continue
+      if (folderGone(error) && races++ < FOLDER_RACE_RETRIES && (await exists(source))) {
+        r--
+        continue
+      }
       if (code === 'EXDEV')
         throw new NsqError('CONFIG', `cannot move ${source} to ${target}: --work-dir and --output-dir must be on the same filesystem`)
       throw error
@@ -153,24 +167,29 @@ export class ArchiveFile {
     claim?: ClaimRevision,
   ): Promise<ArchiveFile> {
     const separate = config.workDir !== config.outputDir
+    let races = 0
     for (let rev = firstRev; ; rev++) {
       const rel = withRev(datedName, rev)
       const workPath = path.join(config.workDir, rel)
-      await fs.mkdir(path.dirname(workPath), {recursive: true, mode: 0o770})
+      await makeDirs(path.dirname(workPath))
       if (separate) {
         const outPath = path.join(config.outputDir, rel)
-        await fs.mkdir(path.dirname(outPath), {recursive: true, mode: 0o770})
+        await makeDirs(path.dirname(outPath))
         if (await exists(outPath)) continue
       }
       if (config.exclusive && (await exists(workPath))) continue
       await claim?.(rev)
-      await writeMarker(workPath, {topic, format: config.format, gzip: config.gzip, datedName, rev})
       let handle: fs.FileHandle
       try {
+        await writeMarker(workPath, {topic, format: config.format, gzip: config.gzip, datedName, rev})
         handle = await fs.open(workPath, config.exclusive ? 'wx' : 'a', 0o666)
       } catch (error) {
         await fs.rm(markerPath(workPath), {force: true})
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
+        if (folderGone(error) && races++ < FOLDER_RACE_RETRIES) {
+          rev--
+          continue
+        }
         throw error
       }
       const {size} = await handle.stat()

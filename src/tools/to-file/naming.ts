@@ -5,7 +5,7 @@
  */
 import os from 'node:os'
 import {NsqError} from '../../core/index.js'
-import {strftime, type WallTime} from './strftime.js'
+import {strftime, utcWallTime, type WallTime} from './strftime.js'
 
 /** nsq_to_file's default `--filename-format`. */
 export const DEFAULT_FILENAME_FORMAT = '<TOPIC>.<HOST><REV>.<DATETIME>.log'
@@ -22,13 +22,13 @@ export interface NamingOptions {
   /** True when `--work-dir` differs from `--output-dir`. */
   separateWorkDir: boolean
   /**
-   * A sink takes finished files away (`--s3-bucket` without keeping them): names must never be
-   * reused, so `<REV>` is always kept and required (beyond nsq_to_file, which has no sink).
+   * A shipper takes finished files away (`--s3-bucket` without keeping them): names must never be
+   * reused, so `<REV>` is always kept and required (beyond nsq_to_file, which has no shipper).
    */
   uniqueNames?: boolean
 }
 
-/** The error text when `<REV>` is missing but names must be unique (a sink is configured). */
+/** The error text when `<REV>` is missing but names must be unique (a shipper is configured). */
 export const MISSING_REV_FOR_SINK =
   'missing <REV> in --filename-format when --s3-bucket is set: uploaded files are deleted locally, so each file needs its own revision for its name (and object key) never to be reused; add <REV> (e.g. the default <TOPIC>.<HOST><REV>.<DATETIME>.log)'
 
@@ -75,4 +75,14 @@ export function datedName(topicFormat: string, datetimeFormat: string, time: Wal
 /** `<REV>` resolved: `-000000` for revision 0. */
 export function withRev(name: string, rev: number): string {
   return name.replaceAll('<REV>', `-${String(rev).padStart(6, '0')}`)
+}
+
+/**
+ * How many folders deep file names go below the output (or work) dir: the `/` in
+ * `--filename-format` and in what `--datetime-format` makes of `<DATETIME>` (`%Y/%m/%d` makes
+ * two more). Scans for files left by a crash or waiting for upload look this deep.
+ */
+export function nameDepth(filenameFormat: string, datetimeFormat: string): number {
+  const name = datedName(filenameFormat, datetimeFormat, utcWallTime(new Date(0)))
+  return name.split('/').length - 1
 }

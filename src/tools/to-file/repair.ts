@@ -3,15 +3,16 @@
  * separate work dir, any data file there) is cut at its last complete sync — gzip: the last
  * complete member; plain: the last length its sync journal proves (or, without a journal, the
  * last newline) — fsynced, and finished into the output dir like a normally closed file (no
- * overwrite, manifest written). What is cut off was never FIN'd, so nsqd redelivers it.
+ * overwrite, hidden manifest written). What is cut off was never FIN'd, so nsqd redelivers it.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import type {FinishedFile} from './finished-sink.js'
+import type {FinishedFile} from './file-shipper.js'
 import {scanGzipMembers} from './gzip-members.js'
-import {ManifestBuilder, readManifest, writeManifest} from './manifest.js'
+import {ManifestBuilder, manifestPath, readManifest, writeManifest} from './manifest.js'
 import {moveNoOverwrite} from './archive-file.js'
+import {makeDirs} from './make-dirs.js'
 import {isLedgerFile, RevisionLedger} from './revision-ledger.js'
 import {journaledLength} from './sync-journal.js'
 import {
@@ -34,7 +35,7 @@ export interface RepairOptions {
   manifest: boolean
   /** Subdirectory levels the filename format creates (its `/` count): how deep to look when the work dir is the output dir. */
   depth: number
-  /** A sink is set (names are never reused): a revision bumped by the move is claimed in the topic's revision ledger. */
+  /** A shipper is set (names are never reused): a revision bumped by the move is claimed in the topic's revision ledger. */
   uniqueNames?: boolean
 }
 
@@ -280,7 +281,7 @@ async function moveWithSuffix(
   for (let n = 0; ; n++) {
     const candidate = n === 0 ? rel : `${rel}.repaired-${n}`
     const target = path.join(outputDir, candidate)
-    await fs.mkdir(path.dirname(target), {recursive: true, mode: 0o770})
+    await makeDirs(path.dirname(target))
     await record(candidate)
     try {
       await fs.link(source, target)
@@ -301,7 +302,10 @@ async function finishInPlace(
   topic: string,
 ): Promise<FinishedFile> {
   let manifest = await readManifest(file)
-  if (manifest === undefined) {
+  if (manifest !== undefined && options.manifest && !(await exists(manifestPath(file)))) {
+    // Written beside the file by an older version: moved to the hidden name.
+    await writeManifest(file, manifest)
+  } else if (manifest === undefined) {
     const builder = new ManifestBuilder(format, gzip)
     if (gzip) await examineGzip(file, builder, format)
     else await examinePlain(file, (await fs.stat(file)).size, builder, format)

@@ -1,6 +1,6 @@
 /**
  * The revision ledger: a small durable record, per topic, of the revisions already handed out
- * for each dated name, so that a name is never used twice when a sink (the S3 uploader) takes
+ * for each dated name, so that a name is never used twice when a shipper (the S3 uploader) takes
  * finished files away. nsq_to_file starts each dated name at revision 0 and skips only names
  * still on disk; once an upload has deleted `t.h-000000.2024-01-31_15.log`, a restart within
  * the same hour would open that name again. With a ledger, the first revision is above every
@@ -14,6 +14,7 @@
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {makeDirs} from './make-dirs.js'
 import {syncDir} from './work-markers.js'
 
 /** Suffix of a ledger file (`.<topic>.rev.json`). */
@@ -111,7 +112,7 @@ export class RevisionLedger {
   async claim(datedName: string, rev: number): Promise<void> {
     const state = withClaim(await this.read(), datedName, rev)
     const temp = `${this.path}.tmp`
-    await fs.mkdir(path.dirname(this.path), {recursive: true, mode: 0o770})
+    await makeDirs(path.dirname(this.path))
     const handle = await fs.open(temp, 'w', 0o666)
     try {
       await handle.writeFile(`${JSON.stringify(state)}\n`)

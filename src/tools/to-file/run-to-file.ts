@@ -6,8 +6,10 @@
 import path from 'node:path'
 import {Consumer, LookupdHttpClient, NsqError, deadlineSignal, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
 import type {ArchiveFileConfig} from './archive-file.js'
-import type {FinishedFile, FinishedSink} from './finished-sink.js'
-import {topicFilenameFormat, type NamingOptions} from './naming.js'
+import type {FileShipper, FinishedFile, ShipperLeftover} from './file-shipper.js'
+import {migrateLegacyManifests} from './manifest.js'
+import {nameDepth, topicFilenameFormat, type NamingOptions} from './naming.js'
+import {preflightDirs} from './preflight.js'
 import {repairWorkDir, type RepairedFile} from './repair.js'
 import {RevisionLedger} from './revision-ledger.js'
 import {localWallTime, type WallTime} from './strftime.js'
@@ -46,17 +48,17 @@ export interface ToFileOptions {
   /** How often lookupd is polled for the topic's nsqd (ms; the Consumer's default when absent). */
   lookupdPollIntervalMs?: number
   /**
-   * Names are never reused (set when a sink such as the S3 uploader is configured, since it
+   * Names are never reused (set when a shipper such as the S3 uploader is configured, since it
    * deletes uploaded files): `<REV>` is kept and required in --filename-format, files are opened
    * exclusively, and each topic keeps a revision ledger in the work dir (revision-ledger.ts).
    */
   uniqueNames?: boolean
   /**
-   * Opens the sink for finished files (e.g. the S3 uploader) once crash repair is done, so the
-   * sink's own scan of the output dir (for work pending from an earlier run) sees the repaired
-   * files finished, with their manifests, and nothing in progress.
+   * Opens the shipper of finished files (e.g. the S3 uploader) once crash repair is done, so
+   * the shipper's own scan of the output dir (for work pending from an earlier run) sees the
+   * repaired files finished, with their manifests, and nothing in progress.
    */
-  openSink?: () => Promise<FinishedSink | undefined>
+  openShipper?: () => Promise<FileShipper | undefined>
   signal: AbortSignal
   now?: () => number
   wallTime?: (ms: number) => WallTime
@@ -87,6 +89,8 @@ export interface ToFileSummary {
   filesFinished: number
   filesRepaired: number
   bytesCutOnRepair: number
+  /** With a shipper: what it left at exit for the next start (absent without one). */
+  unshipped?: ShipperLeftover
 }
 
 /** Resolved directories and the per-file config. */
@@ -134,7 +138,8 @@ export class ToFile {
   private discovery: NodeJS.Timeout | undefined
   private failure: Error | undefined
   private failed: (() => void) | undefined
-  private sink: FinishedSink | undefined
+  private shipper: FileShipper | undefined
+  private unshipped: ShipperLeftover | undefined
 
   constructor(private readonly options: ToFileOptions) {
     this.config = archiveConfig(options)
@@ -178,6 +183,7 @@ export class ToFile {
       filesFinished,
       filesRepaired: this.repairedCount,
       bytesCutOnRepair: this.cutBytes,
+      ...(this.unshipped === undefined ? {} : {unshipped: this.unshipped}),
     }
   }
 
@@ -189,12 +195,16 @@ export class ToFile {
   /** Runs until the signal aborts (then drains) or a file error (rejects). */
   async run(): Promise<ToFileSummary> {
     const {options} = this
+    // Before anything is consumed: a folder that cannot be used is a usage error (exit 2), not a hang at the first message.
+    await preflightDirs({outputDir: this.config.outputDir, workDir: this.config.workDir})
+    const depth = nameDepth(options.filenameFormat, options.datetimeFormat)
+    await migrateLegacyManifests(this.config.outputDir, depth)
     const repaired = await repairWorkDir({
       workDir: this.config.workDir,
       outputDir: this.config.outputDir,
       format: options.format,
       manifest: options.manifest,
-      depth: options.filenameFormat.split('/').length - 1,
+      depth,
       uniqueNames: options.uniqueNames === true,
     })
     for (const r of repaired) {
@@ -202,7 +212,7 @@ export class ToFile {
       this.cutBytes += r.cutBytes
       options.events?.repaired?.(r)
     }
-    this.sink = await options.openSink?.()
+    this.shipper = await options.openShipper?.()
     if (options.signal.aborted) return this.finish()
 
     const fixed = options.topics.filter((topic) => {
@@ -232,9 +242,9 @@ export class ToFile {
   }
 
   private async finish(): Promise<ToFileSummary> {
-    if (this.sink !== undefined) {
+    if (this.shipper !== undefined) {
       const deadline = deadlineSignal(Math.max(this.options.drainTimeoutMs, 1000))
-      await this.sink.close(deadline.signal).finally(deadline.dispose)
+      this.unshipped = await this.shipper.close(deadline.signal).finally(deadline.dispose)
     }
     return this.stats
   }
@@ -309,7 +319,7 @@ export class ToFile {
       ...(options.redeliveryWindow === undefined ? {} : {redeliveryWindow: options.redeliveryWindow}),
       drainTimeoutMs: options.drainTimeoutMs,
       wallTime: options.wallTime ?? ((ms) => localWallTime(new Date(ms))),
-      ...(this.sink === undefined ? {} : {sink: this.sink}),
+      ...(this.shipper === undefined ? {} : {shipper: this.shipper}),
       ...(options.uniqueNames === true ? {ledger: new RevisionLedger(this.config.workDir, topic)} : {}),
       ...(options.now === undefined ? {} : {now: options.now}),
       events: {

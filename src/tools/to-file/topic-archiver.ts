@@ -10,7 +10,7 @@ import type {DrainSummary, Message} from '../../core/index.js'
 import {encodeMessageEnvelope} from '../envelope.js'
 import {ArchiveFile, type ArchiveFileConfig} from './archive-file.js'
 import {DedupeWindow, RedeliveryWindow} from './dedupe.js'
-import type {FinishedFile, FinishedSink} from './finished-sink.js'
+import type {FileShipper, FinishedFile} from './file-shipper.js'
 import {datedName} from './naming.js'
 import type {RevisionLedger} from './revision-ledger.js'
 import {nextRev, rotationReason, type RotationRules} from './rotation.js'
@@ -38,9 +38,10 @@ export interface TopicArchiverOptions {
   redeliveryWindow?: number
   /** How long stop() waits for nsqd to take back what is in flight. */
   drainTimeoutMs: number
-  sink?: FinishedSink
+  /** Takes finished files away (the S3 uploader); while it is backlogged, messages are held (see file-shipper.ts). */
+  shipper?: FileShipper
   /**
-   * The topic's revision ledger (given when a sink takes finished files away): each new file's
+   * The topic's revision ledger (given when a shipper takes finished files away): each new file's
    * revision is above every one the ledger records for its dated name, and is claimed in it
    * before the file is created, so no name is ever handed out twice, across restarts too.
    */
@@ -172,7 +173,7 @@ export class TopicArchiver {
           this.requests.linger = false
           this.flush()
         }
-        if (this.options.sink?.backlogged === true && drained === undefined) {
+        if (this.options.shipper?.backlogged === true && drained === undefined) {
           pending = (await this.holdWhileBacklogged(pending)).pending
           continue
         }
@@ -203,16 +204,19 @@ export class TopicArchiver {
     })
   }
 
-  /** The sink is backlogged: sync what we have, then hold further messages (touched, unwritten) until it is ready. */
+  /**
+   * The shipper is backlogged: sync what we have, then hold further messages (touched, unwritten,
+   * not FIN'd) until it is ready. RDY is left alone: once max-in-flight are held nsqd sends no more.
+   */
   private async holdWhileBacklogged(
     pending: Promise<IteratorResult<Message>> | undefined,
   ): Promise<{pending: Promise<IteratorResult<Message>> | undefined}> {
     this.flush()
     await this.chain
-    const sink = this.options.sink as FinishedSink
+    const shipper = this.options.shipper as FileShipper
     const held: Message[] = []
     const stopWaiting = new AbortController()
-    const ready = sink.whenReady(stopWaiting.signal).then(
+    const ready = shipper.whenReady(stopWaiting.signal).then(
       () => 'ready' as const,
       () => 'ready' as const,
     )
@@ -221,7 +225,7 @@ export class TopicArchiver {
     }, TOUCH_EVERY_MS)
     toucher.unref()
     try {
-      while (sink.backlogged && !this.requests.stop) {
+      while (shipper.backlogged && !this.requests.stop) {
         pending ??= this.source.next()
         const result = await Promise.race([pending, ready, new Promise<undefined>((resolve) => (this.wake = () => resolve(undefined)))])
         this.wake = undefined
@@ -351,7 +355,7 @@ export class TopicArchiver {
     )
   }
 
-  /** Syncs, FINs and closes the current file (moving it to the output dir); hands it to the sink. */
+  /** Syncs, FINs and closes the current file (moving it to the output dir); hands it to the shipper. */
   private async closeFile(): Promise<void> {
     this.flush()
     await this.chain
@@ -364,7 +368,7 @@ export class TopicArchiver {
     this.rev = file.rev
     this.stats.filesFinished++
     this.options.events?.finished?.(finished)
-    await this.options.sink?.accept(finished)
+    await this.options.shipper?.accept(finished)
   }
 
   /** Closes the current file (if any) and opens the next (updateFile). */

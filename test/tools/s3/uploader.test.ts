@@ -8,8 +8,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {MANIFEST_SUFFIX, type FinishedFile} from '../../../src/tools/to-file/finished-sink.js'
-import type {ObjectStore, PutRequest, StoredObject} from '../../../src/tools/s3/object-store.js'
+import type {FinishedFile} from '../../../src/tools/to-file/file-shipper.js'
+import type {BucketCheck, ObjectStore, PutRequest, StoredObject} from '../../../src/tools/s3/object-store.js'
 import {S3Uploader, type UploaderEvent} from '../../../src/tools/s3/uploader.js'
 
 const dirs: string[] = []
@@ -41,8 +41,8 @@ class MemoryStore implements ObjectStore {
     return {size: object.body.length, metadata: object.metadata, etag: '"x"'}
   }
 
-  async checkBucket(): Promise<string | undefined> {
-    return undefined
+  async checkBucket(): Promise<BucketCheck> {
+    return {status: 'ok'}
   }
 
   close(): void {}
@@ -61,7 +61,7 @@ function finished(dir: string, name: string, text: string): FinishedFile {
     gzip: false,
     topic: 't',
   }
-  fs.writeFileSync(file + MANIFEST_SUFFIX, JSON.stringify(manifest))
+  fs.writeFileSync(path.join(dir, `.${name}.manifest.json`), JSON.stringify(manifest))
   return {path: file, name, topic: 't', manifest}
 }
 
@@ -119,7 +119,7 @@ describe('S3Uploader rules', () => {
     expect(store.puts).toBe(1)
     expect(events.find((e) => e.type === 'uploaded')).toMatchObject({attempts: 2, key: 'p/a.log', alreadyThere: true})
     expect(fs.existsSync(path.join(dir, 'a.log'))).toBe(false)
-    expect(fs.existsSync(path.join(dir, 'a.log' + MANIFEST_SUFFIX))).toBe(false)
+    expect(fs.existsSync(path.join(dir, '.a.log.manifest.json'))).toBe(false)
     expect(store.objects.get('p/a.log')?.body.toString()).toBe('hello\n')
     await uploader.close()
   })

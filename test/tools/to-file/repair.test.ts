@@ -27,6 +27,8 @@ const config = (d: {workDir: string; outputDir: string}, gzip: boolean): Archive
   manifest: true,
 })
 const lines = (text: string): Buffer[] => [Buffer.from(text)]
+/** Where a finished file's manifest is expected: hidden beside it (`.<name>.manifest.json`). */
+const manifestOf = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.manifest.json`)
 
 describe('crash repair of the work dir', () => {
   it('gzip: cuts a torn member, keeps whole ones, moves the file out and writes its manifest', async () => {
@@ -41,7 +43,7 @@ describe('crash repair of the work dir', () => {
     expect(repaired[0]?.cutBytes).toBe(12)
     const out = path.join(d.outputDir, 'a-000000.log.gz')
     expect(zlib.gunzipSync(fs.readFileSync(out)).toString()).toBe('1\n2\n3\n')
-    expect(JSON.parse(fs.readFileSync(`${out}.manifest.json`, 'utf8'))).toMatchObject({
+    expect(JSON.parse(fs.readFileSync(manifestOf(out), 'utf8'))).toMatchObject({
       messages: 3,
       bytes: fs.statSync(out).size,
       gzip: true,
@@ -81,7 +83,8 @@ describe('crash repair of the work dir', () => {
     expect(repaired.map((r) => r.file?.name)).toEqual(['live.log'])
     expect(fs.readFileSync(path.join(d.outputDir, 'live.log'), 'utf8')).toBe('ok\n')
     expect(fs.readFileSync(path.join(d.outputDir, 'finished.log'), 'utf8')).toBe('done\npartial-looking')
-    expect(fs.readdirSync(d.outputDir).filter((n) => n.startsWith('.'))).toEqual([])
+    // No sidecar left, only the repaired file's hidden manifest.
+    expect(fs.readdirSync(d.outputDir).filter((n) => n.startsWith('.'))).toEqual(['.live.log.manifest.json'])
   })
 
   it('finishes a move that a crash interrupted after the link (no second copy)', async () => {
@@ -95,7 +98,7 @@ describe('crash repair of the work dir', () => {
       JSON.stringify({topic: 't', format: 'raw', gzip: true, datedName: 'a<REV>.log.gz', rev: 0, destination: 'a-000000.log.gz'}),
     )
     await repairWorkDir({...d, format: 'raw', manifest: true, depth: 0})
-    expect(fs.readdirSync(d.outputDir).sort()).toEqual(['a-000000.log.gz', 'a-000000.log.gz.manifest.json'])
+    expect(fs.readdirSync(d.outputDir).sort()).toEqual(['.a-000000.log.gz.manifest.json', 'a-000000.log.gz'])
     expect(fs.readdirSync(d.workDir)).toEqual([])
   })
 
@@ -119,12 +122,13 @@ describe('crash repair: leftovers of a finish', () => {
       const finished = await file.finish()
       // As if the crash came between the removal of the journal and of the marker, in the old order.
       fs.writeFileSync(path.join(d.workDir, `.${path.basename(file.workPath)}.sync`), 'x')
-      const manifestBefore = fs.readFileSync(`${finished.path}.manifest.json`, 'utf8')
+      const manifestBefore = fs.readFileSync(manifestOf(finished.path), 'utf8')
       const repaired = await repairWorkDir({...d, format: 'raw', manifest: true, depth: 0})
       expect(repaired.every((r) => r.file === undefined)).toBe(true)
-      expect(fs.readdirSync(d.workDir).filter((n) => n.startsWith('.'))).toEqual([])
+      // No sidecar left; without a work dir the work dir is the output dir, which holds the hidden manifest.
+      expect(fs.readdirSync(d.workDir).filter((n) => n.startsWith('.'))).toEqual(separate ? [] : ['.p.log.manifest.json'])
       expect(fs.readFileSync(finished.path, 'utf8')).toBe('a\n')
-      expect(fs.readFileSync(`${finished.path}.manifest.json`, 'utf8')).toBe(manifestBefore)
+      expect(fs.readFileSync(manifestOf(finished.path), 'utf8')).toBe(manifestBefore)
     }
   })
 })
@@ -142,8 +146,8 @@ describe('crash repair without a work dir (the marker tells a file in progress)'
       const out = path.join(d.outputDir, 'a-000000.log')
       expect(repaired[0]?.file?.path).toBe(out)
       expect(fs.readFileSync(out, 'utf8')).toBe('1\n2\n')
-      expect(JSON.parse(fs.readFileSync(`${out}.manifest.json`, 'utf8'))).toMatchObject({messages: 2, gzip: false})
-      expect(fs.readdirSync(d.outputDir).sort()).toEqual(['a-000000.log', 'a-000000.log.manifest.json'])
+      expect(JSON.parse(fs.readFileSync(manifestOf(out), 'utf8'))).toMatchObject({messages: 2, gzip: false})
+      expect(fs.readdirSync(d.outputDir).sort()).toEqual(['.a-000000.log.manifest.json', 'a-000000.log'])
     })
   }
 })

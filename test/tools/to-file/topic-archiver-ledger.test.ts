@@ -1,5 +1,5 @@
 /**
- * Unique names with a sink: a sink that deletes each finished file (and its manifest) once it
+ * Unique names with a shipper: a shipper that deletes each finished file (and its manifest) once it
  * has it, as the S3 uploader does after a confirmed upload, must never be handed the same name
  * twice, across restarts (a new archiver on the same dirs) within the same dated name too.
  */
@@ -8,7 +8,8 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import {afterEach, describe, expect, it} from 'vitest'
-import {MANIFEST_SUFFIX, type FinishedFile, type FinishedSink} from '../../../src/tools/to-file/finished-sink.js'
+import type {FileShipper, FinishedFile, ShipperLeftover} from '../../../src/tools/to-file/file-shipper.js'
+import {manifestPath} from '../../../src/tools/to-file/manifest.js'
 import {topicFilenameFormat} from '../../../src/tools/to-file/naming.js'
 import {repairWorkDir} from '../../../src/tools/to-file/repair.js'
 import {RevisionLedger} from '../../../src/tools/to-file/revision-ledger.js'
@@ -25,7 +26,7 @@ afterEach(() => {
 const T0 = Date.UTC(2024, 0, 31, 15, 10, 0)
 
 /** Takes each finished file, keeps its content, and deletes it and its manifest (as the uploader does once an upload is confirmed). */
-class DeletingSink implements FinishedSink {
+class DeletingShipper implements FileShipper {
   readonly names: string[] = []
   readonly contents = new Map<string, string>()
   readonly backlogged = false
@@ -36,15 +37,15 @@ class DeletingSink implements FinishedSink {
     this.names.push(file.name)
     this.contents.set(file.name, (this.contents.get(file.name) ?? '') + text)
     fs.rmSync(file.path)
-    fs.rmSync(file.path + MANIFEST_SUFFIX, {force: true})
+    fs.rmSync(manifestPath(file.path), {force: true})
   }
 
   whenReady(): Promise<void> {
     return Promise.resolve()
   }
 
-  close(): Promise<void> {
-    return Promise.resolve()
+  close(): Promise<ShipperLeftover> {
+    return Promise.resolve({files: 0, bytes: 0, lastError: undefined})
   }
 }
 
@@ -63,7 +64,7 @@ function makeDirs(separate: boolean): Dirs {
 interface RunOptions {
   gzip?: boolean
   rotateSize?: number
-  sink?: DeletingSink
+  shipper?: DeletingShipper
   /** The run's ledger (default: a fresh instance over the work dir when a sink is given, as run-to-file does). */
   ledger?: RevisionLedger
   now?: number
@@ -73,7 +74,7 @@ interface RunOptions {
 function start(where: Dirs, options: RunOptions = {}) {
   const gzip = options.gzip ?? false
   const rotateSize = options.rotateSize ?? 0
-  const uniqueNames = options.sink !== undefined
+  const uniqueNames = options.shipper !== undefined
   const file = archiveConfig({
     outputDir: where.outputDir,
     workDir: where.workDir === where.outputDir ? '' : where.workDir,
@@ -113,7 +114,7 @@ function start(where: Dirs, options: RunOptions = {}) {
     now: () => options.now ?? T0,
     wallTime: (ms) => utcWallTime(new Date(ms)),
     lingerMs: 5,
-    ...(options.sink === undefined ? {} : {sink: options.sink}),
+    ...(options.shipper === undefined ? {} : {shipper: options.shipper}),
     ...(ledger === undefined ? {} : {ledger}),
   })
   const done = archiver.run()
@@ -147,8 +148,8 @@ const filesIn = (dir: string): string[] =>
 describe('TopicArchiver with a sink that deletes what it takes: names are never reused', () => {
   it('append mode (no gzip, rotation or work dir): <REV> is kept, and a restart in the same hour continues above the revisions handed out', async () => {
     const where = makeDirs(false)
-    const sink = new DeletingSink()
-    const first = start(where, {sink})
+    const sink = new DeletingShipper()
+    const first = start(where, {shipper: sink})
     expect(first.file.exclusive).toBe(true)
     await archive(first.source, ['a', 'b'])
     first.archiver.rotate() // SIGHUP: rev 0 is finished and taken (deleted) by the sink
@@ -157,7 +158,7 @@ describe('TopicArchiver with a sink that deletes what it takes: names are never 
     first.archiver.stop()
     await first.done
 
-    const second = start(where, {sink}) // a restart: new archiver, new ledger instance, same hour
+    const second = start(where, {shipper: sink}) // a restart: new archiver, new ledger instance, same hour
     await archive(second.source, ['d'])
     second.archiver.stop()
     await second.done
@@ -170,10 +171,10 @@ describe('TopicArchiver with a sink that deletes what it takes: names are never 
 
   it('gzip + rotate-size + work dir: several restarts in the same hour never hand the sink a name twice, and every message is in exactly one file', async () => {
     const where = makeDirs(true)
-    const sink = new DeletingSink()
+    const sink = new DeletingShipper()
     const all: string[] = []
     for (let run = 0; run < 3; run++) {
-      const r = start(where, {sink, gzip: true, rotateSize: 3})
+      const r = start(where, {shipper: sink, gzip: true, rotateSize: 3})
       const bodies = [`r${run}a`, `r${run}b`, `r${run}c`]
       for (const body of bodies) await archive(r.source, [body]) // one per sync: each 4-byte line is over rotate-size 3, so one file each
       all.push(...bodies)
@@ -200,12 +201,12 @@ describe('TopicArchiver with a sink that deletes what it takes: names are never 
 
   it('a new hour starts again at revision 0 (the ledger only lifts a dated name it has seen)', async () => {
     const where = makeDirs(false)
-    const sink = new DeletingSink()
-    const first = start(where, {sink})
+    const sink = new DeletingShipper()
+    const first = start(where, {shipper: sink})
     await archive(first.source, ['a'])
     first.archiver.stop()
     await first.done
-    const second = start(where, {sink, now: T0 + 3_600_000})
+    const second = start(where, {shipper: sink, now: T0 + 3_600_000})
     await archive(second.source, ['b'])
     second.archiver.stop()
     await second.done
@@ -223,14 +224,14 @@ describe('TopicArchiver with a sink that deletes what it takes: names are never 
     await archive(second.source, ['b'])
     second.archiver.stop()
     await second.done
-    expect(filesIn(where.outputDir)).toEqual(['t.h.2024-01-31_15.log', 't.h.2024-01-31_15.log.manifest.json'])
+    expect(filesIn(where.outputDir)).toEqual(['.t.h.2024-01-31_15.log.manifest.json', 't.h.2024-01-31_15.log'])
     expect(fs.readFileSync(path.join(where.outputDir, 't.h.2024-01-31_15.log'), 'utf8')).toBe('a\nb\n')
   })
 
   it('a crash between the ledger write and the file open loses nothing and skips that revision', async () => {
     const where = makeDirs(true)
-    const sink = new DeletingSink()
-    const first = start(where, {sink})
+    const sink = new DeletingShipper()
+    const first = start(where, {shipper: sink})
     await archive(first.source, ['a'])
     first.archiver.stop()
     await first.done // rev 0 handed out and deleted
@@ -242,14 +243,14 @@ describe('TopicArchiver with a sink that deletes what it takes: names are never 
         throw new Error('killed after the ledger write')
       }
     }
-    const crashed = start(where, {sink, ledger: new DyingLedger(where.workDir, 't')})
+    const crashed = start(where, {shipper: sink, ledger: new DyingLedger(where.workDir, 't')})
     crashed.source.push('b')
     await expect(crashed.done).rejects.toThrow('killed after the ledger write')
     expect(crashed.source.finished).toEqual([]) // not FIN'd: nsqd delivers 'b' again
     expect(filesIn(where.workDir)).toEqual(['.t.rev.json'])
     expect(await repairWorkDir({workDir: where.workDir, outputDir: where.outputDir, format: 'raw', manifest: true, depth: 0})).toEqual([])
 
-    const restarted = start(where, {sink})
+    const restarted = start(where, {shipper: sink})
     await archive(restarted.source, ['b'])
     restarted.archiver.stop()
     await restarted.done
@@ -259,15 +260,15 @@ describe('TopicArchiver with a sink that deletes what it takes: names are never 
 
   it('a crash with a file open: repair finishes it under its name, and the next run continues above it', async () => {
     const where = makeDirs(true)
-    const sink = new DeletingSink()
-    const crashed = start(where, {sink, gzip: true})
+    const sink = new DeletingShipper()
+    const crashed = start(where, {shipper: sink, gzip: true})
     await archive(crashed.source, ['a', 'b']) // durable in rev 0, still open in the work dir
     // "kill -9": the archiver is abandoned; repair at the next start finishes its file.
     const repaired = await repairWorkDir({workDir: where.workDir, outputDir: where.outputDir, format: 'raw', manifest: true, depth: 0})
     expect(repaired.map((r) => r.file?.name)).toEqual(['t.h-000000.2024-01-31_15.log.gz'])
     for (const r of repaired) if (r.file !== undefined) await sink.accept(r.file) // the uploader's scan takes it
 
-    const restarted = start(where, {sink, gzip: true})
+    const restarted = start(where, {shipper: sink, gzip: true})
     await archive(restarted.source, ['c'])
     restarted.archiver.stop()
     await restarted.done
