@@ -1,3 +1,11 @@
+/**
+ * The publish side every publishing command shares (to-nsq now; relay and replay next): records
+ * in ({@link OutRecord}: a number for the errors file and a body), MPUB batches capped by nsqd's
+ * limits (`batcher.ts`, `nsqd-limits.ts`), spread round-robin with failover or fanned out to every
+ * nsqd, permanent refusals told apart from passing failures (`refusal.ts`), and whatever could not
+ * be published written to the errors file (`errors-file.ts`, `unrecorded.ts` when even that fails).
+ * A record source feeds a {@link BatchSink}; the Publisher is the one that talks to nsqd.
+ */
 import {
   NsqError,
   Producer,
