@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs'
 import {Flags} from '@oclif/core'
-import type {ConnectionSettings, HttpOptions, TlsOptions} from '../core/index.js'
+import {AddressMap, type ConnectionSettings, type HttpOptions, type TlsOptions} from '../core/index.js'
 import {parseDuration, parseSize} from './units.js'
 
 const CONNECTION = 'CONNECTION'
@@ -143,7 +143,7 @@ export const securityFlags = {
   }),
   'address-map': Flags.string({
     summary:
-      'dial ADDR instead of what lookupd reports for HOST (HOST[:PORT]=ADDR:PORT); repeatable. For nsqd whose --broadcast-address does not resolve here',
+      "dial an nsqd lookupd reports as HOST (its --broadcast-address) or HOST:PORT (PORT its TCP port) at ADDR: HOST[:PORT]=ADDR keeps the nsqd's ports, =ADDR:PORT sets the TCP port and moves the HTTP port with it; repeatable",
     multiple: true,
     helpGroup: CONNECTION,
   }),
@@ -228,13 +228,7 @@ export function httpOptions(flags: SecurityFlagValues, timeoutMs?: number): Http
   return options
 }
 
-/** `--address-map host[:port]=addr:port` pairs as the Consumer's `addressMap`. */
-export function addressMap(flags: SecurityFlagValues): Map<string, string> {
-  const map = new Map<string, string>()
-  for (const entry of flags['address-map'] ?? []) {
-    const eq = entry.indexOf('=')
-    if (eq <= 0 || eq === entry.length - 1) throw new Error(`--address-map "${entry}": expected HOST[:PORT]=ADDR:PORT`)
-    map.set(entry.slice(0, eq), entry.slice(eq + 1))
-  }
-  return map
+/** The parsed `--address-map` entries (forms and rules: core's {@link AddressMap}). */
+export function addressMap(flags: SecurityFlagValues): AddressMap {
+  return AddressMap.parse(flags['address-map'] ?? [])
 }

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand, toCliError} from '../cli/base-command.js'
-import {interactiveStderr} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
-import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {
   connectionSettings,
   durationFlag,
@@ -15,17 +14,16 @@ import {
   sizeFlag,
   addressMap,
 } from '../cli/flags.js'
+import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
+import {ErrorsFile} from '../tools/publish/errors-file.js'
+import {DEFAULT_LIMITS} from '../tools/publish/nsqd-limits.js'
+import type {Refusal} from '../tools/publish/refusal.js'
 import {parseDelimiter} from '../tools/to-nsq/delimiter.js'
-import {discoverNsqd} from '../tools/to-nsq/discover.js'
-import {ErrorsFile} from '../tools/to-nsq/errors-file.js'
-import {DEFAULT_LIMITS, guessHttpAddress, resolveLimits} from '../tools/to-nsq/nsqd-limits.js'
-import {ToNsqRun} from '../tools/to-nsq/pipeline.js'
-import {Publisher} from '../tools/to-nsq/publisher.js'
-import type {Refusal} from '../tools/to-nsq/refusal.js'
-import {buildSummary, failedCount, formatSummary, type ToNsqSummary} from '../tools/to-nsq/summary.js'
+import {runToNsq, type ToNsqResult} from '../tools/to-nsq/run-to-nsq.js'
+import {failedCount, formatSummary, type ToNsqStats, type ToNsqSummary} from '../tools/to-nsq/summary.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
   static override summary = 'publish stdin to a topic, one message per line (or per delimiter)'
@@ -158,162 +156,100 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       ])
     }
 
-    const http = httpOptions(flags, 2000)
-    let nsqd = [...tcp]
-    let httpAddresses = flags['nsqd-http-address'] ?? []
-    if (lookupd.length > 0) {
-      const found = await discoverNsqd(lookupd, topic, http, addressMap(flags), this.signal)
-      nsqd = found.map((n) => n.tcpAddress)
-      if (httpAddresses.length === 0) httpAddresses = found.map((n) => n.httpAddress)
-    }
-    const explicitHttp = (flags['nsqd-http-address'] ?? []).length > 0
-    if (httpAddresses.length === 0) httpAddresses = nsqd.map(guessHttpAddress)
-    // nsqd's limits are read while the TCP connections open.
-    const limitsRead = resolveLimits(
-      httpAddresses,
-      {maxMessageBytes: flags['max-message-bytes'], maxBodyBytes: flags['max-body-bytes']},
-      {...http, signal: this.signal},
-    ).then((resolved) => {
-      // A guessed HTTP address (TCP port + 1) that does not answer is no news; one given explicitly is.
-      if (explicitHttp && resolved.failure !== undefined) {
-        this.status(
-          `could not read limits from nsqd's HTTP API (${resolved.failure})${resolved.source === 'flags' ? '; using --max-message-bytes / --max-body-bytes' : ''}`,
-        )
-      }
-      return resolved
-    })
-    const errorsFile = flags.errors === undefined ? undefined : this.openErrors(flags.errors)
-    // eslint-disable-next-line prefer-const -- the publisher's callback needs it before it exists
-    let run: ToNsqRun
-    let publisher: Publisher | undefined
+    const errorsPath = flags.errors
     const warned = new Set<string>()
-    if (!flags['dry-run']) {
-      publisher = new Publisher({
-        topic,
-        nsqd,
-        mode: flags.mode,
-        settings: connectionSettings(flags),
-        deferMs: flags.defer,
-        window: flags.defer === undefined ? 16 : 256,
-        onSettled: (published, failed) => run.settled(published, failed),
-        onRefused: (refusal, remaining) => {
-          if (remaining === 0) run.halt('refused')
-          else
-            this.status(
-              `nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`,
-            )
-        },
-        events: {
-          disconnected: (address, error) => {
-            if (error !== undefined && !this.signal.aborted) this.status(`lost ${address}: ${error.message} (reconnecting)`)
-          },
-          retrying: (address, error) => {
-            if (warned.has(address)) return
-            warned.add(address)
-            this.status(
-              `publishes failed on ${address} (${error.message}); trying again${nsqd.length > 1 && flags.mode === 'round-robin' ? ' on the other nsqd' : ''}`,
-            )
-          },
-        },
-      })
-      try {
-        await Promise.all([publisher.connect(), limitsRead])
-      } catch (error) {
-        await publisher.close().catch(() => undefined)
-        errorsFile?.close()
-        throw error
-      }
-    }
-    const {limits, source} = await limitsRead
-    if (flags.defer !== undefined && flags.defer > limits.maxDeferMs) {
-      await publisher?.close()
-      errorsFile?.close()
-      this.usage(`--defer ${formatDuration(flags.defer)} is longer than nsqd's --max-req-timeout (${formatDuration(limits.maxDeferMs)})`)
+    let progress: ProgressLine | undefined
+    /** A status line that does not land in the middle of the progress line. */
+    const say = (line: string): void => {
+      progress?.clear()
+      this.status(line)
     }
     let firstFailure = true
-    run = new ToNsqRun({
-      delimiter,
-      inputFormat: flags['input-format'],
-      maxMessageBytes: Math.min(limits.maxMessageBytes, limits.maxBodyBytes - 8),
-      maxBodyBytes: limits.maxBodyBytes,
-      batchSize: flags.defer === undefined ? flags['batch-size'] : 1,
-      lingerMs: flags['batch-linger'],
-      rate: flags.rate,
-      count: flags.count,
-      keepEmpty: flags['keep-empty'],
-      onOversize: flags['on-oversize'],
-      onInvalid: flags['on-invalid'],
-      signal: this.signal,
-      sink: publisher,
-      onFailure: (failure) => {
-        // A full disk (or I/O error) on the errors file: stop reading, finish what is in flight.
-        if (errorsFile !== undefined && !errorsFile.write(failure)) run.halt('errors-file')
-        if (firstFailure) {
-          firstFailure = false
-          this.status(
-            `record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsFile === undefined ? '' : ` (see ${errorsFile.path})`}`,
-          )
-        }
-      },
-      ...(flags.tee ? {tee: (data: Buffer) => this.writeStdout(data)} : {}),
-    })
-
     const unwatch = watchStdout((error) => {
       if (isBrokenPipe(error)) this.stop('epipe')
     })
-    if (process.stdin.isTTY === true) this.status('reading records from the terminal: end with Ctrl-D')
-    const progress = this.startProgress(run)
-    let result
+    let result: ToNsqResult
     try {
-      result = await run.run(process.stdin)
+      result = await runToNsq({
+        topic,
+        nsqd: tcp,
+        lookupd,
+        nsqdHttp: flags['nsqd-http-address'] ?? [],
+        addressMap: addressMap(flags),
+        http: httpOptions(flags, 2000),
+        mode: flags.mode,
+        connection: connectionSettings(flags),
+        dryRun: flags['dry-run'] === true,
+        deferMs: flags.defer,
+        limitOverrides: {maxMessageBytes: flags['max-message-bytes'], maxBodyBytes: flags['max-body-bytes']},
+        checkLimits: (limits) => {
+          if (flags.defer !== undefined && flags.defer > limits.maxDeferMs)
+            this.usage(
+              `--defer ${formatDuration(flags.defer)} is longer than nsqd's --max-req-timeout (${formatDuration(limits.maxDeferMs)})`,
+            )
+        },
+        ...(errorsPath === undefined ? {} : {openErrorsFile: () => this.openErrors(errorsPath)}),
+        batchSize: flags['batch-size'],
+        pipeline: {
+          delimiter,
+          inputFormat: flags['input-format'],
+          lingerMs: flags['batch-linger'],
+          rate: flags.rate,
+          count: flags.count,
+          keepEmpty: flags['keep-empty'],
+          onOversize: flags['on-oversize'],
+          onInvalid: flags['on-invalid'],
+          ...(flags.tee ? {tee: (data: Buffer) => this.writeStdout(data)} : {}),
+        },
+        input: process.stdin,
+        signal: this.signal,
+        outputGone: () => this.stopReason === 'epipe',
+        events: {
+          limitsUnread: (failure, source) =>
+            say(
+              `could not read limits from nsqd's HTTP API (${failure})${source === 'flags' ? '; using --max-message-bytes / --max-body-bytes' : ''}`,
+            ),
+          leftOut: (refusal, remaining) =>
+            say(`nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`),
+          disconnected: (address, error) => {
+            if (error !== undefined && !this.signal.aborted) say(`lost ${address}: ${error.message} (reconnecting)`)
+          },
+          retrying: (address, error, failover) => {
+            if (warned.has(address)) return
+            warned.add(address)
+            say(`publishes failed on ${address} (${error.message}); trying again${failover ? ' on the other nsqd' : ''}`)
+          },
+          notPublished: (failure) => {
+            if (!firstFailure) return
+            firstFailure = false
+            say(
+              `record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsPath === undefined ? '' : ` (see ${errorsPath})`}`,
+            )
+          },
+          reading: (stats) => {
+            if (process.stdin.isTTY === true) this.status('reading records from the terminal: end with Ctrl-D')
+            progress = this.startProgress(stats)
+          },
+          readingDone: () => progress?.stop(),
+        },
+      })
     } finally {
-      clearInterval(progress)
-      if (progress !== undefined) process.stderr.write('\r\u001B[K')
+      progress?.stop()
       unwatch()
       process.stdin.destroy()
-      await publisher?.close()
-      errorsFile?.close()
     }
 
-    const refusal = publisher?.refusal
-    const broken = errorsFile?.failure
-    const unrecorded = errorsFile?.unrecorded
-    const summary = buildSummary(run.stats, result, {
-      topic,
-      mode: flags.mode,
-      nsqd,
-      dryRun: flags['dry-run'] === true,
-      ...(flags.errors === undefined ? {} : {errorsFile: flags.errors}),
-      ...(refusal === undefined
-        ? {}
-        : {refused: {...(refusal.nsqd === undefined ? {} : {nsqd: refusal.nsqd}), code: refusal.error.code, error: refusal.error.message}}),
-      refusedNsqd: [...(publisher?.refused ?? [])].map(([address, error]) => ({nsqd: address, code: error.code, error: error.message})),
-      ...(broken === undefined || unrecorded === undefined
-        ? {}
-        : {unrecorded: {count: unrecorded.count, records: unrecorded.ranges, code: broken.code, error: broken.message}}),
-      limits: {maxMessageBytes: limits.maxMessageBytes, maxBodyBytes: limits.maxBodyBytes, source},
-    })
-    if (result.stoppedAt !== undefined) {
-      const hint = result.stoppedAt.error.startsWith('invalid envelope')
+    const {summary, run, refusal, errorsFile} = result
+    if (run.stoppedAt !== undefined) {
+      const hint = run.stoppedAt.error.startsWith('invalid envelope')
         ? 'use --on-invalid skip to record bad lines and go on'
         : "use --on-oversize skip to record such records and go on, or raise nsqd's --max-msg-size"
-      process.stderr.write(`stopped at record ${result.stoppedAt.record}: ${result.stoppedAt.error} (${hint})\n`)
+      process.stderr.write(`stopped at record ${run.stoppedAt.record}: ${run.stoppedAt.error} (${hint})\n`)
     }
     if (!this.jsonEnabled()) this.status(formatSummary(summary))
-    if (refusal !== undefined) this.reportRefusal(refusal, run.stats.records)
-    if (broken !== undefined && errorsFile !== undefined) this.reportBrokenErrorsFile(errorsFile)
-    const interrupted = result.stoppedBy === 'interrupted' && this.stopReason !== 'epipe'
-    process.exitCode =
-      broken === undefined
-        ? refusal === undefined
-          ? interrupted
-            ? EXIT.INTERRUPTED
-            : summary.failed > 0
-              ? EXIT.PARTIAL
-              : EXIT.OK
-          : EXIT.UNAVAILABLE
-        : EXIT.FAILURE
-    return summary
+    if (refusal !== undefined) this.reportRefusal(refusal, summary.records)
+    if (errorsFile !== undefined) this.reportBrokenErrorsFile(errorsFile)
+    return this.complete(result)
   }
 
   /** nsqd refused publishing for good: its reason and the same hint `tail` gives (exit 69 follows). */
@@ -375,17 +311,14 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     return writeWithBackpressure(data, this.signal)
   }
 
-  private startProgress(run: ToNsqRun): NodeJS.Timeout | undefined {
-    if (this.flags.quiet || this.jsonEnabled() || !interactiveStderr()) return undefined
+  private startProgress(stats: Readonly<ToNsqStats>): ProgressLine {
     const started = performance.now()
-    const timer = setInterval(() => {
-      const s = run.stats
-      const secs = (performance.now() - started) / 1000
-      process.stderr.write(
-        `\r\u001B[K${s.published.toLocaleString('en-US')} published · ${Math.round(s.published / secs).toLocaleString('en-US')} msg/s · ${failedCount(s)} failed`,
-      )
-    }, 250)
-    timer.unref()
-    return timer
+    return startProgressLine({
+      enabled: !this.flags.quiet && !this.jsonEnabled(),
+      render: () => {
+        const secs = (performance.now() - started) / 1000
+        return `${stats.published.toLocaleString('en-US')} published · ${Math.round(stats.published / secs).toLocaleString('en-US')} msg/s · ${failedCount(stats)} failed`
+      },
+    })
   }
 }

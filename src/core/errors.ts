@@ -22,13 +22,27 @@ export type NsqErrorCode =
   | 'AUTH_REQUIRED'
   | 'QUEUE_CLOSED'
 
+/** Where an error came from, besides its cause. */
+export interface NsqErrorOptions {
+  cause?: unknown
+  /** The nsqd (`host:port`) the error came from, when it came from one. */
+  address?: string | undefined
+}
+
 export class NsqError extends Error {
   override readonly name: string = 'NsqError'
   readonly code: NsqErrorCode
+  /**
+   * The nsqd (`host:port`, IPv6 in brackets) this error came from: set on every error raised
+   * for one connection (connection errors, nsqd's error frames, a publish that failed on it);
+   * undefined for errors that concern no single nsqd (a bad option, say).
+   */
+  readonly address: string | undefined
 
-  constructor(code: NsqErrorCode, message: string, options?: {cause?: unknown}) {
-    super(message, options)
+  constructor(code: NsqErrorCode, message: string, options?: NsqErrorOptions) {
+    super(message, options !== undefined && 'cause' in options ? {cause: options.cause} : undefined)
     this.code = code
+    this.address = options?.address
   }
 }
 
@@ -43,30 +57,30 @@ export class ServerError extends NsqError {
   /** The text after the code, as nsqd sent it. */
   readonly description: string
 
-  constructor(code: `E_${string}`, description: string) {
-    super(code, description ? `${code} ${description}` : code)
+  /** `address`: the nsqd that sent the frame. */
+  constructor(code: `E_${string}`, description: string, address?: string) {
+    super(code, description ? `${code} ${description}` : code, {address})
     this.fatal = !NON_FATAL_CODES.has(code)
     this.description = description
   }
 
-  /** Parses the body of an nsqd error frame: the code, one space, then the description. */
-  static fromFrame(text: string): ServerError {
+  /** Parses the body of an nsqd error frame (the code, one space, then the description) sent by `address`. */
+  static fromFrame(text: string, address?: string): ServerError {
     const space = text.indexOf(' ')
     const head = space === -1 ? text : text.slice(0, space)
     const rest = space === -1 ? '' : text.slice(space + 1)
     const code: `E_${string}` = head.startsWith('E_') ? (head as `E_${string}`) : 'E_UNKNOWN'
-    return new ServerError(code, code === 'E_UNKNOWN' ? text : rest)
+    return new ServerError(code, code === 'E_UNKNOWN' ? text : rest, address)
   }
 }
 
 /** The connection went away (closed, refused, reset, or declared dead). */
 export class ConnectionError extends NsqError {
   override readonly name = 'ConnectionError'
-  readonly address: string
+  declare readonly address: string
 
   constructor(code: NsqErrorCode, address: string, message: string, options?: {cause?: unknown}) {
-    super(code, `${address}: ${message}`, options)
-    this.address = address
+    super(code, `${address}: ${message}`, {...options, address})
   }
 }
 

@@ -105,11 +105,12 @@ describe('security flags', () => {
     expect(authSecret({...base, 'auth-secret': 'x'})).toBe('x')
   })
   it('parses --address-map', () => {
-    expect([...addressMap({...base, 'address-map': ['nsqd-1=10.0.0.5:4150', 'h:4150=127.0.0.1:5150']})]).toEqual([
-      ['nsqd-1', '10.0.0.5:4150'],
-      ['h:4150', '127.0.0.1:5150'],
+    expect(addressMap({...base, 'address-map': ['nsqd-1=10.0.0.5:4150', 'h:4150=127.0.0.1:5150']}).entries).toEqual([
+      {host: 'nsqd-1', port: undefined, toHost: '10.0.0.5', toPort: 4150},
+      {host: 'h', port: 4150, toHost: '127.0.0.1', toPort: 5150},
     ])
-    expect(() => addressMap({...base, 'address-map': ['nope']})).toThrow(/HOST\[:PORT\]=ADDR:PORT/)
+    expect(addressMap(base).size).toBe(0)
+    expect(() => addressMap({...base, 'address-map': ['nope']})).toThrow(/^--address-map "nope": .*expected HOST\[:PORT\]=ADDR\[:PORT\]/)
   })
 })
 

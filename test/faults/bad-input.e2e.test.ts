@@ -272,7 +272,7 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       expect(logs.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('')).toBe('archived\n')
     })
 
-    it('stat: the node is shown down with the hint; --address-map (HTTP port) makes it up', async () => {
+    it('stat: the node is shown down with the hint; --address-map (HOST:TCP_PORT=ADDR:TCP_PORT, as tail and to-nsq take it) makes it up', async () => {
       const down = await runCli(['stat', '--once', '--json', '--lookupd-http-address', lookupd.httpAddress], {timeoutMs: 30_000})
       const downJson = JSON.parse(down.stdout.toString()) as {nodes: {address: string; status: string; error?: string}[]}
       const node = downJson.nodes.find((n) => n.address.startsWith('nosuchhost.invalid'))
@@ -287,13 +287,95 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
           '--lookupd-http-address',
           lookupd.httpAddress,
           '--address-map',
-          `nosuchhost.invalid:${hidden.httpPort}=${hidden.httpAddress}`,
+          `nosuchhost.invalid:${hidden.tcpPort}=${hidden.tcpAddress}`,
         ],
         {timeoutMs: 30_000},
       )
       expect(up.code).toBe(0)
-      const upJson = JSON.parse(up.stdout.toString()) as {nodes: {status: string}[]}
-      expect(upJson.nodes.map((n) => n.status)).toEqual(['up'])
+      const upJson = JSON.parse(up.stdout.toString()) as {nodes: {address: string; status: string}[]}
+      expect(upJson.nodes.map((n) => [n.address, n.status])).toEqual([[hidden.httpAddress, 'up']])
+    })
+
+    /**
+     * One meaning everywhere: each form of --address-map, through each command, dials the hidden
+     * nsqd at its real TCP address (127.0.0.1:tcp_port) and HTTP address (127.0.0.1:http_port).
+     * The broadcast address does not resolve, so working at all means the map was applied; to-nsq
+     * and stat also print the address they dialled.
+     */
+    describe.each([
+      ['HOST=ADDR', (): string => 'nosuchhost.invalid=127.0.0.1'],
+      ['HOST=ADDR:PORT', (): string => `nosuchhost.invalid=127.0.0.1:${hidden.tcpPort}`],
+      ['HOST:PORT=ADDR:PORT', (): string => `nosuchhost.invalid:${hidden.tcpPort}=127.0.0.1:${hidden.tcpPort}`],
+    ])('--address-map %s: the same dial target in every command', (_form, entry) => {
+      /** A topic on the hidden nsqd, known to lookupd, holding `bodies`. */
+      async function hiddenTopic(bodies: readonly string[]): Promise<string> {
+        const name = topic()
+        if (bodies.length === 0) await fetch(`http://${hidden.httpAddress}/topic/create?topic=${name}`, {method: 'POST'})
+        else await publish(hidden, name, bodies)
+        await waitFor(
+          async () => (await fetch(`http://${lookupd.httpAddress}/lookup?topic=${name}`)).status === 200,
+          10_000,
+          'lookupd to know the topic',
+        )
+        return name
+      }
+
+      it('tail', async () => {
+        const name = await hiddenTopic(['tailed'])
+        const result = await runCli(['tail', name, '-n', '1', '--lookupd-http-address', lookupd.httpAddress, '--address-map', entry()], {
+          timeoutMs: 30_000,
+        })
+        expect(result.code).toBe(0)
+        expect(result.stdout.toString()).toBe('tailed\n')
+      })
+
+      it('to-file', async () => {
+        const name = await hiddenTopic(['archived'])
+        const dir = tempDir()
+        const child = spawnCli([
+          'to-file',
+          '--topic',
+          name,
+          '--output-dir',
+          dir,
+          '--lookupd-http-address',
+          lookupd.httpAddress,
+          '--address-map',
+          entry(),
+          '--sync-interval',
+          '200ms',
+        ])
+        const done = collect(child)
+        await waitFor(() => readLogs(dir) === 'archived\n', 20_000, 'to-file to write the message')
+        process.kill(child.pid as number, 'SIGTERM')
+        const result = await done
+        expect(result.code).toBe(0)
+        expect(readLogs(dir)).toBe('archived\n')
+      })
+
+      it('to-nsq', async () => {
+        const name = await hiddenTopic([])
+        const result = await runCli(['to-nsq', name, '--json', '--lookupd-http-address', lookupd.httpAddress, '--address-map', entry()], {
+          input: 'one\ntwo\n',
+          timeoutMs: 30_000,
+        })
+        expect(result.code).toBe(0)
+        const summary = JSON.parse(result.stdout.toString()) as {nsqd: string[]; published: number; limits: {source: string}}
+        expect(summary.nsqd).toEqual([hidden.tcpAddress])
+        // nsqd's limits were read from the HTTP address the same entry gives.
+        expect(summary.limits.source).toBe('nsqd')
+        expect(summary.published).toBe(2)
+        expect((await readBack(hidden.tcpAddress, name, 'check', 2)).map(String).sort()).toEqual(['one', 'two'])
+      })
+
+      it('stat', async () => {
+        const result = await runCli(['stat', '--once', '--json', '--lookupd-http-address', lookupd.httpAddress, '--address-map', entry()], {
+          timeoutMs: 30_000,
+        })
+        expect(result.code).toBe(0)
+        const json = JSON.parse(result.stdout.toString()) as {nodes: {address: string; status: string}[]}
+        expect(json.nodes.map((n) => [n.address, n.status])).toEqual([[hidden.httpAddress, 'up']])
+      })
     })
   })
 

@@ -12,6 +12,7 @@ import {
   type IdentifyRequest,
   type IdentifyResponse,
 } from '../protocol/identify.js'
+import {formatHostPort} from '../util/address.js'
 import {Fifo} from '../util/fifo.js'
 import {dialTcp, describeSocketError, upgradeToTls, type TlsOptions} from './dial.js'
 import {deflateLayer, loadSnappyCodec, snappyLayer, type StreamLayer} from './compression.js'
@@ -107,7 +108,7 @@ export class Connection {
   private readonly now: () => number
 
   constructor(private readonly options: ConnectionOptions) {
-    this.address = `${options.host}:${options.port}`
+    this.address = formatHostPort(options.host, options.port)
     this.decoder = new FrameDecoder(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE)
     this.events = options.events ?? {}
     this.now = options.now ?? Date.now
@@ -146,7 +147,7 @@ export class Connection {
         () => this.fail(new ConnectionError('TIMEOUT', this.address, `handshake did not finish within ${handshakeTimeout} ms`)),
         handshakeTimeout,
       )
-      const onAbort = (): void => this.fail(new NsqError('ABORTED', `connect to ${this.address} aborted`))
+      const onAbort = (): void => this.fail(new NsqError('ABORTED', `connect to ${this.address} aborted`, {address: this.address}))
       signal?.addEventListener('abort', onAbort, {once: true})
       try {
         return await this.handshake(handshakeTimeout)
@@ -206,7 +207,7 @@ export class Connection {
       await this.expectOk('TLS upgrade')
     }
     if ((identify.snappy && snappyCodec === undefined) || (identify.deflate && compression !== 'deflate')) {
-      throw new NsqError('PROTOCOL', `${this.address}: nsqd enabled compression that was not asked for`)
+      throw new NsqError('PROTOCOL', `${this.address}: nsqd enabled compression that was not asked for`, {address: this.address})
     }
     if (identify.snappy || identify.deflate) {
       const socket = this.requireSocket()
@@ -215,7 +216,7 @@ export class Connection {
       this.layer = identify.snappy
         ? snappyLayer(socket, snappyCodec as SnappyBlockCodec, onPlain)
         : deflateLayer(socket, options.deflateLevel ?? 6, onPlain, (error) =>
-            this.fail(new NsqError('PROTOCOL', `deflate stream error: ${error.message}`, {cause: error})),
+            this.fail(new NsqError('PROTOCOL', `deflate stream error: ${error.message}`, {cause: error, address: this.address})),
           )
       if (leftover.length > 0) this.layer.receive(leftover)
       await this.expectOk(identify.snappy ? 'snappy upgrade' : 'deflate upgrade')
@@ -370,7 +371,7 @@ export class Connection {
       let frame: Frame | undefined
       while (this.streaming && (frame = this.decoder.next()) !== undefined) this.dispatch(frame)
     } catch (error) {
-      this.fail(error instanceof NsqError ? error : new NsqError('PROTOCOL', String(error), {cause: error}))
+      this.fail(error instanceof NsqError ? error : new NsqError('PROTOCOL', String(error), {cause: error, address: this.address}))
     }
   }
 
@@ -387,7 +388,9 @@ export class Connection {
         const waiting = this.pending.shift()
         if (waiting === undefined) {
           this.fail(
-            new NsqError('PROTOCOL', `${this.address}: response "${frame.data.toString('latin1', 0, 64)}" with no command awaiting it`),
+            new NsqError('PROTOCOL', `${this.address}: response "${frame.data.toString('latin1', 0, 64)}" with no command awaiting it`, {
+              address: this.address,
+            }),
           )
           return
         }
@@ -396,7 +399,7 @@ export class Connection {
         return
       }
       case FrameType.Error: {
-        const error = ServerError.fromFrame(frame.data.toString('utf8'))
+        const error = ServerError.fromFrame(frame.data.toString('utf8'), this.address)
         if (!error.fatal) {
           this.events.nonFatalError?.(error)
           return
@@ -405,7 +408,7 @@ export class Connection {
         return
       }
       default:
-        this.fail(new NsqError('PROTOCOL', `${this.address}: unknown frame type ${frame.type}`))
+        this.fail(new NsqError('PROTOCOL', `${this.address}: unknown frame type ${frame.type}`, {address: this.address}))
     }
   }
 
@@ -432,16 +435,18 @@ export class Connection {
 
   private async readResponse(what: string): Promise<Buffer> {
     const frame = await this.readFrame(what)
-    if (frame.type === FrameType.Error) throw ServerError.fromFrame(frame.data.toString('utf8'))
+    if (frame.type === FrameType.Error) throw ServerError.fromFrame(frame.data.toString('utf8'), this.address)
     if (frame.type !== FrameType.Response)
-      throw new NsqError('PROTOCOL', `${this.address}: unexpected frame type ${frame.type} during ${what}`)
+      throw new NsqError('PROTOCOL', `${this.address}: unexpected frame type ${frame.type} during ${what}`, {address: this.address})
     return frame.data
   }
 
   private async expectOk(what: string): Promise<void> {
     const data = await this.readResponse(what)
     if (data.toString('latin1') !== 'OK')
-      throw new NsqError('PROTOCOL', `${this.address}: expected OK after ${what}, got "${data.toString('latin1', 0, 64)}"`)
+      throw new NsqError('PROTOCOL', `${this.address}: expected OK after ${what}, got "${data.toString('latin1', 0, 64)}"`, {
+        address: this.address,
+      })
   }
 
   private startReadDeadline(): void {

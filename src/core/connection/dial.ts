@@ -1,6 +1,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import {ConnectionError, NsqError} from '../errors.js'
+import {formatHostPort} from '../util/address.js'
 
 /** TLS settings for nsqd connections. Verification is on unless `insecure` is set. */
 export interface TlsOptions {
@@ -20,16 +21,16 @@ export interface TlsOptions {
 
 /** Opens a TCP connection with a timeout and an AbortSignal; errors become ConnectionError. */
 export function dialTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
-  const address = `${host}:${port}`
+  const address = formatHostPort(host, port)
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new NsqError('ABORTED', `connect to ${address} aborted`))
+      reject(new NsqError('ABORTED', `connect to ${address} aborted`, {address}))
       return
     }
     const socket = net.connect({host, port})
     socket.setNoDelay(true)
     const timer = setTimeout(() => fail(new ConnectionError('TIMEOUT', address, `no TCP connection within ${timeoutMs} ms`)), timeoutMs)
-    const onAbort = (): void => fail(new NsqError('ABORTED', `connect to ${address} aborted`))
+    const onAbort = (): void => fail(new NsqError('ABORTED', `connect to ${address} aborted`, {address}))
     signal?.addEventListener('abort', onAbort, {once: true})
     const cleanup = (): void => {
       clearTimeout(timer)

@@ -4,6 +4,7 @@ import {NsqError, type ServerError} from '../errors.js'
 import {encodeCls, encodeRdy, encodeReq, encodeTouch} from '../protocol/commands.js'
 import {describeInvalidName} from '../protocol/names.js'
 import type {RawMessage} from '../protocol/message.js'
+import {AddressMap} from '../discovery/address-map.js'
 import {LookupdPoller, type ProducerDiff} from '../discovery/lookupd-poller.js'
 import type {HttpOptions} from '../http/request.js'
 import type {BackoffPolicy} from '../util/backoff.js'
@@ -51,8 +52,8 @@ export interface ConsumerOptions extends ConnectionSettings {
   reconnectBackoff?: BackoffPolicy
   /** How long a connection holds RDY when there are more connections than max-in-flight, ms. */
   rdyRotateMs?: number
-  /** Dial these instead of what lookupd reports: `broadcast:port` (or `broadcast`) → `host:port`. */
-  addressMap?: ReadonlyMap<string, string>
+  /** Where to dial the nsqd lookupd reports (or that are given) instead (see {@link AddressMap}). */
+  addressMap?: AddressMap
   events?: ConsumerEvents
   random?: () => number
 }
@@ -269,9 +270,7 @@ export class Consumer implements AsyncIterable<Message> {
 
   private async connect(target: Target): Promise<NsqError | true> {
     if (!target.wanted || this.stopping !== undefined) return true
-    const mapped =
-      this.options.addressMap?.get(target.address) ?? this.options.addressMap?.get(parseHostPort(target.address).host) ?? target.address
-    const {host, port} = parseHostPort(mapped, parseHostPort(target.address).port)
+    const {host, port} = (this.options.addressMap ?? AddressMap.EMPTY).tcp(target.address)
     const link = this.createLink(target, host, port)
     try {
       const identify = await link.connection.connect()

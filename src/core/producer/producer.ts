@@ -155,7 +155,9 @@ export class Producer {
           this.stats.published += count
           return
         } catch (error) {
-          const failure = isNsqError(error) ? error : new NsqError('CONNECTION_FAILED', String(error), {cause: error})
+          const failure = isNsqError(error)
+            ? error
+            : new NsqError('CONNECTION_FAILED', String(error), {cause: error, address: node?.address})
           if (!isRetriable(failure) || attempt === this.maxAttempts) throw failure
           lastError = failure
           this.stats.retries++

@@ -6,7 +6,7 @@
  * once stay in the set (so a node that died and dropped out of lookupd shows as down) until
  * they have been down and unlisted for `forgetAfterMs`.
  */
-import {NsqdHttpClient, type ChannelStats, type HttpOptions, type NsqdStats, type TopicStats} from '../../core/index.js'
+import {NsqdHttpClient, type AddressMap, type ChannelStats, type HttpOptions, type NsqdStats, type TopicStats} from '../../core/index.js'
 import {discoverNodes, errorText} from './discovery.js'
 import type {ChannelSample, LookupdStatus, NodeSample, Snapshot, TopicSample} from './model.js'
 import type {NameFilter} from './name-filter.js'
@@ -21,7 +21,7 @@ export interface CollectorOptions {
   /** Authorization header, TLS, timeout for every HTTP call. */
   http?: HttpOptions
   /** Rewrites what lookupd reports (`broadcast:http_port` or `broadcast` → address). */
-  addressMap?: ReadonlyMap<string, string>
+  addressMap?: AddressMap
   /** Clock in ms (injected in tests). */
   now?: () => number
   /** Drop a node that is down and no longer listed by any lookupd after this long (default 5 min). */

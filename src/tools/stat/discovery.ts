@@ -4,7 +4,7 @@
  * are merged and de-duplicated by `broadcast_address:http_port`. A lookupd that fails is
  * reported, not fatal.
  */
-import {LookupdHttpClient, type HttpOptions, type PeerInfo} from '../../core/index.js'
+import {AddressMap, LookupdHttpClient, type HttpOptions, type ReportedNode} from '../../core/index.js'
 import type {LookupdStatus} from './model.js'
 
 export interface DiscoveryResult {
@@ -13,15 +13,9 @@ export interface DiscoveryResult {
   lookupd: LookupdStatus[]
 }
 
-/** `broadcast_address:http_port`, rewritten by an address map entry for `host:port` or `host`. */
-export function nodeHttpAddress(peer: Pick<PeerInfo, 'broadcast_address' | 'http_port'>, addressMap?: ReadonlyMap<string, string>): string {
-  const host = peer.broadcast_address.includes(':') ? `[${peer.broadcast_address}]` : peer.broadcast_address
-  const address = `${host}:${peer.http_port}`
-  const mapped = addressMap?.get(address)
-  if (mapped !== undefined) return mapped
-  const hostOnly = addressMap?.get(peer.broadcast_address)
-  if (hostOnly !== undefined) return hostOnly.includes(':') ? hostOnly : `${hostOnly}:${peer.http_port}`
-  return address
+/** The HTTP address to poll for a node lookupd reports: `broadcast_address:http_port`, or where `--address-map` sends it. */
+export function nodeHttpAddress(peer: ReportedNode, addressMap: AddressMap = AddressMap.EMPTY): string {
+  return addressMap.node(peer).httpAddress
 }
 
 /** Asks every lookupd in parallel for the nodes carrying `topic` (or all nodes when undefined). */
@@ -29,7 +23,7 @@ export async function discoverNodes(
   lookupd: readonly string[],
   topic: string | undefined,
   http: HttpOptions,
-  addressMap?: ReadonlyMap<string, string>,
+  addressMap?: AddressMap,
   signal?: AbortSignal,
 ): Promise<DiscoveryResult> {
   const answers = await Promise.allSettled(

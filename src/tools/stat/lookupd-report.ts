@@ -2,7 +2,7 @@
  * `nsq stat lookupd`: each nsqlookupd and what it knows (its version, the nsqd registered with
  * it, and every topic with its channels and producers), so lookupd that disagree stand out.
  */
-import {LookupdHttpClient, type HttpOptions} from '../../core/index.js'
+import {LookupdHttpClient, type AddressMap, type HttpOptions} from '../../core/index.js'
 import {errorText, nodeHttpAddress} from './discovery.js'
 
 export interface LookupdTopic {
@@ -35,7 +35,7 @@ const PARALLEL_LOOKUPS = 8
 export async function lookupdReport(
   addresses: readonly string[],
   http: HttpOptions = {},
-  addressMap?: ReadonlyMap<string, string>,
+  addressMap?: AddressMap,
   signal?: AbortSignal,
 ): Promise<LookupdReport[]> {
   return Promise.all(

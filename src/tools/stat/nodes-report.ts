@@ -4,7 +4,7 @@
  * given directly, each asked for `/info` and `/stats` (no clients) for its state and topics.
  * An unreachable node or lookupd is reported as down, not thrown.
  */
-import {LookupdHttpClient, NsqdHttpClient, type HttpOptions} from '../../core/index.js'
+import {LookupdHttpClient, NsqdHttpClient, type AddressMap, type HttpOptions} from '../../core/index.js'
 import {errorText, nodeHttpAddress} from './discovery.js'
 import type {LookupdStatus} from './model.js'
 
@@ -46,7 +46,7 @@ export interface ReportSources {
   nsqd?: readonly string[]
   lookupd?: readonly string[]
   http?: HttpOptions
-  addressMap?: ReadonlyMap<string, string>
+  addressMap?: AddressMap
   now?: () => number
   signal?: AbortSignal
 }

@@ -1,4 +1,4 @@
-import {Consumer, isEphemeral, type ConnectionSettings, type HttpOptions, type NsqError} from '../../core/index.js'
+import {Consumer, isEphemeral, type AddressMap, type ConnectionSettings, type HttpOptions, type NsqError} from '../../core/index.js'
 import {TailSession, type TailSessionOptions, type TailSummary} from './tail-session.js'
 import {TopicWatcher} from './topic-watcher.js'
 
@@ -30,7 +30,7 @@ export interface TailOptions extends Omit<TailSessionOptions, 'stream'> {
   connection: ConnectionSettings
   lookupdHttp?: HttpOptions
   lookupdPollIntervalMs?: number
-  addressMap?: ReadonlyMap<string, string>
+  addressMap?: AddressMap
   events?: TailEvents
 }
 

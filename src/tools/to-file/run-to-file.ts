@@ -4,7 +4,15 @@
  * Consumer, drives the --sync-interval tick, and drains on abort.
  */
 import path from 'node:path'
-import {Consumer, LookupdHttpClient, NsqError, deadlineSignal, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
+import {
+  Consumer,
+  LookupdHttpClient,
+  NsqError,
+  deadlineSignal,
+  type AddressMap,
+  type ConnectionSettings,
+  type HttpOptions,
+} from '../../core/index.js'
 import type {ArchiveFileConfig} from './archive-file.js'
 import type {FileShipper, FinishedFile, ShipperLeftover} from './file-shipper.js'
 import {migrateLegacyManifests} from './manifest.js'
@@ -43,7 +51,7 @@ export interface ToFileOptions {
   redeliveryWindow?: number
   drainTimeoutMs: number
   connection: ConnectionSettings
-  addressMap?: ReadonlyMap<string, string>
+  addressMap?: AddressMap
   lookupdHttp?: HttpOptions
   /** How often lookupd is polled for the topic's nsqd (ms; the Consumer's default when absent). */
   lookupdPollIntervalMs?: number

@@ -1,18 +1,12 @@
 import {decodeEnvelope} from '../envelope.js'
-import {Batcher, type OutRecord} from './batcher.js'
-import type {FailedRecord, FailureReason} from './errors-file.js'
+import {Batcher, type OutRecord} from '../publish/batcher.js'
+import type {FailedRecord, FailureReason} from '../publish/errors-file.js'
+import type {BatchOutcome, BatchSink, PublishFailure} from '../publish/publisher.js'
 import {Pacer, batchSizeForRate, systemClock, type Clock} from './pacer.js'
-import type {PublishFailure} from './publisher.js'
 import {RecordSplitter, DEFAULT_MAX_RECORD_BYTES, type SplitRecord} from './record-splitter.js'
 import type {RunResult, StopCause, ToNsqStats} from './summary.js'
 
 export type {RunResult} from './summary.js'
-
-/** Where batches go: a Publisher, or nothing in a dry run. */
-export interface BatchSink {
-  submit(batch: readonly OutRecord[]): Promise<void>
-  drain(): Promise<void>
-}
 
 export interface ToNsqRunOptions {
   delimiter: Buffer
@@ -82,7 +76,7 @@ export class ToNsqRun {
     this.pacer = new Pacer(options.rate, this.clock)
   }
 
-  /** Records the sink's answer for a batch (wire the Publisher's onSettled here). */
+  /** Records the sink's answer for a batch (the outcome callback given to `submit` lands here). */
   settled(published: readonly OutRecord[], failed: readonly PublishFailure[]): void {
     this.stats.published += published.length
     for (const record of published) this.stats.bytes += record.body.length
@@ -240,8 +234,14 @@ export class ToNsqRun {
     this.chain = this.chain.then(async () => {
       if (sink === undefined) return
       await this.pacer.take(batch.length, this.options.signal)
-      await sink.submit(batch)
+      await sink.submit(batch, this.onOutcome)
     })
+  }
+
+  /** A batch answered: counted; a sink that takes no more publishes (every nsqd refused) stops the reading. */
+  private readonly onOutcome = (outcome: BatchOutcome): void => {
+    this.settled(outcome.published, outcome.failed)
+    if (outcome.stopped !== undefined) this.halt('refused')
   }
 
   private async flushTee(): Promise<void> {

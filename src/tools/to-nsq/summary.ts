@@ -1,5 +1,5 @@
-import type {FailureReason} from './errors-file.js'
-import type {PublishMode} from './publisher.js'
+import type {FailureReason} from '../publish/errors-file.js'
+import type {PublishMode} from '../publish/publisher.js'
 
 /**
  * Why reading stopped: end of input, `--count`, a signal, bad input (`--on-oversize fail`,

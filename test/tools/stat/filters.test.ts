@@ -95,16 +95,16 @@ describe('nsq_stat drop-in flags', () => {
 })
 
 describe('node addresses from lookupd', () => {
-  it('broadcast_address:http_port, IPv6 in brackets, rewritten by --address-map (host:port or host)', async () => {
+  it('broadcast_address:http_port, IPv6 in brackets, rewritten by --address-map (host:tcp_port or host)', async () => {
     const {nodeHttpAddress} = await import('../../../src/tools/stat/discovery.js')
-    expect(nodeHttpAddress({broadcast_address: 'nsq-1.internal', http_port: 4151})).toBe('nsq-1.internal:4151')
-    expect(nodeHttpAddress({broadcast_address: '::1', http_port: 4151})).toBe('[::1]:4151')
-    const map = new Map([
-      ['nsq-1.internal:4151', '10.0.0.1:14151'],
-      ['nsq-2.internal', '10.0.0.2'],
-    ])
-    expect(nodeHttpAddress({broadcast_address: 'nsq-1.internal', http_port: 4151}, map)).toBe('10.0.0.1:14151')
-    expect(nodeHttpAddress({broadcast_address: 'nsq-2.internal', http_port: 4151}, map)).toBe('10.0.0.2:4151')
-    expect(nodeHttpAddress({broadcast_address: 'nsq-3.internal', http_port: 4151}, map)).toBe('nsq-3.internal:4151')
+    const {AddressMap} = await import('../../../src/core/index.js')
+    const node = (host: string) => ({broadcast_address: host, tcp_port: 4150, http_port: 4151})
+    expect(nodeHttpAddress(node('nsq-1.internal'))).toBe('nsq-1.internal:4151')
+    expect(nodeHttpAddress(node('::1'))).toBe('[::1]:4151')
+    // Keyed on the node as lookupd reports it (broadcast address and TCP port); the HTTP port moves with the TCP port.
+    const map = AddressMap.parse(['nsq-1.internal:4150=10.0.0.1:14150', 'nsq-2.internal=10.0.0.2'])
+    expect(nodeHttpAddress(node('nsq-1.internal'), map)).toBe('10.0.0.1:14151')
+    expect(nodeHttpAddress(node('nsq-2.internal'), map)).toBe('10.0.0.2:4151')
+    expect(nodeHttpAddress(node('nsq-3.internal'), map)).toBe('nsq-3.internal:4151')
   })
 })

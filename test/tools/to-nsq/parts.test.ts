@@ -1,10 +1,10 @@
 import {describe, expect, it} from 'vitest'
 import {decodeEnvelope} from '../../../src/tools/envelope.js'
-import {Batcher, mpubBodySize, type OutRecord} from '../../../src/tools/to-nsq/batcher.js'
+import {Batcher, mpubBodySize, type OutRecord} from '../../../src/tools/publish/batcher.js'
 import {parseDelimiter, describeDelimiter} from '../../../src/tools/to-nsq/delimiter.js'
-import {formatFailure} from '../../../src/tools/to-nsq/errors-file.js'
+import {formatFailure} from '../../../src/tools/publish/errors-file.js'
 import {Pacer, batchSizeForRate, type Clock} from '../../../src/tools/to-nsq/pacer.js'
-import {DEFAULT_LIMITS, combineLimits, tightest} from '../../../src/tools/to-nsq/nsqd-limits.js'
+import {DEFAULT_LIMITS, combineLimits, tightest} from '../../../src/tools/publish/nsqd-limits.js'
 import {buildSummary, formatSummary} from '../../../src/tools/to-nsq/summary.js'
 
 const rec = (n: number, size: number): OutRecord => ({n, body: Buffer.alloc(size, 0x61)})

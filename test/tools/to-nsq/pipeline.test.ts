@@ -1,9 +1,10 @@
 import {describe, expect, it} from 'vitest'
 import {NsqError} from '../../../src/core/index.js'
 import {encodeEnvelope} from '../../../src/tools/envelope.js'
-import type {OutRecord} from '../../../src/tools/to-nsq/batcher.js'
-import type {FailedRecord} from '../../../src/tools/to-nsq/errors-file.js'
-import {ToNsqRun, type BatchSink, type ToNsqRunOptions} from '../../../src/tools/to-nsq/pipeline.js'
+import type {OutRecord} from '../../../src/tools/publish/batcher.js'
+import type {FailedRecord} from '../../../src/tools/publish/errors-file.js'
+import type {BatchSink} from '../../../src/tools/publish/publisher.js'
+import {ToNsqRun, type ToNsqRunOptions} from '../../../src/tools/to-nsq/pipeline.js'
 
 /** A sink that takes batches at once (or when released) and acknowledges them through `run.settled`. */
 class MemorySink implements BatchSink {

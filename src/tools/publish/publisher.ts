@@ -1,5 +1,12 @@
+/**
+ * The publish side every publishing command shares (to-nsq now; relay and replay next): records
+ * in ({@link OutRecord}: a number for the errors file and a body), MPUB batches capped by nsqd's
+ * limits (`batcher.ts`, `nsqd-limits.ts`), spread round-robin with failover or fanned out to every
+ * nsqd, permanent refusals told apart from passing failures (`refusal.ts`), and whatever could not
+ * be published written to the errors file (`errors-file.ts`, `unrecorded.ts` when even that fails).
+ * A record source feeds a {@link BatchSink}; the Publisher is the one that talks to nsqd.
+ */
 import {
-  ConnectionError,
   NsqError,
   Producer,
   formatHostPort,
@@ -42,8 +49,8 @@ export interface PublisherOptions {
    */
   probeIntervalMs?: number
   now?: () => number
-  /** Called once per batch, when nsqd has answered for all of it. */
-  onSettled(published: readonly OutRecord[], failed: readonly PublishFailure[]): void
+  /** Called once per batch, when nsqd has answered for all of it (before the submitter's own callback). */
+  onSettled?(published: readonly OutRecord[], failed: readonly PublishFailure[]): void
   /**
    * Called when an nsqd refuses publishing for good (TLS required, AUTH denied… see
    * `classifyPublishError`), with how many nsqd still take publishes. 0 means the Publisher has
@@ -51,6 +58,25 @@ export interface PublisherOptions {
    */
   onRefused?(refusal: Refusal, remaining: number): void
   events?: ProducerEvents
+}
+
+/** nsqd's answer for one batch: every record of it is in `published` or in `failed`. */
+export interface BatchOutcome {
+  published: readonly OutRecord[]
+  failed: readonly PublishFailure[]
+  /** Set once no nsqd takes publishes any more (see {@link Publisher}): feed no more batches. */
+  stopped?: Refusal
+}
+
+/**
+ * Where batches go: the one name for it. A {@link Publisher} is one; a dry run has none. `submit`
+ * resolves once the batch is on its way and there is room for the next (backpressure) and calls
+ * `settled` once nsqd has answered for all of it; `drain` resolves once every submitted batch
+ * has been answered.
+ */
+export interface BatchSink {
+  submit(batch: readonly OutRecord[], settled?: (outcome: BatchOutcome) => void): Promise<void>
+  drain(): Promise<void>
 }
 
 /** One Producer and, in fanout mode, the one nsqd it publishes to. */
@@ -62,18 +88,18 @@ interface Lane {
 /**
  * Publishes batches of records with pipelining and a bounded window: `submit` returns as soon
  * as the batch is on its way, but only while fewer than `window` batches await an answer, so a
- * reader that awaits `submit` is slowed to nsqd's pace. Every record ends in `onSettled`, as
- * published or failed (never dropped).
+ * reader that awaits `submit` is slowed to nsqd's pace. Every record ends in the batch's outcome
+ * (`submit`'s callback, and `onSettled`), as published or failed (never dropped).
  *
  * A permanent refusal (see `classifyPublishError`: TLS required, AUTH denied, …) is not retried.
  * Round-robin: the refusing nsqd leaves the rotation (a new Producer over the others takes over,
  * with the usual failover between them) and the refused records are sent again to the others;
  * when every nsqd has refused, the Publisher stops. Fanout: a record counts only when every nsqd
  * took it, so one refusing nsqd stops the Publisher; so does a refusal whose nsqd cannot be told
- * (the Producer names it through its `disconnected` event). Stopped: `onRefused(refusal, 0)`, and every
+ * (the core names it in the error's `address`). Stopped: `onRefused(refusal, 0)`, and every
  * later batch fails at once with that refusal, so the caller can stop reading its input.
  */
-export class Publisher {
+export class Publisher implements BatchSink {
   private readonly lanes: Lane[]
   private readonly base: Omit<ProducerOptions, 'nsqd'>
   /** Every nsqd (normalised host:port), for round-robin rebuilds. */
@@ -82,8 +108,6 @@ export class Publisher {
   private readonly refusedNsqd = new Map<string, NsqError>()
   /** Set once no nsqd takes publishes any more. */
   private halted: Refusal | undefined
-  /** Which nsqd an error came from (server errors carry no address; the Producer's disconnected event does). */
-  private readonly errorAddress = new WeakMap<NsqError, string>()
   /** Producers replaced after a refusal, closing once their publishes settle. */
   private readonly retired: Promise<void>[] = []
   /** `onRefused` calls due, made right after the refused batch's `onSettled` (its records are counted first). */
@@ -99,21 +123,12 @@ export class Publisher {
     this.window = Math.max(1, options.window ?? 16)
     // Reconnect backoff capped at 2 s (not the core's 30 s): a batch held for an nsqd that is down
     // holds up the end of the run, and a pipe should fail over or give up quickly.
-    const events = options.events
     this.base = {
       ...options.settings,
       maxPending: this.window,
       maxAttempts: options.maxAttempts ?? 3,
       reconnectBackoff: {initialMs: 100, maxMs: 2000, jitter: 0.5},
-      events: {
-        ...events,
-        disconnected: (address, error) => {
-          // A fatal error frame closes the connection with that same error object, before the
-          // publish it answered is rejected: remember where it came from.
-          if (error !== undefined) this.errorAddress.set(error, address)
-          events?.disconnected?.(address, error)
-        },
-      },
+      ...(options.events === undefined ? {} : {events: options.events}),
     }
     this.addresses = options.nsqd.map(normalise)
     this.lanes =
@@ -138,13 +153,15 @@ export class Publisher {
   }
 
   /** Sends a batch once the window has room. */
-  async submit(batch: readonly OutRecord[]): Promise<void> {
+  async submit(batch: readonly OutRecord[], settled?: (outcome: BatchOutcome) => void): Promise<void> {
     while (this.outstanding >= this.window) await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
     this.outstanding++
     void this.send(batch)
       .then((failures) => {
         const failed = new Set(failures.map((f) => f.record))
-        this.options.onSettled(failed.size === 0 ? batch : batch.filter((r) => !failed.has(r)), failures)
+        const published = failed.size === 0 ? batch : batch.filter((r) => !failed.has(r))
+        this.options.onSettled?.(published, failures)
+        settled?.({published, failed: failures, ...(this.halted === undefined ? {} : {stopped: this.halted})})
         for (const [refusal, remaining] of this.notices.splice(0)) this.options.onRefused?.(refusal, remaining)
       })
       .finally(() => {
@@ -262,9 +279,9 @@ export class Publisher {
     this.notices.push([refusal, 0])
   }
 
+  /** The nsqd an error came from (every error the core raises for one connection names it). */
   private addressOf(error: NsqError): string | undefined {
-    if (error instanceof ConnectionError) return error.address
-    return this.errorAddress.get(error) ?? (this.addresses.length === 1 ? this.addresses[0] : undefined)
+    return error.address ?? (this.addresses.length === 1 ? this.addresses[0] : undefined)
   }
 }
 

@@ -1,4 +1,4 @@
-import {LookupdHttpClient, NsqError, formatHostPort, type HttpOptions, type PeerInfo} from '../../core/index.js'
+import {AddressMap, LookupdHttpClient, NsqError, formatHostPort, type HttpOptions, type PeerInfo} from '../../core/index.js'
 
 /** An nsqd found through nsqlookupd. */
 export interface DiscoveredNsqd {
@@ -9,14 +9,13 @@ export interface DiscoveredNsqd {
 /**
  * The nsqds to publish `topic` to, found through nsqlookupd: those that already carry the topic,
  * or, when none does yet, every nsqd registered (the topic is created where it is published).
- * `addressMap` rewrites `host:port` (or `host`) as lookupd reports it to an address that
- * resolves here. Lookupds that fail are skipped; if all fail, the last error is thrown.
+ * `addressMap` says where to dial (TCP and HTTP) the nsqd lookupd reports (see AddressMap). Lookupds that fail are skipped; if all fail, the last error is thrown.
  */
 export async function discoverNsqd(
   lookupd: readonly string[],
   topic: string,
   options: HttpOptions,
-  addressMap: ReadonlyMap<string, string>,
+  addressMap: AddressMap = AddressMap.EMPTY,
   signal?: AbortSignal,
 ): Promise<DiscoveredNsqd[]> {
   const clients = lookupd.map((address) => new LookupdHttpClient(address, options))
@@ -46,13 +45,8 @@ export async function discoverNsqd(
   return [...found.values()]
 }
 
-function add(into: Map<string, DiscoveredNsqd>, peer: PeerInfo, addressMap: ReadonlyMap<string, string>): void {
-  const tcp = formatHostPort(peer.broadcast_address, peer.tcp_port)
-  const http = formatHostPort(peer.broadcast_address, peer.http_port)
-  const mapped = addressMap.get(tcp) ?? addressMap.get(peer.broadcast_address)
-  into.set(tcp, {
-    tcpAddress: mapped ?? tcp,
-    httpAddress:
-      mapped === undefined ? http : formatHostPort(mapped.slice(0, mapped.lastIndexOf(':')).replace(/^\[|\]$/g, ''), peer.http_port),
-  })
+function add(into: Map<string, DiscoveredNsqd>, peer: PeerInfo, addressMap: AddressMap): void {
+  const {tcpAddress, httpAddress} = addressMap.node(peer)
+  // Keyed on the node as lookupd reports it: two lookupds listing it count once.
+  into.set(formatHostPort(peer.broadcast_address, peer.tcp_port), {tcpAddress, httpAddress})
 }

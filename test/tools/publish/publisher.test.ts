@@ -1,7 +1,7 @@
 import net from 'node:net'
 import {describe, expect, it} from 'vitest'
-import type {OutRecord} from '../../../src/tools/to-nsq/batcher.js'
-import {Publisher, type PublishFailure} from '../../../src/tools/to-nsq/publisher.js'
+import type {OutRecord} from '../../../src/tools/publish/batcher.js'
+import {Publisher, type PublishFailure} from '../../../src/tools/publish/publisher.js'
 
 /** A loopback port with nothing listening (bound, then closed). */
 async function deadPort(): Promise<number> {

@@ -2,8 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {ErrorsFile, type FailedRecord} from '../../../src/tools/to-nsq/errors-file.js'
-import {MAX_BODIES_SHOWN, SHORT_BODY_BYTES, UnrecordedRecords, formatRanges} from '../../../src/tools/to-nsq/unrecorded.js'
+import {ErrorsFile, type FailedRecord} from '../../../src/tools/publish/errors-file.js'
+import {MAX_BODIES_SHOWN, SHORT_BODY_BYTES, UnrecordedRecords, formatRanges} from '../../../src/tools/publish/unrecorded.js'
 
 const failure = (record: number, body: string | Buffer, extra: Partial<FailedRecord> = {}): FailedRecord => ({
   record,

@@ -3,9 +3,9 @@
  * without TLS (every PUB/MPUB is a fatal `E_INVALID … (TLS required)`).
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import type {OutRecord} from '../../../src/tools/to-nsq/batcher.js'
-import {Publisher, type PublishFailure} from '../../../src/tools/to-nsq/publisher.js'
-import type {Refusal} from '../../../src/tools/to-nsq/refusal.js'
+import type {OutRecord} from '../../../src/tools/publish/batcher.js'
+import {Publisher, type PublishFailure} from '../../../src/tools/publish/publisher.js'
+import type {Refusal} from '../../../src/tools/publish/refusal.js'
 import {makeTestPki} from '../../support/certs.js'
 import {startNsqd, type NsqdProcess} from '../../support/nsq.js'
 import {readBack} from '../../support/read-back.js'

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {ConnectionError, NsqError, ServerError} from '../../../src/core/index.js'
-import {classifyPublishError} from '../../../src/tools/to-nsq/refusal.js'
+import {classifyPublishError} from '../../../src/tools/publish/refusal.js'
 
 describe('classifyPublishError: permanent refusals stop publishing, the rest does not', () => {
   it.each([
