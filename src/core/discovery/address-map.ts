@@ -108,6 +108,18 @@ export class AddressMap {
     }
   }
 
+  /**
+   * Where to call a node named by its HTTP address as lookupd shows it (`broadcast:http_port`, how
+   * nsqadmin names a node). Its TCP port is not known here, so only `HOST` entries apply and the
+   * node's own HTTP port is kept.
+   */
+  httpByName(address: string): string {
+    const {host, port} = splitAddress(address, 'address')
+    if (port === undefined) throw new NsqError('CONFIG', `invalid address "${address}": expected host:port`)
+    const entry = this.entries.length === 0 ? undefined : this.byHost.get(host.toLowerCase())
+    return formatHostPort(entry?.toHost ?? host, port)
+  }
+
   private lookup(host: string, port: number): AddressMapEntry | undefined {
     if (this.entries.length === 0) return undefined
     const name = host.toLowerCase()

@@ -5,7 +5,7 @@
  * `broadcast_address:http_port`) or, with only `--nsqd-http-address`, from each nsqd's `/stats`.
  * Every read is recorded as a call, so a node that did not answer is named with the reason.
  */
-import {LookupdHttpClient, NsqdHttpClient, type HttpOptions, type NsqdStats, type TopicStats} from '../../core/index.js'
+import {AddressMap, LookupdHttpClient, NsqdHttpClient, type HttpOptions, type NsqdStats, type TopicStats} from '../../core/index.js'
 import {nodeHttpAddress} from '../stat/discovery.js'
 import {mapBounded} from './bounded.js'
 import {failure} from './call-error.js'
@@ -16,7 +16,7 @@ export interface ClusterAccess {
   lookupd: readonly string[]
   nsqd: readonly string[]
   http: HttpOptions
-  addressMap?: ReadonlyMap<string, string>
+  addressMap?: AddressMap
   /** Most calls in flight at once to independent nodes. */
   concurrency: number
   signal?: AbortSignal | undefined
@@ -107,10 +107,10 @@ function addProducer(state: TopicState, address: string, stats: NsqdStats | unde
 }
 
 /** The HTTP address to call for a lookupd node name `broadcast_address:http_port` (address map applied). */
-export function nodeAddressOf(node: string, addressMap?: ReadonlyMap<string, string>): string {
-  const colon = node.lastIndexOf(':')
-  const port = Number(node.slice(colon + 1))
-  if (colon <= 0 || !Number.isInteger(port)) return node
-  const host = node.slice(0, colon).replace(/^\[(.*)\]$/, '$1')
-  return nodeHttpAddress({broadcast_address: host, http_port: port}, addressMap)
+export function nodeAddressOf(node: string, addressMap: AddressMap = AddressMap.EMPTY): string {
+  try {
+    return addressMap.httpByName(node)
+  } catch {
+    return node
+  }
 }
