@@ -20,6 +20,8 @@ const PACKAGES = {
   nsq_to_file: 'apps/nsq_to_file',
   to_nsq: 'apps/to_nsq',
   nsq_stat: 'apps/nsq_stat',
+  nsq_to_nsq: 'apps/nsq_to_nsq',
+  nsq_to_http: 'apps/nsq_to_http',
   bench_writer: 'bench/bench_writer',
   bench_reader: 'bench/bench_reader',
 }
@@ -51,7 +53,7 @@ function build() {
     throw new Error(
       'NSQ v1.3.0 binaries were not found and Go is not installed to build them.\n' +
         'Install Go 1.21 or later (https://go.dev/dl, or `apt-get install golang`), or put nsqd, nsqlookupd, ' +
-        'nsqadmin, nsq_tail, nsq_to_file, to_nsq, nsq_stat, bench_writer and bench_reader v1.3.0 on PATH, ' +
+        'nsqadmin, nsq_tail, nsq_to_file, to_nsq, nsq_stat, nsq_to_nsq, nsq_to_http, bench_writer and bench_reader v1.3.0 on PATH, ' +
         'or point NSQ_BIN_DIR at a folder holding them.',
     )
   }
