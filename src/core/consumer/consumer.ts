@@ -76,6 +76,8 @@ export interface ConsumerStats {
   connections: number
 }
 
+const NO_PRODUCERS: ReadonlySet<string> = new Set()
+
 type Target = TargetOf<Connection>
 type Link = TargetLink<Connection>
 
@@ -196,11 +198,33 @@ export class Consumer implements AsyncIterable<Message> {
     this.planTimer.unref()
   }
 
+  /**
+   * `for await (const message of consumer)`. Leaving the loop early (`break`, `return`, a throw)
+   * stops the consumer as `stop()` does: RDY 0 at once, messages received but never handed out
+   * are REQ'd, messages handed out and not yet answered get up to the default drain timeout
+   * (5 s) to be finished or requeued (answer the one you break on first, or call
+   * `stop({timeoutMs})` yourself), then CLS and every connection closes; what is still
+   * unanswered then is redelivered by nsqd. The loop's exit awaits all of that.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return {
       next: () => this.next(),
-      return: () => Promise.resolve({done: true, value: undefined}),
+      return: async () => {
+        await this.stop()
+        return {done: true, value: undefined}
+      },
     }
+  }
+
+  /** The nsqd lookupd listed for the topic in its last successful round (empty without lookupd). */
+  get producers(): ReadonlySet<string> {
+    return this.poller?.producers ?? NO_PRODUCERS
+  }
+
+  /** Asks lookupd for the topic's nsqd now (sharing a round in progress); resolves when the round is done. */
+  pollLookupd(): Promise<void> {
+    if (this.stopping !== undefined) return Promise.resolve()
+    return this.poller?.poll() ?? Promise.resolve()
   }
 
   /** The next message; resolves done once the consumer is stopping and nothing is queued. */
