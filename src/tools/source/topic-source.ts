@@ -123,10 +123,11 @@ export class TopicSource {
 
   /**
    * Starts a consumer per named topic (in parallel) and, when discovering, runs the first
-   * lookupd round. Resolves with the named topics that could not be consumed at all (every
-   * nsqd refused, say), each with its error; the command decides whether that ends the run.
+   * lookupd round. Resolves with the named topics kept (those matching the pattern) and those
+   * of them that could not be consumed at all (every nsqd refused, say), each with its error:
+   * the command decides whether that ends the run.
    */
-  async start(): Promise<Map<string, NsqError>> {
+  async start(): Promise<{named: string[]; failed: Map<string, NsqError>}> {
     const {topics, topicPattern} = this.options
     const named = topics.filter((topic) => {
       const keep = topicPattern === undefined || topicPattern.test(topic)
@@ -141,7 +142,7 @@ export class TopicSource {
       }),
     )
     if (this.discovering) await this.discover()
-    return failures
+    return {named, failed: failures}
   }
 
   /** Ends discovery and quick re-polls, and silences the events; consumers keep running. */

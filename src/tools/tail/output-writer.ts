@@ -17,8 +17,8 @@ export interface OutputWriterOptions<T> {
 /** One write's worth of items: they share one accept promise. */
 interface Batch {
   readonly settled: Promise<void>
-  resolve(): void
-  reject(error: Error): void
+  readonly resolve: () => void
+  readonly reject: (error: Error) => void
 }
 
 function newBatch(): Batch {

@@ -6,7 +6,7 @@ import {TailSession, type TailSessionOptions, type TailSummary} from './tail-ses
 /** What `runTail` reports while it runs (the command turns these into stderr lines): the topic source's events. */
 export type TailEvents = Omit<TopicSourceEvents, 'topicAdded'> & {
   /** A consumer for this topic started. */
-  topicAdded?(topic: string): void
+  topicAdded?: (topic: string) => void
 }
 
 export interface TailOptions extends Omit<TailSessionOptions, 'stream'> {
@@ -83,8 +83,8 @@ export async function runTail(options: TailOptions): Promise<ToolResult<TailSumm
   // Stopping (-n reached, Ctrl-C, EPIPE) ends discovery too.
   void session.done().then(() => source.stop())
   try {
-    const failures = await source.start()
-    const [failure] = failures.values()
+    const {failed} = await source.start()
+    const [failure] = failed.values()
     if (failure !== undefined) throw failure
   } catch (error) {
     source.stop()

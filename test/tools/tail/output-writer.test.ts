@@ -10,7 +10,7 @@ function writer(
   log: Log,
   maxPendingBytes?: number,
   defer?: (flush: () => void) => void,
-): {w: OutputWriter<string>; put(item: string): void} {
+): {w: OutputWriter<string>; put: (item: string) => void} {
   const w = new OutputWriter<string>({
     stream,
     render: (item, out) => {

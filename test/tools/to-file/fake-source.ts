@@ -1,5 +1,5 @@
 import {Message, type DrainSummary, type MessageResponder} from '../../../src/core/index.js'
-import type {MessageSource} from '../../../src/tools/to-file/topic-archiver.js'
+import type {MessageSource} from '../../../src/tools/source/sink.js'
 
 /** A message source fed by the test, recording FINs (stands in for a Consumer in pure archiver tests). */
 export class FakeSource implements MessageSource {
