@@ -200,18 +200,19 @@ export class Consumer implements AsyncIterable<Message> {
 
   /**
    * `for await (const message of consumer)`. Leaving the loop early (`break`, `return`, a throw)
-   * stops the consumer as `stop()` does: RDY 0 at once, messages received but never handed out
-   * are REQ'd, messages handed out and not yet answered get up to the default drain timeout
-   * (5 s) to be finished or requeued (answer the one you break on first, or call
-   * `stop({timeoutMs})` yourself), then CLS and every connection closes; what is still
-   * unanswered then is redelivered by nsqd. The loop's exit awaits all of that.
+   * starts `stop()` with its default drain timeout: at once RDY 0 everywhere and messages received
+   * but never handed out are REQ'd; messages already handed out and not yet answered may still be
+   * finished or requeued for up to 5 s; then CLS and every connection closes (nsqd redelivers
+   * whatever is still unanswered). The loop exits without waiting for that: answer what you
+   * hold, and `await consumer.stop()` (the same drain; its timeout is already set) to wait until
+   * the connections are closed.
    */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return {
       next: () => this.next(),
-      return: async () => {
-        await this.stop()
-        return {done: true, value: undefined}
+      return: () => {
+        void this.stop()
+        return Promise.resolve({done: true, value: undefined})
       },
     }
   }
@@ -239,7 +240,8 @@ export class Consumer implements AsyncIterable<Message> {
 
   /**
    * Graceful drain: RDY 0 everywhere, give back messages never handed out, wait (up to
-   * `timeoutMs`) for handed-out ones to be finished or requeued, then CLS and close.
+   * `timeoutMs`) for handed-out ones to be finished or requeued, then CLS and close. Called
+   * again (or after a `break` out of `for await`), it returns the drain already under way.
    */
   stop(options: {timeoutMs?: number} = {}): Promise<DrainSummary> {
     this.stopping ??= this.drain(options.timeoutMs ?? 5000)
