@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import {afterEach, describe, expect, it} from 'vitest'
-import type {FinishedFile} from '../../../src/tools/to-file/finished-sink.js'
+import type {FinishedFile, FinishedSink} from '../../../src/tools/to-file/finished-sink.js'
 import {topicFilenameFormat} from '../../../src/tools/to-file/naming.js'
 import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
 import {TopicArchiver, type TopicArchiverOptions} from '../../../src/tools/to-file/topic-archiver.js'
@@ -246,5 +246,62 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     expect(stats.duplicatesDropped).toBe(2)
     expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('a\nb\nc\n')
     expect(source.finished.sort()).toEqual(['a', 'a', 'b', 'b', 'c'])
+  })
+
+  it('while the finished-file sink is backlogged, messages are held unwritten and unFINd, then archived in order once it is ready', async () => {
+    let release!: () => void
+    const sink: FinishedSink & {backlogged: boolean} = {
+      backlogged: false,
+      accept: () => Promise.resolve(),
+      whenReady: () => new Promise<void>((resolve) => (release = resolve)),
+      close: () => Promise.resolve(),
+    }
+    const {source, archiver, done, outputDir, finished} = setup({sink})
+    source.push('a')
+    await until(() => source.finished.length === 1)
+    sink.backlogged = true
+    source.push('b')
+    source.push('c')
+    // Taken (the source has nothing queued) but held: nothing written, nothing FIN'd, nothing requeued.
+    await until(() => source.queued === 0)
+    await sleep(20) // give a (wrong) write and sync the chance to happen
+    expect(source.finished).toEqual(['a'])
+    expect(source.requeued).toEqual([])
+    sink.backlogged = false
+    release()
+    await until(() => source.finished.length === 3)
+    expect(source.finished).toEqual(['a', 'b', 'c'])
+    archiver.stop()
+    await done
+    expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('a\nb\nc\n')
+  })
+
+  it('stop while messages are held writes them before the file is closed', async () => {
+    const sink: FinishedSink = {
+      backlogged: true,
+      accept: () => Promise.resolve(),
+      whenReady: () => new Promise<void>(() => undefined),
+      close: () => Promise.resolve(),
+    }
+    const {source, archiver, done, outputDir, finished} = setup({sink})
+    source.push('x')
+    source.push('y')
+    await until(() => source.queued === 0)
+    expect(source.finished).toEqual([])
+    archiver.stop()
+    await done
+    expect(source.finished).toEqual(['x', 'y'])
+    expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('x\ny\n')
+  })
+
+  it("a file error ends the run with it, and the messages it held are requeued, none FIN'd", async () => {
+    const {source, done, root} = setup()
+    // The output dir cannot be created: a file is in its place.
+    fs.writeFileSync(path.join(root, 'out'), 'not a directory')
+    source.push('p')
+    source.push('q')
+    await expect(done).rejects.toThrow()
+    expect(source.finished).toEqual([])
+    expect(source.requeued.sort()).toEqual(['p', 'q'])
   })
 })
