@@ -38,7 +38,7 @@ export default class Tail extends NsqCommand<typeof Tail> {
 
   static override description = `Reads a channel (by default a fresh tail<digits>#ephemeral one, so nobody else's messages are taken) and prints each message: the raw body plus a newline, an NDJSON envelope (--format json), or a template (--format '%t %i %s\\n').
 
-A message is FIN'd only after its bytes were handed to stdout. -n N prints exactly N and gives back any extra in flight. When the reader goes away (| head) the command stops at once and requeues what it had not printed. Ctrl-C drains and exits 0; a second Ctrl-C exits 130. --peek (with -n) prints and then requeues, so the messages stay on the channel.
+A message is FIN'd only after its bytes were handed to stdout. -n N prints exactly N and gives back any extra in flight. When the reader goes away (| head) the command stops at once and requeues what it had not printed. Ctrl-C drains and exits 0 (130 when -n N is cut short before N); a second Ctrl-C exits 130. --peek (with -n) prints and then requeues, so the messages stay on the channel.
 
 Template tokens: %t topic, %c channel, %i id, %T timestamp (ms), %a attempts, %h nsqd, %s body, %S size, %% percent; escapes \\n \\t \\r \\0 \\\\ \\xNN.
 
