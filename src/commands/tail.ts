@@ -1,7 +1,7 @@
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
-import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {
   addressMap,
   connectionSettings,
@@ -15,8 +15,9 @@ import {
 import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
 import {formatDuration} from '../cli/units.js'
 import {createFormatter, type Formatter} from '../tools/tail/format.js'
+import {describeWait} from '../tools/source/describe-wait.js'
 import {channelIsDurable, defaultTailChannel, runTail} from '../tools/tail/run-tail.js'
-import type {TailStopReason} from '../tools/tail/tail-session.js'
+import type {TailStopReason, TailSummary} from '../tools/tail/tail-session.js'
 import {unescape} from '../tools/tail/template.js'
 import {compileTopicPattern, validateTailInput} from '../tools/tail/validate.js'
 
@@ -37,7 +38,7 @@ export default class Tail extends NsqCommand<typeof Tail> {
 
   static override description = `Reads a channel (by default a fresh tail<digits>#ephemeral one, so nobody else's messages are taken) and prints each message: the raw body plus a newline, an NDJSON envelope (--format json), or a template (--format '%t %i %s\\n').
 
-A message is FIN'd only after its bytes were handed to stdout. -n N prints exactly N and gives back any extra in flight. When the reader goes away (| head) the command stops at once and requeues what it had not printed. Ctrl-C drains and exits 0; a second Ctrl-C exits 130. --peek (with -n) prints and then requeues, so the messages stay on the channel.
+A message is FIN'd only after its bytes were handed to stdout. -n N prints exactly N and gives back any extra in flight. When the reader goes away (| head) the command stops at once and requeues what it had not printed. Ctrl-C drains and exits 0 (130 when -n N is cut short before N); a second Ctrl-C exits 130. --peek (with -n) prints and then requeues, so the messages stay on the channel.
 
 Template tokens: %t topic, %c channel, %i id, %T timestamp (ms), %a attempts, %h nsqd, %s body, %S size, %% percent; escapes \\n \\t \\r \\0 \\\\ \\xNN.
 
@@ -105,12 +106,11 @@ ${EXIT_CODES_HELP}`
     translated: {'consumer-opt': goNsqConsumerOpt},
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<TailSummary> {
     const {flags, args} = this
     const topics = [...(args.topic === undefined ? [] : [args.topic]), ...(flags.topic ?? [])]
     const nsqd = flags['nsqd-tcp-address'] ?? []
     const lookupd = flags['lookupd-http-address'] ?? []
-    const connectFailures = new Set<string>()
     const channel = flags.channel ?? defaultTailChannel()
     const problem = validateTailInput({
       topics,
@@ -146,7 +146,7 @@ ${EXIT_CODES_HELP}`
       if (isBrokenPipe(error)) this.stop('epipe')
     })
     try {
-      const summary = await runTail({
+      const result = await runTail({
         stream: process.stdout,
         formatter,
         topics,
@@ -167,29 +167,30 @@ ${EXIT_CODES_HELP}`
         addressMap: addressMap(flags),
         events: {
           disconnected: (topic, address, error) => {
-            if (error !== undefined && !this.signal.aborted) this.status(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
+            if (!this.signal.aborted) this.status(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
           },
+          // With --nsqd-tcp-address a failure at start ends the run with the error; with lookupd the source says it once per nsqd.
           connectFailed: (topic, address, error) => {
-            // With --nsqd-tcp-address a first failure ends the run with the error; with lookupd, say it once per nsqd.
-            if (lookupd.length === 0 || connectFailures.has(address) || this.signal.aborted) return
-            connectFailures.add(address)
-            this.status(`${topic}: cannot connect to ${address}: ${error.message}; retrying`)
+            if (!this.signal.aborted) this.status(`${topic}: cannot connect to ${address}: ${error.message}; retrying`)
           },
           lookupdError: (address, error) => this.status(`lookupd ${address}: ${error.message}`),
+          waiting: (wait) => this.status(describeWait(wait)),
           topicAdded: (topic) => {
             if (pattern !== undefined) this.status(`reading topic ${topic}`)
           },
           topicFailed: (topic, error) => process.stderr.write(`warning: cannot read topic ${topic}: ${error.message}\n`),
         },
       })
+      const {summary} = result
       const idle =
         summary.reason === 'idle' && flags['exit-when-idle'] !== undefined ? ` for ${formatDuration(flags['exit-when-idle'])}` : ''
       this.status(
         `tail: ${STOPPED[summary.reason]}${idle}: ${summary.printed} printed, ${summary.finished} finished, ${summary.requeued} requeued`,
       )
       if (summary.reason === 'output-error') {
-        this.error(`stdout: ${summary.outputError?.message ?? 'write failed'} (unprinted messages were requeued)`, {exit: EXIT.FAILURE})
+        this.error(`stdout: ${summary.outputError?.message ?? 'write failed'} (unprinted messages were requeued)`, {exit: result.exitCode})
       }
+      return this.complete(result)
     } finally {
       unwatch()
     }

@@ -15,6 +15,7 @@ import {
 } from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
 import {formatBytes, formatDuration} from '../cli/units.js'
+import {describeWait} from '../tools/source/describe-wait.js'
 import {exitCodeForLeftover} from '../tools/to-file/file-shipper.js'
 import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
 import {archiveConfig, ToFile, type ToFileSummary} from '../tools/to-file/run-to-file.js'
@@ -179,7 +180,6 @@ ${EXIT_CODES_HELP}`
       manifest: flags.manifest,
     })
     let sink: S3Sink | undefined
-    const connectFailures = new Set<string>()
     const openShipper = async (): Promise<S3Sink | undefined> => {
       sink = await s3SinkFromFlags(flags, {
         outputDir: config.outputDir,
@@ -250,11 +250,9 @@ ${EXIT_CODES_HELP}`
         disconnected: (topic, address, error) => {
           if (!this.signal.aborted) this.note(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
         },
-        connectFailed: (topic, address, error) => {
-          if (connectFailures.has(address)) return
-          connectFailures.add(address)
-          this.note(`${topic}: cannot connect to ${address}: ${error.message}; retrying`)
-        },
+        // Said once per nsqd (the topic source's rule).
+        connectFailed: (topic, address, error) => this.note(`${topic}: cannot connect to ${address}: ${error.message}; retrying`),
+        waiting: (wait) => this.note(describeWait(wait)),
         warning: (text) => this.note(`warning: ${text}`),
       },
     })

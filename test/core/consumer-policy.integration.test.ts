@@ -27,9 +27,10 @@ describe.skipIf(skipIntegration)('Consumer policies against real nsqd', () => {
     await consumer.start()
     const deliveries: number[] = []
     const timer = setTimeout(() => void consumer.stop(), 10_000)
-    for await (const m of consumer) {
-      deliveries.push(m.attempts)
-      m.requeue(0)
+    // next(), not for-await: leaving a for-await loop would stop the consumer before the third delivery.
+    for (let r = await consumer.next(); r.done !== true; r = await consumer.next()) {
+      deliveries.push(r.value.attempts)
+      r.value.requeue(0)
       if (deliveries.length === 2) break
     }
     for (let i = 0; i < 200 && gaveUp.length === 0; i++) await new Promise((r) => setTimeout(r, 20))

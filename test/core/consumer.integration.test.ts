@@ -272,8 +272,9 @@ describe.skipIf(skipIntegration)('Consumer against a stalled nsqd', () => {
     })
     await consumer.start()
     const first: Message[] = []
-    for await (const m of consumer) {
-      first.push(m) // held, not answered
+    // next(), not for-await: leaving a for-await loop would stop the consumer.
+    for (let r = await consumer.next(); r.done !== true; r = await consumer.next()) {
+      first.push(r.value) // held, not answered
       if (first.length === 3) break
     }
     const stoppedAt = Date.now()
@@ -295,5 +296,45 @@ describe.skipIf(skipIntegration)('Consumer against a stalled nsqd', () => {
     await consumer.stop()
     expect(again.map((m) => m.body.toString()).sort()).toEqual(['one', 'three', 'two'])
     expect(again.every((m) => m.attempts === 2)).toBe(true)
+  })
+})
+
+describe.skipIf(skipIntegration)('Consumer: leaving a for-await loop', () => {
+  afterAll(stopAllServices)
+
+  /** Clients nsqd lists on the channel, and the channel's messages not yet FIN'd. */
+  async function channelState(http: NsqdHttpClient, topic: string): Promise<{clients: number; left: number; inFlight: number}> {
+    const channel = (await http.stats({topic, channel: 'c', includeClients: true})).topics[0]?.channels[0]
+    if (channel === undefined) throw new Error(`no channel ${topic}/c`)
+    return {
+      clients: channel.clients.length,
+      left: channel.depth + channel.in_flight_count + channel.deferred_count,
+      inFlight: channel.in_flight_count,
+    }
+  }
+
+  it("a break stops the consumer: nsqd's /stats lists no client on the channel, and what was never handed out is back", async () => {
+    const nsqd = await startNsqd()
+    const http = new NsqdHttpClient(nsqd.httpAddress)
+    const producer = new Producer({nsqd: [nsqd.tcpAddress]})
+    await producer.multiPublish('leave', ['1', '2', '3', '4', '5'])
+    await producer.close()
+    const consumer = new Consumer({topic: 'leave', channel: 'c', nsqd: [nsqd.tcpAddress], maxInFlight: 5})
+    await consumer.start()
+    expect((await channelState(http, 'leave')).clients).toBe(1)
+    let taken = 0
+    for await (const message of consumer) {
+      message.finish()
+      if (++taken === 2) break
+    }
+    // nsqd notices the close asynchronously: poll /stats (bounded) until it lists nobody.
+    let state = await channelState(http, 'leave')
+    for (let i = 0; i < 50 && (state.clients > 0 || state.inFlight > 0); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      state = await channelState(http, 'leave')
+    }
+    expect(state).toEqual({clients: 0, left: 3, inFlight: 0})
+    // stop() after the break is the same drain, already done or under way.
+    expect(await consumer.stop()).toMatchObject({finished: 2, requeued: 3, leftToTimeOut: 0})
   })
 })

@@ -228,6 +228,19 @@ describe('nsq tail against real nsqd', () => {
     expect(await settleLeft(topic, 'sigint', total - printed)).toBe(total - printed)
   })
 
+  it("Ctrl-C before -n N was reached drains and exits 130 (a finite job cut short); what it printed was FIN'd", async () => {
+    const topic = topicName()
+    await fill(topic, 'short', bodies(5))
+    const child = spawnCli(['tail', topic, '-c', 'short', '-n', '100', '--nsqd-tcp-address', nsqd.tcpAddress], {stdin: 'ignore'})
+    const first = await untilLines(child, 5)
+    process.kill(child.pid as number, 'SIGINT')
+    const result = await collect(child, {timeoutMs: 20_000})
+    expect(result.code, result.stderr).toBe(130)
+    expect(splitLines(Buffer.concat([first, result.stdout]))).toHaveLength(5)
+    expect(result.stderr).toMatch(/interrupted: 5 printed, 5 finished/)
+    expect(await settleLeft(topic, 'short', 0)).toBe(0)
+  })
+
   it('a second Ctrl-C exits 130 at once, and nothing unprinted is lost', async () => {
     const topic = topicName()
     const total = 30_000

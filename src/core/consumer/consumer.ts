@@ -77,6 +77,8 @@ export interface ConsumerStats {
   connections: number
 }
 
+const NO_PRODUCERS: ReadonlySet<string> = new Set()
+
 type Target = TargetOf<Connection>
 type Link = TargetLink<Connection>
 
@@ -197,11 +199,34 @@ export class Consumer implements AsyncIterable<Message> {
     this.planTimer.unref()
   }
 
+  /**
+   * `for await (const message of consumer)`. Leaving the loop early (`break`, `return`, a throw)
+   * starts `stop()` with its default drain timeout: at once RDY 0 everywhere and messages received
+   * but never handed out are REQ'd; messages already handed out and not yet answered may still be
+   * finished or requeued for up to 5 s; then CLS and every connection closes (nsqd redelivers
+   * whatever is still unanswered). The loop exits without waiting for that: answer what you
+   * hold, and `await consumer.stop()` (the same drain; its timeout is already set) to wait until
+   * the connections are closed.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return {
       next: () => this.next(),
-      return: () => Promise.resolve({done: true, value: undefined}),
+      return: () => {
+        void this.stop()
+        return Promise.resolve({done: true, value: undefined})
+      },
     }
+  }
+
+  /** The nsqd lookupd listed for the topic in its last successful round (empty without lookupd). */
+  get producers(): ReadonlySet<string> {
+    return this.poller?.producers ?? NO_PRODUCERS
+  }
+
+  /** Asks lookupd for the topic's nsqd now (sharing a round in progress); resolves when the round is done. */
+  pollLookupd(): Promise<void> {
+    if (this.stopping !== undefined) return Promise.resolve()
+    return this.poller?.poll() ?? Promise.resolve()
   }
 
   /** The next message; resolves done once the consumer is stopping and nothing is queued. */
@@ -216,7 +241,8 @@ export class Consumer implements AsyncIterable<Message> {
 
   /**
    * Graceful drain: RDY 0 everywhere, give back messages never handed out, wait (up to
-   * `timeoutMs`) for handed-out ones to be finished or requeued, then CLS and close.
+   * `timeoutMs`) for handed-out ones to be finished or requeued, then CLS and close. Called
+   * again (or after a `break` out of `for await`), it returns the drain already under way.
    */
   stop(options: {timeoutMs?: number} = {}): Promise<DrainSummary> {
     this.stopping ??= this.drain(options.timeoutMs ?? 5000)

@@ -1,4 +1,5 @@
 import type {Writable} from 'node:stream'
+import type {SinkFailurePolicy} from '../source/sink.js'
 
 const ignore = (): void => undefined
 
@@ -7,25 +8,42 @@ export interface OutputWriterOptions<T> {
   stream: Writable
   /** Renders an item by pushing its bytes onto `out`. */
   render(item: T, out: Buffer[]): void
-  /** The stream accepted these items' bytes (its write callback reported no error). */
-  onWritten(items: T[]): void
-  /** These items' bytes were not (or not surely) written: the write failed, or the writer was aborted. */
-  onFailed(items: T[], error: Error): void
   /** Rendered-but-unwritten bytes at which `ready` turns false (default 1 MiB). */
   maxPendingBytes?: number
   /** How a flush is deferred to the end of the current burst (default setImmediate). */
   defer?: (flush: () => void) => void
 }
 
+/** One write's worth of items: they share one accept promise. */
+interface Batch {
+  readonly settled: Promise<void>
+  readonly resolve: () => void
+  readonly reject: (error: Error) => void
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void
+  let reject!: (error: Error) => void
+  const settled = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return {settled, resolve, reject}
+}
+
 /**
- * Batches rendered items into one write per event-loop turn, honours the stream's backpressure
- * (`write()` returning false → not ready until 'drain'), and reports items only once the write
- * callback says their bytes were handed over — so a caller can FIN exactly what reached stdout
- * and requeue the rest.
+ * tail's sink (sink.ts): batches rendered items into one write per event-loop turn, honours the
+ * stream's backpressure (`write()` returning false → not ready until 'drain'), and resolves an
+ * item's accept only once the write callback says its bytes were handed over, so exactly what
+ * reached stdout is FIN'd. Every item of one write shares one promise. Failure policy: REQ at
+ * once without backoff, and fatal (a stdout that failed once takes nothing more: every later
+ * accept rejects with the same error).
  */
 export class OutputWriter<T> {
+  readonly failurePolicy: SinkFailurePolicy = {requeueDelayMs: 0, backoff: false, fatal: true}
   private chunks: Buffer[] = []
-  private items: T[] = []
+  private count = 0
+  private batch: Batch | undefined
   private pendingBytes = 0
   private scheduled = false
   private blocked = false
@@ -48,48 +66,52 @@ export class OutputWriter<T> {
     return this.failure !== undefined || (!this.blocked && this.pendingBytes < this.maxPending)
   }
 
-  /** Set once a write failed or the writer was aborted; every later item is failed at once. */
+  /** Set once a write failed or the writer was aborted; every later accept rejects at once. */
   get error(): Error | undefined {
     return this.failure
   }
 
   /** True when nothing is buffered and no write is awaiting its callback. */
   get idle(): boolean {
-    return this.items.length === 0 && this.writesOutstanding === 0
+    return this.count === 0 && this.writesOutstanding === 0
   }
 
-  /** Renders `item` into the current batch; it is written at the end of this turn. */
-  write(item: T): void {
-    if (this.failure !== undefined) {
-      this.options.onFailed([item], this.failure)
-      return
-    }
+  /**
+   * Renders `item` into the current batch, written at the end of this turn. Resolves once the
+   * stream's write callback reported the batch's bytes handed over; rejects when that write
+   * failed, or the writer failed or was aborted before the batch was written.
+   */
+  accept(item: T): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
     const before = this.chunks.length
     this.options.render(item, this.chunks)
     for (let i = before; i < this.chunks.length; i++) this.pendingBytes += (this.chunks[i] as Buffer).length
-    this.items.push(item)
+    this.count++
+    const batch = (this.batch ??= newBatch())
     if (!this.scheduled) {
       this.scheduled = true
       this.defer(this.flushNow)
     }
+    return batch.settled
   }
 
   /** Writes the current batch now (normally called by the deferred flush). */
   flush(): void {
     this.scheduled = false
-    if (this.items.length === 0 || this.failure !== undefined) return
-    const items = this.items
+    const batch = this.batch
+    if (batch === undefined || this.failure !== undefined) return
     const data = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.pendingBytes)
-    this.items = []
+    this.batch = undefined
+    this.count = 0
     this.chunks = []
     this.pendingBytes = 0
     this.writesOutstanding++
     let ok: boolean
     try {
-      ok = this.options.stream.write(data, (error) => this.written(items, error ?? undefined))
+      ok = this.options.stream.write(data, (error) => this.written(batch, error ?? undefined))
     } catch (error) {
       // A destroyed stream may throw synchronously on some Node versions; the callback then never runs.
-      this.written(items, error instanceof Error ? error : new Error(String(error)))
+      this.written(batch, error instanceof Error ? error : new Error(String(error)))
       return
     }
     if (!ok && !this.blocked) {
@@ -102,16 +124,17 @@ export class OutputWriter<T> {
   }
 
   /**
-   * Stops writing: items rendered but not yet written are failed with `error` (later items too).
-   * Writes already handed to the stream still report through their callbacks.
+   * Stops writing: items rendered but not yet written are rejected with `error` (later items
+   * too). Writes already handed to the stream still settle through their callbacks.
    */
   abort(error: Error): void {
     if (this.failure === undefined) this.failure = error
-    const items = this.items
-    this.items = []
+    const batch = this.batch
+    this.batch = undefined
+    this.count = 0
     this.chunks = []
     this.pendingBytes = 0
-    if (items.length > 0) this.options.onFailed(items, this.failure)
+    batch?.reject(this.failure)
     this.wake()
   }
 
@@ -130,12 +153,12 @@ export class OutputWriter<T> {
     }
   }
 
-  private written(items: T[], error: Error | undefined): void {
+  private written(batch: Batch, error: Error | undefined): void {
     this.writesOutstanding--
-    if (error === undefined) this.options.onWritten(items)
+    if (error === undefined) batch.resolve()
     else {
       if (this.failure === undefined) this.failure = error
-      this.options.onFailed(items, error)
+      batch.reject(error)
       // Nothing more reaches a failed stream: what is still batched goes back too.
       this.abort(this.failure)
     }

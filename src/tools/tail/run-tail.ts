@@ -1,18 +1,12 @@
-import {Consumer, isEphemeral, type AddressMap, type ConnectionSettings, type HttpOptions, type NsqError} from '../../core/index.js'
+import {isEphemeral, type AddressMap, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
+import {EXIT, stoppedExitCode, type ToolResult} from '../result.js'
+import {TopicSource, type SourceTimers, type TopicSourceEvents} from '../source/topic-source.js'
 import {TailSession, type TailSessionOptions, type TailSummary} from './tail-session.js'
-import {TopicWatcher} from './topic-watcher.js'
 
-/** What `runTail` reports while it runs (the command turns these into stderr lines). */
-export interface TailEvents {
+/** What `runTail` reports while it runs (the command turns these into stderr lines): the topic source's events. */
+export type TailEvents = Omit<TopicSourceEvents, 'topicAdded'> & {
   /** A consumer for this topic started. */
-  topicAdded?(topic: string): void
-  connected?(topic: string, address: string): void
-  disconnected?(topic: string, address: string, error: NsqError | undefined): void
-  /** Connecting to this nsqd failed (it is retried). */
-  connectFailed?(topic: string, address: string, error: NsqError): void
-  lookupdError?(address: string, error: Error): void
-  /** A topic found by --topic-pattern could not be consumed. */
-  topicFailed?(topic: string, error: Error): void
+  topicAdded?: (topic: string) => void
 }
 
 export interface TailOptions extends Omit<TailSessionOptions, 'stream'> {
@@ -31,6 +25,8 @@ export interface TailOptions extends Omit<TailSessionOptions, 'stream'> {
   lookupdHttp?: HttpOptions
   lookupdPollIntervalMs?: number
   addressMap?: AddressMap
+  /** The topic source's poll timers (tests). */
+  timers?: SourceTimers
   events?: TailEvents
 }
 
@@ -44,72 +40,61 @@ export function channelIsDurable(channel: string): boolean {
   return !isEphemeral(channel)
 }
 
+/** The exit code a finished tail earned (tools/result.ts has the one Ctrl-C rule). */
+export function tailExitCode(summary: TailSummary, count: number): ToolResult<TailSummary>['exitCode'] {
+  if (summary.reason === 'output-error') return EXIT.FAILURE
+  if (summary.reason === 'interrupt' || summary.reason === 'terminate') return stoppedExitCode(count > 0 ? 'finite' : 'follower')
+  return EXIT.OK
+}
+
 /**
- * Runs `nsq tail`: one Consumer per topic (backoff off, max-in-flight lowered to -n), all feeding
- * one TailSession. Rejects when a named topic cannot be consumed at all (nsqd refused, say);
- * otherwise resolves with the session's summary once it stopped and drained.
+ * Runs `nsq tail`: a {@link TopicSource} (backoff off, max-in-flight lowered to -n) whose
+ * consumers all feed one TailSession. Rejects when a named topic cannot be consumed at all
+ * (nsqd refused, say); otherwise resolves, once the session stopped and drained, with its summary
+ * and exit code: 0, also for Ctrl-C and for the reader leaving; 130 for Ctrl-C before `-n` was
+ * reached; 1 when stdout failed otherwise.
  */
-export async function runTail(options: TailOptions): Promise<TailSummary> {
-  const events = options.events ?? {}
+export async function runTail(options: TailOptions): Promise<ToolResult<TailSummary>> {
+  const {topicAdded, ...events} = options.events ?? {}
   const session = new TailSession(options)
   const count = options.count ?? 0
-  const maxInFlight = count > 0 && count < options.maxInFlight ? count : options.maxInFlight
-
-  const consumers: Consumer[] = []
-  const consume = async (topic: string): Promise<void> => {
-    const consumer = new Consumer({
-      ...options.connection,
-      topic,
-      channel: options.channel,
-      nsqd: options.nsqd,
-      lookupd: options.lookupd,
-      maxInFlight,
-      backoff: false,
-      ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
-      ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
-      ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
-      events: {
-        connected: (address) => events.connected?.(topic, address),
-        disconnected: (address, error) => events.disconnected?.(topic, address, error),
-        connectFailed: (address, error) => events.connectFailed?.(topic, address, error),
-        lookupdError: (address, error) => events.lookupdError?.(address, error),
+  const source = new TopicSource({
+    topics: options.topics,
+    ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
+    ...(options.topicRefreshMs === undefined ? {} : {topicRefreshMs: options.topicRefreshMs}),
+    channel: options.channel,
+    nsqd: options.nsqd,
+    lookupd: options.lookupd,
+    maxInFlight: count > 0 && count < options.maxInFlight ? count : options.maxInFlight,
+    backoff: false,
+    connection: options.connection,
+    ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
+    ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
+    ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
+    ...(options.timers === undefined ? {} : {timers: options.timers}),
+    events: {
+      ...events,
+      topicAdded: (topic, consumer) => {
+        topicAdded?.(topic)
+        session.addSource(consumer)
       },
-    })
-    await consumer.start()
-    consumers.push(consumer)
-    events.topicAdded?.(topic)
-    session.addSource(consumer)
-  }
-
-  const named = options.topicPattern === undefined ? options.topics : options.topics.filter((t) => options.topicPattern?.test(t))
+    },
+  })
+  // Stopping (-n reached, Ctrl-C, EPIPE) ends discovery too.
+  void session.done().then(() => source.stop())
   try {
-    for (const topic of named) await consume(topic)
+    const {failed} = await source.start()
+    const [failure] = failed.values()
+    if (failure !== undefined) throw failure
   } catch (error) {
+    source.stop()
     await session.stop('done')
     throw error
   }
-
-  let watcher: TopicWatcher | undefined
-  if (options.topicPattern !== undefined && options.topics.length === 0) {
-    watcher = new TopicWatcher({
-      lookupd: options.lookupd,
-      pattern: options.topicPattern,
-      intervalMs: options.topicRefreshMs ?? 60_000,
-      ...(options.lookupdHttp === undefined ? {} : {http: options.lookupdHttp}),
-      onTopic: (topic) => {
-        consume(topic).catch((error: unknown) => events.topicFailed?.(topic, error instanceof Error ? error : new Error(String(error))))
-      },
-      onError: (address, error) => events.lookupdError?.(address, error),
-    })
-    await watcher.start()
-  }
-  try {
-    const summary = await session.done()
-    // The consumers also requeued what they had queued but never handed to the session.
-    summary.finished = consumers.reduce((sum, c) => sum + c.stats.finished, 0)
-    summary.requeued = consumers.reduce((sum, c) => sum + c.stats.requeued, 0)
-    return summary
-  } finally {
-    watcher?.stop()
-  }
+  const summary = await session.done()
+  // The consumers also requeued what they had queued but never handed to the session.
+  const consumers = [...source.consumers.values()]
+  summary.finished = consumers.reduce((sum, c) => sum + c.stats.finished, 0)
+  summary.requeued = consumers.reduce((sum, c) => sum + c.stats.requeued, 0)
+  return {summary, exitCode: tailExitCode(summary, count)}
 }

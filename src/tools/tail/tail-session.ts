@@ -1,20 +1,8 @@
 import type {Writable} from 'node:stream'
-import type {Formatter, TailMessage} from './format.js'
+import {Pump} from '../source/pump.js'
+import type {Delivery, MessageSource} from '../source/sink.js'
+import type {Formatter} from './format.js'
 import {OutputWriter} from './output-writer.js'
-
-/** A delivered message as the session answers it (core's Message fits). */
-export interface TailDelivery extends TailMessage {
-  finish(): void
-  requeue(delayMs?: number, options?: {backoff?: boolean}): void
-  touch(): void
-}
-
-/** Where messages come from: one per topic (core's Consumer fits). */
-export interface MessageSource {
-  next(): Promise<IteratorResult<TailDelivery>>
-  /** RDY 0, give back what was never handed out, wait for answers, close. */
-  stop(options?: {timeoutMs?: number}): Promise<unknown>
-}
 
 /**
  * Why the session stopped: the command's signal reasons (`interrupt`, `terminate`, `epipe`,
@@ -64,23 +52,22 @@ export function isReaderGone(error: Error): boolean {
 }
 
 /**
- * The heart of `nsq tail`: pulls messages from one source per topic, renders them into a
- * batching writer, and answers each message by what happened to its bytes — FIN once stdout
- * accepted them (or, with --peek, REQ at the end), REQ when they were never written. Reading
- * pauses while stdout pushes back, so unprinted messages stay in nsqd and max-in-flight bounds
- * memory. `-n` is exact across all topics: extras already in flight are requeued.
+ * The heart of `nsq tail`: one {@link Pump} per source (topic) feeds one stdout sink
+ * ({@link OutputWriter}), so each message is FIN'd once stdout accepted its bytes (or, with
+ * --peek, REQ'd at the end) and REQ'd when they were never written. Reading pauses while stdout
+ * pushes back, so unprinted messages stay in nsqd and max-in-flight bounds memory. `-n` is
+ * exact across all topics: extras already in flight are requeued.
  */
 export class TailSession {
-  private readonly writer: OutputWriter<TailDelivery>
+  private readonly writer: OutputWriter<Delivery>
   private readonly sources = new Set<MessageSource>()
-  private readonly pumps: Promise<void>[] = []
-  private readonly held: TailDelivery[] = []
+  private readonly pumps: Pump<Delivery>[] = []
+  private readonly running: Promise<unknown>[] = []
+  private readonly held: Delivery[] = []
   private readonly count: number
   private readonly now: () => number
   private accepted = 0
-  private printed = 0
-  private finished = 0
-  private requeued = 0
+  private heldRequeued = 0
   private lastActivity: number
   private reason: TailStopReason | undefined
   private idleTimer: NodeJS.Timeout | undefined
@@ -89,6 +76,25 @@ export class TailSession {
   private resolveDone!: (summary: TailSummary) => void
   private readonly finishedPromise: Promise<TailSummary>
 
+  /** -n and stopping: what the pumps may hand to stdout (called once per message). */
+  private readonly admit = (_message: Delivery): boolean => {
+    if (this.reason !== undefined || (this.count > 0 && this.accepted >= this.count)) return false
+    this.accepted++
+    this.lastActivity = this.now()
+    // After this message is handed over (the pump does that synchronously after admit or once stdout is ready).
+    if (this.accepted === this.count) queueMicrotask(() => void this.stop('count'))
+    return true
+  }
+
+  /** --peek: printed messages are held (TOUCHed) and REQ'd at the end instead of FIN'd. */
+  private readonly hold = (messages: readonly Delivery[]): void => {
+    for (const message of messages) this.held.push(message)
+  }
+
+  private readonly onOutputFailed = (error: Error): void => {
+    if (this.reason === undefined) void this.stop(isReaderGone(error) ? 'epipe' : 'output-error')
+  }
+
   constructor(private readonly options: TailSessionOptions) {
     this.count = options.count ?? 0
     this.now = options.now ?? Date.now
@@ -96,12 +102,10 @@ export class TailSession {
     this.finishedPromise = new Promise((resolve) => {
       this.resolveDone = resolve
     })
-    this.writer = new OutputWriter<TailDelivery>({
+    this.writer = new OutputWriter<Delivery>({
       stream: options.stream,
       render: options.formatter,
       ...(options.maxPendingBytes === undefined ? {} : {maxPendingBytes: options.maxPendingBytes}),
-      onWritten: (items) => this.onWritten(items),
-      onFailed: (items, error) => this.onFailed(items, error),
     })
     const signal = options.signal
     if (signal !== undefined) {
@@ -123,7 +127,9 @@ export class TailSession {
 
   /** Messages printed so far. */
   get printedCount(): number {
-    return this.printed
+    let printed = 0
+    for (const pump of this.pumps) printed += pump.stats.done
+    return printed
   }
 
   /** True once a stop was asked for. */
@@ -138,7 +144,13 @@ export class TailSession {
       return
     }
     this.sources.add(source)
-    this.pumps.push(this.pump(source))
+    const pump = new Pump(source, this.writer, {
+      admit: this.admit,
+      onFatal: this.onOutputFailed,
+      ...(this.options.peek === true ? {done: this.hold} : {}),
+    })
+    this.pumps.push(pump)
+    this.running.push(pump.run())
   }
 
   /** Resolves with the summary once the session stopped and drained. */
@@ -154,40 +166,6 @@ export class TailSession {
       void this.stopped.then(this.resolveDone)
     }
     return this.stopped
-  }
-
-  private async pump(source: MessageSource): Promise<void> {
-    for (;;) {
-      if (!this.writer.ready) await this.writer.whenReady()
-      const result = await source.next()
-      if (result.done === true) return
-      const message = result.value
-      if (this.reason !== undefined || (this.count > 0 && this.accepted >= this.count)) {
-        message.requeue(0, {backoff: false})
-        this.requeued++
-        continue
-      }
-      this.accepted++
-      this.lastActivity = this.now()
-      this.writer.write(message)
-      if (this.count > 0 && this.accepted >= this.count) void this.stop('count')
-    }
-  }
-
-  private onWritten(items: TailDelivery[]): void {
-    this.printed += items.length
-    if (this.options.peek === true) {
-      for (const message of items) this.held.push(message)
-      return
-    }
-    for (const message of items) message.finish()
-    this.finished += items.length
-  }
-
-  private onFailed(items: TailDelivery[], error: Error): void {
-    for (const message of items) message.requeue(0, {backoff: false})
-    this.requeued += items.length
-    if (this.reason === undefined) void this.stop(isReaderGone(error) ? 'epipe' : 'output-error')
   }
 
   private armIdle(idleMs: number): void {
@@ -209,26 +187,34 @@ export class TailSession {
       this.writer.abort(this.writer.error ?? new Error(`output closed (${this.reason})`))
     }
     let timer: NodeJS.Timeout | undefined
+    // The pumps end once their source is done (each hands over what it already took), then stdout flushes.
+    const flushed = Promise.allSettled(this.running).then(async () => this.writer.settle())
     const settled = await Promise.race([
-      this.writer.settle().then(() => true),
+      flushed.then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs)
       }),
     ])
     clearTimeout(timer)
     if (!settled) this.writer.abort(new Error('stdout did not drain in time'))
+    await Promise.allSettled(this.running)
     if (this.touchTimer !== undefined) clearInterval(this.touchTimer)
     for (const message of this.held.splice(0)) {
       message.requeue(0, {backoff: false})
-      this.requeued++
+      this.heldRequeued++
     }
     await Promise.allSettled(closing)
-    await Promise.allSettled(this.pumps)
+    let printed = 0
+    let requeued = this.heldRequeued
+    for (const {stats} of this.pumps) {
+      printed += stats.done
+      requeued += stats.failed + stats.refused
+    }
     return {
       reason: this.reason ?? 'done',
-      printed: this.printed,
-      finished: this.finished,
-      requeued: this.requeued,
+      printed,
+      finished: this.options.peek === true ? 0 : printed,
+      requeued,
       outputError: this.writer.error,
     }
   }

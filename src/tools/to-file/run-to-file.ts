@@ -1,18 +1,11 @@
 /**
- * `nsq to-file` without oclif: repairs what a crash left in the work dir, finds topics (fixed
- * list or `--topic-pattern` over lookupd), runs one {@link TopicArchiver} per topic on its own
- * Consumer, drives the --sync-interval tick, and drains on abort.
+ * `nsq to-file` without oclif: repairs what a crash left in the work dir, gets a consumer per
+ * topic from the {@link TopicSource} (fixed list or `--topic-pattern` over lookupd), runs one
+ * {@link TopicArchiver} per topic on it, drives the --sync-interval tick, and drains on abort.
  */
 import path from 'node:path'
-import {
-  Consumer,
-  LookupdHttpClient,
-  NsqError,
-  deadlineSignal,
-  type AddressMap,
-  type ConnectionSettings,
-  type HttpOptions,
-} from '../../core/index.js'
+import {NsqError, deadlineSignal, type AddressMap, type ConnectionSettings, type Consumer, type HttpOptions} from '../../core/index.js'
+import {TopicSource, type SourceTimers, type SourceWait} from '../source/topic-source.js'
 import type {ArchiveFileConfig} from './archive-file.js'
 import type {FileShipper, FinishedFile, ShipperLeftover} from './file-shipper.js'
 import {migrateLegacyManifests} from './manifest.js'
@@ -70,6 +63,8 @@ export interface ToFileOptions {
   signal: AbortSignal
   now?: () => number
   wallTime?: (ms: number) => WallTime
+  /** The topic source's poll timers (tests). */
+  timers?: SourceTimers
   events?: ToFileEvents
 }
 
@@ -84,6 +79,8 @@ export interface ToFileEvents {
   connectFailed?(topic: string, address: string, error: Error): void
   /** A connection to an nsqd was lost with an error (stalled, reset, killed); the consumer reconnects. */
   disconnected?(topic: string, address: string, error: Error): void
+  /** Nothing to archive yet: what the topic source waits for (said once). */
+  waiting?(wait: SourceWait): void
   warning?(text: string): void
 }
 
@@ -143,7 +140,7 @@ export class ToFile {
   private repairedCount = 0
   private cutBytes = 0
   private ticker: NodeJS.Timeout | undefined
-  private discovery: NodeJS.Timeout | undefined
+  private source: TopicSource | undefined
   private failure: Error | undefined
   private failed: (() => void) | undefined
   private shipper: FileShipper | undefined
@@ -223,17 +220,38 @@ export class ToFile {
     this.shipper = await options.openShipper?.()
     if (options.signal.aborted) return this.finish()
 
-    const fixed = options.topics.filter((topic) => {
-      const keep = options.topicPattern === undefined || options.topicPattern.test(topic)
-      if (!keep) options.events?.warning?.(`skipping topic ${topic} (doesn't match pattern ${String(options.topicPattern?.source)})`)
-      return keep
+    const events = options.events ?? {}
+    const source = new TopicSource({
+      topics: options.topics,
+      ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
+      topicRefreshMs: options.topicRefreshMs,
+      channel: options.channel,
+      nsqd: options.nsqd,
+      lookupd: options.lookupd,
+      maxInFlight: options.maxInFlight,
+      connection: options.connection,
+      ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
+      ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
+      ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
+      ...(options.timers === undefined ? {} : {timers: options.timers}),
+      events: {
+        topicAdded: (topic, consumer) => this.addTopic(topic, consumer),
+        topicFailed: (topic, error) => events.topicFailed?.(topic, error),
+        topicSkipped: (topic, pattern) => events.warning?.(`skipping topic ${topic} (doesn't match pattern ${pattern.source})`),
+        disconnected: (topic, address, error) => events.disconnected?.(topic, address, error),
+        connectFailed: (topic, address, error) => events.connectFailed?.(topic, address, error),
+        lookupdError: (address, error) => events.lookupdError?.(address, error),
+        waiting: (wait) => events.waiting?.(wait),
+      },
     })
-    const results = await Promise.all(fixed.map((topic) => this.addTopic(topic)))
-    if (fixed.length > 0 && results.every((ok) => !ok)) {
+    this.source = source
+    const {named, failed} = await source.start()
+    // With --nsqd-tcp-address a failure at start is reported here (the source says connectFailed only with lookupd).
+    for (const [topic, error] of failed) events.topicFailed?.(topic, error)
+    if (named.length > 0 && failed.size === named.length) {
       await this.stopAll()
-      throw new NsqError('CONNECTION_FAILED', `could not consume any topic (${fixed.join(', ')}): see the errors above`)
+      throw new NsqError('CONNECTION_FAILED', `could not consume any topic (${named.join(', ')}): see the errors above`)
     }
-    if (options.topics.length === 0) await this.discover()
 
     this.ticker = setInterval(() => {
       for (const {archiver} of this.archivers.values()) archiver.tick()
@@ -259,61 +277,14 @@ export class ToFile {
 
   private async stopAll(): Promise<void> {
     if (this.ticker !== undefined) clearInterval(this.ticker)
-    if (this.discovery !== undefined) clearTimeout(this.discovery)
-    this.discovery = undefined
+    this.source?.stop()
     for (const {archiver} of this.archivers.values()) archiver.stop()
     await Promise.allSettled([...this.archivers.values()].map((a) => a.done))
   }
 
-  /** One lookupd round: new matching topics get an archiver; then the next round is scheduled. */
-  private async discover(): Promise<void> {
+  /** A topic's consumer started: it gets an archiver. */
+  private addTopic(topic: string, consumer: Consumer): void {
     const {options} = this
-    const clients = options.lookupd.map((address) => new LookupdHttpClient(address, options.lookupdHttp))
-    const answers = await Promise.allSettled(clients.map((client) => client.topics(options.signal)))
-    const found = new Set<string>()
-    answers.forEach((answer, index) => {
-      if (answer.status === 'fulfilled') for (const topic of answer.value) found.add(topic)
-      else options.events?.lookupdError?.((clients[index] as LookupdHttpClient).address, answer.reason as Error)
-    })
-    for (const topic of [...found].sort()) {
-      if (this.archivers.has(topic) || (options.topicPattern !== undefined && !options.topicPattern.test(topic))) continue
-      await this.addTopic(topic)
-    }
-    if (options.signal.aborted || this.failure !== undefined) return
-    // Not unref'd: with no topic found yet (or lookupd down) this timer is what keeps the run alive.
-    this.discovery = setTimeout(() => void this.discover(), options.topicRefreshMs)
-  }
-
-  private async addTopic(topic: string): Promise<boolean> {
-    const {options} = this
-    const consumer = new Consumer({
-      ...options.connection,
-      topic,
-      channel: options.channel,
-      nsqd: options.nsqd,
-      lookupd: options.lookupd,
-      maxInFlight: options.maxInFlight,
-      ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
-      ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
-      ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
-      events: {
-        disconnected: (address, error) => {
-          if (error !== undefined) options.events?.disconnected?.(topic, address, error)
-        },
-        lookupdError: (address, error) => options.events?.lookupdError?.(address, error),
-        // With --nsqd-tcp-address a failure at start is reported by topicFailed instead.
-        connectFailed: (address, error) => {
-          if (options.lookupd.length > 0) options.events?.connectFailed?.(topic, address, error)
-        },
-      },
-    })
-    try {
-      await consumer.start()
-    } catch (error) {
-      const failure = error instanceof NsqError ? error : new NsqError('CONNECTION_FAILED', String(error))
-      options.events?.topicFailed?.(topic, failure)
-      return false
-    }
     const archiver = new TopicArchiver(consumer, {
       topic,
       file: this.config,
@@ -342,6 +313,5 @@ export class ToFile {
     })
     this.archivers.set(topic, {archiver, done})
     options.events?.topicAdded?.(topic)
-    return true
   }
 }

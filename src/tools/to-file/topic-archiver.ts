@@ -1,12 +1,14 @@
 /**
- * One topic's archive router (nsq_to_file's FileLogger.router): takes messages from a consumer,
- * rotates files by datetime / interval / size, writes each message as one line (raw body or the
- * JSON envelope), and FINs a message only after the sync that made it durable. A batch is
- * synced when it reaches a quarter of max-in-flight (syncs overlap, so new messages keep
- * arriving while earlier ones are fsynced), after a short linger when traffic is light, on every
- * --sync-interval tick, before a rotation, on SIGHUP and on stop.
+ * One topic's archive router (nsq_to_file's FileLogger.router) as a {@link MessageSink}: rotates
+ * files by datetime / interval / size, writes each message as one line (raw body or the JSON
+ * envelope), and resolves a message's accept only after the sync that made it durable (so the
+ * pump FINs it then). A batch is synced when it reaches a quarter of max-in-flight (syncs
+ * overlap, so new messages keep arriving while earlier ones are fsynced), after a short linger
+ * when traffic is light, on every --sync-interval tick, before a rotation, on SIGHUP and on stop.
+ * `run()` drives the topic's source into it with the shared {@link Pump}.
  */
-import type {DrainSummary, Message} from '../../core/index.js'
+import {Pump} from '../source/pump.js'
+import type {Delivery, MessageSink, MessageSource, SinkFailurePolicy} from '../source/sink.js'
 import {encodeMessageEnvelope} from '../envelope.js'
 import {ArchiveFile, type ArchiveFileConfig} from './archive-file.js'
 import {DedupeWindow, RedeliveryWindow} from './dedupe.js'
@@ -15,12 +17,6 @@ import {datedName} from './naming.js'
 import type {RevisionLedger} from './revision-ledger.js'
 import {nextRev, rotationReason, type RotationRules} from './rotation.js'
 import type {WallTime} from './strftime.js'
-
-/** What the archiver needs from a consumer (the core Consumer fits). */
-export interface MessageSource {
-  next(): Promise<IteratorResult<Message>>
-  stop(options?: {timeoutMs?: number}): Promise<DrainSummary>
-}
 
 export interface TopicArchiverOptions {
   topic: string
@@ -74,19 +70,51 @@ export interface TopicArchiverStats {
   currentFile: string | undefined
 }
 
+/** A promise with its settle functions: one per batch, shared by every message in it. */
+interface Deferred {
+  readonly promise: Promise<void>
+  readonly resolve: () => void
+  readonly reject: (error: Error) => void
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void
+  let reject!: (error: Error) => void
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return {promise, resolve, reject}
+}
+
 interface Batch {
   chunks: Buffer[]
   timestamps: bigint[]
-  messages: Message[]
+  /** Messages in it: written ones and ones dropped as already archived (FIN'd with it all the same). */
+  count: number
+  /** Settles every accept of the batch; made with its first message. */
+  settled: Deferred | undefined
 }
 
-const emptyBatch = (): Batch => ({chunks: [], timestamps: [], messages: []})
+/** Messages taken while the file shipper was backlogged: held (TOUCHed), unwritten, until it is ready. */
+interface Held {
+  readonly messages: Delivery[]
+  readonly settled: Deferred
+  readonly toucher: NodeJS.Timeout
+  readonly stopWaiting: AbortController
+}
+
+const emptyBatch = (): Batch => ({chunks: [], timestamps: [], count: 0, settled: undefined})
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)))
+const ignore = (): void => undefined
 const NEWLINE = Buffer.from('\n')
 const TOUCH_EVERY_MS = 20_000
 /** A batch is synced once it holds this fraction of max-in-flight (syncs overlap, so the window stays full). */
 const FLUSH_PARTS = 4
 
-export class TopicArchiver {
+export class TopicArchiver implements MessageSink {
+  /** A file error breaks the archive for good: REQ at once (no backoff) and end the run. */
+  readonly failurePolicy: SinkFailurePolicy = {requeueDelayMs: 0, backoff: false, fatal: true}
   readonly stats: TopicArchiverStats = {
     messages: 0,
     bytes: 0,
@@ -101,17 +129,28 @@ export class TopicArchiver {
   private lastDatedName: string | undefined
   private rev = 0
   private batch: Batch = emptyBatch()
-  /** Resolves when every queued batch is durable and FIN'd (never rejects: see `failure`). */
+  /** Resolves when every queued batch is durable and settled (never rejects: see `failure`). */
   private chain: Promise<void> = Promise.resolve()
   /** Serializes writes to the current file. */
   private writes: Promise<void> = Promise.resolve()
+  /** File work that must not interleave with taking messages (open, close, tick, SIGHUP, held messages) runs here, one at a time. */
+  private ops: Promise<void> = Promise.resolve()
+  /** Ops queued or running: the sink is not ready meanwhile. */
+  private busy = 0
+  private readyWaiters: (() => void)[] = []
+  private held: Held | undefined
+  private closed = false
+  private draining: Promise<unknown> | undefined
   private failure: Error | undefined
   private readonly dedupe: DedupeWindow | undefined
   private readonly redeliveries: RedeliveryWindow | undefined
   private readonly flushAt: number
+  private readonly lingerMs: number
   private linger: NodeJS.Timeout | undefined
-  private wake: (() => void) | undefined
-  private readonly requests = {tick: false, hup: false, stop: false, linger: false}
+  private readonly lingerFlush = (): void => {
+    this.linger = undefined
+    this.flush()
+  }
   private readonly now: () => number
   private nameSecond = Number.NaN
   private nameCache = ''
@@ -123,29 +162,65 @@ export class TopicArchiver {
     this.dedupe = options.dedupeWindow > 0 ? new DedupeWindow(options.dedupeWindow) : undefined
     this.redeliveries = (options.redeliveryWindow ?? 0) > 0 ? new RedeliveryWindow(options.redeliveryWindow ?? 0) : undefined
     this.flushAt = Math.max(1, Math.ceil(options.maxInFlight / FLUSH_PARTS))
+    this.lingerMs = Math.min(options.lingerMs ?? 50, options.syncIntervalMs)
     this.now = options.now ?? Date.now
+  }
+
+  /** False while file work (a rotation, a tick, SIGHUP) is in progress; the pump then waits. */
+  get ready(): boolean {
+    return this.busy === 0 || this.failure !== undefined
+  }
+
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve()
+    return new Promise((resolve) => this.readyWaiters.push(resolve))
   }
 
   /** SIGHUP: sync, FIN and close the current file; the next message opens a new one. */
   rotate(): void {
-    this.request('hup')
+    if (!this.closed) this.exclusive(() => this.closeFile()).catch(ignore)
   }
 
-  /** Drain: RDY 0, sync, FIN, close the file; run() then resolves. */
+  /** Drain: RDY 0 and wait (up to the drain timeout) for what is in flight; run() then syncs, FINs, closes the file and resolves. */
   stop(): void {
-    this.request('stop')
+    this.draining ??= this.source.stop({timeoutMs: this.options.drainTimeoutMs})
   }
 
   /** The --sync-interval tick (driven by the caller, so tests can drive time). */
   tick(): void {
-    this.request('tick')
+    if (!this.closed) this.exclusive(() => this.onTick()).catch(ignore)
   }
 
-  private request(kind: keyof TopicArchiver['requests']): void {
-    this.requests[kind] = true
-    const wake = this.wake
-    this.wake = undefined
-    wake?.()
+  /** Runs until stopped (or a fatal file error, which rejects after requeueing what it can). */
+  async run(): Promise<TopicArchiverStats> {
+    await new Pump(this.source, this, {onFatal: (error) => this.fail(error)}).run()
+    // The source is done: write what is held, sync (the pump FINs), close the file into the output dir.
+    await this.close().catch((error: unknown) => this.fail(asError(error)))
+    this.stop()
+    await this.draining
+    if (this.linger !== undefined) clearTimeout(this.linger)
+    this.throwIfFailed()
+    return this.stats
+  }
+
+  /**
+   * Takes a message: into the current batch at once (the usual case), or after the next file is
+   * opened when a rotation is due, or into the held set while the file shipper is
+   * backlogged. Resolves once the batch holding it is synced.
+   */
+  accept(message: Delivery): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    if (this.held !== undefined || this.options.shipper?.backlogged === true) return this.hold(message)
+    if (this.alreadyArchived(message)) return this.join()
+    if (!this.rotationDue()) return this.write(message)
+    // The promise is made now and becomes the batch's, so the accepts still settle in order.
+    const settled = deferred()
+    this.exclusive(async () => {
+      await this.openNext()
+      this.throwIfFailed()
+      void this.write(message, settled)
+    }).catch((error: unknown) => settled.reject(asError(error)))
+    return settled.promise
   }
 
   /** Rethrows the first fatal file error, if any (a method, so flow narrowing does not assume it unchanged). */
@@ -153,96 +228,114 @@ export class TopicArchiver {
     if (this.failure !== undefined) throw this.failure
   }
 
-  /** Runs until stopped (or a fatal file error, which rejects after requeueing what it can). */
-  async run(): Promise<TopicArchiverStats> {
-    let pending: Promise<IteratorResult<Message>> | undefined
-    let drained: Promise<DrainSummary> | undefined
-    try {
-      for (;;) {
-        this.throwIfFailed()
-        if (this.requests.stop && drained === undefined) drained = this.source.stop({timeoutMs: this.options.drainTimeoutMs})
-        if (this.requests.hup) {
-          this.requests.hup = false
-          await this.closeFile()
-        }
-        if (this.requests.tick) {
-          this.requests.tick = false
-          await this.onTick()
-        }
-        if (this.requests.linger) {
-          this.requests.linger = false
-          this.flush()
-        }
-        if (this.options.shipper?.backlogged === true && drained === undefined) {
-          pending = (await this.holdWhileBacklogged(pending)).pending
-          continue
-        }
-        pending ??= this.source.next()
-        const result = await this.race(pending)
-        if (result === undefined) continue
-        pending = undefined
-        if (result.done === true) break
-        await this.accept(result.value)
-      }
-      this.flush()
-      await this.chain
-      this.throwIfFailed()
+  /** The first fatal error: later accepts reject, what waits is rejected (REQ'd by the pump), the source stops at once. */
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return
+    this.failure = error
+    if (this.linger !== undefined) clearTimeout(this.linger)
+    this.linger = undefined
+    const batch = this.batch
+    this.batch = emptyBatch()
+    batch.settled?.reject(error)
+    const held = this.held
+    this.held = undefined
+    if (held !== undefined) this.dropHeld(held, error)
+    this.wakeReady()
+    this.draining ??= this.source.stop({timeoutMs: 0})
+  }
+
+  /** After the source is done: writes what is held, syncs and closes the file. */
+  private close(): Promise<void> {
+    this.closed = true
+    return this.exclusive(async () => {
+      await this.writeHeld()
       await this.closeFile()
-      await (drained ?? this.source.stop({timeoutMs: this.options.drainTimeoutMs}))
-      return this.stats
+    })
+  }
+
+  /** Runs `op` after every earlier op; the sink is not ready until the last queued op is done. */
+  private exclusive<T>(op: () => Promise<T>): Promise<T> {
+    this.busy++
+    const result = this.ops.then(op)
+    this.ops = result.then(ignore, ignore)
+    return result.then(
+      (value) => {
+        this.opDone()
+        return value
+      },
+      (error: unknown) => {
+        this.fail(asError(error))
+        this.opDone()
+        throw error
+      },
+    )
+  }
+
+  private opDone(): void {
+    this.busy--
+    if (this.busy === 0) this.wakeReady()
+  }
+
+  private wakeReady(): void {
+    if (this.readyWaiters.length === 0) return
+    const waiters = this.readyWaiters
+    this.readyWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  /**
+   * The shipper is backlogged: sync what we have, then hold messages (touched, unwritten, not FIN'd)
+   * until it is ready. RDY is left alone: once max-in-flight are held nsqd sends no more.
+   */
+  private hold(message: Delivery): Promise<void> {
+    let held = this.held
+    if (held === undefined) {
+      this.flush()
+      const toucher = setInterval(() => {
+        for (const m of this.held?.messages ?? []) m.touch()
+      }, TOUCH_EVERY_MS)
+      toucher.unref()
+      held = {messages: [], settled: deferred(), toucher, stopWaiting: new AbortController()}
+      this.held = held
+      const release = (): void => {
+        if (this.held === held && !this.closed) this.exclusive(() => this.writeHeld()).catch(ignore)
+      }
+      ;(this.options.shipper as FileShipper).whenReady(held.stopWaiting.signal).then(release, release)
+    }
+    held.messages.push(message)
+    return held.settled.promise
+  }
+
+  /** Writes the held messages (in order) and settles them with the batch of the last one. */
+  private async writeHeld(): Promise<void> {
+    const held = this.held
+    if (held === undefined) return
+    this.held = undefined
+    clearInterval(held.toucher)
+    held.stopWaiting.abort()
+    const lastIndex = held.messages.length - 1
+    try {
+      for (const [index, message] of held.messages.entries()) {
+        this.throwIfFailed()
+        // Batches settle in order: the held promise becomes the last one's, so every held message settles with it.
+        const settled = index === lastIndex ? held.settled : undefined
+        // (Earlier batches fail the last one too, so only its promise needs a handler.)
+        if (this.alreadyArchived(message)) this.join(settled).catch(ignore)
+        else {
+          if (this.rotationDue()) await this.openNext()
+          this.write(message, settled).catch(ignore)
+        }
+      }
     } catch (error) {
-      if (this.linger !== undefined) clearTimeout(this.linger)
-      await this.source.stop({timeoutMs: 0}).catch(() => undefined)
+      this.dropHeld(held, asError(error))
       throw error
     }
   }
 
-  /** The next message, or undefined when a request (tick, hup, stop, linger) came first. */
-  private race(pending: Promise<IteratorResult<Message>>): Promise<IteratorResult<Message> | undefined> {
-    return Promise.race([pending, new Promise<undefined>((resolve) => (this.wake = () => resolve(undefined)))]).finally(() => {
-      this.wake = undefined
-    })
-  }
-
-  /**
-   * The shipper is backlogged: sync what we have, then hold further messages (touched, unwritten,
-   * not FIN'd) until it is ready. RDY is left alone: once max-in-flight are held nsqd sends no more.
-   */
-  private async holdWhileBacklogged(
-    pending: Promise<IteratorResult<Message>> | undefined,
-  ): Promise<{pending: Promise<IteratorResult<Message>> | undefined}> {
-    this.flush()
-    await this.chain
-    const shipper = this.options.shipper as FileShipper
-    const held: Message[] = []
-    const stopWaiting = new AbortController()
-    const ready = shipper.whenReady(stopWaiting.signal).then(
-      () => 'ready' as const,
-      () => 'ready' as const,
-    )
-    const toucher = setInterval(() => {
-      for (const message of held) message.touch()
-    }, TOUCH_EVERY_MS)
-    toucher.unref()
-    try {
-      while (shipper.backlogged && !this.requests.stop) {
-        pending ??= this.source.next()
-        const result = await Promise.race([pending, ready, new Promise<undefined>((resolve) => (this.wake = () => resolve(undefined)))])
-        this.wake = undefined
-        if (result === 'ready' || result === undefined) continue
-        pending = undefined
-        if (result.done === true) {
-          pending = Promise.resolve(result)
-          break
-        }
-        held.push(result.value)
-      }
-    } finally {
-      clearInterval(toucher)
-      stopWaiting.abort()
-    }
-    for (const message of held) await this.accept(message)
-    return {pending}
+  private dropHeld(held: Held, error: Error): void {
+    clearInterval(held.toucher)
+    held.stopWaiting.abort()
+    held.settled.reject(error)
   }
 
   private async onTick(): Promise<void> {
@@ -259,6 +352,11 @@ export class TopicArchiver {
     return this.file === undefined ? undefined : {datedName: this.file.datedName, openedAt: this.openedAt, size: this.file.size}
   }
 
+  private rotationDue(): boolean {
+    const now = this.now()
+    return rotationReason(this.fileState(), this.currentDatedName(now), now, this.options.rotation) !== undefined
+  }
+
   /** The dated name for `now`, computed at most once per clock second (strftime has second resolution). */
   private currentDatedName(now: number): string {
     const second = Math.floor(now / 1000)
@@ -269,22 +367,21 @@ export class TopicArchiver {
     return this.nameCache
   }
 
-  private async accept(message: Message): Promise<void> {
-    // Already archived by this run: FIN'd after the next sync like the rest, not written again.
+  /** Already archived by this run (a redelivery) or a duplicate body: not written again, FIN'd with the next sync like the rest. */
+  private alreadyArchived(message: Delivery): boolean {
     if (this.redeliveries?.seen(message.nsqd, message.id) === true) {
       this.stats.redeliveriesDropped++
-      this.batch.messages.push(message)
-      this.afterAppend()
-      return
+      return true
     }
     if (this.dedupe?.seen(message.body) === true) {
       this.stats.duplicatesDropped++
-      this.batch.messages.push(message)
-      this.afterAppend()
-      return
+      return true
     }
-    const now = this.now()
-    if (rotationReason(this.fileState(), this.currentDatedName(now), now, this.options.rotation) !== undefined) await this.openNext()
+    return false
+  }
+
+  /** Appends the message's line to the current batch (a file is open: rotationDue() was checked). */
+  private write(message: Delivery, settled?: Deferred): Promise<void> {
     const file = this.file as ArchiveFile
     let length: number
     if (this.options.file.format === 'json') {
@@ -296,61 +393,60 @@ export class TopicArchiver {
       length = message.body.length + 1
     }
     this.batch.timestamps.push(message.timestamp)
-    this.batch.messages.push(message)
     file.size += length
     this.stats.bytes += length
     this.stats.messages++
-    this.afterAppend()
+    return this.join(settled)
   }
 
-  private afterAppend(): void {
-    if (this.batch.messages.length >= this.flushAt) this.flush()
-    else if (this.linger === undefined) {
-      this.linger = setTimeout(
-        () => {
-          this.linger = undefined
-          this.request('linger')
-        },
-        Math.min(this.options.lingerMs ?? 50, this.options.syncIntervalMs),
-      )
-    }
+  /**
+   * Counts a message into the current batch; returns the batch's promise (syncing the batch once
+   * full). `reserved`: a promise handed out before the message got here, settled with the batch.
+   */
+  private join(reserved?: Deferred): Promise<void> {
+    const batch = this.batch
+    batch.count++
+    if (batch.settled === undefined) batch.settled = reserved ?? deferred()
+    else if (reserved !== undefined && reserved !== batch.settled) batch.settled.promise.then(reserved.resolve, reserved.reject)
+    const settled = batch.settled.promise
+    if (batch.count >= this.flushAt) this.flush()
+    else this.linger ??= setTimeout(this.lingerFlush, this.lingerMs)
+    return settled
   }
 
   /**
    * Queues a sync of the current batch: compress (gzip, off the main thread) at once, write in
-   * order, fdatasync — several syncs may overlap, so more than one batch is in flight per fsync
-   * latency — and FIN once this batch and every earlier one are durable.
+   * order, fdatasync (several syncs may overlap, so more than one batch is in flight per fsync
+   * latency) and settle the batch once it and every earlier one are durable.
    */
   private flush(): void {
     if (this.linger !== undefined) clearTimeout(this.linger)
     this.linger = undefined
     const batch = this.batch
-    if (batch.messages.length === 0) return
+    if (batch.count === 0) return
     this.batch = emptyBatch()
+    const settled = batch.settled as Deferred
     const file = this.file
     let durable: Promise<void> = Promise.resolve()
     if (batch.chunks.length > 0 && file !== undefined) {
       const prepared = file.prepare(batch.chunks)
       const written = this.writes.then(async () => file.write(await prepared, batch.timestamps))
-      this.writes = written.then(
-        () => undefined,
-        () => undefined,
-      )
+      this.writes = written.then(ignore, ignore)
       durable = written.then((span) => file.sync(span))
     }
     this.chain = Promise.all([this.chain, durable]).then(
       () => {
-        if (this.failure !== undefined) return
-        for (const message of batch.messages) message.finish()
+        if (this.failure !== undefined) {
+          settled.reject(this.failure)
+          return
+        }
         this.stats.syncs++
-        this.options.events?.synced?.(this.options.topic, batch.messages.length)
+        this.options.events?.synced?.(this.options.topic, batch.count)
+        settled.resolve()
       },
       (error: unknown) => {
-        this.failure ??= error instanceof Error ? error : new Error(String(error))
-        // Wake the loop: it may be waiting for a message that never comes (every one in flight).
-        const wake = this.wake
-        this.wake = undefined
-        wake?.()
+        this.fail(asError(error))
+        settled.reject(this.failure ?? asError(error))
       },
     )
   }

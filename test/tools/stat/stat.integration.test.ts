@@ -91,7 +91,9 @@ describe.skipIf(skipIntegration)('nsq stat against a real 3 nsqd + 2 nsqlookupd 
     await consumer.start()
     const held: Message[] = []
     let requeued = false
-    for await (const message of consumer) {
+    // next(), not for-await: leaving a for-await loop would stop the consumer (and its in-flight).
+    for (let r = await consumer.next(); r.done !== true; r = await consumer.next()) {
+      const message = r.value
       held.push(message)
       if (held.length < 12) continue
       if (requeued) break

@@ -1,8 +1,8 @@
 import {Writable} from 'node:stream'
-import type {MessageSource, TailDelivery} from '../../../src/tools/tail/tail-session.js'
+import type {Delivery, MessageSource} from '../../../src/tools/source/sink.js'
 
 /** A message that records how it was answered. */
-export class FakeMessage implements TailDelivery {
+export class FakeMessage implements Delivery {
   state: 'pending' | 'finished' | 'requeued' = 'pending'
   touches = 0
   readonly channel = 'c'

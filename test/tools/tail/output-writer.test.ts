@@ -1,81 +1,106 @@
-import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 import {OutputWriter} from '../../../src/tools/tail/output-writer.js'
 import {RecordingStream} from './fakes.js'
 
-function writer(stream: RecordingStream, log: {written: string[]; failed: string[]}, maxPendingBytes?: number): OutputWriter<string> {
-  return new OutputWriter<string>({
+type Log = {written: string[]; failed: string[]}
+
+/** A writer whose accepts are logged as they settle (written: resolved, failed: rejected). */
+function writer(
+  stream: RecordingStream,
+  log: Log,
+  maxPendingBytes?: number,
+  defer?: (flush: () => void) => void,
+): {w: OutputWriter<string>; put: (item: string) => void} {
+  const w = new OutputWriter<string>({
     stream,
     render: (item, out) => {
       out.push(Buffer.from(item), Buffer.from('\n'))
     },
-    onWritten: (items) => log.written.push(...items),
-    onFailed: (items) => log.failed.push(...items),
     ...(maxPendingBytes === undefined ? {} : {maxPendingBytes}),
+    ...(defer === undefined ? {} : {defer}),
   })
+  const put = (item: string): void => {
+    w.accept(item).then(
+      () => log.written.push(item),
+      () => log.failed.push(item),
+    )
+  }
+  return {w, put}
 }
 
+/** Lets settled accepts run their callbacks. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 describe('OutputWriter', () => {
-  it('writes a burst as one write and reports items only after the callback', async () => {
+  it('writes a burst as one write and resolves its accepts (with one promise) only after the callback', async () => {
     const stream = new RecordingStream({hold: true})
-    const log = {written: [] as string[], failed: [] as string[]}
-    const w = writer(stream, log)
-    for (const item of ['a', 'b', 'c']) w.write(item)
+    const log: Log = {written: [], failed: []}
+    const flushes: (() => void)[] = []
+    const {w, put} = writer(stream, log, undefined, (flush) => flushes.push(flush))
+    for (const item of ['a', 'b', 'c']) put(item)
+    expect(w.accept('d')).toBe(w.accept('e')) // one batch, one promise
     expect(stream.writes).toBe(0)
-    await sleep(5)
+    expect(flushes).toHaveLength(1) // one flush deferred for the whole burst
+    flushes[0]?.()
     expect(stream.writes).toBe(1)
+    await settle()
     expect(log.written).toEqual([])
     stream.release()
-    await sleep(1)
+    await settle()
     expect(log.written).toEqual(['a', 'b', 'c'])
-    expect(stream.text).toBe('a\nb\nc\n')
+    expect(stream.text).toBe('a\nb\nc\nd\ne\n')
     expect(w.idle).toBe(true)
   })
 
   it('is not ready while the stream pushes back, until drain', async () => {
     const stream = new RecordingStream({hold: true, highWaterMark: 4})
-    const log = {written: [] as string[], failed: [] as string[]}
-    const w = writer(stream, log)
-    w.write('0123456789')
-    await sleep(2)
+    const log: Log = {written: [], failed: []}
+    const {w, put} = writer(stream, log, undefined, (flush) => flush())
+    put('0123456789')
+    w.flush()
     expect(w.ready).toBe(false)
     const ready = w.whenReady()
     stream.release()
     await ready
     expect(w.ready).toBe(true)
+    await settle()
     expect(log.written).toEqual(['0123456789'])
   })
 
   it('is not ready while too many bytes wait for the next flush', () => {
-    const w = writer(new RecordingStream(), {written: [], failed: []}, 8)
-    w.write('12345678')
+    const {w, put} = writer(new RecordingStream(), {written: [], failed: []}, 8)
+    put('12345678')
     expect(w.ready).toBe(false)
   })
 
-  it('a failed write fails its items, what is batched, and everything after', async () => {
+  it('a failed write rejects its items, what is batched, and everything after', async () => {
     const stream = new RecordingStream({failAfter: 0})
-    const log = {written: [] as string[], failed: [] as string[]}
-    const w = writer(stream, log)
-    w.write('a')
-    await sleep(5)
-    w.write('b')
+    const log: Log = {written: [], failed: []}
+    const {w, put} = writer(stream, log)
+    put('a')
+    w.flush()
+    await settle()
+    put('b')
+    await settle()
     expect(log.failed).toEqual(['a', 'b'])
     expect((w.error as NodeJS.ErrnoException).code).toBe('EPIPE')
     expect(log.written).toEqual([])
   })
 
-  it('abort fails what was not yet written; settle waits for writes in progress', async () => {
+  it('abort rejects what was not yet written; settle waits for writes in progress', async () => {
     const stream = new RecordingStream({hold: true})
-    const log = {written: [] as string[], failed: [] as string[]}
-    const w = writer(stream, log)
-    w.write('sent')
+    const log: Log = {written: [], failed: []}
+    const {w, put} = writer(stream, log)
+    put('sent')
     w.flush()
-    w.write('unsent')
+    put('unsent')
     w.abort(new Error('stop'))
+    await settle()
     expect(log.failed).toEqual(['unsent'])
     const settled = w.settle()
     stream.release()
     await settled
+    await settle()
     expect(log.written).toEqual(['sent'])
   })
 })

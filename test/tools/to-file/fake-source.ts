@@ -1,17 +1,19 @@
 import {Message, type DrainSummary, type MessageResponder} from '../../../src/core/index.js'
-import type {MessageSource} from '../../../src/tools/to-file/topic-archiver.js'
+import type {MessageSource} from '../../../src/tools/source/sink.js'
 
 /** A message source fed by the test, recording FINs (stands in for a Consumer in pure archiver tests). */
 export class FakeSource implements MessageSource {
   readonly finished: string[] = []
+  readonly requeued: string[] = []
+  touches = 0
   private readonly queue: Message[] = []
   private waiter: ((r: IteratorResult<Message>) => void) | undefined
   private stopped = false
   private seq = 0
   private readonly responder: MessageResponder = {
     finish: (m) => this.finished.push(m.body.toString()),
-    requeue: () => undefined,
-    touch: () => undefined,
+    requeue: (m) => this.requeued.push(m.body.toString()),
+    touch: () => this.touches++,
   }
 
   /** Delivers a message; `as` delivers it with a given id and/or from a given nsqd (a redelivery, say). */
@@ -29,6 +31,11 @@ export class FakeSource implements MessageSource {
     this.waiter = undefined
     if (waiter !== undefined) waiter({done: false, value: message})
     else this.queue.push(message)
+  }
+
+  /** Messages pushed and not yet taken. */
+  get queued(): number {
+    return this.queue.length
   }
 
   next(): Promise<IteratorResult<Message>> {

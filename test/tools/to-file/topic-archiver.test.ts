@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import {afterEach, describe, expect, it} from 'vitest'
-import type {FinishedFile} from '../../../src/tools/to-file/file-shipper.js'
+import type {FileShipper, FinishedFile} from '../../../src/tools/to-file/file-shipper.js'
 import {topicFilenameFormat} from '../../../src/tools/to-file/naming.js'
 import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
 import {TopicArchiver, type TopicArchiverOptions} from '../../../src/tools/to-file/topic-archiver.js'
@@ -190,18 +190,15 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     expect(fs.readdirSync(path.join(root, 'work'))).toEqual([])
   })
 
-  it('writes a hidden manifest with counts, time range and the sha256 of the stored bytes', async () => {
+  it('writes a manifest with counts, time range and the sha256 of the stored bytes', async () => {
     const {source, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true})
     source.push('late', 1_700_000_002_000)
     source.push('early', 1_700_000_001_000)
     await until(() => source.finished.length === 2)
     archiver.stop()
     await done
-    const name = finished[0]?.name ?? ''
-    const file = path.join(outputDir, name)
-    // Hidden beside the file: the listing holds only the archive, as nsq_to_file's does.
-    expect(fs.readdirSync(outputDir).sort()).toEqual([`.${name}.manifest.json`, name])
-    const manifest = JSON.parse(fs.readFileSync(path.join(outputDir, `.${name}.manifest.json`), 'utf8')) as Record<string, unknown>
+    const file = path.join(outputDir, finished[0]?.name ?? '')
+    const manifest = JSON.parse(fs.readFileSync(`${file}.manifest.json`, 'utf8')) as Record<string, unknown>
     const {createHash} = await import('node:crypto')
     expect(manifest).toEqual({
       messages: 2,
@@ -249,5 +246,62 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     expect(stats.duplicatesDropped).toBe(2)
     expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('a\nb\nc\n')
     expect(source.finished.sort()).toEqual(['a', 'a', 'b', 'b', 'c'])
+  })
+
+  it('while the file shipper is backlogged, messages are held unwritten and unFINd, then archived in order once it is ready', async () => {
+    let release!: () => void
+    const shipper: FileShipper & {backlogged: boolean} = {
+      backlogged: false,
+      accept: () => Promise.resolve(),
+      whenReady: () => new Promise<void>((resolve) => (release = resolve)),
+      close: () => Promise.resolve({files: 0, bytes: 0, lastError: undefined}),
+    }
+    const {source, archiver, done, outputDir, finished} = setup({shipper})
+    source.push('a')
+    await until(() => source.finished.length === 1)
+    shipper.backlogged = true
+    source.push('b')
+    source.push('c')
+    // Taken (the source has nothing queued) but held: nothing written, nothing FIN'd, nothing requeued.
+    await until(() => source.queued === 0)
+    await sleep(20) // give a (wrong) write and sync the chance to happen
+    expect(source.finished).toEqual(['a'])
+    expect(source.requeued).toEqual([])
+    shipper.backlogged = false
+    release()
+    await until(() => source.finished.length === 3)
+    expect(source.finished).toEqual(['a', 'b', 'c'])
+    archiver.stop()
+    await done
+    expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('a\nb\nc\n')
+  })
+
+  it('stop while messages are held writes them before the file is closed', async () => {
+    const shipper: FileShipper = {
+      backlogged: true,
+      accept: () => Promise.resolve(),
+      whenReady: () => new Promise<void>(() => undefined),
+      close: () => Promise.resolve({files: 0, bytes: 0, lastError: undefined}),
+    }
+    const {source, archiver, done, outputDir, finished} = setup({shipper})
+    source.push('x')
+    source.push('y')
+    await until(() => source.queued === 0)
+    expect(source.finished).toEqual([])
+    archiver.stop()
+    await done
+    expect(source.finished).toEqual(['x', 'y'])
+    expect(read(path.join(outputDir, finished[0]?.name ?? ''))).toBe('x\ny\n')
+  })
+
+  it("a file error ends the run with it, and the messages it held are requeued, none FIN'd", async () => {
+    const {source, done, root} = setup()
+    // The output dir cannot be created: a file is in its place.
+    fs.writeFileSync(path.join(root, 'out'), 'not a directory')
+    source.push('p')
+    source.push('q')
+    await expect(done).rejects.toThrow()
+    expect(source.finished).toEqual([])
+    expect(source.requeued.sort()).toEqual(['p', 'q'])
   })
 })
