@@ -190,15 +190,18 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     expect(fs.readdirSync(path.join(root, 'work'))).toEqual([])
   })
 
-  it('writes a manifest with counts, time range and the sha256 of the stored bytes', async () => {
+  it('writes a hidden manifest with counts, time range and the sha256 of the stored bytes', async () => {
     const {source, archiver, finished, done, outputDir} = setup({gzip: true, workDir: true})
     source.push('late', 1_700_000_002_000)
     source.push('early', 1_700_000_001_000)
     await until(() => source.finished.length === 2)
     archiver.stop()
     await done
-    const file = path.join(outputDir, finished[0]?.name ?? '')
-    const manifest = JSON.parse(fs.readFileSync(`${file}.manifest.json`, 'utf8')) as Record<string, unknown>
+    const name = finished[0]?.name ?? ''
+    const file = path.join(outputDir, name)
+    // Hidden beside the file: the listing holds only the archive, as nsq_to_file's does.
+    expect(fs.readdirSync(outputDir).sort()).toEqual([`.${name}.manifest.json`, name])
+    const manifest = JSON.parse(fs.readFileSync(path.join(outputDir, `.${name}.manifest.json`), 'utf8')) as Record<string, unknown>
     const {createHash} = await import('node:crypto')
     expect(manifest).toEqual({
       messages: 2,
