@@ -15,6 +15,7 @@ import {paramsRecord, summarize} from '../tools/bench/summary.js'
 import {parseRate, parseThreshold, type Threshold} from '../tools/bench/threshold.js'
 import type {BenchKind, BenchParams, BenchSummary} from '../tools/bench/types.js'
 import {NsqCommand} from './base-command.js'
+import {parseFlagValue} from './usage-error.js'
 import {interactiveStderr} from './color.js'
 import {EXIT} from './exit-codes.js'
 import {
@@ -44,7 +45,10 @@ const DEFAULT_DURATION_MS = 10_000
  */
 const SUB_OUTPUT_BUFFER = 65_536
 
-const rateFlag = Flags.custom<number>({helpValue: '<msgs/s>', parse: async (input) => parseRate(input)})
+const rateFlag = Flags.custom<number>({
+  helpValue: '<msgs/s>',
+  parse: async (input, _context, options) => parseFlagValue(options.name, input, parseRate),
+})
 
 const benchNsqdTcpAddressFlag: typeof nsqdTcpAddressFlag = {
   ...nsqdTcpAddressFlag,

@@ -14,6 +14,7 @@ import {
   sizeFlag,
 } from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
+import {isTerminal} from '../cli/terminal.js'
 import {formatBytes} from '../cli/units.js'
 import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
 import {archiveConfig, ToFile, type ToFileSummary} from '../tools/to-file/run-to-file.js'
@@ -164,7 +165,7 @@ ${EXIT_CODES_HELP}`
       this.usage(`--topic-pattern: ${(error as Error).message}`)
     }
     if (flags['gzip-level'] < 1 || flags['gzip-level'] > 9) this.usage('--gzip-level must be 1-9')
-    const tty = process.stderr.isTTY === true && !flags.quiet && !flags.json
+    const tty = isTerminal(process.stderr) && !flags.quiet && !flags.json
     // A sink deletes (or marks) uploaded files, so names must never be reused: <REV> kept and required, a revision ledger.
     const uniqueNames = flags['s3-bucket'] !== undefined && flags['s3-bucket'] !== ''
     const config = archiveConfig({

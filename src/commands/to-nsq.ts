@@ -16,6 +16,7 @@ import {
   addressMap,
 } from '../cli/flags.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
+import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
 import {parseDelimiter} from '../tools/to-nsq/delimiter.js'
@@ -261,7 +262,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const unwatch = watchStdout((error) => {
       if (isBrokenPipe(error)) this.stop('epipe')
     })
-    if (process.stdin.isTTY === true) this.status('reading records from the terminal: end with Ctrl-D')
+    if (isTerminal(process.stdin)) this.status('reading records from the terminal: end with Ctrl-D')
     const progress = this.startProgress(run)
     let result
     try {
