@@ -5,6 +5,7 @@
  * one `--quiet` rule), and the one place that turns a tool's result (`complete`) or any error
  * (`catch`) into output and an exit code.
  */
+import {setMaxListeners} from 'node:events'
 import {Command, Errors, Flags, toConfiguredId, type Interfaces} from '@oclif/core'
 import {classifyError, isNsqError, type ErrorKind, type NsqError} from '../core/index.js'
 import {closest} from './closest.js'
@@ -17,6 +18,9 @@ import {UsageError} from './usage-error.js'
 
 export type NsqFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof NsqCommand)['baseFlags'] & T['flags']>
 export type NsqArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** Calls that may wait on `signal` at once (HTTP requests to every node of a large cluster, connections). */
+const SIGNAL_LISTENERS = 1000
 
 /** Why `signal` was aborted. */
 export type StopReason = 'interrupt' | 'terminate' | 'epipe' | 'done'
@@ -69,6 +73,10 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
     if (typeof parsed['auth-secret'] === 'string' && process.argv.some((a) => a.startsWith('--auth-secret=') || a === '--auth-secret')) {
       this.warn('--auth-secret on the command line is visible in the process list; prefer NSQ_AUTH_SECRET or --auth-secret-file')
     }
+    // Every concurrent call of a command listens on this one signal (each HTTP request to each
+    // nsqd / lookupd, each connection) and lets go when it ends, so 11 at once is no leak:
+    // Node's default limit of 10 made `stat lookupd` with two lookupd print MaxListenersExceededWarning.
+    setMaxListeners(SIGNAL_LISTENERS, this.stopper.signal)
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
   }

@@ -27,6 +27,15 @@ function durationHelp(ms: number): string {
   return ms === 0 ? '0s' : formatDuration(ms)
 }
 
+/**
+ * `--json` in our words, for commands with `enableJsonFlag` (a flag named `json` in a command's
+ * flags replaces oclif's, whose help says only "Format output as json.").
+ */
+export const jsonSummaryFlag = Flags.boolean({
+  summary: 'print the summary as one JSON object on stdout instead of the text report (errors too, as {"error": …})',
+  helpGroup: 'GLOBAL',
+})
+
 /** A size flag (`1048576`, `64KiB`, `100MB`); the value is bytes. */
 export const sizeFlag = Flags.custom<number>({
   helpValue: '<size>',

@@ -3,7 +3,7 @@
  * the fix in the CLI's own terms (its flags and environment variables). Chosen from the error's
  * code and typed reason (core/errors.ts `classifyError`), never from its message text.
  */
-import {classifyError, isNsqError} from '../core/index.js'
+import {classifyError, isNsqError, type NsqErrorReason} from '../core/index.js'
 
 const CHECK_ADDRESS =
   'is nsqd / nsqlookupd running there? check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)'
@@ -12,8 +12,19 @@ const AUTH_SECRET = 'check the AUTH secret (NSQ_AUTH_SECRET / --auth-secret-file
 
 /** The hints for an error (none for what is not an NsqError or needs none). */
 export function hintsFor(error: unknown): string[] {
-  if (!isNsqError(error)) return []
-  switch (classifyError(error).reason) {
+  return isNsqError(error) ? hintsForFailure({code: error.code, reason: classifyError(error).reason}) : []
+}
+
+/** What failed, as far as a hint needs to know: the NsqError code and typed reason (e.g. a node shown DOWN). */
+export interface Failure {
+  code?: string | undefined
+  reason?: NsqErrorReason | undefined
+}
+
+/** The hints for a failure known by its code and reason. */
+export function hintsForFailure(failure: Failure): string[] {
+  const code = failure.code ?? ''
+  switch (failure.reason) {
     case 'dns':
       return [
         "the host name does not resolve here: set nsqd's --broadcast-address to a name or IP clients can reach, or map it with --address-map HOST=IP:PORT",
@@ -33,7 +44,7 @@ export function hintsFor(error: unknown): string[] {
     case undefined:
       break
   }
-  switch (error.code) {
+  switch (code) {
     case 'CONNECTION_REFUSED':
       return [CHECK_ADDRESS]
     case 'TLS':
@@ -41,6 +52,6 @@ export function hintsFor(error: unknown): string[] {
     case 'AUTH_REQUIRED':
       return ['nsqd requires AUTH: set NSQ_AUTH_SECRET or --auth-secret-file']
     default:
-      return error.code.startsWith('E_AUTH') || error.code === 'E_UNAUTHORIZED' ? [AUTH_SECRET] : []
+      return code.startsWith('E_AUTH') || code === 'E_UNAUTHORIZED' ? [AUTH_SECRET] : []
   }
 }

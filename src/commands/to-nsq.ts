@@ -29,7 +29,7 @@ import type {Refusal} from '../tools/to-nsq/refusal.js'
 import {buildSummary, failedCount, formatSummary, type ToNsqSummary} from '../tools/to-nsq/summary.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
-  static override summary = 'publish stdin to a topic, one message per line (or per delimiter)'
+  static override summary = 'Publish stdin to a topic, one message per line (or per delimiter)'
 
   static override description = [
     'Reads stdin as raw bytes, splits it into records on --delimiter (newline; -0 for NUL) and publishes each record',

@@ -32,14 +32,7 @@ export type NsqErrorCode =
  * - `usage`: a value the caller gave is wrong (with code `CONFIG`).
  */
 export type NsqErrorReason =
-  | 'dns'
-  | 'tls-required'
-  | 'tls-untrusted'
-  | 'tls-name-mismatch'
-  | 'tls-expired'
-  | 'not-http'
-  | 'not-nsq-tcp'
-  | 'usage'
+  'dns' | 'tls-required' | 'tls-untrusted' | 'tls-name-mismatch' | 'tls-expired' | 'not-http' | 'not-nsq-tcp' | 'usage'
 
 /** Options of every NsqError: the underlying error and the typed reason, when known. */
 export interface NsqErrorOptions {
@@ -161,7 +154,14 @@ const UNREACHABLE_CODES: ReadonlySet<NsqErrorCode> = new Set([
   'PEER_DEAD',
   'TIMEOUT',
 ])
-const REFUSED_CODES: ReadonlySet<NsqErrorCode> = new Set(['TLS', 'AUTH_REQUIRED', 'E_INVALID', 'E_BAD_TOPIC', 'E_BAD_CHANNEL', 'E_UNAUTHORIZED'])
+const REFUSED_CODES: ReadonlySet<NsqErrorCode> = new Set([
+  'TLS',
+  'AUTH_REQUIRED',
+  'E_INVALID',
+  'E_BAD_TOPIC',
+  'E_BAD_CHANNEL',
+  'E_UNAUTHORIZED',
+])
 const RETRIABLE_CODES: ReadonlySet<NsqErrorCode> = new Set([
   'E_PUB_FAILED',
   'E_MPUB_FAILED',

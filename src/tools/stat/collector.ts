@@ -6,7 +6,15 @@
  * once stay in the set (so a node that died and dropped out of lookupd shows as down) until
  * they have been down and unlisted for `forgetAfterMs`.
  */
-import {NsqdHttpClient, type ChannelStats, type HttpOptions, type NsqdStats, type TopicStats} from '../../core/index.js'
+import {
+  classifyError,
+  isNsqError,
+  NsqdHttpClient,
+  type ChannelStats,
+  type HttpOptions,
+  type NsqdStats,
+  type TopicStats,
+} from '../../core/index.js'
 import {discoverNodes, errorText} from './discovery.js'
 import type {ChannelSample, LookupdStatus, NodeSample, Snapshot, TopicSample} from './model.js'
 import type {NameFilter} from './name-filter.js'
@@ -86,7 +94,8 @@ export class StatCollector {
       return {address, status: 'up', at: this.now(), version: stats.version, topics: this.select(stats)}
     } catch (error) {
       signal?.throwIfAborted()
-      return {address, status: 'down', at: this.now(), error: errorText(error)}
+      const {reason} = classifyError(error)
+      return {address, status: 'down', at: this.now(), error: errorText(error), code: isNsqError(error) ? error.code : undefined, reason}
     }
   }
 
