@@ -1,12 +1,14 @@
 /**
- * What to do about an error, said once: the error's message says what went wrong, and this adds
- * the fix in the CLI's own terms (its flags and environment variables). Chosen from the error's
- * code and typed reason (core/errors.ts `classifyError`), never from its message text.
+ * What to do about an error, said once. Where the raiser knew the fix (a name that does not
+ * resolve, a certificate that fails verification, an HTTP call answered by a TCP port) it is in
+ * the message, which every status line shows too, and no hint repeats it; otherwise this adds it
+ * in the CLI's terms (flags, environment variables). Chosen from the error's code and typed reason
+ * (core/errors.ts `classifyError`), never from its message text.
  */
 import {classifyError, isNsqError, type NsqErrorReason} from '../core/index.js'
 
-const CHECK_ADDRESS =
-  'is nsqd / nsqlookupd running there? check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)'
+// The message asks whether the service runs there (core/connection/dial.ts); this says where to look.
+const CHECK_ADDRESS = 'check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)'
 const TRUST_CA = "pass the CA that signed nsqd's certificate with --tls-ca, or (unsafe) --tls-insecure"
 const AUTH_SECRET = 'check the AUTH secret (NSQ_AUTH_SECRET / --auth-secret-file) and its permissions'
 
@@ -15,32 +17,26 @@ export function hintsFor(error: unknown): string[] {
   return isNsqError(error) ? hintsForFailure({code: error.code, reason: classifyError(error).reason}) : []
 }
 
-/** What failed, as far as a hint needs to know: the NsqError code and typed reason (e.g. a node shown DOWN). */
+/** What failed, as far as a hint needs to know: the NsqError code and typed reason. */
 export interface Failure {
   code?: string | undefined
   reason?: NsqErrorReason | undefined
 }
 
-/** The hints for a failure known by its code and reason. */
+/** The hints for a failure known by its code and reason (e.g. one reported in a summary). */
 export function hintsForFailure(failure: Failure): string[] {
   const code = failure.code ?? ''
   switch (failure.reason) {
+    // The raiser put the fix in the message (core/connection/dial.ts, core/http/request.ts).
     case 'dns':
-      return [
-        "the host name does not resolve here: set nsqd's --broadcast-address to a name or IP clients can reach, or map it with --address-map HOST=IP:PORT",
-      ]
+    case 'tls-untrusted':
+    case 'tls-name-mismatch':
+    case 'tls-expired':
+    case 'not-http':
+      return []
+    // nsqd's own words are the message; what to do is ours.
     case 'tls-required':
       return ['nsqd requires TLS: add --tls (and --tls-ca with the CA that signed its certificate)']
-    case 'tls-untrusted':
-      return [`the certificate is not signed by a trusted CA: ${TRUST_CA}`]
-    case 'tls-name-mismatch':
-      return ['dial nsqd by a name its certificate was issued for, or (unsafe) --tls-insecure']
-    case 'tls-expired':
-      return ["nsqd's certificate has expired: renew it, or (unsafe) --tls-insecure"]
-    case 'not-http':
-      return [
-        "this is not an HTTP port (nsqd's TCP port 4150?): --lookupd-http-address takes nsqlookupd's HTTP port (4161), --nsqd-http-address nsqd's (4151)",
-      ]
     case undefined:
       break
   }

@@ -8,7 +8,6 @@ import {LiveScreen} from '../cli/live-screen.js'
 import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from '../cli/flags.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {canRedraw} from '../cli/terminal.js'
-import {hintsForFailure, type Failure} from '../cli/hints.js'
 import {stoppedExitCode, type ToolResult} from '../tools/result.js'
 import {StatCollector} from '../tools/stat/collector.js'
 import type {NodeRow, StatView} from '../tools/stat/model.js'
@@ -40,7 +39,7 @@ With no topic it shows every topic and channel (filter with a name, a glob such 
 
 ${DURATIONS_HELP}
 
-${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRESHOLD], {[EXIT.OK]: 'ok (also when stopped with Ctrl-C or q)', [EXIT.UNAVAILABLE]: 'no nsqd or lookupd answered'})}`
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRESHOLD, EXIT.INTERRUPTED], {[EXIT.OK]: 'ok (also when stopped with Ctrl-C or q)', [EXIT.UNAVAILABLE]: 'no nsqd or lookupd answered', [EXIT.INTERRUPTED]: 'forced exit (a second Ctrl-C)'})}`
 
   static override examples = [
     {
@@ -235,7 +234,7 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
     for (const node of view.nodes) {
       const before = this.nodeState.get(node.address)
       if (before !== node.status && (node.status === 'down' || before !== undefined)) {
-        this.status(node.status === 'down' ? `nsqd ${node.address} is DOWN: ${withHint(node)}` : `nsqd ${node.address} is back up`)
+        this.status(node.status === 'down' ? `nsqd ${node.address} is DOWN: ${node.error ?? ''}` : `nsqd ${node.address} is back up`)
       }
       this.nodeState.set(node.address, node.status)
     }
@@ -243,7 +242,7 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
       const key = `lookupd ${l.address}`
       const before = this.nodeState.get(key)
       if (before !== l.status && (l.status === 'down' || before !== undefined))
-        this.status(l.status === 'down' ? `${key} is DOWN: ${withHint(l)}` : `${key} is back up`)
+        this.status(l.status === 'down' ? `${key} is DOWN: ${l.error ?? ''}` : `${key} is back up`)
       this.nodeState.set(key, l.status)
     }
   }
@@ -265,12 +264,6 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
   private async write(text: string): Promise<void> {
     await writeWithBackpressure(text, this.signal)
   }
-}
-
-/** A DOWN reason with its hint, said once. */
-function withHint(down: Failure & {error?: string | undefined}): string {
-  const hints = hintsForFailure(down)
-  return `${down.error ?? ''}${hints.length === 0 ? '' : ` (${hints.join('; ')})`}`
 }
 
 function allDown(view: StatView): boolean {

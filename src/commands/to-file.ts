@@ -12,6 +12,7 @@ import {
   liveness,
   securityFlags,
   sizeFlag,
+  jsonSummaryFlag,
 } from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
 import {isTerminal} from '../cli/terminal.js'
@@ -65,6 +66,7 @@ ${EXIT_CODES_HELP}`
   }
 
   static override flags = {
+    json: jsonSummaryFlag,
     topic: Flags.string({summary: 'topic to archive; repeatable (one consumer and one file per topic)', multiple: true}),
     'topic-pattern': Flags.string({summary: 'regex (unanchored): archive every lookupd topic matching it, or filter --topic'}),
     'topic-refresh': durationFlag({

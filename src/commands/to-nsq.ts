@@ -14,6 +14,7 @@ import {
   securityFlags,
   sizeFlag,
   addressMap,
+  jsonSummaryFlag,
 } from '../cli/flags.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {isTerminal} from '../cli/terminal.js'
@@ -89,6 +90,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   }
 
   static override flags = {
+    json: jsonSummaryFlag,
     topic: Flags.string({summary: 'topic to publish to (same as the argument)'}),
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,

@@ -55,21 +55,42 @@ export function dialTcp(host: string, port: number, timeoutMs: number, signal?: 
 }
 
 /**
- * Turns a socket error into a ConnectionError that says what happened; the typed reason
- * (`dns`) lets the CLI add what to do about it once.
+ * Turns a socket error into a ConnectionError that says what happened and what to do about it,
+ * with the typed reason (`dns`) for callers that branch on it (the CLI adds no second hint).
  */
 export function describeSocketError(address: string, error: NodeJS.ErrnoException): ConnectionError {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new ConnectionError('CONNECTION_REFUSED', address, 'connection refused', {cause: error})
+      return new ConnectionError('CONNECTION_REFUSED', address, 'connection refused: is nsqd running and listening on this address?', {
+        cause: error,
+      })
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ConnectionError('CONNECTION_FAILED', address, 'host name does not resolve', {cause: error, reason: 'dns'})
+      return new ConnectionError(
+        'CONNECTION_FAILED',
+        address,
+        "host name does not resolve (if it came from nsqlookupd, set nsqd's --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)",
+        {cause: error, reason: 'dns'},
+      )
     case 'ECONNRESET':
     case 'EPIPE':
       return new ConnectionError('CONNECTION_CLOSED', address, `connection reset by peer (${error.code})`, {cause: error})
     default:
       return new ConnectionError('CONNECTION_FAILED', address, error.message, {cause: error})
+  }
+}
+
+/** What to do about a failed verification, said in the message (the CLI adds no second hint). */
+function tlsAdvice(reason: NsqErrorReason | undefined, verifyName: string): string {
+  switch (reason) {
+    case 'tls-name-mismatch':
+      return ` (the certificate does not name "${verifyName}"; dial the name it was issued for, or set the TLS server name)`
+    case 'tls-untrusted':
+      return ' (the certificate is not signed by a trusted CA; pass the CA file, or --tls-insecure to skip verification)'
+    case 'tls-expired':
+      return ' (the server certificate has expired)'
+    default:
+      return ''
   }
 }
 
@@ -127,9 +148,12 @@ export function upgradeToTls(
     }
     function onError(error: NodeJS.ErrnoException): void {
       const reason = tlsReason(error.code)
-      // The name verified is a fact of this dial, so it belongs in the message; what to do is the CLI's hint.
-      const named = reason === 'tls-name-mismatch' ? ` (the certificate does not name "${verifyName}")` : ''
-      fail(new ConnectionError('TLS', address, `TLS handshake failed: ${error.message}${named}`, {cause: error, reason}))
+      fail(
+        new ConnectionError('TLS', address, `TLS handshake failed: ${error.message}${tlsAdvice(reason, verifyName)}`, {
+          cause: error,
+          reason,
+        }),
+      )
     }
     function onSecure(): void {
       clearTimeout(timer)

@@ -6,15 +6,7 @@
  * once stay in the set (so a node that died and dropped out of lookupd shows as down) until
  * they have been down and unlisted for `forgetAfterMs`.
  */
-import {
-  classifyError,
-  isNsqError,
-  NsqdHttpClient,
-  type ChannelStats,
-  type HttpOptions,
-  type NsqdStats,
-  type TopicStats,
-} from '../../core/index.js'
+import {NsqdHttpClient, type ChannelStats, type HttpOptions, type NsqdStats, type TopicStats} from '../../core/index.js'
 import {discoverNodes, errorText} from './discovery.js'
 import type {ChannelSample, LookupdStatus, NodeSample, Snapshot, TopicSample} from './model.js'
 import type {NameFilter} from './name-filter.js'
@@ -94,8 +86,7 @@ export class StatCollector {
       return {address, status: 'up', at: this.now(), version: stats.version, topics: this.select(stats)}
     } catch (error) {
       signal?.throwIfAborted()
-      const {reason} = classifyError(error)
-      return {address, status: 'down', at: this.now(), error: errorText(error), code: isNsqError(error) ? error.code : undefined, reason}
+      return {address, status: 'down', at: this.now(), error: errorText(error)}
     }
   }
 

@@ -3,7 +3,6 @@
  * tick (StatView: counters summed per topic / channel or per node, with rates, drain estimate
  * and hints). Field names follow nsq_stat's columns and nsqd's `/stats` counters.
  */
-import type {NsqErrorReason} from '../../core/index.js'
 
 /** One channel's counters as one nsqd reported them. */
 export interface ChannelSample {
@@ -35,16 +34,13 @@ export interface TopicSample {
 /** What one nsqd answered in one poll (or why it did not). */
 export type NodeSample =
   | {address: string; status: 'up'; at: number; version: string; topics: TopicSample[]}
-  | {address: string; status: 'down'; at: number; error: string; code?: string | undefined; reason?: NsqErrorReason | undefined}
+  | {address: string; status: 'down'; at: number; error: string}
 
 /** One lookupd's state in a poll. */
 export interface LookupdStatus {
   address: string
   status: 'up' | 'down'
   error?: string
-  /** The NsqError code and typed reason of the failure, when known (for the CLI's hint). */
-  code?: string | undefined
-  reason?: NsqErrorReason | undefined
 }
 
 /** Everything one poll saw. `at` is the clock reading (ms) when the poll finished. */
@@ -111,9 +107,6 @@ export interface NodeRow {
   status: 'up' | 'down'
   version?: string
   error?: string
-  /** The NsqError code and typed reason of the failure, when known (for the CLI's hint). */
-  code?: string | undefined
-  reason?: NsqErrorReason | undefined
 }
 
 /** One tick as every renderer sees it. */

@@ -78,7 +78,7 @@ export function buildView(prev: Snapshot | undefined, cur: Snapshot, options: Vi
 function nodeRow(node: NodeSample): NodeRow {
   return node.status === 'up'
     ? {address: node.address, status: 'up', version: node.version}
-    : {address: node.address, status: 'down', error: node.error, code: node.code, reason: node.reason}
+    : {address: node.address, status: 'down', error: node.error}
 }
 
 /** Code-unit order (like nsqd's own sort of names), cheaper than localeCompare. */
