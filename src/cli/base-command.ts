@@ -57,13 +57,21 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof NsqCommand
-    const {args, flags} = await this.parse({
-      flags: this.ctor.flags,
-      baseFlags: ctor.baseFlags,
-      enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
-      strict: this.ctor.strict,
-    })
+    let output
+    try {
+      output = await this.parse({
+        flags: this.ctor.flags,
+        baseFlags: ctor.baseFlags,
+        enableJsonFlag: this.ctor.enableJsonFlag,
+        args: this.ctor.args,
+        strict: this.ctor.strict,
+      })
+    } catch (error) {
+      // Whatever the argv parser refuses is a usage error (exit 2), including the kinds oclif
+      // gives the generic exit 1 (a value not among a flag's options, a flag given twice).
+      throw new ParseFailure(error as Error)
+    }
+    const {args, flags} = output
     this.flags = flags as NsqFlags<T>
     this.args = args as NsqArgs<T>
     this.colored = applyColor(this.flags.color)
@@ -154,11 +162,11 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   }
 
   private toCliError(error: Error): Error {
-    if (isNsqError(error)) return toCliError(error)
-    if (error instanceof UsageError) return new Errors.CLIError(error.usage, {exit: EXIT.USAGE})
-    if (isNonExistentFlags(error)) return this.unknownFlag(error.flags)
-    // oclif gives some parse errors (a value not among a flag's options) the generic exit 1.
-    if (isParseError(error)) return new Errors.CLIError(error.message.replace(/\nSee more help with --help$/, ''), {exit: EXIT.USAGE})
+    const cause = error instanceof ParseFailure ? error.cause : error
+    if (isNsqError(cause)) return toCliError(cause)
+    if (cause instanceof UsageError) return new Errors.CLIError(cause.usage, {exit: EXIT.USAGE})
+    if (isNonExistentFlags(cause)) return this.unknownFlag(cause.flags)
+    if (error instanceof ParseFailure) return new Errors.CLIError(parserMessage(cause), {exit: EXIT.USAGE})
     return error
   }
 
@@ -177,13 +185,25 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** oclif's parser errors (CLIParseError and its kinds) carry the parse they failed. */
-function isParseError(error: Error): error is Errors.CLIError {
-  return error instanceof Errors.CLIError && 'parse' in error
+/** An error thrown while parsing the argv: a usage error, whatever its kind. */
+class ParseFailure extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message)
+  }
 }
 
+/** oclif's NonExistentFlagsError (a CLIParseError that lists the unknown flags). */
 function isNonExistentFlags(error: Error): error is Errors.CLIError & {flags: string[]} {
-  return isParseError(error) && Array.isArray((error as {flags?: unknown}).flags)
+  return error instanceof Errors.CLIError && 'parse' in error && Array.isArray((error as {flags?: unknown}).flags)
+}
+
+/**
+ * oclif's parser message as one short message: without its "See more help with --help" line
+ * (the usage error says which flag), and "Parsing --x \n\t<why>" (how it wraps what a flag's
+ * parser threw) as "--x: <why>".
+ */
+function parserMessage(error: Error): string {
+  return error.message.replace(/\nSee more help with --help$/, '').replace(/^Parsing (--[\w-]+) \n\t/, '$1: ')
 }
 
 /** The exit code of each error class (README's table). */

@@ -11,10 +11,19 @@ const hook: Hook.CommandNotFound = async function (options) {
   const visible = options.config.commands.filter((c) => !c.hidden)
   const ids = [...visible.map((c) => c.id), ...visible.flatMap((c) => c.aliases)]
   const shown = (id: string): string => toConfiguredId(id, options.config)
-  const suggestion = closest(options.id, ids)
+  // oclif joins the words of `nsq tial x` into the id `tial:x`: the longest leading words that
+  // resemble a command are the command meant, the rest its arguments.
+  const words = options.id.split(':')
+  let typed = words[0] ?? options.id
+  let suggestion: string | undefined
+  for (let n = words.length; n > 0 && suggestion === undefined; n--) {
+    const prefix = words.slice(0, n).join(':')
+    suggestion = closest(prefix, ids)
+    if (suggestion !== undefined) typed = prefix
+  }
   const bin = options.config.bin
   this.error(
-    `"${shown(options.id)}" is not an ${bin} command${suggestion === undefined ? '' : `: did you mean "${bin} ${shown(suggestion)}"?`} (${bin} help lists the commands)`,
+    `"${shown(typed)}" is not an ${bin} command${suggestion === undefined ? '' : `: did you mean "${bin} ${shown(suggestion)}"?`} (${bin} help lists the commands)`,
     {exit: EXIT.USAGE},
   )
 }

@@ -18,9 +18,10 @@ describe('runCommand: typed results', () => {
 
   beforeAll(async () => {
     nsqd = await startNsqd()
-    const response = await fetch(`http://${nsqd.httpAddress}/pub?topic=${topic}`, {method: 'POST', body: 'one'})
-    expect(response.status).toBe(200)
-    await fetch(`http://${nsqd.httpAddress}/channel/create?topic=${topic}&channel=archive`, {method: 'POST'})
+    // The topic and channel first, so the message published is queued in the channel (depth 1).
+    expect((await fetch(`http://${nsqd.httpAddress}/topic/create?topic=${topic}`, {method: 'POST'})).status).toBe(200)
+    expect((await fetch(`http://${nsqd.httpAddress}/channel/create?topic=${topic}&channel=archive`, {method: 'POST'})).status).toBe(200)
+    expect((await fetch(`http://${nsqd.httpAddress}/pub?topic=${topic}`, {method: 'POST', body: 'one'})).status).toBe(200)
   })
   afterAll(async () => {
     await nsqd?.stop()
@@ -39,7 +40,7 @@ describe('runCommand: typed results', () => {
     expect(lines).toHaveLength(1)
     const tick = JSON.parse(lines[0] as string) as JsonTick
     expect(tick.nodes).toEqual([{address: nsqd.httpAddress, status: 'up', version: expect.stringMatching(/^1\.3\./) as unknown}])
-    expect(tick.channels.map((c) => [c.topic, c.channel, c.depth])).toEqual([[topic, 'archive', 0]])
+    expect(tick.channels.map((c) => [c.topic, c.channel, c.depth])).toEqual([[topic, 'archive', 1]])
     expect(tick.elapsed_s).toBeNull()
   })
 

@@ -73,9 +73,9 @@ const cases: [string, string | undefined, string[], RegExp][] = [
     /Expected --mode=fan to be one of: round-robin, fanout/,
   ],
   [
-    'to-nsq: --address-map',
+    'stat: --address-map',
     undefined,
-    ['to-nsq', 'x', '--address-map', 'nope', '--nsqd-tcp-address', NOWHERE],
+    ['stat', '--once', '--address-map', 'nope', '--nsqd-http-address', NOWHERE],
     /--address-map "nope": expected HOST\[:PORT\]=ADDR:PORT/,
   ],
   ['stat: option value', undefined, ['stat', '--output', 'xml', '--nsqd-http-address', NOWHERE], /Expected --output=xml to be one of/],
@@ -109,8 +109,18 @@ const cases: [string, string | undefined, string[], RegExp][] = [
   ['unknown command', undefined, ['tial', 'x'], /"tial" is not an nsq command: did you mean "nsq tail"\?/],
   ['unknown command in a topic', undefined, ['bench', 'pubb'], /"bench pubb" is not an nsq command: did you mean "nsq bench pub"\?/],
   ['nsq_tail: unknown flag', 'bin/nsq_tail.js', ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-bogus'], /unknown flag --bogus/],
-  ['nsq_tail: integer', 'bin/nsq_tail.js', ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-max-in-flight=many'], /max-in-flight/],
-  ['to_nsq: option value', 'bin/to_nsq.js', ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-mode=fan'], /Expected --mode=fan/],
+  [
+    'nsq_tail: integer',
+    'bin/nsq_tail.js',
+    ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-max-in-flight=many'],
+    /^Error: --max-in-flight: Expected an integer but received: many$/,
+  ],
+  [
+    'to_nsq: option value',
+    'bin/to_nsq.js',
+    ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-rate=fast'],
+    /--rate: Expected an integer but received: fast/,
+  ],
   [
     'nsq_to_file: duration',
     'bin/nsq_to_file.js',
@@ -183,7 +193,12 @@ describe('issue 18 against real nsqd / nsqlookupd', () => {
   })
 
   it('bench pub that ran still deletes its auto-named topic', async () => {
-    const result = await runCli(['bench', 'pub', '-n', '20', '--nsqd-tcp-address', nsqd.tcpAddress], {timeoutMs: 60_000})
+    const result = await runCli(
+      ['bench', 'pub', '-n', '20', '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-http-address', nsqd.httpAddress],
+      {
+        timeoutMs: 60_000,
+      },
+    )
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr).toMatch(/deleted topic nsq_bench_/)
   })

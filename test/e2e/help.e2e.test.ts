@@ -33,11 +33,17 @@ describe.each(COMMANDS)('nsq %s --help', (command) => {
     // A <duration> flag's default is a duration (5s, 1m), never a bare millisecond count.
     const durationDefaults = [...text.matchAll(/--[\w-]+=<duration>\s+\[default: ([^\],]+)/g)].map((m) => m[1] as string)
     for (const value of durationDefaults) expect(value, text).toMatch(/^(\d+(ms|s|m|h))+$/)
-    const examples = text.slice(text.indexOf('\nEXAMPLES\n'))
     expect(text).toContain('\nEXAMPLES\n')
-    const commandLines = examples.split('\n').filter((line) => /^ {4}\S/.test(line))
-    expect(commandLines.length).toBeGreaterThan(0)
-    for (const line of commandLines) expect(line, 'example command').toMatch(/^ {4}\$ nsq /)
+    const examples = text.slice(text.indexOf('\nEXAMPLES\n') + 10).split(/\n(?=[A-Z])/)[0] ?? ''
+    // Commands are the lines that start with $ (descriptions are indented 2, their commands 4, a
+    // wrapped command continues after a trailing backslash).
+    const lines = examples.split('\n')
+    const prompts = lines.filter((line) => /^ +\$ \S/.test(line))
+    expect(prompts.length, examples).toBeGreaterThan(0)
+    lines.forEach((line, i) => {
+      const continued = (lines[i - 1] ?? '').endsWith('\\')
+      if (/^ {4}\S/.test(line) && !continued) expect(line, 'example command').toMatch(/^ {4}\$ \S/)
+    })
     expect(text).not.toContain('Format output as json.')
     expect(text).toMatch(/Exit codes: 0 ok/)
   })
