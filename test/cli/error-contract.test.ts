@@ -77,7 +77,7 @@ describe('hints, said once', () => {
 
 describe('usage errors from flag values', () => {
   it('keep our words and name the flag', () => {
-    expect(() => parseFlagValue('drain-timeout', 'xx', () => JSON.parse('{'))).toThrow(UsageError)
+    expect(() => parseFlagValue('drain-timeout', 'xx', (): unknown => JSON.parse('{') as unknown)).toThrow(UsageError)
     const fails = (): number =>
       parseFlagValue('interval', 'soon', () => {
         throw new Error('invalid duration "soon"')

@@ -18,7 +18,7 @@ describe('nsq --help', () => {
   it('lists every command and topic with a capitalised summary', async () => {
     const text = await help('')
     for (const id of ['tail', 'to-file', 'to-nsq', 'stat', 'bench']) expect(text).toMatch(new RegExp(`^  ${id} +\\S`, 'm'))
-    const summaries = [...text.matchAll(/^  ([a-z][\w-]*) {2,}(\S.*)$/gm)].map((m) => [m[1], m[2]] as const)
+    const summaries = [...text.matchAll(/^ {2}([a-z][\w-]*) {2,}(\S.*)$/gm)].map((m) => [m[1], m[2]] as const)
     expect(summaries.length).toBeGreaterThanOrEqual(7)
     for (const [id, summary] of summaries) expect(summary, `${id}: "${summary}"`).toMatch(/^[A-Z]/)
   })
