@@ -250,8 +250,11 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
         events: {
           status: (text) => {
             line.clear()
-            if (text.startsWith('warning: ')) this.warn(text.slice('warning: '.length))
-            else this.status(text)
+            this.status(text)
+          },
+          warning: (text) => {
+            line.clear()
+            this.warn(text)
           },
           ...(line.active
             ? {

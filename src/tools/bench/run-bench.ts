@@ -21,8 +21,10 @@ export interface BenchProgress {
 }
 
 export interface BenchEvents {
-  /** A human status line (filling, cleaning up, a warning as it happens). */
+  /** A human status line (filling, cleaning up). */
   status?(line: string): void
+  /** A warning as it happens (also kept in the outcome's `warnings`). */
+  warning?(line: string): void
   /** Called about once a second while running. */
   progress?(progress: BenchProgress): void
 }
@@ -70,7 +72,7 @@ export async function runBench(
   const warnings: string[] = []
   const warn = (line: string): void => {
     warnings.push(line)
-    events.status?.(`warning: ${line}`)
+    events.warning?.(line)
   }
   const startedAt = new Date()
   const httpClients = params.nsqdHttp.map((address) => new NsqdHttpClient(address, http))
