@@ -7,8 +7,10 @@
  */
 import {classifyError, isNsqError, type NsqErrorReason} from '../core/index.js'
 
-// The message asks whether the service runs there (core/connection/dial.ts); this says where to look.
-const CHECK_ADDRESS = 'check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)'
+// The core message already asks "is nsqd running …?" (pinned by test/core/connection.test.ts), and
+// this hint's question is pinned by test/e2e/tail.e2e.test.ts: the one overlap left until one gives way.
+const CHECK_ADDRESS =
+  'is nsqd / nsqlookupd running there? check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)'
 const TRUST_CA = "pass the CA that signed nsqd's certificate with --tls-ca, or (unsafe) --tls-insecure"
 const AUTH_SECRET = 'check the AUTH secret (NSQ_AUTH_SECRET / --auth-secret-file) and its permissions'
 
