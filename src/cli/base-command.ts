@@ -1,16 +1,26 @@
 /**
  * The base of every `nsq` command: shared flags (colour, quiet), typed parsed flags and args,
  * signal handling (first Ctrl-C / SIGTERM aborts `this.signal` so the command drains; a second
- * Ctrl-C exits 130 at once), and one place that turns errors into an exit code and a hint.
+ * Ctrl-C exits 130 at once), the stderr lines every command writes (`status`, `warn`, `alert`:
+ * one `--quiet` rule), and the one place that turns a tool's result (`complete`) or any error
+ * (`catch`) into output and an exit code.
  */
-import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
-import {isNsqError, type NsqError} from '../core/index.js'
+import {setMaxListeners} from 'node:events'
+import {Command, Errors, Flags, toConfiguredId, type Interfaces} from '@oclif/core'
+import {classifyError, isNsqError, type ErrorKind, type NsqError} from '../core/index.js'
+import {closest} from './closest.js'
 import {applyColor} from './color.js'
 import type {ToolResult} from '../tools/result.js'
-import {EXIT} from './exit-codes.js'
+import {EXIT, type ExitCode} from './exit-codes.js'
+import {hintsFor} from './hints.js'
+import {isTerminal} from './terminal.js'
+import {UsageError} from './usage-error.js'
 
 export type NsqFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof NsqCommand)['baseFlags'] & T['flags']>
 export type NsqArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** Calls that may wait on `signal` at once (HTTP requests to every node of a large cluster, connections). */
+const SIGNAL_LISTENERS = 1000
 
 /** Why `signal` was aborted. */
 export type StopReason = 'interrupt' | 'terminate' | 'epipe' | 'done'
@@ -47,26 +57,34 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof NsqCommand
-    const {args, flags} = await this.parse({
-      flags: this.ctor.flags,
-      baseFlags: ctor.baseFlags,
-      enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
-      strict: this.ctor.strict,
-    })
+    let output
+    try {
+      output = await this.parse({
+        flags: this.ctor.flags,
+        baseFlags: ctor.baseFlags,
+        enableJsonFlag: this.ctor.enableJsonFlag,
+        args: this.ctor.args,
+        strict: this.ctor.strict,
+      })
+    } catch (error) {
+      // Whatever the argv parser refuses is a usage error (exit 2), including the kinds oclif
+      // gives the generic exit 1 (a value not among a flag's options, a flag given twice).
+      throw new ParseFailure(error as Error)
+    }
+    const {args, flags} = output
     this.flags = flags as NsqFlags<T>
     this.args = args as NsqArgs<T>
     this.colored = applyColor(this.flags.color)
     const parsed = this.flags as Record<string, unknown>
     if (parsed['tls-insecure'] === true)
-      process.stderr.write(
-        "warning: --tls-insecure: nsqd's certificate is NOT verified; anyone on the path can read and alter this traffic\n",
-      )
+      this.warn("--tls-insecure: nsqd's certificate is NOT verified; anyone on the path can read and alter this traffic")
     if (typeof parsed['auth-secret'] === 'string' && process.argv.some((a) => a.startsWith('--auth-secret=') || a === '--auth-secret')) {
-      process.stderr.write(
-        'warning: --auth-secret on the command line is visible in the process list; prefer NSQ_AUTH_SECRET or --auth-secret-file\n',
-      )
+      this.warn('--auth-secret on the command line is visible in the process list; prefer NSQ_AUTH_SECRET or --auth-secret-file')
     }
+    // Every concurrent call of a command listens on this one signal (each HTTP request to each
+    // nsqd / lookupd, each connection) and lets go when it ends, so 11 at once is no leak:
+    // Node's default limit of 10 made `stat lookupd` with two lookupd print MaxListenersExceededWarning.
+    setMaxListeners(SIGNAL_LISTENERS, this.stopper.signal)
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
   }
@@ -84,12 +102,31 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
       process.exit(EXIT.INTERRUPTED)
     }
     this.stop(signal === 'SIGTERM' ? 'terminate' : 'interrupt')
-    if (process.stderr.isTTY === true) this.status('\nstopping… (Ctrl-C again to force)')
+    if (isTerminal(process.stderr)) this.status('\nstopping… (Ctrl-C again to force)')
   }
 
   /** A status line on stderr, unless --quiet. */
   protected status(line: string): void {
-    if (!this.flags?.quiet) process.stderr.write(`${line}\n`)
+    if (!this.quiet) process.stderr.write(`${line}\n`)
+  }
+
+  /**
+   * A warning on stderr (`warning: …`), unless --quiet: something the user may want to change,
+   * while the command goes on. Overrides oclif's `warn`, which --quiet would not silence.
+   */
+  override warn(input: string | Error): string | Error {
+    if (!this.quiet) process.stderr.write(`warning: ${typeof input === 'string' ? input : input.message}\n`)
+    return input
+  }
+
+  /** A line on stderr that --quiet does not silence: why the command ends the way it does. */
+  protected alert(line: string): void {
+    process.stderr.write(`${line}\n`)
+  }
+
+  /** True with --quiet (also before flags are parsed, from the argv). */
+  private get quiet(): boolean {
+    return this.flags === undefined ? this.argv.includes('--quiet') || this.argv.includes('-q') : this.flags.quiet
   }
 
   /**
@@ -112,68 +149,78 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
     await super.finally(error)
   }
 
-  /** Every error leaves through here: NsqErrors get their exit code and a hint. */
+  /**
+   * Every error leaves through here, as the exit code its class earns (see {@link exitCodeFor})
+   * with its hint: NsqErrors by `classifyError`, oclif's parse errors as usage errors (2), a
+   * mistyped flag as one line with "did you mean".
+   */
   override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (isNsqError(error)) return super.catch(toCliError(error))
-    if (!(error instanceof Errors.CLIError) && error.exitCode === undefined && error.name === 'Error' && error.message.startsWith('--')) {
-      // Flag-value problems raised while building options (e.g. an unreadable --tls-ca file).
-      return super.catch(new Errors.CLIError(error.message, {exit: EXIT.USAGE}))
-    }
-    return super.catch(error)
+    const cliError = this.toCliError(error)
+    // oclif's catch takes the code from `exitCode`, which a CLIError does not set (the --json path).
+    if (cliError instanceof Errors.CLIError && cliError.oclif.exit !== undefined) process.exitCode = cliError.oclif.exit
+    return super.catch(cliError)
+  }
+
+  private toCliError(error: Error): Error {
+    const cause = error instanceof ParseFailure ? error.cause : error
+    if (isNsqError(cause)) return toCliError(cause)
+    if (cause instanceof UsageError) return new Errors.CLIError(cause.usage, {exit: EXIT.USAGE})
+    if (isNonExistentFlags(cause)) return this.unknownFlag(cause.flags)
+    if (error instanceof ParseFailure) return new Errors.CLIError(parserMessage(cause), {exit: EXIT.USAGE})
+    return error
+  }
+
+  private unknownFlag(given: readonly string[]): Errors.CLIError {
+    const ctor = this.ctor as typeof NsqCommand
+    const names = Object.entries({...ctor.baseFlags, ...this.ctor.flags}).flatMap(([name, flag]) => [
+      `--${name}`,
+      ...((flag as {allowNo?: boolean}).allowNo === true ? [`--no-${name}`] : []),
+    ])
+    if (this.ctor.enableJsonFlag) names.push('--json')
+    const first = (given[0] ?? '').replace(/=.*$/, '')
+    const suggestion = closest(first, names)
+    const command = `${this.config.bin} ${this.id === undefined ? '' : toConfiguredId(this.id, this.config)}`.trim()
+    const message = `unknown flag ${given.join(', ')}${suggestion === undefined ? '' : `: did you mean ${suggestion}?`} (${command} --help lists the flags)`
+    return new Errors.CLIError(message, {exit: EXIT.USAGE})
   }
 }
 
-/** Exit code and hints for an NsqError. */
-export function exitCodeFor(error: NsqError): number {
-  // nsqd --tls-required refuses SUB/PUB from a plain connection: E_INVALID "… (TLS required)".
-  if (tlsRequired(error)) return EXIT.UNAVAILABLE
-  switch (error.code) {
-    case 'CONFIG':
-      return EXIT.USAGE
-    case 'CONNECTION_REFUSED':
-    case 'CONNECTION_FAILED':
-    case 'CONNECTION_CLOSED':
-    case 'PEER_DEAD':
-    case 'TIMEOUT':
-    case 'TLS':
-    case 'HTTP':
-      return EXIT.UNAVAILABLE
-    default:
-      return error.code.startsWith('E_AUTH') || error.code === 'E_UNAUTHORIZED' || error.code === 'AUTH_REQUIRED'
-        ? EXIT.UNAVAILABLE
-        : EXIT.FAILURE
+/** An error thrown while parsing the argv: a usage error, whatever its kind. */
+class ParseFailure extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message)
   }
 }
 
-function tlsRequired(error: NsqError): boolean {
-  return error.code === 'E_INVALID' && /\(TLS required\)/.test(error.message)
+/** oclif's NonExistentFlagsError (a CLIParseError that lists the unknown flags). */
+function isNonExistentFlags(error: Error): error is Errors.CLIError & {flags: string[]} {
+  return error instanceof Errors.CLIError && 'parse' in error && Array.isArray((error as {flags?: unknown}).flags)
 }
 
-function hintsFor(error: NsqError): string[] {
-  const text = error.message
-  if (tlsRequired(error)) return ['nsqd requires TLS: add --tls (and --tls-ca with the CA that signed its certificate)']
-  if (/ENOTFOUND|EAI_AGAIN|does not resolve/.test(text)) {
-    return [
-      "the host name does not resolve here: set nsqd's --broadcast-address to a name or IP clients can reach, or map it with --address-map HOST=IP:PORT",
-    ]
-  }
-  switch (error.code) {
-    case 'CONNECTION_REFUSED':
-      return [
-        'is nsqd / nsqlookupd running there? check --nsqd-tcp-address / --lookupd-http-address (or NSQ_NSQD_TCP_ADDRESS / NSQ_LOOKUPD_HTTP_ADDRESS)',
-      ]
-    case 'TLS':
-      return ["pass the CA that signed nsqd's certificate with --tls-ca, or (unsafe) --tls-insecure"]
-    case 'AUTH_REQUIRED':
-      return ['nsqd requires AUTH: set NSQ_AUTH_SECRET or --auth-secret-file']
-    default:
-      return error.code.startsWith('E_AUTH') || error.code === 'E_UNAUTHORIZED'
-        ? ['check the AUTH secret (NSQ_AUTH_SECRET / --auth-secret-file) and its permissions']
-        : []
-  }
+/**
+ * oclif's parser message as one short message: without its "See more help with --help" line
+ * (the usage error says which flag), and "Parsing --x \n\t<why>" (how it wraps what a flag's
+ * parser threw) as "--x: <why>".
+ */
+function parserMessage(error: Error): string {
+  return error.message.replace(/\nSee more help with --help$/, '').replace(/^Parsing (--[\w-]+) \n\t/, '$1: ')
 }
 
-/** An NsqError as oclif's CLIError, with exit code, machine code and hints. */
+/** The exit code of each error class (README's table). */
+const EXIT_FOR: Readonly<Record<ErrorKind, ExitCode>> = {
+  usage: EXIT.USAGE,
+  unreachable: EXIT.UNAVAILABLE,
+  refused: EXIT.UNAVAILABLE,
+  retriable: EXIT.FAILURE,
+  failed: EXIT.FAILURE,
+}
+
+/** The exit code an NsqError earns, from its class. */
+export function exitCodeFor(error: NsqError): ExitCode {
+  return EXIT_FOR[classifyError(error).kind]
+}
+
+/** An NsqError as oclif's CLIError, with exit code, machine code and its hint (said once). */
 export function toCliError(error: NsqError): Errors.CLIError {
   const suggestions = hintsFor(error)
   return new Errors.CLIError(error.message, {exit: exitCodeFor(error), code: error.code, ...(suggestions.length > 0 ? {suggestions} : {})})

@@ -10,17 +10,20 @@ import {applyChecks, type Baseline} from '../tools/bench/checks.js'
 import {parseBaseline, parseRegression} from '../tools/bench/compare.js'
 import {autoName, STAMP_BYTES} from '../tools/bench/payload.js'
 import {formatCount, renderBanner, renderCsv, renderText} from '../tools/bench/render.js'
-import {runBench, type BenchProgress} from '../tools/bench/run-bench.js'
+import {runBench, type BenchOutcome, type BenchProgress} from '../tools/bench/run-bench.js'
 import {paramsRecord, summarize} from '../tools/bench/summary.js'
 import {parseRate, parseThreshold, type Threshold} from '../tools/bench/threshold.js'
 import type {BenchKind, BenchParams, BenchSummary} from '../tools/bench/types.js'
+import {stoppedExitCode} from '../tools/result.js'
 import {NsqCommand} from './base-command.js'
-import {interactiveStderr} from './color.js'
-import {EXIT} from './exit-codes.js'
+import {startProgressLine} from './progress-line.js'
+import {parseFlagValue} from './usage-error.js'
+import {DURATIONS_HELP, EXIT, exitCodesHelp, type ExitCode} from './exit-codes.js'
 import {
   connectionSettings,
   durationFlag,
   httpOptions,
+  jsonSummaryFlag,
   nsqdHttpAddressFlag,
   nsqdTcpAddressFlag,
   securityFlags,
@@ -44,7 +47,10 @@ const DEFAULT_DURATION_MS = 10_000
  */
 const SUB_OUTPUT_BUFFER = 65_536
 
-const rateFlag = Flags.custom<number>({helpValue: '<msgs/s>', parse: async (input) => parseRate(input)})
+const rateFlag = Flags.custom<number>({
+  helpValue: '<msgs/s>',
+  parse: async (input, _context, options) => parseFlagValue(options.name, input, parseRate),
+})
 
 const benchNsqdTcpAddressFlag: typeof nsqdTcpAddressFlag = {
   ...nsqdTcpAddressFlag,
@@ -57,6 +63,7 @@ const benchNsqdHttpAddressFlag: typeof nsqdHttpAddressFlag = {
 
 /** Flags of every bench command. */
 export const benchCommonFlags = {
+  json: jsonSummaryFlag,
   'nsqd-tcp-address': benchNsqdTcpAddressFlag,
   'nsqd-http-address': benchNsqdHttpAddressFlag,
   topic: Flags.string({char: 't', summary: 'topic to use [default: an auto-named nsq_bench_xxxxxx, deleted afterwards]', helpGroup: RUN}),
@@ -207,6 +214,17 @@ export const BENCH_OUTPUT_HELP = [
   '--json prints the summary object (top-level msgs_per_sec, mb_per_sec, p50_ms, p90_ms, p99_ms, p999_ms, max_ms).',
 ].join('\n')
 
+/** The durations and exit-codes lines of every bench command's description. */
+export const BENCH_EXIT_CODES_HELP = [
+  DURATIONS_HELP,
+  '',
+  exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRESHOLD, EXIT.INTERRUPTED], {
+    [EXIT.FAILURE]: 'runtime failure (no message got through)',
+    [EXIT.THRESHOLD]: 'a --threshold or --compare check missed',
+    [EXIT.INTERRUPTED]: 'interrupted (Ctrl-C; the summary is still printed)',
+  }),
+].join('\n')
+
 export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<T> {
   static override enableJsonFlag = true
   protected abstract readonly kind: BenchKind
@@ -219,35 +237,51 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     const settings = connectionSettings(flags)
     const http = httpOptions(flags, 5000)
     this.status(renderBanner(this.kind, paramsRecord(params)))
-    const progress =
-      flags.progress && !flags.quiet && !this.jsonEnabled() && interactiveStderr() ? (p: BenchProgress) => this.showProgress(p) : undefined
-    const outcome = await runBench(params, settings, http, {
-      signal: this.signal,
-      events: {
-        status: (line) => {
-          if (progress !== undefined) process.stderr.write('\r\u001B[K')
-          this.status(line)
-        },
-        ...(progress === undefined ? {} : {progress}),
-      },
+    let latest: BenchProgress | undefined
+    const line = startProgressLine({
+      render: () => (latest === undefined ? '' : this.renderProgress(latest)),
+      intervalMs: 1000,
+      enabled: flags.progress && !flags.quiet && !this.jsonEnabled(),
     })
-    if (progress !== undefined) process.stderr.write('\r\u001B[K')
+    let outcome: BenchOutcome
+    try {
+      outcome = await runBench(params, settings, http, {
+        signal: this.signal,
+        events: {
+          status: (text) => {
+            line.clear()
+            this.status(text)
+          },
+          warning: (text) => {
+            line.clear()
+            this.warn(text)
+          },
+          ...(line.active
+            ? {
+                progress: (p: BenchProgress) => {
+                  latest = p
+                  line.draw()
+                },
+              }
+            : {}),
+        },
+      })
+    } finally {
+      line.stop()
+    }
     const summary = applyChecks(summarize(outcome), thresholds, baseline)
-    for (const warning of summary.warnings.slice(outcome.warnings.length)) this.status(`warning: ${warning}`)
+    for (const warning of summary.warnings.slice(outcome.warnings.length)) this.warn(warning)
     if (summary.disturbed) {
-      process.stderr.write(
-        `warning: this run was disturbed (${summary.errors} errors, ${summary.reconnects} reconnects, ${summary.lost} lost): these results are not reliable\n`,
+      this.warn(
+        `this run was disturbed (${summary.errors} errors, ${summary.reconnects} reconnects, ${summary.lost} lost): these results are not reliable`,
       )
     }
     if (!this.jsonEnabled())
       process.stdout.write(flags.csv ? renderCsv(summary) : renderText(summary, params.batchSize, params.rate !== undefined))
     // Nothing measured and only errors (e.g. --size over nsqd's --max-msg-size): the run failed.
     const failed = !summary.interrupted && summary.messages === 0 && summary.errors > 0
-    if (failed) process.stderr.write(`error: no message got through (${summary.errors} errors): see the warnings above\n`)
-    if (summary.interrupted) process.exitCode = EXIT.INTERRUPTED
-    else if (failed) process.exitCode = EXIT.FAILURE
-    else if (!summary.passed) process.exitCode = EXIT.THRESHOLD
-    return summary
+    if (failed) this.alert(`error: no message got through (${summary.errors} errors): see the warnings above`)
+    return this.complete({summary, exitCode: benchExitCode(summary, failed)})
   }
 
   private plan(flags: BenchFlagValues): BenchParams {
@@ -325,10 +359,17 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     }
   }
 
-  private showProgress(p: BenchProgress): void {
+  private renderProgress(p: BenchProgress): string {
     const parts = [`${(p.elapsedMs / 1000).toFixed(0)}s ${p.phase}`]
     if (this.kind !== 'sub') parts.push(`published ${formatCount(p.published)}`)
     if (this.kind !== 'pub') parts.push(`consumed ${formatCount(p.consumed)}`)
-    process.stderr.write(`\r\u001B[K${parts.join(' · ')}`)
+    return parts.join(' · ')
   }
+}
+
+/** A bench run's exit code: 130 cut short (a finite job), 1 nothing got through, 99 a check missed. */
+function benchExitCode(summary: BenchSummary, failed: boolean): ExitCode {
+  if (summary.interrupted) return stoppedExitCode('finite')
+  if (failed) return EXIT.FAILURE
+  return summary.passed ? EXIT.OK : EXIT.THRESHOLD
 }

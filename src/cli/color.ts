@@ -4,6 +4,7 @@
  * cli-table3 paints headers red by default, so both are set from here.
  */
 import chalk, {chalkStderr} from 'chalk'
+import {isTerminal} from './terminal.js'
 
 export interface ColorInput {
   flag: boolean | undefined
@@ -22,8 +23,8 @@ export function colorEnabled({flag, env, isTTY}: ColorInput): boolean {
 
 /** Applies the rule to chalk (stdout) and chalkStderr; returns whether stdout is coloured. */
 export function applyColor(flag: boolean | undefined): boolean {
-  const out = colorEnabled({flag, env: process.env, isTTY: process.stdout.isTTY === true})
-  const err = colorEnabled({flag, env: process.env, isTTY: process.stderr.isTTY === true})
+  const out = colorEnabled({flag, env: process.env, isTTY: isTerminal(process.stdout)})
+  const err = colorEnabled({flag, env: process.env, isTTY: isTerminal(process.stderr)})
   chalk.level = out ? (Math.max(chalk.level, 1) as 1 | 2 | 3) : 0
   chalkStderr.level = err ? (Math.max(chalkStderr.level, 1) as 1 | 2 | 3) : 0
   return out
@@ -34,7 +35,5 @@ export function tableStyle(colored: boolean): {head: string[]; border: string[]}
   return colored ? {head: ['cyan'], border: ['grey']} : {head: [], border: []}
 }
 
-/** True when live redraws / progress on stderr make sense (a TTY, not CI, not TERM=dumb). */
-export function interactiveStderr(env: NodeJS.ProcessEnv = process.env): boolean {
-  return process.stderr.isTTY === true && env.CI === undefined && env.TERM !== 'dumb'
-}
+/** Kept here for the commands that import it from the colour module; the test lives in terminal.ts. */
+export {interactiveStderr} from './terminal.js'

@@ -6,21 +6,40 @@
 import fs from 'node:fs'
 import {Flags} from '@oclif/core'
 import {AddressMap, type ConnectionSettings, type HttpOptions, type TlsOptions} from '../core/index.js'
-import {parseDuration, parseSize} from './units.js'
+import {formatDuration, parseDuration, parseSize} from './units.js'
+import {parseFlagValue, UsageError} from './usage-error.js'
 
 const CONNECTION = 'CONNECTION'
 const SECURITY = 'TLS AND AUTH'
 
-/** A duration flag (`30s`, `500ms`, `1h30m`); the value is milliseconds. */
+/**
+ * A duration flag (`30s`, `500ms`, `1h30m`; a bare number is seconds, see {@link parseDuration});
+ * the value is milliseconds, and `--help` shows its default as a duration (`5s`, not `5000`).
+ */
 export const durationFlag = Flags.custom<number>({
   helpValue: '<duration>',
-  parse: async (input) => parseDuration(input),
+  parse: async (input, _context, options) => parseFlagValue(options.name, input, parseDuration),
+  defaultHelp: async ({options}) => (typeof options.default === 'number' ? durationHelp(options.default) : undefined),
+})
+
+/** A default in milliseconds as `--help` shows it. */
+function durationHelp(ms: number): string {
+  return ms === 0 ? '0s' : formatDuration(ms)
+}
+
+/**
+ * `--json` in our words, for commands with `enableJsonFlag` (a flag named `json` in a command's
+ * flags replaces oclif's, whose help says only "Format output as json.").
+ */
+export const jsonSummaryFlag = Flags.boolean({
+  summary: 'print the summary as one JSON object on stdout instead of the text report (errors too, as {"error": …})',
+  helpGroup: 'GLOBAL',
 })
 
 /** A size flag (`1048576`, `64KiB`, `100MB`); the value is bytes. */
 export const sizeFlag = Flags.custom<number>({
   helpValue: '<size>',
-  parse: async (input) => parseSize(input),
+  parse: async (input, _context, options) => parseFlagValue(options.name, input, parseSize),
 })
 
 /** `--nsqd-tcp-address` (repeatable, or comma-separated), env NSQ_NSQD_TCP_ADDRESS. */
@@ -58,8 +77,8 @@ export const lookupdHttpAddressFlag = Flags.string({
 
 /** A duration flag that must be at least `minMs` (the error names the flag and the floor). */
 function boundedDuration(flag: string, minMs: number, input: string): number {
-  const ms = parseDuration(input)
-  if (ms < minMs) throw new Error(`--${flag} ${input}: must be at least ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`}`)
+  const ms = parseFlagValue(flag, input, parseDuration)
+  if (ms < minMs) throw new UsageError(`--${flag} ${input}: must be at least ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`}`)
   return ms
 }
 
@@ -167,11 +186,16 @@ export interface SecurityFlagValues {
   'heartbeat-interval'?: number | undefined
 }
 
+/** A bad flag value found while building options (exit 2). */
+function usageError(message: string): UsageError {
+  return new UsageError(message)
+}
+
 function readFileFlag(flag: string, file: string): Buffer {
   try {
     return fs.readFileSync(file)
   } catch (error) {
-    throw new Error(`--${flag} ${file}: ${(error as Error).message}`)
+    throw usageError(`--${flag} ${file}: ${(error as Error).message}`)
   }
 }
 
@@ -179,7 +203,7 @@ function readFileFlag(flag: string, file: string): Buffer {
 export function tlsOptions(flags: SecurityFlagValues): TlsOptions | undefined {
   const wanted = flags.tls || flags['tls-insecure'] || flags['tls-ca'] !== undefined || flags['tls-cert'] !== undefined
   if (!wanted) return undefined
-  if ((flags['tls-cert'] === undefined) !== (flags['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together')
+  if ((flags['tls-cert'] === undefined) !== (flags['tls-key'] === undefined)) throw usageError('--tls-cert and --tls-key go together')
   return {
     ca: flags['tls-ca'] === undefined ? undefined : readFileFlag('tls-ca', flags['tls-ca']),
     cert: flags['tls-cert'] === undefined ? undefined : readFileFlag('tls-cert', flags['tls-cert']),

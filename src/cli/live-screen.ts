@@ -5,6 +5,8 @@
  * byte, goes to the command's SIGINT handling). `end()` restores the cursor and the terminal
  * mode, and a forced `process.exit` still shows the cursor again.
  */
+import {isTerminal} from './terminal.js'
+
 const CSI = '\u001B['
 
 export interface LiveScreenOptions {
@@ -64,7 +66,7 @@ export class LiveScreen {
 
   private readKeys(): () => void {
     const stdin = this.stdin
-    if (stdin.isTTY !== true) return () => undefined
+    if (!isTerminal(stdin)) return () => undefined
     const onKey = (data: Buffer): void => {
       for (const key of data.toString('utf8')) {
         if (key === 'q' || key === 'Q') this.options.onQuit()

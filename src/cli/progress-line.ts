@@ -3,7 +3,7 @@
  * while a long run goes on, only when stderr is an interactive terminal and the command is not
  * quiet or writing `--json`. Commands give it a render function; it owns the timer and the escape.
  */
-import {interactiveStderr} from './color.js'
+import {interactiveStderr} from './terminal.js'
 
 /** Carriage return + "erase to end of line": where a redrawn line starts. */
 const REDRAW = '\r\u001B[K'

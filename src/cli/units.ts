@@ -1,11 +1,14 @@
 /**
  * Parsers for the human units flags take: durations (`500ms`, `30s`, `1h30m`, Go's format, and a
  * bare number of seconds), sizes (`64KiB`, `100MB`, bare bytes) and rates.
+ *
+ * The one rule for a bare number in a duration: it is seconds, on every flag and environment
+ * variable (as for sleep(1) and timeout(1)); `2` is 2s, and milliseconds need their unit (`1500ms`).
  */
 
 const DURATION_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
 
-/** Milliseconds in a duration such as `250ms`, `30s`, `1h30m`, `2.5s` or `10` (seconds). */
+/** Milliseconds in a duration such as `250ms`, `30s`, `1h30m`, `2.5s` or `10` (a bare number is seconds). */
 export function parseDuration(text: string): number {
   const input = text.trim()
   if (/^\d+(\.\d+)?$/.test(input)) return Number(input) * 1000

@@ -3,10 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import {tableStyle} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
-import {EXIT, EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {DURATIONS_HELP, EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {LiveScreen} from '../cli/live-screen.js'
 import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from '../cli/flags.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
+import {canRedraw} from '../cli/terminal.js'
+import {stoppedExitCode, type ToolResult} from '../tools/result.js'
 import {StatCollector} from '../tools/stat/collector.js'
 import type {NodeRow, StatView} from '../tools/stat/model.js'
 import {parseNameFilter, type NameFilter} from '../tools/stat/name-filter.js'
@@ -35,7 +37,9 @@ With no topic it shows every topic and channel (filter with a name, a glob such 
 
 --fail-if 'METRIC OP VALUE' (repeatable) stops at the first tick where a channel meets it and exits 99: metrics depth, mem, disk, in_flight, deferred, requeued, timed_out, messages, clients, paused, nodes, ingress_rate, egress_rate, requeue_rate, timeout_rate, drain_eta (seconds, or 30s / 10m), and down (nsqd unreachable).
 
-${EXIT_CODES_HELP}`
+${DURATIONS_HELP}
+
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRESHOLD, EXIT.INTERRUPTED], {[EXIT.OK]: 'ok (also when stopped with Ctrl-C or q)', [EXIT.UNAVAILABLE]: 'no nsqd or lookupd answered', [EXIT.INTERRUPTED]: 'forced exit (a second Ctrl-C)'})}`
 
   static override examples = [
     {
@@ -107,6 +111,11 @@ ${EXIT_CODES_HELP}`
   private saidEmpty = false
 
   async run(): Promise<void> {
+    this.complete(await this.watchCluster())
+  }
+
+  /** Polls until stopped, `--count` or `--once`, or a `--fail-if` is met; the exit code is the result. */
+  private async watchCluster(): Promise<ToolResult<undefined>> {
     const f = this.flags
     // The HTTP APIs need no TCP compression settings; fill them so the shared converters apply.
     const security = {...f, compression: 'none' as const, 'deflate-level': 6}
@@ -136,7 +145,8 @@ ${EXIT_CODES_HELP}`
       lookupd,
       topic,
       channel,
-      http: httpOptions(security, Math.min(f['http-timeout'], Math.max(f.interval, 250))),
+      // A poll must not outlast its interval, but `--once` has none: it waits the whole --http-timeout.
+      http: httpOptions(security, f.once ? f['http-timeout'] : Math.min(f['http-timeout'], Math.max(f.interval, 250))),
       addressMap: addressMap(security),
     })
     let stdoutError: NodeJS.ErrnoException | undefined
@@ -165,9 +175,8 @@ ${EXIT_CODES_HELP}`
         else await this.write(rendered.text)
         if (breaches.length > 0) {
           screen.end()
-          for (const breach of breaches) process.stderr.write(`threshold met: ${describeBreach(breach)}\n`)
-          process.exitCode = EXIT.THRESHOLD
-          return
+          for (const breach of breaches) this.alert(`threshold met: ${describeBreach(breach)}`)
+          return {summary: undefined, exitCode: EXIT.THRESHOLD}
         }
       }
     } finally {
@@ -176,9 +185,11 @@ ${EXIT_CODES_HELP}`
     }
     if (stdoutError !== undefined) this.error(`stdout: ${stdoutError.message}`, {exit: EXIT.FAILURE})
     if (last !== undefined && this.stopReason === undefined && allDown(last)) {
-      process.stderr.write('no nsqd or lookupd answered: is the cluster up, and are the addresses right?\n')
-      process.exitCode = EXIT.UNAVAILABLE
+      this.alert('no nsqd or lookupd answered: is the cluster up, and are the addresses right?')
+      return {summary: undefined, exitCode: EXIT.UNAVAILABLE}
     }
+    // A follower: stopped by Ctrl-C or the reader of stdout leaving, it ends 0 (tools/result.ts).
+    return {summary: undefined, exitCode: this.stopReason === undefined ? EXIT.OK : stoppedExitCode('follower')}
   }
 
   private filter(name: 'topic' | 'channel', flag: string | undefined, arg: string | undefined): NameFilter | undefined {
@@ -215,7 +226,7 @@ ${EXIT_CODES_HELP}`
     if (output !== undefined) return output
     // Run as the nsq_stat drop-in, keep its rows even on a terminal.
     const invokedAs = path.basename(process.argv[1] ?? '')
-    return process.stdout.isTTY === true && process.env.TERM !== 'dumb' && !invokedAs.startsWith('nsq_stat') ? 'table' : 'rows'
+    return canRedraw(process.stdout) && !invokedAs.startsWith('nsq_stat') ? 'table' : 'rows'
   }
 
   /** Tells stderr when a node goes down or comes back (the table shows it itself). */

@@ -13,6 +13,7 @@ import {
   securityFlags,
 } from '../cli/flags.js'
 import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
+import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {createFormatter, type Formatter} from '../tools/tail/format.js'
 import {describeWait} from '../tools/source/describe-wait.js'
@@ -137,7 +138,7 @@ ${EXIT_CODES_HELP}`
         `warning: channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : "messages printed here are FIN'd and gone from it"}, and nsqd keeps the channel (and queues for it) after tail exits\n`,
       )
     }
-    if (process.stderr.isTTY === true && !flags.quiet) {
+    if (isTerminal(process.stderr) && !flags.quiet) {
       this.status(
         `reading ${topics.length > 0 ? topics.join(', ') : `/${flags['topic-pattern'] ?? ''}/`} on channel ${channel} (Ctrl-C to stop)`,
       )

@@ -12,8 +12,10 @@ import {
   liveness,
   securityFlags,
   sizeFlag,
+  jsonSummaryFlag,
 } from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
+import {isTerminal} from '../cli/terminal.js'
 import {formatBytes, formatDuration} from '../cli/units.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {exitCodeForLeftover} from '../tools/to-file/file-shipper.js'
@@ -66,6 +68,7 @@ ${EXIT_CODES_HELP}`
   }
 
   static override flags = {
+    json: jsonSummaryFlag,
     topic: Flags.string({summary: 'topic to archive; repeatable (one consumer and one file per topic)', multiple: true}),
     'topic-pattern': Flags.string({summary: 'regex (unanchored): archive every lookupd topic matching it, or filter --topic'}),
     'topic-refresh': durationFlag({
@@ -166,7 +169,7 @@ ${EXIT_CODES_HELP}`
       this.usage(`--topic-pattern: ${(error as Error).message}`)
     }
     if (flags['gzip-level'] < 1 || flags['gzip-level'] > 9) this.usage('--gzip-level must be 1-9')
-    const tty = process.stderr.isTTY === true && !flags.quiet && !flags.json
+    const tty = isTerminal(process.stderr) && !flags.quiet && !flags.json
     // A sink deletes (or marks) uploaded files, so names must never be reused: <REV> kept and required, a revision ledger.
     const uniqueNames = flags['s3-bucket'] !== undefined && flags['s3-bucket'] !== ''
     const config = archiveConfig({

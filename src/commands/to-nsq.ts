@@ -13,9 +13,11 @@ import {
   securityFlags,
   sizeFlag,
   addressMap,
+  jsonSummaryFlag,
 } from '../cli/flags.js'
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
+import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
 import {ErrorsFile} from '../tools/publish/errors-file.js'
@@ -26,7 +28,7 @@ import {runToNsq, type ToNsqResult} from '../tools/to-nsq/run-to-nsq.js'
 import {failedCount, formatSummary, type ToNsqStats, type ToNsqSummary} from '../tools/to-nsq/summary.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
-  static override summary = 'publish stdin to a topic, one message per line (or per delimiter)'
+  static override summary = 'Publish stdin to a topic, one message per line (or per delimiter)'
 
   static override description = [
     'Reads stdin as raw bytes, splits it into records on --delimiter (newline; -0 for NUL) and publishes each record',
@@ -86,6 +88,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   }
 
   static override flags = {
+    json: jsonSummaryFlag,
     topic: Flags.string({summary: 'topic to publish to (same as the argument)'}),
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
@@ -227,7 +230,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
             )
           },
           reading: (stats) => {
-            if (process.stdin.isTTY === true) this.status('reading records from the terminal: end with Ctrl-D')
+            if (isTerminal(process.stdin)) this.status('reading records from the terminal: end with Ctrl-D')
             progress = this.startProgress(stats)
           },
           readingDone: () => progress?.stop(),

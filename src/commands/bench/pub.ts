@@ -1,8 +1,14 @@
-import {BENCH_OUTPUT_HELP, BenchCommand, benchCommonFlags, benchPublishFlags, benchThreadFlags} from '../../cli/bench-command.js'
-import {EXIT_CODES_HELP} from '../../cli/exit-codes.js'
+import {
+  BENCH_EXIT_CODES_HELP,
+  BENCH_OUTPUT_HELP,
+  BenchCommand,
+  benchCommonFlags,
+  benchPublishFlags,
+  benchThreadFlags,
+} from '../../cli/bench-command.js'
 
 export default class BenchPub extends BenchCommand<typeof BenchPub> {
-  static override summary = 'publish throughput and publish-ack latency'
+  static override summary = 'Publish throughput and publish-ack latency'
 
   static override description = [
     'Publishes --size byte messages from --clients connections (PUB, or MPUB with --batch-size) for --duration or',
@@ -12,7 +18,7 @@ export default class BenchPub extends BenchCommand<typeof BenchPub> {
     '',
     BENCH_OUTPUT_HELP,
     '',
-    EXIT_CODES_HELP,
+    BENCH_EXIT_CODES_HELP,
   ].join('\n')
 
   static override examples = [

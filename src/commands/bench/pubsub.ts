@@ -1,8 +1,14 @@
-import {BENCH_OUTPUT_HELP, BenchCommand, benchCommonFlags, benchConsumeFlags, benchPublishFlags} from '../../cli/bench-command.js'
-import {EXIT_CODES_HELP} from '../../cli/exit-codes.js'
+import {
+  BENCH_EXIT_CODES_HELP,
+  BENCH_OUTPUT_HELP,
+  BenchCommand,
+  benchCommonFlags,
+  benchConsumeFlags,
+  benchPublishFlags,
+} from '../../cli/bench-command.js'
 
 export default class BenchPubsub extends BenchCommand<typeof BenchPubsub> {
-  static override summary = 'publish and consume in one process: end-to-end latency'
+  static override summary = 'Publish and consume in one process: end-to-end latency'
 
   static override description = [
     'Runs --clients publishers and --clients consumers on one topic and channel (created first, so nothing is missed).',
@@ -14,7 +20,7 @@ export default class BenchPubsub extends BenchCommand<typeof BenchPubsub> {
     '',
     BENCH_OUTPUT_HELP,
     '',
-    EXIT_CODES_HELP,
+    BENCH_EXIT_CODES_HELP,
   ].join('\n')
 
   static override examples = [

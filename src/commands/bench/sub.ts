@@ -1,4 +1,5 @@
 import {
+  BENCH_EXIT_CODES_HELP,
   BENCH_OUTPUT_HELP,
   BenchCommand,
   benchCommonFlags,
@@ -6,10 +7,9 @@ import {
   benchFillFlags,
   benchThreadFlags,
 } from '../../cli/bench-command.js'
-import {EXIT_CODES_HELP} from '../../cli/exit-codes.js'
 
 export default class BenchSub extends BenchCommand<typeof BenchSub> {
-  static override summary = 'consume throughput (and end-to-end latency of `nsq bench pub` messages)'
+  static override summary = 'Consume throughput (and end-to-end latency of `nsq bench pub` messages)'
 
   static override description = [
     'Consumes a channel from --clients connections, each with RDY --max-in-flight, finishing every message.',
@@ -20,7 +20,7 @@ export default class BenchSub extends BenchCommand<typeof BenchSub> {
     '',
     BENCH_OUTPUT_HELP,
     '',
-    EXIT_CODES_HELP,
+    BENCH_EXIT_CODES_HELP,
   ].join('\n')
 
   static override examples = [

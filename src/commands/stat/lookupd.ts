@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {NsqCommand} from '../../cli/base-command.js'
-import {EXIT, EXIT_CODES_HELP} from '../../cli/exit-codes.js'
-import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, securityFlags} from '../../cli/flags.js'
+import {EXIT, exitCodesHelp} from '../../cli/exit-codes.js'
+import {addressMap, durationFlag, httpOptions, jsonSummaryFlag, lookupdHttpAddressFlag, securityFlags} from '../../cli/flags.js'
 import {lookupdReport, type LookupdReport} from '../../tools/stat/lookupd-report.js'
 
 /** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
@@ -19,7 +19,7 @@ export default class StatLookupd extends NsqCommand<typeof StatLookupd> {
 
   static override description = `Asks every --lookupd-http-address for /info, /nodes, /topics and /lookup of each topic, and prints what each one knows, so a lookupd that disagrees with the others (a missed registration, a stale tombstone) stands out. An unreachable lookupd is shown as DOWN.
 
-${EXIT_CODES_HELP} (69 here: no lookupd answered.)`
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE], {[EXIT.UNAVAILABLE]: 'no lookupd answered'})}`
 
   static override examples = [
     '<%= config.bin %> stat lookupd --lookupd-http-address 10.0.0.1:4161 --lookupd-http-address 10.0.0.2:4161',
@@ -29,6 +29,7 @@ ${EXIT_CODES_HELP} (69 here: no lookupd answered.)`
   static override enableJsonFlag = true
 
   static override flags = {
+    json: jsonSummaryFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
     'http-timeout': durationFlag({summary: 'timeout of each HTTP request', default: 5000, defaultHelp: async () => '5s'}),
     topic: Flags.string({char: 't', summary: 'show only this topic'}),
@@ -45,11 +46,9 @@ ${EXIT_CODES_HELP} (69 here: no lookupd answered.)`
     let reports = await lookupdReport(lookupd, httpOptions(security, f['http-timeout']), addressMap(security), this.signal)
     if (f.topic !== undefined) reports = reports.map((r) => ({...r, topics: r.topics.filter((t) => t.topic === f.topic)}))
     if (!this.jsonEnabled()) this.log(reports.map(render).join('\n'))
-    if (!reports.some((r) => r.status === 'up')) {
-      process.stderr.write('no lookupd answered\n')
-      process.exitCode = EXIT.UNAVAILABLE
-    }
-    return reports
+    const answered = reports.some((r) => r.status === 'up')
+    if (!answered) this.alert('no lookupd answered')
+    return this.complete({summary: reports, exitCode: answered ? EXIT.OK : EXIT.UNAVAILABLE})
   }
 }
 

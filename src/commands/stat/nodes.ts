@@ -1,8 +1,16 @@
 import Table from 'cli-table3'
 import {NsqCommand} from '../../cli/base-command.js'
 import {tableStyle} from '../../cli/color.js'
-import {EXIT, EXIT_CODES_HELP} from '../../cli/exit-codes.js'
-import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from '../../cli/flags.js'
+import {EXIT, exitCodesHelp} from '../../cli/exit-codes.js'
+import {
+  addressMap,
+  durationFlag,
+  httpOptions,
+  jsonSummaryFlag,
+  lookupdHttpAddressFlag,
+  nsqdHttpAddressFlag,
+  securityFlags,
+} from '../../cli/flags.js'
 import {formatDuration} from '../../cli/units.js'
 import {nodesReport, type NodesReport} from '../../tools/stat/nodes-report.js'
 
@@ -21,7 +29,7 @@ export default class StatNodes extends NsqCommand<typeof StatNodes> {
 
   static override description = `Lists every nsqd registered with the lookupd (merged across them, with which lookupd lists it) and any given with --nsqd-http-address, asks each for /info and /stats, and shows its addresses, version, health, uptime and topics (with depth; tombstoned topics marked). An unreachable node or lookupd is shown as DOWN.
 
-${EXIT_CODES_HELP} (69 here: no node or lookupd answered.)`
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE], {[EXIT.UNAVAILABLE]: 'no nsqd or lookupd answered'})}`
 
   static override examples = [
     '<%= config.bin %> stat nodes --lookupd-http-address 127.0.0.1:4161',
@@ -31,6 +39,7 @@ ${EXIT_CODES_HELP} (69 here: no node or lookupd answered.)`
   static override enableJsonFlag = true
 
   static override flags = {
+    json: jsonSummaryFlag,
     'nsqd-http-address': nsqdHttpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
     'http-timeout': durationFlag({summary: 'timeout of each HTTP request', default: 5000, defaultHelp: async () => '5s'}),
@@ -53,11 +62,9 @@ ${EXIT_CODES_HELP} (69 here: no node or lookupd answered.)`
       signal: this.signal,
     })
     if (!this.jsonEnabled()) this.log(this.render(report))
-    if (!report.nodes.some((n) => n.status === 'up') && !report.lookupd.some((l) => l.status === 'up')) {
-      process.stderr.write('no nsqd or lookupd answered\n')
-      process.exitCode = EXIT.UNAVAILABLE
-    }
-    return report
+    const answered = report.nodes.some((n) => n.status === 'up') || report.lookupd.some((l) => l.status === 'up')
+    if (!answered) this.alert('no nsqd or lookupd answered')
+    return this.complete({summary: report, exitCode: answered ? EXIT.OK : EXIT.UNAVAILABLE})
   }
 
   private render(report: NodesReport): string {

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import tls from 'node:tls'
-import {ConnectionError, NsqError} from '../errors.js'
+import {ConnectionError, NsqError, type NsqErrorReason} from '../errors.js'
 import {formatHostPort} from '../util/address.js'
 
 /** TLS settings for nsqd connections. Verification is on unless `insecure` is set. */
@@ -55,7 +55,10 @@ export function dialTcp(host: string, port: number, timeoutMs: number, signal?: 
   })
 }
 
-/** Turns a socket error into a ConnectionError that says what to do about it. */
+/**
+ * Turns a socket error into a ConnectionError that says what happened and what to do about it,
+ * with the typed reason (`dns`) for callers that branch on it (the CLI adds no second hint).
+ */
 export function describeSocketError(address: string, error: NodeJS.ErrnoException): ConnectionError {
   switch (error.code) {
     case 'ECONNREFUSED':
@@ -68,13 +71,44 @@ export function describeSocketError(address: string, error: NodeJS.ErrnoExceptio
         'CONNECTION_FAILED',
         address,
         "host name does not resolve (if it came from nsqlookupd, set nsqd's --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)",
-        {cause: error},
+        {cause: error, reason: 'dns'},
       )
     case 'ECONNRESET':
     case 'EPIPE':
       return new ConnectionError('CONNECTION_CLOSED', address, `connection reset by peer (${error.code})`, {cause: error})
     default:
       return new ConnectionError('CONNECTION_FAILED', address, error.message, {cause: error})
+  }
+}
+
+/** What to do about a failed verification, said in the message (the CLI adds no second hint). */
+function tlsAdvice(reason: NsqErrorReason | undefined, verifyName: string): string {
+  switch (reason) {
+    case 'tls-name-mismatch':
+      return ` (the certificate does not name "${verifyName}"; dial the name it was issued for, or set the TLS server name)`
+    case 'tls-untrusted':
+      return ' (the certificate is not signed by a trusted CA; pass the CA file, or --tls-insecure to skip verification)'
+    case 'tls-expired':
+      return ' (the server certificate has expired)'
+    default:
+      return ''
+  }
+}
+
+/** Why certificate verification failed, from Node's TLS error code. */
+function tlsReason(code: string | undefined): NsqErrorReason | undefined {
+  switch (code) {
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'tls-name-mismatch'
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return 'tls-untrusted'
+    case 'CERT_HAS_EXPIRED':
+      return 'tls-expired'
+    default:
+      return undefined
   }
 }
 
@@ -114,18 +148,13 @@ export function upgradeToTls(
       reject(error)
     }
     function onError(error: NodeJS.ErrnoException): void {
-      const hint =
-        error.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-          ? ` (the certificate does not name "${verifyName}"; dial the name it was issued for, or set the TLS server name)`
-          : error.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
-              error.code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
-              error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
-              error.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
-            ? ' (the certificate is not signed by a trusted CA; pass the CA file, or --tls-insecure to skip verification)'
-            : error.code === 'CERT_HAS_EXPIRED'
-              ? ' (the server certificate has expired)'
-              : ''
-      fail(new ConnectionError('TLS', address, `TLS handshake failed: ${error.message}${hint}`, {cause: error}))
+      const reason = tlsReason(error.code)
+      fail(
+        new ConnectionError('TLS', address, `TLS handshake failed: ${error.message}${tlsAdvice(reason, verifyName)}`, {
+          cause: error,
+          reason,
+        }),
+      )
     }
     function onSecure(): void {
       clearTimeout(timer)

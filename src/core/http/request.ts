@@ -81,13 +81,31 @@ function transportError(url: string, error: NodeJS.ErrnoException, signal: Abort
       ? new HttpError(url, `no complete response within ${timeoutMs} ms`, {code: 'TIMEOUT', cause: error})
       : new HttpError(url, 'request aborted', {code: 'ABORTED', cause: error})
   }
-  const hint =
-    error.code === 'ECONNREFUSED'
-      ? 'connection refused: is the service running on this address?'
-      : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
-        ? "host name does not resolve (set nsqd's --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)"
-        : error.message
-  return new HttpError(url, hint, {code: error.code === 'ECONNREFUSED' ? 'CONNECTION_REFUSED' : 'HTTP', cause: error})
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return new HttpError(url, 'connection refused: is the service running on this address?', {code: 'CONNECTION_REFUSED', cause: error})
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new HttpError(
+        url,
+        "host name does not resolve (set nsqd's --broadcast-address to a resolvable name or IP, or map it with --address-map HOST=IP:PORT)",
+        {cause: error, reason: 'dns'},
+      )
+    case 'HPE_INVALID_CONSTANT':
+    case 'HPE_INVALID_VERSION':
+    case 'HPE_INVALID_STATUS':
+    case 'HPE_INVALID_HEADER_TOKEN':
+      // Node's HTTP parser met bytes that are not an HTTP response: typically nsqd's or lookupd's
+      // TCP port (nsqd answers an HTTP request with a protocol error frame), the reverse of the
+      // mistake the frame decoder recognises.
+      return new HttpError(
+        url,
+        "the answer is not HTTP: this looks like a TCP port (nsqd's 4150, nsqlookupd's 4160), not the HTTP port (4151, 4161)",
+        {cause: error, reason: 'not-http'},
+      )
+    default:
+      return new HttpError(url, error.message, {cause: error})
+  }
 }
 
 /** Builds an http(s) URL from `host:port` or a full URL, plus a path and query. */

@@ -21,8 +21,10 @@ export interface BenchProgress {
 }
 
 export interface BenchEvents {
-  /** A human status line (filling, cleaning up, a warning as it happens). */
+  /** A human status line (filling, cleaning up). */
   status?(line: string): void
+  /** A warning as it happens (also kept in the outcome's `warnings`). */
+  warning?(line: string): void
   /** Called about once a second while running. */
   progress?(progress: BenchProgress): void
 }
@@ -70,20 +72,26 @@ export async function runBench(
   const warnings: string[] = []
   const warn = (line: string): void => {
     warnings.push(line)
-    events.status?.(`warning: ${line}`)
+    events.warning?.(line)
   }
   const startedAt = new Date()
   const httpClients = params.nsqdHttp.map((address) => new NsqdHttpClient(address, http))
   const publishers = params.kind === 'sub' ? [] : makePublishers(params, settings, clock)
   const subscribers = params.kind === 'pub' ? [] : makeSubscribers(params, settings, clock)
+  // Whether this run made the topic / channel it would delete afterwards: created over HTTP, or
+  // by a client that got connected (PUB / SUB create them). A run that reached nothing made nothing.
+  let made = false
   try {
-    if (params.kind !== 'pub') await prepareTopic(params, httpClients, warn)
+    if (params.kind !== 'pub') made = await prepareTopic(params, httpClients, warn)
     if (params.fill > 0) {
       events.status?.(`filling ${params.topic} with ${params.fill.toLocaleString('en-US')} messages of ${params.size} B…`)
       await fillTopic(params, settings, deps.signal)
+      made = true
     }
     await Promise.all(subscribers.map((s) => s.start()))
+    if (subscribers.length > 0) made = true
     await Promise.all(publishers.map((p) => p.connect()))
+    made = true
     const start = clock.now()
     const measureStart = start + params.warmupMs
     const deadline = params.durationMs === undefined ? undefined : measureStart + params.durationMs
@@ -134,7 +142,7 @@ export async function runBench(
         if (s instanceof ThreadedSubscriber) await s.close()
       }),
     ])
-    if (params.cleanup) await cleanup(params, httpClients, warn, events)
+    if (params.cleanup && made) await cleanup(params, httpClients, warn, events)
   }
 }
 
@@ -256,12 +264,17 @@ function makeSubscribers(params: BenchParams, connection: ConnectionSettings, cl
   )
 }
 
-/** Creates the topic and channel first, so nothing published before the consumers subscribe is lost. */
-async function prepareTopic(params: BenchParams, clients: NsqdHttpClient[], warn: (line: string) => void): Promise<void> {
+/**
+ * Creates the topic and channel first, so nothing published before the consumers subscribe is
+ * lost. True when at least one nsqd created them.
+ */
+async function prepareTopic(params: BenchParams, clients: NsqdHttpClient[], warn: (line: string) => void): Promise<boolean> {
+  let created = false
   await Promise.all(
     clients.map(async (client) => {
       try {
         await client.createTopic(params.topic)
+        created = true
         await client.createChannel(params.topic, params.channel)
       } catch (error) {
         warn(
@@ -270,6 +283,7 @@ async function prepareTopic(params: BenchParams, clients: NsqdHttpClient[], warn
       }
     }),
   )
+  return created
 }
 
 /** `sub`: publishes `fill` messages (split across the nsqd) before the measured run. */
