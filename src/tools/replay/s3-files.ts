@@ -4,6 +4,7 @@
  * manifest to-file stored as its metadata (HEAD), and read with GET. Loaded only when
  * `--s3-bucket` is given, so other runs never pay for the SDK.
  */
+import {setMaxListeners} from 'node:events'
 import {GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3'
 import type {ArchiveManifest} from '../to-file/manifest.js'
 import type {ArchiveFile} from './archive-file.js'
@@ -40,7 +41,13 @@ const statusOf = (error: unknown): number | undefined =>
   (error as {$metadata?: {httpStatusCode?: number}} | undefined)?.$metadata?.httpStatusCode
 
 /** Lists the archive objects under the prefix (sorted by key) and HEADs each for its manifest. */
-export async function listS3Files(options: S3ListOptions, signal: AbortSignal): Promise<{files: ArchiveFile[]; close(): void}> {
+export async function listS3Files(options: S3ListOptions, parent: AbortSignal): Promise<{files: ArchiveFile[]; close(): void}> {
+  // Up to 16 HEADs listen on the signal at once: more than Node's default of 10 listeners.
+  const controller = new AbortController()
+  setMaxListeners(64, controller.signal)
+  if (parent.aborted) controller.abort()
+  else parent.addEventListener('abort', () => controller.abort(), {once: true})
+  const signal = controller.signal
   const config: S3ClientConfig = {
     forcePathStyle: options.forcePathStyle ?? false,
     requestHandler: {socketTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5000},
