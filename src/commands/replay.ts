@@ -32,13 +32,13 @@ export default class Replay extends NsqCommand<typeof Replay> {
   static override description = [
     'Reads archives written by `nsq to-file` (plain or gzip, raw lines or --format json envelopes, with or without',
     'manifests) and by the official nsq_to_file (plain or multi-member gzip) and publishes every record again, through',
-    'the same publisher as `nsq to-nsq` (MPUB batches capped by nsqd\'s limits, round-robin with failover or fanout).',
+    "the same publisher as `nsq to-nsq` (MPUB batches capped by nsqd's limits, round-robin with failover or fanout).",
     'PATH is a file, a folder (walked; hidden files such as manifests are left out), a glob, or - for stdin;',
     '--s3-bucket / --s3-prefix read the objects to-file uploaded.',
     '',
     'Files are replayed in time order, records in file order. --since / --until (RFC 3339, a date, or a duration ago',
     "such as 2h) skip files wholly outside the range without reading them: by their manifest's first / last timestamp,",
-    "else by the datetime in their name (--datetime-format; a file named 2024-05-01_10 was written from 10:00 to 11:00).",
+    'else by the datetime in their name (--datetime-format; a file named 2024-05-01_10 was written from 10:00 to 11:00).',
     'Inside a file, JSON envelopes are filtered by their timestamp; raw records have none and follow their file.',
     '',
     'A gzip file whose last member is cut short (a writer that crashed) is replayed up to the tear: every whole line',
@@ -56,7 +56,7 @@ export default class Replay extends NsqCommand<typeof Replay> {
     {
       description: 'Replay yesterday afternoon of an archive into a new topic',
       command:
-        "<%= config.bin %> <%= command.id %> orders-replay /data/archive --since 2024-05-01T12:00:00Z --until 2024-05-01T18:00:00Z --nsqd-tcp-address 127.0.0.1:4150",
+        '<%= config.bin %> <%= command.id %> orders-replay /data/archive --since 2024-05-01T12:00:00Z --until 2024-05-01T18:00:00Z --nsqd-tcp-address 127.0.0.1:4150',
     },
     {
       description: 'The last 2 hours, each record back to the topic it was archived from, one batch in flight',
@@ -72,22 +72,38 @@ export default class Replay extends NsqCommand<typeof Replay> {
       description: 'What would be replayed',
       command: '<%= config.bin %> <%= command.id %> events /data/archive --since 6h --dry-run',
     },
-    {description: 'From a pipe', command: 'zcat old.log.gz | <%= config.bin %> <%= command.id %> events - --nsqd-tcp-address 127.0.0.1:4150'},
+    {
+      description: 'From a pipe',
+      command: 'zcat old.log.gz | <%= config.bin %> <%= command.id %> events - --nsqd-tcp-address 127.0.0.1:4150',
+    },
   ]
 
   static override enableJsonFlag = true
   static override strict = false
 
   static override args = {
-    topic: Args.string({description: 'topic to publish to (with --topic-from-envelope: a path, like the rest)', required: false, ignoreStdin: true}),
+    topic: Args.string({
+      description: 'topic to publish to (with --topic-from-envelope: a path, like the rest)',
+      required: false,
+      ignoreStdin: true,
+    }),
     path: Args.string({description: 'archive files, folders or globs; - for stdin', required: false, ignoreStdin: true}),
   }
 
   static override flags = {
     topic: Flags.string({summary: 'topic to publish to (instead of the first argument; the fallback with --topic-from-envelope)'}),
-    'topic-from-envelope': Flags.boolean({summary: 'publish each JSON record to the topic it was archived from (every argument is then a path)'}),
-    'topic-map': Flags.string({summary: 'with --topic-from-envelope: publish topic FROM to TO instead (repeatable)', helpValue: 'FROM=TO', multiple: true}),
-    since: Flags.string({summary: 'replay records from this time on: RFC 3339, a date, or a duration ago (2h, 30m, 1d)', helpGroup: SOURCE}),
+    'topic-from-envelope': Flags.boolean({
+      summary: 'publish each JSON record to the topic it was archived from (every argument is then a path)',
+    }),
+    'topic-map': Flags.string({
+      summary: 'with --topic-from-envelope: publish topic FROM to TO instead (repeatable)',
+      helpValue: 'FROM=TO',
+      multiple: true,
+    }),
+    since: Flags.string({
+      summary: 'replay records from this time on: RFC 3339, a date, or a duration ago (2h, 30m, 1d)',
+      helpGroup: SOURCE,
+    }),
     until: Flags.string({summary: 'replay records before this time (same forms as --since)', helpGroup: SOURCE}),
     'input-format': Flags.option({
       options: ['auto', 'raw', 'json'] as const,
@@ -100,8 +116,13 @@ export default class Replay extends NsqCommand<typeof Replay> {
       default: '%Y-%m-%d_%H',
       helpGroup: SOURCE,
     }),
-    'datetime-utc': Flags.boolean({summary: 'the datetime in file names is UTC (default: local time, as nsq_to_file writes it)', helpGroup: SOURCE}),
-    verify: Flags.boolean({summary: 'check each file against its manifest (records, size, sha256) before publishing it; a mismatch stops with exit 3'}),
+    'datetime-utc': Flags.boolean({
+      summary: 'the datetime in file names is UTC (default: local time, as nsq_to_file writes it)',
+      helpGroup: SOURCE,
+    }),
+    verify: Flags.boolean({
+      summary: 'check each file against its manifest (records, size, sha256) before publishing it; a mismatch stops with exit 3',
+    }),
     'skip-bad': Flags.boolean({summary: 'with --verify: skip a file that fails the check (reported) and go on', dependsOn: ['verify']}),
     ordered: Flags.boolean({summary: 'one batch in flight at a time, so each nsqd receives the records in archive order'}),
     checkpoint: Flags.string({summary: 'resume file: replay continues from it after a crash, and records progress in it (durably)'}),
@@ -120,8 +141,14 @@ export default class Replay extends NsqCommand<typeof Replay> {
     'max-message-bytes': sizeFlag({
       summary: `largest message body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxMessageBytes})`,
     }),
-    'max-body-bytes': sizeFlag({summary: `largest MPUB body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxBodyBytes})`}),
-    's3-bucket': Flags.string({summary: 'read the archive objects of this S3 (or S3-compatible) bucket', env: 'NSQ_S3_BUCKET', helpGroup: 'S3'}),
+    'max-body-bytes': sizeFlag({
+      summary: `largest MPUB body when nsqd's HTTP API is not reachable (default ${DEFAULT_LIMITS.maxBodyBytes})`,
+    }),
+    's3-bucket': Flags.string({
+      summary: 'read the archive objects of this S3 (or S3-compatible) bucket',
+      env: 'NSQ_S3_BUCKET',
+      helpGroup: 'S3',
+    }),
     's3-prefix': Flags.string({summary: 'only the objects whose key starts with this', default: '', helpGroup: 'S3'}),
     's3-endpoint': s3Flags['s3-endpoint'],
     's3-region': s3Flags['s3-region'],
@@ -138,13 +165,18 @@ export default class Replay extends NsqCommand<typeof Replay> {
     const lookupd = flags['lookupd-http-address'] ?? []
     if (tcp.length > 0 && lookupd.length > 0) this.usage('use --nsqd-tcp-address or --lookupd-http-address, not both')
     if (tcp.length === 0 && lookupd.length === 0 && !flags['dry-run'])
-      this.usage('--nsqd-tcp-address or --lookupd-http-address required', ['e.g. --nsqd-tcp-address 127.0.0.1:4150, or set NSQ_NSQD_TCP_ADDRESS'])
+      this.usage('--nsqd-tcp-address or --lookupd-http-address required', [
+        'e.g. --nsqd-tcp-address 127.0.0.1:4150, or set NSQ_NSQD_TCP_ADDRESS',
+      ])
     const bucket = flags['s3-bucket']
-    if (paths.length === 0 && bucket === undefined) this.usage('nothing to replay: give archive files, folders or globs, - for stdin, or --s3-bucket')
+    if (paths.length === 0 && bucket === undefined)
+      this.usage('nothing to replay: give archive files, folders or globs, - for stdin, or --s3-bucket')
     if (flags['s3-prefix'] !== '' && bucket === undefined) this.usage('--s3-prefix needs --s3-bucket')
     if (paths.filter((p) => p === '-').length > 1) this.usage('- (stdin) can be given once')
-    if (flags.checkpoint !== undefined && paths.includes('-')) this.usage('--checkpoint cannot follow stdin (-): it cannot be read again from a position')
-    if (flags.checkpoint !== undefined && flags['dry-run']) this.usage('--checkpoint and --dry-run do not go together: a dry run publishes nothing')
+    if (flags.checkpoint !== undefined && paths.includes('-'))
+      this.usage('--checkpoint cannot follow stdin (-): it cannot be read again from a position')
+    if (flags.checkpoint !== undefined && flags['dry-run'])
+      this.usage('--checkpoint and --dry-run do not go together: a dry run publishes nothing')
     if ((flags['topic-map'] ?? []).length > 0 && !flags['topic-from-envelope']) this.usage('--topic-map needs --topic-from-envelope')
     const range = this.timeRange()
     const errorsPath = flags.errors
@@ -205,7 +237,9 @@ export default class Replay extends NsqCommand<typeof Replay> {
           },
           readingDone: () => progress?.stop(),
           limitsUnread: (failure, source) =>
-            say(`could not read limits from nsqd's HTTP API (${failure})${source === 'flags' ? '; using --max-message-bytes / --max-body-bytes' : ''}`),
+            say(
+              `could not read limits from nsqd's HTTP API (${failure})${source === 'flags' ? '; using --max-message-bytes / --max-body-bytes' : ''}`,
+            ),
           leftOut: (refusal, remaining) =>
             say(`nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`),
           disconnected: (address, error) => {
@@ -219,7 +253,9 @@ export default class Replay extends NsqCommand<typeof Replay> {
           notPublished: (failure) => {
             if (!firstFailure) return
             firstFailure = false
-            say(`${failure.file} record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsPath === undefined ? '' : ` (see ${errorsPath})`}`)
+            say(
+              `${failure.file} record ${failure.record} not published (${failure.reason}): ${failure.error}${errorsPath === undefined ? '' : ` (see ${errorsPath})`}`,
+            )
           },
           torn: (torn) =>
             say(
@@ -242,11 +278,14 @@ export default class Replay extends NsqCommand<typeof Replay> {
         `checkpoint ${summary.checkpoint.path}: ${summary.checkpoint.error === undefined ? 'written' : `FAILED (${summary.checkpoint.error})`}; a resumed run sends at most ${summary.checkpoint.maxDuplicates.toLocaleString('en-US')} records again (one in-flight window)`,
       )
     if (refusal !== undefined) {
-      process.stderr.write(`Error: ${refusal.nsqd === undefined ? 'nsqd' : `nsqd ${refusal.nsqd}`} refused publishing: ${refusal.error.message}\n`)
+      process.stderr.write(
+        `Error: ${refusal.nsqd === undefined ? 'nsqd' : `nsqd ${refusal.nsqd}`} refused publishing: ${refusal.error.message}\n`,
+      )
       for (const hint of toCliError(refusal.error).suggestions ?? []) process.stderr.write(`hint: ${hint}\n`)
     }
     const broken = result.errorsFile?.failure
-    if (broken !== undefined) process.stderr.write(`Error: errors file ${errorsPath ?? ''} (--errors): ${broken.code} (${broken.message}); stopped reading\n`)
+    if (broken !== undefined)
+      process.stderr.write(`Error: errors file ${errorsPath ?? ''} (--errors): ${broken.code} (${broken.message}); stopped reading\n`)
     return this.complete(result)
   }
 
@@ -273,7 +312,13 @@ export default class Replay extends NsqCommand<typeof Replay> {
 
   override async init(): Promise<void> {
     await super.init()
-    const {argv} = await this.parse({flags: Replay.flags, baseFlags: NsqCommand.baseFlags, args: Replay.args, strict: false, enableJsonFlag: true})
+    const {argv} = await this.parse({
+      flags: Replay.flags,
+      baseFlags: NsqCommand.baseFlags,
+      args: Replay.args,
+      strict: false,
+      enableJsonFlag: true,
+    })
     this.positional = argv.map(String)
   }
 
@@ -326,7 +371,10 @@ export default class Replay extends NsqCommand<typeof Replay> {
         const eta = fraction > 0 && fraction < 1 ? ` · ETA ${formatDuration(((1 - fraction) / fraction) * secs * 1000)}` : ''
         const width = 20
         const filled = Math.round(fraction * width)
-        const bar = stats.bytesTotal > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatBytes(stats.bytesRead)} / ${formatBytes(stats.bytesTotal)} · ` : ''
+        const bar =
+          stats.bytesTotal > 0
+            ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatBytes(stats.bytesRead)} / ${formatBytes(stats.bytesTotal)} · `
+            : ''
         return `${bar}${stats.published.toLocaleString('en-US')} published · ${Math.round(stats.published / Math.max(secs, 0.001)).toLocaleString('en-US')} msg/s · ${failedCount(stats)} failed${eta}`
       },
     })

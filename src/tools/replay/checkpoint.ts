@@ -38,7 +38,10 @@ export class FileProgress {
   private low: number
   private ended = false
 
-  constructor(readonly key: string, readonly startAt: number) {
+  constructor(
+    readonly key: string,
+    readonly startAt: number,
+  ) {
     this.read = startAt
     this.low = startAt
   }
@@ -171,7 +174,9 @@ export class Checkpoint {
     if (text === undefined) return new Checkpoint(file, {version: 1, topic, files: {}}, false)
     const state = parseState(text, file)
     if (state.topic !== topic)
-      throw new CheckpointError(`${file} is the checkpoint of a replay into ${state.topic ?? '--topic-from-envelope'}, not ${topic ?? '--topic-from-envelope'}`)
+      throw new CheckpointError(
+        `${file} is the checkpoint of a replay into ${state.topic ?? '--topic-from-envelope'}, not ${topic ?? '--topic-from-envelope'}`,
+      )
     return new Checkpoint(file, state, true)
   }
 

@@ -69,7 +69,8 @@ async function expand(pattern: string, out: string[]): Promise<void> {
     const part = parts[at] as string
     if (part === '**') {
       await visit(dir, at + 1)
-      for (const entry of await entries(dir)) if (entry.isDirectory() && !entry.name.startsWith('.')) await visit(path.join(dir, entry.name), at)
+      for (const entry of await entries(dir))
+        if (entry.isDirectory() && !entry.name.startsWith('.')) await visit(path.join(dir, entry.name), at)
       return
     }
     if (!GLOB.test(part)) return visit(path.join(dir, part), at + 1)
@@ -92,7 +93,7 @@ export async function localArchiveFile(file: string): Promise<ArchiveFile> {
     name: path.basename(file),
     size: stat.size,
     manifest,
-    open: (signal) => fs.createReadStream(file, {highWaterMark: 1024 * 1024, signal}),
+    open: (signal) => fs.createReadStream(file, {highWaterMark: 64 * 1024, signal}),
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import {decodeEnvelope, type Envelope} from '../envelope.js'
 import {Batcher, type OutRecord} from '../publish/batcher.js'
-import type {FailedRecord, FailureReason} from '../publish/errors-file.js'
+import type {FailedRecord} from '../publish/errors-file.js'
 import type {BatchOutcome, BatchSink} from '../publish/publisher.js'
 import {Pacer, batchSizeForRate, systemClock, type Clock} from '../to-nsq/pacer.js'
 import type {SplitRecord} from '../to-nsq/record-splitter.js'
@@ -196,12 +196,23 @@ export class ReplayRun {
     }
     this.stats.bytesRead = before + counted.bytes
     if (end.torn !== undefined) {
-      const torn: TornFile = {file: file.key, error: end.torn.error, storedBytes: end.torn.storedBytes, remainderBytes: end.remainder?.length ?? 0}
+      const torn: TornFile = {
+        file: file.key,
+        error: end.torn.error,
+        storedBytes: end.torn.storedBytes,
+        remainderBytes: end.remainder?.length ?? 0,
+      }
       this.ended.torn.push(torn)
       o.onTorn?.(torn)
       if (end.remainder !== undefined && end.remainder.length > 0) {
         this.stats.records++
-        this.fail({file: file.key, record: index + 1, reason: 'incomplete', error: `gzip torn before the end of this line (${end.torn.error})`, body: end.remainder})
+        this.fail({
+          file: file.key,
+          record: index + 1,
+          reason: 'incomplete',
+          error: `gzip torn before the end of this line (${end.torn.error})`,
+          body: end.remainder,
+        })
         if (progress !== undefined) progress.next()
       }
     }
@@ -232,7 +243,14 @@ export class ReplayRun {
       return
     }
     if (record.length > record.body.length) {
-      this.fail({file, record: n, reason: 'oversize', error: `line of ${record.length} bytes is longer than ${record.body.length} bytes`, body: record.body, length: record.length})
+      this.fail({
+        file,
+        record: n,
+        reason: 'oversize',
+        error: `line of ${record.length} bytes is longer than ${record.body.length} bytes`,
+        body: record.body,
+        length: record.length,
+      })
       return
     }
     let body = record.body
@@ -241,7 +259,13 @@ export class ReplayRun {
       try {
         envelope = decodeEnvelope(body.toString('utf8'))
       } catch (error) {
-        this.fail({file, record: n, reason: 'invalid_envelope', error: `invalid envelope: ${(error as Error).message}`, body: Buffer.from(body)})
+        this.fail({
+          file,
+          record: n,
+          reason: 'invalid_envelope',
+          error: `invalid envelope: ${(error as Error).message}`,
+          body: Buffer.from(body),
+        })
         return
       }
       if (envelope.timestamp !== undefined && !inRange(o.range, envelope.timestamp)) {
@@ -255,12 +279,24 @@ export class ReplayRun {
       return
     }
     if (body.length > o.maxMessageBytes) {
-      this.fail({file, record: n, reason: 'oversize', error: `${body.length} bytes > max message size ${o.maxMessageBytes}`, body: Buffer.from(body)})
+      this.fail({
+        file,
+        record: n,
+        reason: 'oversize',
+        error: `${body.length} bytes > max message size ${o.maxMessageBytes}`,
+        body: Buffer.from(body),
+      })
       return
     }
     const topic = o.topicFromEnvelope ? this.envelopeTopic(envelope) : o.topic
     if (topic === undefined) {
-      this.fail({file, record: n, reason: 'invalid_envelope', error: 'no topic in the envelope and no --topic to fall back to', body: Buffer.from(record.body)})
+      this.fail({
+        file,
+        record: n,
+        reason: 'invalid_envelope',
+        error: 'no topic in the envelope and no --topic to fall back to',
+        body: Buffer.from(record.body),
+      })
       return
     }
     this.stats.accepted++
@@ -270,8 +306,8 @@ export class ReplayRun {
     }
     const g = o.checkpoint?.window.accept() ?? 0
     progress?.hold(index)
-    // Bodies are views of a decoded chunk; a copy keeps that chunk from being held by a batch.
-    const out: ReplayRecord = {n, body: format === 'json' ? body : Buffer.from(body), progress, index, g}
+    // A raw body is a view of its decoded chunk (no copy): the sinks' windows bound how many chunks batches hold.
+    const out: ReplayRecord = {n, body, progress, index, g}
     let batcher = this.batchers.get(topic)
     if (batcher === undefined) {
       batcher = new Batcher({maxCount: this.maxCount, maxBodyBytes: o.maxBodyBytes})
@@ -336,7 +372,7 @@ export class ReplayRun {
   }
 
   private fail(failure: ReplayFailure): void {
-    this.stats.failures[failure.reason as FailureReason]++
+    this.stats.failures[failure.reason]++
     this.options.onFailure?.(failure)
   }
 }

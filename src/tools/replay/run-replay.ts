@@ -88,7 +88,7 @@ async function findFiles(options: ReplayOptions): Promise<{files: ArchiveFile[];
     const {listS3Files} = await import('./s3-files.js')
     const listed = await listS3Files(options.s3, options.signal)
     files.push(...listed.files)
-    close = listed.close
+    close = () => listed.close()
   }
   const stdin = options.stdin
   if (stdin !== undefined) files.push({key: '-', name: '-', size: undefined, manifest: undefined, open: () => stdin})

@@ -62,10 +62,9 @@ export async function listS3Files(options: S3ListOptions, parent: AbortSignal): 
   try {
     let token: string | undefined
     do {
-      const page = await client.send(
-        new ListObjectsV2Command({Bucket: bucket, Prefix: options.prefix, ContinuationToken: token}),
-        {abortSignal: signal},
-      )
+      const page = await client.send(new ListObjectsV2Command({Bucket: bucket, Prefix: options.prefix, ContinuationToken: token}), {
+        abortSignal: signal,
+      })
       for (const object of page.Contents ?? []) {
         const key = object.Key
         if (key === undefined) continue
@@ -92,7 +91,9 @@ export async function listS3Files(options: S3ListOptions, parent: AbortSignal): 
   // HEADs a few at a time: one round trip each, and a long listing should not take one by one.
   for (let at = 0; at < objects.length; at += 16) {
     const heads = await Promise.all(
-      objects.slice(at, at + 16).map(async ({key}) => client.send(new HeadObjectCommand({Bucket: bucket, Key: key}), {abortSignal: signal})),
+      objects
+        .slice(at, at + 16)
+        .map(async ({key}) => client.send(new HeadObjectCommand({Bucket: bucket, Key: key}), {abortSignal: signal})),
     )
     heads.forEach((head, i) => {
       const {key, size} = objects[at + i] as {key: string; size: number}

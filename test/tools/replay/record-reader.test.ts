@@ -14,7 +14,8 @@ async function read(data: Buffer, size = 7): Promise<{lines: string[]; end: Read
   return {lines, end, stored: counted.bytes}
 }
 
-const lines = (from: number, count: number): string[] => Array.from({length: count}, (_, i) => `line-${from + i}-${'z'.repeat((from + i) % 13)}`)
+const lines = (from: number, count: number): string[] =>
+  Array.from({length: count}, (_, i) => `line-${from + i}-${'z'.repeat((from + i) % 13)}`)
 const text = (list: string[]): Buffer => Buffer.from(list.map((l) => `${l}\n`).join(''), 'latin1')
 
 describe('readRecords', () => {

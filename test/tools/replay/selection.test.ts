@@ -17,7 +17,16 @@ function file(name: string, manifest?: Partial<ArchiveManifest>): ArchiveFile {
     manifest:
       manifest === undefined
         ? undefined
-        : {messages: 10, bytes: 100, firstTimestamp: null, lastTimestamp: null, sha256: 'a'.repeat(64), format: 'json', gzip: true, ...manifest},
+        : {
+            messages: 10,
+            bytes: 100,
+            firstTimestamp: null,
+            lastTimestamp: null,
+            sha256: 'a'.repeat(64),
+            format: 'json',
+            gzip: true,
+            ...manifest,
+          },
     open: () => {
       throw new Error(`${name} was opened`)
     },
@@ -27,11 +36,12 @@ function file(name: string, manifest?: Partial<ArchiveManifest>): ArchiveFile {
 const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '000000Z')
 
 describe('time bounds', () => {
-  const parse = (text: string): number => parseTimeBound(text, T0, (t) => {
-    const m = /^(\d+)([hmd])$/.exec(t)
-    if (m === null) throw new Error('bad')
-    return Number(m[1]) * {h: HOUR, m: 60_000, d: 24 * HOUR}[m[2] as 'h' | 'm' | 'd']
-  })
+  const parse = (text: string): number =>
+    parseTimeBound(text, T0, (t) => {
+      const m = /^(\d+)([hmd])$/.exec(t)
+      if (m === null) throw new Error('bad')
+      return Number(m[1]) * {h: HOUR, m: 60_000, d: 24 * HOUR}[m[2] as 'h' | 'm' | 'd']
+    })
   it('reads RFC 3339 with zones, a bare date, and durations back from now', () => {
     expect(parse('2024-05-01T10:00:00Z')).toBe(T0)
     expect(parse('2024-05-01T12:00:00+02:00')).toBe(T0)
