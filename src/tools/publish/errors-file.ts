@@ -18,6 +18,8 @@ export interface FailedRecord {
   length?: number
   /** The nsqd that refused it (fanout mode). */
   nsqd?: string
+  /** The archive file it was read from (`nsq replay`; `record` is then its line number in that file). */
+  file?: string
 }
 
 /**
@@ -31,6 +33,7 @@ export interface FailedRecord {
 export function formatFailure(failure: FailedRecord): string {
   const {body} = failure
   const fields: string[] = [`"record":${failure.record}`, `"reason":"${failure.reason}"`, `"error":${JSON.stringify(failure.error)}`]
+  if (failure.file !== undefined) fields.splice(1, 0, `"file":${JSON.stringify(failure.file)}`)
   if (failure.nsqd !== undefined) fields.push(`"nsqd":${JSON.stringify(failure.nsqd)}`)
   fields.push(isUtf8(body) ? `"body":${JSON.stringify(body.toString('utf8'))}` : `"body_base64":"${body.toString('base64')}"`)
   if (failure.length !== undefined && failure.length > body.length) fields.push(`"bytes":${failure.length}`, '"truncated":true')
