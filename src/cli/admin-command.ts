@@ -8,6 +8,7 @@ import readline from 'node:readline/promises'
 import {Flags, type Command} from '@oclif/core'
 import {NsqCommand} from './base-command.js'
 import {tableStyle} from './color.js'
+import {isTerminal} from './terminal.js'
 import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from './flags.js'
 import type {ClusterAccess} from '../tools/admin/discover.js'
 import {failureLines, renderCalls, renderLoss} from '../tools/admin/render.js'
@@ -150,9 +151,9 @@ export abstract class AdminCommand<T extends typeof Command> extends NsqCommand<
   /** --yes, or "y" typed on a terminal; off a terminal without --yes: refuse. */
   private async confirm(preview: Preview, yes: boolean): Promise<Consent> {
     if (yes) return 'yes'
-    const style = tableStyle(process.stderr.isTTY === true && this.colored)
+    const style = tableStyle(isTerminal(process.stderr) && this.colored)
     if (preview.loss.length > 0) process.stderr.write(`${renderLoss(preview.loss, style)}\n`)
-    if (process.stdin.isTTY !== true || process.stderr.isTTY !== true) {
+    if (!isTerminal(process.stdin) || !isTerminal(process.stderr)) {
       process.stderr.write(
         `${preview.action.replace('_', ' ')} loses messages: add --yes to do it off a terminal (or --dry-run to see the calls)\n`,
       )

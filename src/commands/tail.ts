@@ -133,9 +133,9 @@ ${EXIT_CODES_HELP}`
       this.usage((error as Error).message)
     }
 
-    if (channelIsDurable(channel) && !flags.quiet) {
-      process.stderr.write(
-        `warning: channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : "messages printed here are FIN'd and gone from it"}, and nsqd keeps the channel (and queues for it) after tail exits\n`,
+    if (channelIsDurable(channel)) {
+      this.warn(
+        `channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : "messages printed here are FIN'd and gone from it"}, and nsqd keeps the channel (and queues for it) after tail exits`,
       )
     }
     if (isTerminal(process.stderr) && !flags.quiet) {
@@ -179,7 +179,7 @@ ${EXIT_CODES_HELP}`
           topicAdded: (topic) => {
             if (pattern !== undefined) this.status(`reading topic ${topic}`)
           },
-          topicFailed: (topic, error) => process.stderr.write(`warning: cannot read topic ${topic}: ${error.message}\n`),
+          topicFailed: (topic, error) => void this.warn(`cannot read topic ${topic}: ${error.message}`),
         },
       })
       const {summary} = result

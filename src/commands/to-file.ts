@@ -15,6 +15,7 @@ import {
   jsonSummaryFlag,
 } from '../cli/flags.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
+import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isTerminal} from '../cli/terminal.js'
 import {formatBytes, formatDuration} from '../cli/units.js'
 import {describeWait} from '../tools/source/describe-wait.js'
@@ -256,30 +257,32 @@ ${EXIT_CODES_HELP}`
         // Said once per nsqd (the topic source's rule).
         connectFailed: (topic, address, error) => this.note(`${topic}: cannot connect to ${address}: ${error.message}; retrying`),
         waiting: (wait) => this.note(describeWait(wait)),
-        warning: (text) => this.note(`warning: ${text}`),
+        warning: (text) => {
+          this.progress?.clear()
+          this.warn(text)
+        },
       },
     })
     const onHup = (): void => toFile.rotate()
     process.on('SIGHUP', onHup)
-    let statusTimer: NodeJS.Timeout | undefined
-    if (tty) {
-      let last = {at: Date.now(), messages: 0}
-      statusTimer = setInterval(() => {
+    let last = {at: Date.now(), messages: 0}
+    const progress = startProgressLine({
+      enabled: tty,
+      intervalMs: 1000,
+      render: () => {
         const s = toFile.stats
         const now = Date.now()
         const rate = ((s.messages - last.messages) * 1000) / Math.max(1, now - last.at)
         last = {at: now, messages: s.messages}
         const s3 = sink?.stats()
         const upload = s3 === undefined ? '' : `, s3 ${s3.uploadedFiles} up / ${s3.pendingFiles} pending`
-        process.stderr.write(
-          `\r\u001B[K${Object.keys(s.topics).length} topics, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${s.filesFinished} files done${upload}`,
-        )
-      }, 1000)
-      statusTimer.unref()
-    }
+        return `${plural(Object.keys(s.topics).length, 'topic')}, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${plural(s.filesFinished, 'file')} done${upload}`
+      },
+    })
+    this.progress = progress
     try {
       const summary = await toFile.run()
-      if (tty) process.stderr.write('\r\u001B[K')
+      progress.stop()
       this.note(
         `to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.redeliveriesDropped > 0 ? `, ${summary.redeliveriesDropped} redeliveries dropped` : ''}${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`,
       )
@@ -291,13 +294,18 @@ ${EXIT_CODES_HELP}`
       const s3 = sink?.stats()
       return this.complete({summary: {...summary, ...(s3 === undefined ? {} : {s3})}, exitCode: exitCodeForLeftover(left)})
     } finally {
-      if (statusTimer !== undefined) clearInterval(statusTimer)
+      progress.stop()
       process.off('SIGHUP', onHup)
     }
   }
 
+  /** The live status line while it runs (erased before any other stderr line). */
+  private progress: ProgressLine | undefined
+
   private note(line: string): void {
-    if (!this.flags.json) this.status(line)
+    if (this.flags.json) return
+    this.progress?.clear()
+    this.status(line)
   }
 }
 
