@@ -72,6 +72,7 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
       throw new ParseFailure(error as Error)
     }
     const {args, flags} = output
+    preferGivenFlags(flags, this.argv)
     this.flags = flags as NsqFlags<T>
     this.args = args as NsqArgs<T>
     this.colored = applyColor(this.flags.color)
@@ -224,4 +225,24 @@ export function exitCodeFor(error: NsqError): ExitCode {
 export function toCliError(error: NsqError): Errors.CLIError {
   const suggestions = hintsFor(error)
   return new Errors.CLIError(error.message, {exit: exitCodeFor(error), code: error.code, ...(suggestions.length > 0 ? {suggestions} : {})})
+}
+
+/** Address flags of which a command takes one kind or the other (nsqd directly, or lookupd). */
+const ONE_OR_THE_OTHER: readonly (readonly [string, string])[] = [
+  ['nsqd-tcp-address', 'lookupd-http-address'],
+  ['nsqd-http-address', 'lookupd-http-address'],
+]
+
+/**
+ * A flag on the command line wins over an environment variable of the other kind: with
+ * `NSQ_LOOKUPD_HTTP_ADDRESS` exported, `--nsqd-tcp-address A` means "A, not lookupd" instead of
+ * "not both". Both given on the command line (or both from the environment) stay a usage error.
+ */
+export function preferGivenFlags(flags: Record<string, unknown>, argv: readonly string[]): void {
+  const given = (name: string): boolean => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+  for (const [a, b] of ONE_OR_THE_OTHER) {
+    if (flags[a] === undefined || flags[b] === undefined) continue
+    if (given(a) && !given(b)) delete flags[b]
+    else if (given(b) && !given(a)) delete flags[a]
+  }
 }
