@@ -243,7 +243,7 @@ export class HttpSink implements MessageSink<Delivery> {
       if (verdict.action === 'reject') {
         this.picker.mark(index, true)
         if (this.setAside(message, index, verdict.why)) return
-        retry = {action: 'retry', delayMs: this.options.policy.baseDelayMs, why: `${verdict.why} (errors file not writable)`, retryAfter: false}
+        retry = {action: 'retry', delayMs: this.options.policy.baseDelayMs, why: `${verdict.why} (errors file not writable)`, retryAfter: false, slowDown: false}
         break
       }
       this.picker.mark(index, false)
@@ -264,7 +264,7 @@ export class HttpSink implements MessageSink<Delivery> {
       } else if (verdict.action === 'retry') {
         retry = laterOf(retry, verdict)
       } else {
-        retry = laterOf(retry, {action: 'retry', delayMs: this.options.policy.baseDelayMs, why: verdict.why, retryAfter: false})
+        retry = laterOf(retry, {action: 'retry', delayMs: this.options.policy.baseDelayMs, why: verdict.why, retryAfter: false, slowDown: false})
       }
     }
     if (retry === undefined) {
@@ -278,7 +278,7 @@ export class HttpSink implements MessageSink<Delivery> {
   private requeue(retry: Extract<Verdict, {action: 'retry'}> | undefined): RequeueRequest {
     this.stats.requeued++
     if (retry?.retryAfter === true) this.stats.retryAfter++
-    return new RequeueRequest(retry?.why ?? 'not delivered', retry?.delayMs ?? this.options.policy.baseDelayMs, true)
+    return new RequeueRequest(retry?.why ?? 'not delivered', retry?.delayMs ?? this.options.policy.baseDelayMs, retry?.slowDown ?? false)
   }
 
   /** Writes a refused message to the errors file; false when there is none or it failed (then REQ). */
@@ -302,7 +302,7 @@ export class HttpSink implements MessageSink<Delivery> {
     const verdict = decide(outcome, message.attempts, this.options.policy, this.now())
     if (verdict.action === 'reject' && this.options.errors === undefined) {
       // Nowhere to set it aside: requeue it instead of losing it.
-      return {action: 'retry', delayMs: this.options.policy.maxDelayMs, why: `${verdict.why} (no --errors file)`, retryAfter: false}
+      return {action: 'retry', delayMs: this.options.policy.maxDelayMs, why: `${verdict.why} (no --errors file)`, retryAfter: false, slowDown: false}
     }
     if (outcome.kind === 'error' && outcome.sent) this.stats.uncertain++
     return verdict
@@ -360,7 +360,9 @@ function laterOf(
   a: Extract<Verdict, {action: 'retry'}> | undefined,
   b: Extract<Verdict, {action: 'retry'}>,
 ): Extract<Verdict, {action: 'retry'}> {
-  return a === undefined || b.delayMs >= a.delayMs ? b : a
+  if (a === undefined) return b
+  const later = b.delayMs >= a.delayMs ? b : a
+  return {...later, slowDown: a.slowDown || b.slowDown}
 }
 
 function target(url: string, method: 'POST' | 'GET'): Target {

@@ -26,6 +26,8 @@ export interface ToHttpOptions extends Omit<HttpSinkOptions, 'errors'> {
   addressMap?: AddressMap
   /** `--errors FILE`: where 4xx-refused messages go (NDJSON, replayable with `to-nsq --input-format json`). */
   errorsPath?: string
+  /** False: no consumer backoff at all (failed messages are only requeued with their delay). */
+  backoff?: boolean
   /** Longest wait on stop for requests in flight and nsqd's answers (ms). */
   drainTimeoutMs: number
   signal: AbortSignal
@@ -66,6 +68,7 @@ export async function runToHttp(options: ToHttpOptions): Promise<ToolResult<ToHt
     nsqd: options.nsqd,
     lookupd: options.lookupd,
     maxInFlight: options.maxInFlight,
+    ...(options.backoff === false ? {backoff: false} : {}),
     connection: options.connection,
     ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
     ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),

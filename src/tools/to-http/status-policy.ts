@@ -1,7 +1,8 @@
 /**
  * What one HTTP attempt's outcome means for the message, stated once: 2xx → done (FIN);
  * 408, 429, 5xx, timeouts and connection errors → try again later (REQ with backoff, or for
- * as long as `Retry-After` says); any other status (4xx, and 3xx: redirects are not followed) →
+ * as long as `Retry-After` says; no response, 429 and 503 also slow the consumer down, other 5xx
+ * are taken as this message's trouble and do not); any other status (4xx, and 3xx: redirects are not followed) →
  * the message itself is refused: written to `--errors` then FIN'd, or REQ'd with
  * `--on-4xx requeue`.
  */
@@ -16,7 +17,14 @@ export type AttemptOutcome =
 /** What to do with the message. */
 export type Verdict =
   | {readonly action: 'accept'}
-  | {readonly action: 'retry'; readonly delayMs: number; readonly why: string; readonly retryAfter: boolean}
+  | {
+      readonly action: 'retry'
+      readonly delayMs: number
+      readonly why: string
+      readonly retryAfter: boolean
+      /** The endpoint is down or overloaded (no response, 429, 503): slow the consumer down too, not only this message. */
+      readonly slowDown: boolean
+    }
   | {readonly action: 'reject'; readonly why: string}
 
 export interface StatusPolicyOptions {
@@ -42,15 +50,22 @@ export function isRetryableStatus(status: number): boolean {
 /** The verdict for one attempt of a message delivered `attempts` times, at `nowMs`. */
 export function decide(outcome: AttemptOutcome, attempts: number, options: StatusPolicyOptions, nowMs: number): Verdict {
   if (outcome.kind === 'error') {
-    return {action: 'retry', delayMs: backoffDelay(attempts, options.baseDelayMs, options.maxDelayMs), why: outcome.code, retryAfter: false}
+    return {
+      action: 'retry',
+      delayMs: backoffDelay(attempts, options.baseDelayMs, options.maxDelayMs),
+      why: outcome.code,
+      retryAfter: false,
+      slowDown: true,
+    }
   }
   const {status} = outcome
   if (status >= 200 && status < 300) return {action: 'accept'}
   const why = `HTTP ${status}`
   if (isRetryableStatus(status) || options.on4xx === 'requeue') {
+    const slowDown = status === 429 || status === 503
     const asked = parseRetryAfter(outcome.retryAfter, nowMs)
-    if (asked !== undefined) return {action: 'retry', delayMs: Math.min(asked, options.maxDelayMs), why, retryAfter: true}
-    return {action: 'retry', delayMs: backoffDelay(attempts, options.baseDelayMs, options.maxDelayMs), why, retryAfter: false}
+    if (asked !== undefined) return {action: 'retry', delayMs: Math.min(asked, options.maxDelayMs), why, retryAfter: true, slowDown}
+    return {action: 'retry', delayMs: backoffDelay(attempts, options.baseDelayMs, options.maxDelayMs), why, retryAfter: false, slowDown}
   }
   return {action: 'reject', why}
 }
