@@ -68,7 +68,12 @@ ${EXIT_CODES_HELP}`
     'topic-refresh': durationFlag({summary: "how often lookupd's topic list is read again for --topic-pattern", default: 60_000}),
     channel: Flags.string({char: 'c', summary: 'channel to read', default: 'nsq_to_http'}),
     post: Flags.string({summary: 'POST each body to this URL; repeatable', multiple: true, multipleNonGreedy: true, helpGroup: HTTP}),
-    get: Flags.string({summary: 'GET this URL template (%s body, %t %i %a); repeatable', multiple: true, multipleNonGreedy: true, helpGroup: HTTP}),
+    get: Flags.string({
+      summary: 'GET this URL template (%s body, %t %i %a); repeatable',
+      multiple: true,
+      multipleNonGreedy: true,
+      helpGroup: HTTP,
+    }),
     mode: Flags.string({summary: `${MODES.join(' | ')}`, default: 'hostpool', helpGroup: HTTP}),
     'content-type': Flags.string({summary: 'Content-Type of POSTs (json format: application/json)', helpGroup: HTTP}),
     header: Flags.string({summary: "extra header 'Key: Value'; repeatable", multiple: true, multipleNonGreedy: true, helpGroup: HTTP}),
@@ -79,7 +84,12 @@ ${EXIT_CODES_HELP}`
       multipleNonGreedy: true,
       helpGroup: HTTP,
     }),
-    format: Flags.option({options: ['raw', 'json'] as const, default: 'raw', summary: 'raw: the body as is; json: the tail envelope', helpGroup: HTTP})(),
+    format: Flags.option({
+      options: ['raw', 'json'] as const,
+      default: 'raw',
+      summary: 'raw: the body as is; json: the tail envelope',
+      helpGroup: HTTP,
+    })(),
     n: Flags.integer({summary: 'requests in flight at most (bounded by --max-in-flight per topic)', default: 100, min: 1, helpGroup: HTTP}),
     'max-in-flight': Flags.integer({summary: 'messages in flight per topic', default: 200, min: 1}),
     errors: Flags.string({summary: 'write messages an endpoint refused (4xx) to this NDJSON file, then FIN them', helpGroup: HTTP}),
@@ -87,7 +97,11 @@ ${EXIT_CODES_HELP}`
     'requeue-delay': durationFlag({summary: 'REQ delay of the first retry (doubled per attempt)', default: 1000, helpGroup: HTTP}),
     'max-requeue-delay': durationFlag({summary: 'longest REQ delay (also caps Retry-After)', default: 900_000, helpGroup: HTTP}),
     'http-client-connect-timeout': durationFlag({summary: 'connect timeout', default: 2000, helpGroup: HTTP}),
-    'http-client-request-timeout': durationFlag({summary: 'wait for the response headers (and between body chunks)', default: 20_000, helpGroup: HTTP}),
+    'http-client-request-timeout': durationFlag({
+      summary: 'wait for the response headers (and between body chunks)',
+      default: 20_000,
+      helpGroup: HTTP,
+    }),
     'http-tls-ca': Flags.string({summary: "PEM file of the CA that signed the endpoints' certificates", helpGroup: HTTP}),
     'http-tls-cert': Flags.string({summary: 'PEM client certificate for the endpoints', helpGroup: HTTP}),
     'http-tls-key': Flags.string({summary: 'PEM private key of --http-tls-cert', helpGroup: HTTP}),
@@ -118,14 +132,16 @@ ${EXIT_CODES_HELP}`
     const topics = [...(args.topic === undefined ? [] : [args.topic]), ...(flags.topic ?? [])]
     const nsqd = flags['nsqd-tcp-address'] ?? []
     const lookupd = flags['lookupd-http-address'] ?? []
-    if (topics.length === 0 && flags['topic-pattern'] === undefined) this.usage('give a topic (or --topic-pattern with --lookupd-http-address)')
+    if (topics.length === 0 && flags['topic-pattern'] === undefined)
+      this.usage('give a topic (or --topic-pattern with --lookupd-http-address)')
     if ((nsqd.length === 0) === (lookupd.length === 0)) this.usage('give --nsqd-tcp-address or --lookupd-http-address (one kind)')
     const post = flags.post ?? []
     const get = flags.get ?? []
     if ((post.length === 0) === (get.length === 0)) this.usage('give --post URL or --get URL (one kind, repeatable)')
     if (!isMode(flags.mode)) this.usage(`--mode ${flags.mode}: must be one of ${MODES.join(', ')}`)
     if (get.length > 0 && flags['content-type'] !== undefined) this.usage('--content-type applies to --post only')
-    if ((flags['http-tls-cert'] === undefined) !== (flags['http-tls-key'] === undefined)) this.usage('--http-tls-cert and --http-tls-key go together')
+    if ((flags['http-tls-cert'] === undefined) !== (flags['http-tls-key'] === undefined))
+      this.usage('--http-tls-cert and --http-tls-key go together')
     let pattern: RegExp | undefined
     let headers: Array<[string, string]>
     try {
@@ -137,7 +153,9 @@ ${EXIT_CODES_HELP}`
       this.usage((error as Error).message)
     }
     if (flags['http-tls-insecure']) {
-      process.stderr.write("warning: --http-tls-insecure: the endpoints' certificates are NOT verified; anyone on the path can read and alter these requests\n")
+      process.stderr.write(
+        "warning: --http-tls-insecure: the endpoints' certificates are NOT verified; anyone on the path can read and alter these requests\n",
+      )
     }
     const readFile = (flag: string, file: string | undefined): Buffer | undefined => {
       if (file === undefined) return undefined
@@ -196,7 +214,8 @@ ${EXIT_CODES_HELP}`
           disconnected: (topic, address, error) => {
             if (!this.signal.aborted) this.note(progress, `${topic}: lost ${address}: ${error.message} (reconnecting)`)
           },
-          connectFailed: (topic, address, error) => this.note(progress, `${topic}: cannot connect to ${address}: ${error.message}; retrying`),
+          connectFailed: (topic, address, error) =>
+            this.note(progress, `${topic}: cannot connect to ${address}: ${error.message}; retrying`),
           lookupdError: (address, error) => this.note(progress, `lookupd ${address}: ${error.message}`),
           waiting: (wait) => this.note(progress, describeWait(wait)),
           topicAdded: (topic) => {

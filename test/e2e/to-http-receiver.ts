@@ -71,6 +71,8 @@ export class Receiver {
           return
         }
         const send = (): void => {
+          // Stopped (or reset) meanwhile: no response reached the client.
+          if (req.socket.destroyed) return
           record.status = answer.status
           record.answeredAt = Date.now()
           res.writeHead(answer.status, answer.headers ?? {})

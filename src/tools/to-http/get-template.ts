@@ -25,7 +25,15 @@ export function escapeBody(body: Buffer): string {
       (byte >= 0x30 && byte <= 0x39) ||
       (byte >= 0x41 && byte <= 0x5a) ||
       (byte >= 0x61 && byte <= 0x7a) ||
-      byte === 0x2d || byte === 0x5f || byte === 0x2e || byte === 0x21 || byte === 0x7e || byte === 0x2a || byte === 0x27 || byte === 0x28 || byte === 0x29
+      byte === 0x2d ||
+      byte === 0x5f ||
+      byte === 0x2e ||
+      byte === 0x21 ||
+      byte === 0x7e ||
+      byte === 0x2a ||
+      byte === 0x27 ||
+      byte === 0x28 ||
+      byte === 0x29
     ) {
       out += String.fromCharCode(byte)
     } else {

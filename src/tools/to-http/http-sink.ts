@@ -243,7 +243,13 @@ export class HttpSink implements MessageSink<Delivery> {
       if (verdict.action === 'reject') {
         this.picker.mark(index, true)
         if (this.setAside(message, index, verdict.why)) return
-        retry = {action: 'retry', delayMs: this.options.policy.baseDelayMs, why: `${verdict.why} (errors file not writable)`, retryAfter: false, slowDown: false}
+        retry = {
+          action: 'retry',
+          delayMs: this.options.policy.baseDelayMs,
+          why: `${verdict.why} (errors file not writable)`,
+          retryAfter: false,
+          slowDown: false,
+        }
         break
       }
       this.picker.mark(index, false)
@@ -264,7 +270,13 @@ export class HttpSink implements MessageSink<Delivery> {
       } else if (verdict.action === 'retry') {
         retry = laterOf(retry, verdict)
       } else {
-        retry = laterOf(retry, {action: 'retry', delayMs: this.options.policy.baseDelayMs, why: verdict.why, retryAfter: false, slowDown: false})
+        retry = laterOf(retry, {
+          action: 'retry',
+          delayMs: this.options.policy.baseDelayMs,
+          why: verdict.why,
+          retryAfter: false,
+          slowDown: false,
+        })
       }
     }
     if (retry === undefined) {
@@ -302,7 +314,13 @@ export class HttpSink implements MessageSink<Delivery> {
     const verdict = decide(outcome, message.attempts, this.options.policy, this.now())
     if (verdict.action === 'reject' && this.options.errors === undefined) {
       // Nowhere to set it aside: requeue it instead of losing it.
-      return {action: 'retry', delayMs: this.options.policy.maxDelayMs, why: `${verdict.why} (no --errors file)`, retryAfter: false, slowDown: false}
+      return {
+        action: 'retry',
+        delayMs: this.options.policy.maxDelayMs,
+        why: `${verdict.why} (no --errors file)`,
+        retryAfter: false,
+        slowDown: false,
+      }
     }
     if (outcome.kind === 'error' && outcome.sent) this.stats.uncertain++
     return verdict
@@ -346,7 +364,14 @@ export class HttpSink implements MessageSink<Delivery> {
 }
 
 /** Errors raised before a byte of the request left: the endpoint cannot have seen it. */
-const NOT_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+const NOT_SENT: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
 
 function statusClass(status: number): keyof StatusCounts {
   if (status >= 200 && status < 300) return '2xx'
@@ -379,4 +404,3 @@ function target(url: string, method: 'POST' | 'GET'): Target {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`--post ${url}: only http:// and https:// URLs`)
   return {url, origin: parsed.origin, path: parsed.pathname + parsed.search, template: undefined}
 }
-
