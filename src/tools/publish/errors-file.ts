@@ -22,6 +22,9 @@ export interface FailedRecord {
   file?: string
 }
 
+/** A line of an errors file: to-nsq's failures, and to-http's messages an endpoint refused (`http_rejected`, a 4xx). */
+export type ErrorsFileRecord = Omit<FailedRecord, 'reason'> & {reason: FailureReason | 'http_rejected'}
+
 /**
  * One NDJSON line of the `--errors` file:
  * `{"record":N,"reason":"oversize|empty|invalid_envelope|publish_failed|incomplete","error":"…",
@@ -30,7 +33,7 @@ export interface FailedRecord {
  * `tail --format json` envelope), so an errors file can be replayed with
  * `nsq to-nsq --input-format json` once fixed.
  */
-export function formatFailure(failure: FailedRecord): string {
+export function formatFailure(failure: ErrorsFileRecord): string {
   const {body} = failure
   const fields: string[] = [`"record":${failure.record}`, `"reason":"${failure.reason}"`, `"error":${JSON.stringify(failure.error)}`]
   if (failure.file !== undefined) fields.splice(1, 0, `"file":${JSON.stringify(failure.file)}`)
@@ -78,7 +81,7 @@ export class ErrorsFile {
   }
 
   /** Appends one failure; false when it could not be written (then see `failure` and `unrecorded`). */
-  write(failure: FailedRecord): boolean {
+  write(failure: ErrorsFileRecord): boolean {
     if (this.broken !== undefined || this.closed) {
       this.unrecorded.add(failure)
       return false

@@ -4,7 +4,7 @@
  * (as the sink's failure policy says) once it rejected. Several pumps may feed one sink (tail:
  * one pump per topic, one stdout).
  */
-import type {Delivery, MessageSink, MessageSource} from './sink.js'
+import {RequeueRequest, type Delivery, type MessageSink, type MessageSource} from './sink.js'
 
 export interface PumpOptions<M extends Delivery> {
   /**
@@ -102,8 +102,11 @@ export class Pump<M extends Delivery> {
   private failed(group: Group<M>, error: Error): void {
     group.answered = true
     const policy = this.sink.failurePolicy
-    const requeue = {backoff: policy.backoff}
-    for (const message of group.messages) message.requeue(policy.requeueDelayMs, requeue)
+    // A per-message answer (Retry-After, backoff by attempts) overrides the policy's.
+    const asked = error instanceof RequeueRequest ? error : undefined
+    const requeue = {backoff: asked?.backoff ?? policy.backoff}
+    const delayMs = asked?.delayMs ?? policy.requeueDelayMs
+    for (const message of group.messages) message.requeue(delayMs, requeue)
     this.stats.failed += group.messages.length
     if (policy.fatal && !this.fatalSeen) {
       this.fatalSeen = true

@@ -44,6 +44,24 @@ export interface SinkFailurePolicy {
 }
 
 /**
+ * A rejection that says how this one message is to be requeued, overriding the sink's
+ * {@link SinkFailurePolicy} for it (an HTTP endpoint's `Retry-After`, a per-attempt backoff).
+ * Sinks reject `accept` with it; the pump reads it (other errors get the policy's values).
+ */
+export class RequeueRequest extends Error {
+  override readonly name = 'RequeueRequest'
+  constructor(
+    message: string,
+    /** REQ delay for this message, ms. */
+    readonly delayMs: number,
+    /** Whether this REQ counts for the consumer's backoff (the policy's value when absent). */
+    readonly backoff?: boolean,
+  ) {
+    super(message)
+  }
+}
+
+/**
  * A destination for consumed messages.
  *
  * **The contract.** `accept(message)` takes the message over and returns a promise that
@@ -51,7 +69,8 @@ export interface SinkFailurePolicy {
  * into an archive file, published to and acknowledged by the destination nsqd, answered 2xx by
  * an HTTP endpoint). Only then is the message FIN'd, by the pump and never by the sink, so
  * "nothing is FIN'd before its work is done" holds by construction. When the work failed the
- * promise *rejects*, and the pump REQs the message as {@link failurePolicy} says. A sink that
+ * promise *rejects*, and the pump REQs the message as {@link failurePolicy} says (or, when the
+ * rejection is a {@link RequeueRequest}, with the delay it carries). A sink that
  * dead-letters does so inside `accept` and resolves once the dead-letter record is durable (the
  * message's work, being set aside, is then done). A sink never answers (FIN/REQ) a message
  * itself; it may `touch()` messages it holds longer than nsqd's msg-timeout.

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {Pump} from '../../../src/tools/source/pump.js'
-import type {MessageSink, SinkFailurePolicy} from '../../../src/tools/source/sink.js'
+import {RequeueRequest, type MessageSink, type SinkFailurePolicy} from '../../../src/tools/source/sink.js'
 import {FakeMessage, FakeSource} from '../tail/fakes.js'
 
 /** Lets settled promises run their callbacks. */
@@ -133,5 +133,38 @@ describe('Pump', () => {
     expect(source.handed.map((m) => m.state)).toEqual(['pending', 'requeued', 'pending', 'pending'])
     await source.stop()
     expect(await running).toEqual({accepted: 3, done: 3, failed: 0, refused: 1})
+  })
+
+  it("a RequeueRequest's delay and backoff replace the policy's for that message only", async () => {
+    class Recorded extends FakeMessage {
+      asked: [number | undefined, boolean | undefined] | undefined
+      override requeue(delayMs?: number, options?: {backoff?: boolean}): void {
+        this.asked = [delayMs, options?.backoff]
+        super.requeue()
+      }
+    }
+    const source = new FakeSource([])
+    const answers = new Map<string, Promise<void>>([
+      ['a', Promise.reject(new RequeueRequest('HTTP 429', 2000, false))],
+      ['b', Promise.reject(new Error('plain failure'))],
+    ])
+    for (const p of answers.values()) p.catch(() => undefined)
+    const sink: MessageSink<FakeMessage> = {
+      failurePolicy: {requeueDelayMs: 100, backoff: true, fatal: false},
+      ready: true,
+      whenReady: () => Promise.resolve(),
+      accept: (m) => answers.get(m.id) as Promise<void>,
+    }
+    const running = new Pump(source, sink).run()
+    const a = new Recorded('a')
+    const b = new Recorded('b')
+    source.push(a)
+    await turn()
+    source.push(b)
+    await turn()
+    expect(a.asked).toEqual([2000, false])
+    expect(b.asked).toEqual([100, true])
+    await source.stop()
+    expect(await running).toMatchObject({failed: 2})
   })
 })
