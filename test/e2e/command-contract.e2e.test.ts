@@ -76,7 +76,7 @@ const cases: [string, string | undefined, string[], RegExp][] = [
     'stat: --address-map',
     undefined,
     ['stat', '--once', '--address-map', 'nope', '--nsqd-http-address', NOWHERE],
-    /--address-map "nope": expected HOST\[:PORT\]=ADDR:PORT/,
+    /--address-map "nope": no "="; expected HOST\[:PORT\]=ADDR\[:PORT\]/,
   ],
   ['stat: option value', undefined, ['stat', '--output', 'xml', '--nsqd-http-address', NOWHERE], /Expected --output=xml to be one of/],
   ['stat: duration', undefined, ['stat', '--interval', 'soon', '--nsqd-http-address', NOWHERE], /--interval: invalid duration "soon"/],
