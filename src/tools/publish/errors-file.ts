@@ -5,11 +5,14 @@ import {UnrecordedRecords} from './unrecorded.js'
 /** Why a record was not published. */
 export type FailureReason = 'oversize' | 'empty' | 'invalid_envelope' | 'publish_failed' | 'incomplete'
 
+/** Reasons in an errors file: to-nsq's, and the relay's body that was not JSON while a JSON filter was on. */
+export type ErrorsFileReason = FailureReason | 'invalid_json'
+
 /** One record that was not published. */
-export interface FailedRecord {
+export interface FailedRecord<R extends ErrorsFileReason = FailureReason> {
   /** 1-based record (line) number in the input. */
   record: number
-  reason: FailureReason
+  reason: R
   /** Human detail, e.g. `2000 bytes > nsqd max-msg-size 1024` or nsqd's error. */
   error: string
   /** The record bytes (the input line for `invalid_envelope`; possibly only a prefix, see `length`). */
@@ -28,7 +31,7 @@ export interface FailedRecord {
  * `tail --format json` envelope), so an errors file can be replayed with
  * `nsq to-nsq --input-format json` once fixed.
  */
-export function formatFailure(failure: FailedRecord): string {
+export function formatFailure(failure: FailedRecord<ErrorsFileReason>): string {
   const {body} = failure
   const fields: string[] = [`"record":${failure.record}`, `"reason":"${failure.reason}"`, `"error":${JSON.stringify(failure.error)}`]
   if (failure.nsqd !== undefined) fields.push(`"nsqd":${JSON.stringify(failure.nsqd)}`)
@@ -75,7 +78,7 @@ export class ErrorsFile {
   }
 
   /** Appends one failure; false when it could not be written (then see `failure` and `unrecorded`). */
-  write(failure: FailedRecord): boolean {
+  write(failure: FailedRecord<ErrorsFileReason>): boolean {
     if (this.broken !== undefined || this.closed) {
       this.unrecorded.add(failure)
       return false
