@@ -34,7 +34,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
   static override description = [
     'Consumes --topic (repeatable) or every topic matching --topic-pattern from the source cluster on --channel and publishes',
     'each message to the destination cluster (--destination-nsqd-tcp-address, or --destination-lookupd-http-address: the nsqd',
-    "lookupd lists for the destination topic, or any it knows when none carries it yet), in pipelined MPUB batches capped by the",
+    'lookupd lists for the destination topic, or any it knows when none carries it yet), in pipelined MPUB batches capped by the',
     "destination's --max-msg-size / --max-body-size. A source message is FIN'd only after the destination answered OK for it",
     '(fanout: after every destination did).',
     '',
@@ -42,19 +42,19 @@ export default class Relay extends NsqCommand<typeof Relay> {
     '--mode: round-robin, hostpool and epsilon-greedy all spread over the destination nsqd that are up, leaving out one that is',
     'down or refusing until it is back (failover); fanout publishes every message to every destination nsqd.',
     '',
-    'When no destination takes messages (all down, stalled): hold. Nothing is FIN\'d, no more is read, the messages in flight stay',
+    "When no destination takes messages (all down, stalled): hold. Nothing is FIN'd, no more is read, the messages in flight stay",
     'in flight at the source (TOUCHed) and are sent again until a destination is back. Nothing is dropped for its attempt count.',
-    'A message the destination can never take (over its --max-msg-size, E_BAD_MESSAGE) goes to --errors FILE (to-nsq\'s NDJSON,',
-    'replayable with `nsq to-nsq --input-format json`) and is FIN\'d once written; without --errors it stops the run.',
+    "A message the destination can never take (over its --max-msg-size, E_BAD_MESSAGE) goes to --errors FILE (to-nsq's NDJSON,",
+    "replayable with `nsq to-nsq --input-format json`) and is FIN'd once written; without --errors it stops the run.",
     '',
-    'JSON filters (nsq_to_nsq\'s names): --require-json-field KEY passes objects that carry KEY, with --require-json-value V only',
+    "JSON filters (nsq_to_nsq's names): --require-json-field KEY passes objects that carry KEY, with --require-json-value V only",
     'when it holds the string V or the number V; --whitelist-json-field K (repeatable) publishes an object of only those keys, cut',
-    'from the original text (order, big numbers and escaping kept). Filtered messages are FIN\'d and counted. A body that is not a',
-    'JSON object: --on-invalid skip (count it, FIN), fail (stop, the message is REQ\'d) or errors (into --errors, then FIN).',
+    "from the original text (order, big numbers and escaping kept). Filtered messages are FIN'd and counted. A body that is not a",
+    "JSON object: --on-invalid skip (count it, FIN), fail (stop, the message is REQ'd) or errors (into --errors, then FIN).",
     '',
     'The destination has its own TLS, AUTH and compression flags (--destination-tls …, env NSQ_DESTINATION_*).',
     "A destination that refuses for good (TLS required, AUTH denied) stops the run: exit 69 with nsqd's reason and a hint;",
-    'what was not acknowledged is REQ\'d. Ctrl-C drains (RDY 0, wait for outstanding publishes, FIN what was acknowledged,',
+    "what was not acknowledged is REQ'd. Ctrl-C drains (RDY 0, wait for outstanding publishes, FIN what was acknowledged,",
     'REQ the rest), prints the summary and exits 0.',
     '',
     EXIT_CODES_HELP,
@@ -82,12 +82,14 @@ export default class Relay extends NsqCommand<typeof Relay> {
 
   static override flags = {
     topic: Flags.string({summary: 'source topic; repeatable (one consumer per topic)', multiple: true, multipleNonGreedy: true}),
-    'topic-pattern': Flags.string({summary: 'also relay every topic lookupd lists whose name matches this regex (filters --topic when given)'}),
+    'topic-pattern': Flags.string({
+      summary: 'also relay every topic lookupd lists whose name matches this regex (filters --topic when given)',
+    }),
     'topic-refresh': durationFlag({summary: "how often lookupd's topic list is read again for --topic-pattern", default: 60_000}),
     channel: Flags.string({char: 'c', summary: 'source channel', default: 'nsq_to_nsq'}),
     'nsqd-tcp-address': nsqdTcpAddressFlag,
     'lookupd-http-address': lookupdHttpAddressFlag,
-    'destination-topic': Flags.string({summary: 'destination topic, or a template with {topic} (default: the source topic\'s name)'}),
+    'destination-topic': Flags.string({summary: "destination topic, or a template with {topic} (default: the source topic's name)"}),
     mode: Flags.option({
       options: RELAY_MODES,
       default: 'hostpool',
@@ -176,7 +178,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
       render: () => {
         const relayed = live?.().relayed ?? 0
         const secs = Math.max(0.001, (performance.now() - startedAt) / 1000)
-        return `${relayed.toLocaleString("en-US")} relayed · ${Math.round(relayed / secs).toLocaleString("en-US")} msg/s · ${live?.().inFlight ?? 0} in flight`
+        return `${relayed.toLocaleString('en-US')} relayed · ${Math.round(relayed / secs).toLocaleString('en-US')} msg/s · ${live?.().inFlight ?? 0} in flight`
       },
     })
     let result: RelayResult
@@ -222,7 +224,9 @@ export default class Relay extends NsqCommand<typeof Relay> {
           held: (topic, error) => say(`${topic}: destination not taking messages (${error.message}): holding, nothing FIN'd; retrying`),
           resumed: (topic) => say(`${topic}: destination back: relaying again`),
           leftOut: (refusal, remaining) =>
-            say(`destination nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`),
+            say(
+              `destination nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`,
+            ),
           destinationLost: (address, error) => {
             if (error !== undefined && !this.signal.aborted) say(`lost destination ${address}: ${error.message} (reconnecting)`)
           },

@@ -12,7 +12,9 @@ const topic = (): string => `relay_e2e_${process.pid}_${++seq}`
 /** Bodies of varied size and content, every fifth one not UTF-8. */
 function makeBodies(count: number, prefix = 'm'): Buffer[] {
   return Array.from({length: count}, (_, i) =>
-    i % 5 === 4 ? Buffer.from([0x00, 0xff, 0xfe, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff]) : Buffer.from(`${prefix}-${i}-${'x'.repeat(i % 50)}`),
+    i % 5 === 4
+      ? Buffer.from([0x00, 0xff, 0xfe, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff])
+      : Buffer.from(`${prefix}-${i}-${'x'.repeat(i % 50)}`),
   )
 }
 
@@ -82,7 +84,11 @@ describe('nsq relay against real nsqd', () => {
       '--json',
     ])
     const done = collect(child, {timeoutMs: 180_000})
-    await waitFor(async () => (await topicCount(dest[0]!, `${name}-copy`)) + (await topicCount(dest[1]!, `${name}-copy`)) >= 100_000, 150_000, 'all relayed')
+    await waitFor(
+      async () => (await topicCount(dest[0]!, `${name}-copy`)) + (await topicCount(dest[1]!, `${name}-copy`)) >= 100_000,
+      150_000,
+      'all relayed',
+    )
     await waitFor(() => drained(source.nsqd, name), 30_000, 'source channel drained')
     await stopChild(child, 'SIGINT')
     const result = await done
@@ -144,10 +150,12 @@ describe('nsq relay against real nsqd', () => {
 
   it('kill -9 one destination mid-stream and restart it: every message ends up in the destination (duplicates counted, none lost)', async () => {
     const src = await startNsqd({args: ['--mem-queue-size=100000']})
-    // No memory queue: an OK from the destination means the message is in its disk queue, which survives kill -9.
-    const dest = await Promise.all([startNsqd({args: ['--mem-queue-size=0']}), startNsqd({args: ['--mem-queue-size=0']})])
+    // No memory queue and the disk queue synced at every write: an OK from the destination then
+    // survives kill -9 (by default nsqd persists its disk queue's positions only every 2500 messages or 2 s).
+    const durable = ['--mem-queue-size=0', '--sync-every=1']
+    const dest = await Promise.all([startNsqd({args: durable}), startNsqd({args: durable})])
     const name = topic()
-    const bodies = makeBodies(30_000, 'k')
+    const bodies = makeBodies(10_000, 'k')
     await publish([src], name, bodies)
     const child = spawnCli([
       'relay',
@@ -162,11 +170,11 @@ describe('nsq relay against real nsqd', () => {
       '--mode',
       'round-robin',
       '--rate',
-      '5000',
+      '2000',
       '--json',
     ])
     const done = collect(child, {timeoutMs: 120_000})
-    await waitFor(async () => (await topicCount(dest[0]!, name)) > 2000, 30_000, 'some relayed')
+    await waitFor(async () => (await topicCount(dest[0]!, name)) > 1000, 30_000, 'some relayed')
     await dest[0]!.kill()
     await new Promise((resolve) => setTimeout(resolve, 1000))
     await dest[0]!.restart()

@@ -244,7 +244,12 @@ export class RelaySink<M extends Delivery = Delivery> implements MessageSink<M> 
     if (outcome.stopped !== undefined) {
       // Every destination refused for good: what is not published is REQ'd and the run stops.
       const {error, nsqd} = outcome.stopped
-      this.stop(new RelayStopped(`${nsqd === undefined ? 'destination nsqd' : `destination nsqd ${nsqd}`} refused publishing: ${error.message}`, error.code))
+      this.stop(
+        new RelayStopped(
+          `${nsqd === undefined ? 'destination nsqd' : `destination nsqd ${nsqd}`} refused publishing: ${error.message}`,
+          error.code,
+        ),
+      )
       this.countRelayed(batch, outcome.published.length)
       this.settle(batch, this.stoppedBy as Error)
       return
@@ -256,7 +261,12 @@ export class RelaySink<M extends Delivery = Delivery> implements MessageSink<M> 
       if (classifyPublishError(failure.error) === 'record') {
         const message = batch.messages[batch.records.indexOf(failure.record)] as M
         if (!this.writeDeadLetter(message, 'publish_failed', failure.error.message, failure.record.body, failure.nsqd)) {
-          this.stop(new RelayStopped(`message ${message.id}: ${failure.error.message}, and it could not be written to an errors file (--errors)`, failure.error.code))
+          this.stop(
+            new RelayStopped(
+              `message ${message.id}: ${failure.error.message}, and it could not be written to an errors file (--errors)`,
+              failure.error.code,
+            ),
+          )
           this.settle(batch, this.stoppedBy as Error)
           return
         }
@@ -306,13 +316,21 @@ export class RelaySink<M extends Delivery = Delivery> implements MessageSink<M> 
   private deadLetter(message: M, reason: ErrorsFileReason, error: string, body: Buffer = message.body): Promise<void> {
     if (this.writeDeadLetter(message, reason, error, body)) return Promise.resolve()
     const hint = this.options.deadLetters === undefined ? ' (use --errors FILE to set such messages aside and go on)' : ''
-    return this.stop(new RelayStopped(`message ${message.id} on ${message.topic}: ${error}${hint}`, reason === 'oversize' ? 'E_BAD_MESSAGE' : 'INVALID'))
+    return this.stop(
+      new RelayStopped(`message ${message.id} on ${message.topic}: ${error}${hint}`, reason === 'oversize' ? 'E_BAD_MESSAGE' : 'INVALID'),
+    )
   }
 
   private writeDeadLetter(message: M, reason: ErrorsFileReason, error: string, body: Buffer, nsqd?: string): boolean {
     const file = this.options.deadLetters
     if (file === undefined) return false
-    const written = file.write({record: this.recordNumber(), reason, error: `${error} (source ${message.topic} message ${message.id})`, body, ...(nsqd === undefined ? {} : {nsqd})})
+    const written = file.write({
+      record: this.recordNumber(),
+      reason,
+      error: `${error} (source ${message.topic} message ${message.id})`,
+      body,
+      ...(nsqd === undefined ? {} : {nsqd}),
+    })
     if (written) this.stats.deadLettered++
     return written
   }

@@ -284,20 +284,21 @@ async function openDestination(options: RelayOptions, topic: string, events: Rel
     mode: dest.mode === 'fanout' ? 'fanout' : 'round-robin',
     settings: dest.connection,
     window: dest.window ?? 16,
-    // One try per submit: the relay sink sends a failed batch again itself, after a pause, holding the source meanwhile.
-    maxAttempts: nsqd.length > 1 ? 2 : 1,
+    // One try per submit: the relay sink sends a failed batch again itself (after a pause, holding the source), so it counts every resend as a possible duplicate.
+    maxAttempts: 1,
     probeIntervalMs: 1000,
     onRefused: (refusal, remaining) => {
       if (remaining > 0) events.leftOut?.(refusal, remaining)
     },
     events: {disconnected: (address, error) => events.destinationLost?.(address, error)},
   })
-  const [limits] = await Promise.all([resolveLimits(http, {}, {...dest.http, timeoutMs: 2000, signal: options.signal}), publisher.connect()]).catch(
-    async (error: unknown) => {
-      await publisher.close().catch(() => undefined)
-      throw error
-    },
-  )
+  const [limits] = await Promise.all([
+    resolveLimits(http, {}, {...dest.http, timeoutMs: 2000, signal: options.signal}),
+    publisher.connect(),
+  ]).catch(async (error: unknown) => {
+    await publisher.close().catch(() => undefined)
+    throw error
+  })
   return {publisher, nsqd, limits: limits.limits}
 }
 
