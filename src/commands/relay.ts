@@ -165,15 +165,10 @@ export default class Relay extends NsqCommand<typeof Relay> {
       }
     }
     const dest = destinationValues(flags)
-    let progress: ProgressLine | undefined
-    const say = (line: string): void => {
-      progress?.clear()
-      this.status(line)
-    }
     const invalidSaid = {count: 0}
     const startedAt = performance.now()
     let live: (() => {relayed: number; inFlight: number}) | undefined
-    progress = startProgressLine({
+    const progress: ProgressLine = startProgressLine({
       enabled: !flags.quiet && !this.jsonEnabled(),
       render: () => {
         const relayed = live?.().relayed ?? 0
@@ -181,6 +176,10 @@ export default class Relay extends NsqCommand<typeof Relay> {
         return `${relayed.toLocaleString('en-US')} relayed · ${Math.round(relayed / secs).toLocaleString('en-US')} msg/s · ${live?.().inFlight ?? 0} in flight`
       },
     })
+    const say = (line: string): void => {
+      progress.clear()
+      this.status(line)
+    }
     let result: RelayResult
     try {
       result = await runRelay({

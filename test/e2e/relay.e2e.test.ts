@@ -74,9 +74,9 @@ describe('nsq relay against real nsqd', () => {
       '--lookupd-http-address',
       source.lookupd[1]!.httpAddress,
       '--destination-nsqd-tcp-address',
-      dest[0]!.tcpAddress,
+      dest[0].tcpAddress,
       '--destination-nsqd-tcp-address',
-      dest[1]!.tcpAddress,
+      dest[1].tcpAddress,
       '--destination-topic',
       '{topic}-copy',
       '--max-in-flight',
@@ -85,7 +85,7 @@ describe('nsq relay against real nsqd', () => {
     ])
     const done = collect(child, {timeoutMs: 180_000})
     await waitFor(
-      async () => (await topicCount(dest[0]!, `${name}-copy`)) + (await topicCount(dest[1]!, `${name}-copy`)) >= 100_000,
+      async () => (await topicCount(dest[0], `${name}-copy`)) + (await topicCount(dest[1], `${name}-copy`)) >= 100_000,
       150_000,
       'all relayed',
     )
@@ -105,15 +105,15 @@ describe('nsq relay against real nsqd', () => {
     const [src, dst] = await Promise.all([startNsqd(), startNsqd()])
     const name = topic()
     const bodies = makeBodies(20_000, 's')
-    await publish([src!], name, bodies)
+    await publish([src], name, bodies)
     const child = spawnCli([
       'relay',
       '--topic',
       name,
       '--nsqd-tcp-address',
-      src!.tcpAddress,
+      src.tcpAddress,
       '--destination-nsqd-tcp-address',
-      dst!.tcpAddress,
+      dst.tcpAddress,
       '--heartbeat-interval',
       '1s',
       '--rate',
@@ -121,26 +121,26 @@ describe('nsq relay against real nsqd', () => {
       '--json',
     ])
     const done = collect(child, {timeoutMs: 120_000})
-    await waitFor(async () => (await topicCount(dst!, name)) > 1000, 30_000, 'some relayed')
-    dst!.pause()
+    await waitFor(async () => (await topicCount(dst, name)) > 1000, 30_000, 'some relayed')
+    dst.pause()
     try {
       // Let the in-flight publishes fail over to "down" (two heartbeats), then watch the source for a while.
       await new Promise((resolve) => setTimeout(resolve, 2500))
-      const before = await finished(src!, name, 'nsq_to_nsq')
+      const before = await finished(src, name, 'nsq_to_nsq')
       for (let i = 0; i < 5; i++) {
         await new Promise((resolve) => setTimeout(resolve, 500))
-        const counts = await channelCounts(src!.httpAddress, name, 'nsq_to_nsq')
+        const counts = await channelCounts(src.httpAddress, name, 'nsq_to_nsq')
         expect(counts.inFlight).toBeGreaterThan(0)
-        expect(await finished(src!, name, 'nsq_to_nsq')).toBe(before)
+        expect(await finished(src, name, 'nsq_to_nsq')).toBe(before)
       }
     } finally {
-      dst!.resume()
+      dst.resume()
     }
-    await waitFor(() => drained([src!], name), 60_000, 'source drained after SIGCONT')
+    await waitFor(() => drained([src], name), 60_000, 'source drained after SIGCONT')
     await stopChild(child, 'SIGINT')
     const result = await done
     expect(result.code).toBe(0)
-    const copied = await readAll([dst!], name)
+    const copied = await readAll([dst], name)
     const unique = new Set(multiset(copied))
     for (const body of multiset(bodies)) expect(unique.has(body)).toBe(true)
     const summary = JSON.parse(result.stdout.toString('utf8')) as {possibleDuplicates: number}
@@ -164,9 +164,9 @@ describe('nsq relay against real nsqd', () => {
       '--nsqd-tcp-address',
       src.tcpAddress,
       '--destination-nsqd-tcp-address',
-      dest[0]!.tcpAddress,
+      dest[0].tcpAddress,
       '--destination-nsqd-tcp-address',
-      dest[1]!.tcpAddress,
+      dest[1].tcpAddress,
       '--mode',
       'round-robin',
       '--rate',
@@ -174,10 +174,10 @@ describe('nsq relay against real nsqd', () => {
       '--json',
     ])
     const done = collect(child, {timeoutMs: 120_000})
-    await waitFor(async () => (await topicCount(dest[0]!, name)) > 1000, 30_000, 'some relayed')
-    await dest[0]!.kill()
+    await waitFor(async () => (await topicCount(dest[0], name)) > 1000, 30_000, 'some relayed')
+    await dest[0].kill()
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    await dest[0]!.restart()
+    await dest[0].restart()
     await waitFor(() => drained([src], name), 60_000, 'source drained')
     await stopChild(child, 'SIGINT')
     const result = await done

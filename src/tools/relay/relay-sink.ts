@@ -244,14 +244,14 @@ export class RelaySink<M extends Delivery = Delivery> implements MessageSink<M> 
     if (outcome.stopped !== undefined) {
       // Every destination refused for good: what is not published is REQ'd and the run stops.
       const {error, nsqd} = outcome.stopped
-      this.stop(
+      this.halt(
         new RelayStopped(
           `${nsqd === undefined ? 'destination nsqd' : `destination nsqd ${nsqd}`} refused publishing: ${error.message}`,
           error.code,
         ),
       )
       this.countRelayed(batch, outcome.published.length)
-      this.settle(batch, this.stoppedBy as Error)
+      this.settle(batch, this.stoppedBy)
       return
     }
     this.countRelayed(batch, outcome.published.length)
@@ -261,13 +261,13 @@ export class RelaySink<M extends Delivery = Delivery> implements MessageSink<M> 
       if (classifyPublishError(failure.error) === 'record') {
         const message = batch.messages[batch.records.indexOf(failure.record)] as M
         if (!this.writeDeadLetter(message, 'publish_failed', failure.error.message, failure.record.body, failure.nsqd)) {
-          this.stop(
+          this.halt(
             new RelayStopped(
               `message ${message.id}: ${failure.error.message}, and it could not be written to an errors file (--errors)`,
               failure.error.code,
             ),
           )
-          this.settle(batch, this.stoppedBy as Error)
+          this.settle(batch, this.stoppedBy)
           return
         }
       } else {
@@ -335,10 +335,15 @@ export class RelaySink<M extends Delivery = Delivery> implements MessageSink<M> 
     return written
   }
 
+  /** Stops the sink for good and rejects the caller's accept with the reason. */
   private stop(error: Error): Promise<void> {
+    this.halt(error)
+    return Promise.reject(error)
+  }
+
+  private halt(error: Error): void {
     this.stoppedBy ??= error
     this.wakeReady()
-    return Promise.reject(error)
   }
 
   private wakeReady(): void {

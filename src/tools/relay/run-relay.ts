@@ -212,7 +212,9 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
     }
     return {relayed, inFlight}
   })
-  const {topicAdded: _unused, ...sourceEvents} = events
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- only taken out of the spread, never called
+  const {topicAdded: _announce, ...sourceEvents} = events
+  void _announce
   const source = new TopicSource({
     topics: options.topics,
     ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
@@ -253,7 +255,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   await Promise.all(pumps)
   for (const {sink} of sinks.values()) sink.abandon(new Error('stopped before the destination answered'))
   const opened = await Promise.allSettled(destinations.values())
-  await Promise.all(opened.map((o) => (o.status === 'fulfilled' ? o.value.publisher.close().catch(() => undefined) : undefined)))
+  await Promise.all(opened.map(async (o) => (o.status === 'fulfilled' ? o.value.publisher.close().catch(() => undefined) : undefined)))
   options.errorsFile?.close()
 
   const refusal = opened.map((o) => (o.status === 'fulfilled' ? o.value.publisher.refusal : undefined)).find((r) => r !== undefined)
