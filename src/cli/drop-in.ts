@@ -126,3 +126,22 @@ export function goNsqConsumerOpt(option: string): Translation {
   }
   return {argv: [], notes: [`ignoring -consumer-opt ${name}: only tunes go-nsq`]}
 }
+
+/** The flags a `-producer-opt` may become: those of the destination connection. */
+const PRODUCER_FLAG = /^--(tls|tls-insecure|tls-ca|tls-cert|tls-key|tls-min-version|compression|deflate-level|auth-secret)(=|$)/
+
+/**
+ * One `-producer-opt=name,value` of nsq_to_nsq as our destination flags: go-nsq's option names
+ * as in {@link goNsqConsumerOpt}, each flag with the `destination-` prefix (TLS, snappy, deflate,
+ * auth secret); the rest only tuned go-nsq and are dropped with a note.
+ */
+export function goNsqProducerOpt(option: string): Translation {
+  const consumer = goNsqConsumerOpt(option)
+  const argv: string[] = []
+  const notes = consumer.notes.map((note) => note.replace('-consumer-opt', '-producer-opt'))
+  for (const arg of consumer.argv) {
+    if (PRODUCER_FLAG.test(arg)) argv.push(arg.replace(/^--/, '--destination-'))
+    else notes.push(`ignoring -producer-opt ${option}: no destination flag for it`)
+  }
+  return {argv, notes}
+}

@@ -256,3 +256,66 @@ export function httpOptions(flags: SecurityFlagValues, timeoutMs?: number): Http
 export function addressMap(flags: SecurityFlagValues): AddressMap {
   return AddressMap.parse(flags['address-map'] ?? [])
 }
+
+const DESTINATION = 'DESTINATION'
+
+/** The security flags a destination cluster gets its own copy of (`--destination-tls`, …). */
+const DESTINATION_SECURITY = [
+  'tls',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+  'tls-insecure',
+  'tls-min-version',
+  'auth-secret',
+  'auth-secret-file',
+  'http-auth-file',
+  'compression',
+  'deflate-level',
+  'address-map',
+] as const
+
+type DestinationName = (typeof DESTINATION_SECURITY)[number]
+type Prefixed<T> = {[K in keyof T as K extends DestinationName ? `destination-${K}` : never]: T[K]}
+
+/**
+ * The connection flags for a second cluster, for commands that publish to another one than they
+ * read from (`relay`): `securityFlags` with a `destination-` prefix and env `NSQ_DESTINATION_*`,
+ * plus `--destination-nsqd-tcp-address` and `--destination-lookupd-http-address`. Built from
+ * the same definitions, so each means what its unprefixed twin means.
+ */
+export const destinationFlags = {
+  'destination-nsqd-tcp-address': {
+    ...nsqdTcpAddressFlag,
+    summary: 'destination nsqd TCP address (host:port); repeatable',
+    env: 'NSQ_DESTINATION_NSQD_TCP_ADDRESS',
+    helpGroup: DESTINATION,
+  } as typeof nsqdTcpAddressFlag,
+  'destination-lookupd-http-address': {
+    ...lookupdHttpAddressFlag,
+    summary: 'destination nsqlookupd HTTP address: publish to the nsqd it lists for the topic (or any it knows); repeatable',
+    env: 'NSQ_DESTINATION_LOOKUPD_HTTP_ADDRESS',
+    helpGroup: DESTINATION,
+  } as typeof lookupdHttpAddressFlag,
+  ...(Object.fromEntries(
+    DESTINATION_SECURITY.map((name) => {
+      const flag = securityFlags[name] as {env?: string; summary?: string}
+      return [
+        `destination-${name}`,
+        {
+          ...flag,
+          ...(flag.env === undefined ? {} : {env: flag.env.replace(/^NSQ_/, 'NSQ_DESTINATION_')}),
+          summary: `destination: ${flag.summary ?? ''}`,
+          helpGroup: DESTINATION,
+        },
+      ]
+    }),
+  ) as Prefixed<typeof securityFlags>),
+}
+
+/** The destination's flag values under their unprefixed names, for `connectionSettings` / `httpOptions` / `addressMap`. */
+export function destinationValues(flags: Record<string, unknown>): SecurityFlagValues {
+  const values: Record<string, unknown> = {}
+  for (const name of DESTINATION_SECURITY) values[name] = flags[`destination-${name}`]
+  return values as unknown as SecurityFlagValues
+}

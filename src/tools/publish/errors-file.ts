@@ -5,11 +5,17 @@ import {UnrecordedRecords} from './unrecorded.js'
 /** Why a record was not published. */
 export type FailureReason = 'oversize' | 'empty' | 'invalid_envelope' | 'publish_failed' | 'incomplete'
 
+/**
+ * Reasons in an errors file: to-nsq's, the relay's body that was not JSON while a JSON filter was
+ * on (`invalid_json`), and to-http's messages an endpoint refused (`http_rejected`, a 4xx).
+ */
+export type ErrorsFileReason = FailureReason | 'invalid_json' | 'http_rejected'
+
 /** One record that was not published. */
-export interface FailedRecord {
+export interface FailedRecord<R extends ErrorsFileReason = FailureReason> {
   /** 1-based record (line) number in the input. */
   record: number
-  reason: FailureReason
+  reason: R
   /** Human detail, e.g. `2000 bytes > nsqd max-msg-size 1024` or nsqd's error. */
   error: string
   /** The record bytes (the input line for `invalid_envelope`; possibly only a prefix, see `length`). */
@@ -22,8 +28,8 @@ export interface FailedRecord {
   file?: string
 }
 
-/** A line of an errors file: to-nsq's failures, and to-http's messages an endpoint refused (`http_rejected`, a 4xx). */
-export type ErrorsFileRecord = Omit<FailedRecord, 'reason'> & {reason: FailureReason | 'http_rejected'}
+/** A line of an errors file, whichever command wrote it. */
+export type ErrorsFileRecord = FailedRecord<ErrorsFileReason>
 
 /**
  * One NDJSON line of the `--errors` file:

@@ -1,0 +1,363 @@
+/**
+ * `nsq relay` without oclif: a {@link TopicSource} on the source cluster, one {@link RelaySink}
+ * and {@link Pump} per source topic, and one {@link Publisher} per destination topic (found
+ * directly or through the destination's lookupd, capped by its nsqd's limits). Runs until
+ * stopped (Ctrl-C) or until the destination refuses for good; then drains: RDY 0, the batches
+ * on their way are answered, what was acknowledged is FIN'd and the rest is REQ'd.
+ */
+import {NsqError, type AddressMap, type ConnectionSettings, type Consumer, type HttpOptions} from '../../core/index.js'
+import {discoverNsqd} from '../publish/discover.js'
+import type {ErrorsFile} from '../publish/errors-file.js'
+import {guessHttpAddress, resolveLimits, type NsqdLimits} from '../publish/nsqd-limits.js'
+import {Publisher} from '../publish/publisher.js'
+import type {Refusal} from '../publish/refusal.js'
+import {EXIT, stoppedExitCode, type ExitCode, type ToolResult} from '../result.js'
+import {Pump} from '../source/pump.js'
+import type {Delivery, MessageSource} from '../source/sink.js'
+import {TopicSource, type SourceTimers, type TopicSourceEvents} from '../source/topic-source.js'
+import {Pacer} from '../to-nsq/pacer.js'
+import {JsonFilter, type JsonFilterOptions} from './json-filter.js'
+import {RelaySink, RelayStopped, type InvalidPolicy, type RelaySinkStats} from './relay-sink.js'
+
+/**
+ * How messages are spread over several destination nsqd. `round-robin`, `hostpool` and
+ * `epsilon-greedy` all mean: spread over the destination nsqd that are connected, leaving out one
+ * that is down or refusing until it is back (nsq_to_nsq's hostpool behaviour; there is no
+ * speed-weighting as in its epsilon-greedy: the pipelined window already sends more to the nsqd
+ * that answers sooner). `fanout`: every message to every destination nsqd.
+ */
+export const RELAY_MODES = ['round-robin', 'hostpool', 'epsilon-greedy', 'fanout'] as const
+export type RelayMode = (typeof RELAY_MODES)[number]
+
+/** The destination topic for a source topic: `{topic}` in the template is the source topic's name; empty: the same name. */
+export function destinationTopicFor(template: string | undefined, sourceTopic: string): string {
+  if (template === undefined || template === '') return sourceTopic
+  return template.replaceAll('{topic}', sourceTopic)
+}
+
+export interface RelayEvents extends Omit<TopicSourceEvents, 'topicAdded'> {
+  topicAdded?(topic: string, destinationTopic: string): void
+  /** Publishing to the destination failed for now: holding (nothing FIN'd) and trying again. */
+  held?(topic: string, error: Error): void
+  resumed?(topic: string): void
+  /** One destination nsqd refused for good and was left out; `remaining` still take publishes. */
+  leftOut?(refusal: Refusal, remaining: number): void
+  destinationLost?(address: string, error: NsqError | undefined): void
+  invalid?(topic: string, id: string, error: string): void
+}
+
+export interface RelayOptions {
+  topics: readonly string[]
+  topicPattern?: RegExp
+  topicRefreshMs?: number
+  channel: string
+  nsqd: readonly string[]
+  lookupd: readonly string[]
+  maxInFlight: number
+  connection: ConnectionSettings
+  lookupdHttp?: HttpOptions
+  lookupdPollIntervalMs?: number
+  addressMap?: AddressMap
+  destination: {
+    nsqd: readonly string[]
+    lookupd: readonly string[]
+    /** `--destination-topic` (a name, or a template with `{topic}`). */
+    topic?: string | undefined
+    mode: RelayMode
+    connection: ConnectionSettings
+    http: HttpOptions
+    addressMap?: AddressMap
+    /** Most batches awaiting a destination's answer at once (default 16). */
+    window?: number
+  }
+  batchSize: number
+  lingerMs?: number
+  filter: JsonFilterOptions
+  onInvalid: InvalidPolicy
+  errorsFile?: ErrorsFile
+  /** Messages per second overall (0: unlimited). */
+  rate: number
+  /** How long a drain waits for outstanding publishes (ms). */
+  drainTimeoutMs: number
+  signal: AbortSignal
+  timers?: SourceTimers
+  /** Handed a reader of the live totals once the run starts (the status line). */
+  onStats?(read: () => {relayed: number; inFlight: number}): void
+  events?: RelayEvents
+}
+
+/** Per source topic, in the summary. */
+export interface RelayTopicSummary extends RelaySinkStats {
+  destinationTopic: string
+}
+
+/** The summary (`--json`). */
+export interface RelaySummary {
+  relayed: number
+  bytes: number
+  filtered: number
+  invalid: number
+  deadLettered: number
+  /** Messages sent to the destination more than once or delivered by the source more than once: the destination may hold duplicates of these. */
+  possibleDuplicates: number
+  /** Messages REQ'd at the source at the end (not acknowledged by the destination in time). */
+  requeued: number
+  elapsedMs: number
+  topics: Record<string, RelayTopicSummary>
+  destination: {mode: RelayMode; nsqd: string[]; topics: Record<string, {nsqd: string[]; relayed: number}>}
+  errorsFile?: string
+  refused?: {nsqd?: string; code: string; error: string}
+  stoppedBy?: {code: string; error: string}
+}
+
+export interface RelayResult extends ToolResult<RelaySummary> {
+  refusal?: Refusal
+  stoppedBy?: Error
+}
+
+interface Destination {
+  publisher: Publisher
+  nsqd: string[]
+  limits: NsqdLimits
+}
+
+/** Runs the relay until `signal` aborts or the destination refuses for good. */
+export async function runRelay(options: RelayOptions): Promise<RelayResult> {
+  const events = options.events ?? {}
+  const started = performance.now()
+  const filter = new JsonFilter(options.filter)
+  const dest = options.destination
+  if (dest.nsqd.length === 0 && dest.lookupd.length === 0)
+    throw new NsqError('CONFIG', '--destination-nsqd-tcp-address or --destination-lookupd-http-address required')
+  const destinations = new Map<string, Promise<Destination>>()
+  const sinks = new Map<string, {sink: RelaySink; destinationTopic: string; consumer: Consumer}>()
+  const pumps: Promise<unknown>[] = []
+  const pacer = options.rate > 0 ? new Pacer(options.rate) : undefined
+  let record = 0
+  let stopping = false
+  let fatal: Error | undefined
+  let wake: () => void = () => undefined
+  const ended = new Promise<void>((resolve) => {
+    wake = resolve
+  })
+  const onAbort = (): void => wake()
+  options.signal.addEventListener('abort', onAbort, {once: true})
+  if (options.signal.aborted) wake()
+
+  const destinationFor = (topic: string): Promise<Destination> => {
+    let found = destinations.get(topic)
+    if (found === undefined) {
+      found = openDestination(options, topic, events)
+      destinations.set(topic, found)
+    }
+    return found
+  }
+
+  const attach = async (topic: string, consumer: Consumer): Promise<void> => {
+    const destinationTopic = destinationTopicFor(dest.topic, topic)
+    let destination: Destination
+    try {
+      destination = await destinationFor(destinationTopic)
+    } catch (error) {
+      fatal ??= error instanceof Error ? error : new Error(String(error))
+      wake()
+      void consumer.stop({timeoutMs: 0})
+      return
+    }
+    if (stopping) return
+    events.topicAdded?.(topic, destinationTopic)
+    const sink = new RelaySink({
+      publisher: destination.publisher,
+      batchSize: options.batchSize,
+      maxBodyBytes: destination.limits.maxBodyBytes,
+      maxMessageBytes: Math.min(destination.limits.maxMessageBytes, destination.limits.maxBodyBytes - 8),
+      ...(options.lingerMs === undefined ? {} : {lingerMs: options.lingerMs}),
+      filter,
+      onInvalid: options.onInvalid,
+      ...(options.errorsFile === undefined ? {} : {deadLetters: options.errorsFile}),
+      ...(options.timers === undefined ? {} : {timers: options.timers}),
+      nextRecordNumber: () => ++record,
+      events: {
+        held: (error) => events.held?.(topic, error),
+        resumed: () => events.resumed?.(topic),
+        invalid: (message, error) => events.invalid?.(topic, message.id, error),
+      },
+    })
+    sinks.set(topic, {sink, destinationTopic, consumer})
+    const source: MessageSource<Delivery> =
+      pacer === undefined
+        ? consumer
+        : {
+            next: async () => {
+              await pacer.take(1, options.signal).catch(() => undefined)
+              return consumer.next()
+            },
+            stop: (o) => consumer.stop(o),
+          }
+    const pump = new Pump(source, sink, {
+      onFatal: (error) => {
+        fatal ??= error
+        wake()
+      },
+    })
+    pumps.push(pump.run())
+  }
+
+  options.onStats?.(() => {
+    let relayed = 0
+    let inFlight = 0
+    for (const {sink} of sinks.values()) {
+      relayed += sink.stats.relayed
+      inFlight += sink.inFlight
+    }
+    return {relayed, inFlight}
+  })
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- only taken out of the spread, never called
+  const {topicAdded: _announce, ...sourceEvents} = events
+  void _announce
+  const source = new TopicSource({
+    topics: options.topics,
+    ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
+    ...(options.topicRefreshMs === undefined ? {} : {topicRefreshMs: options.topicRefreshMs}),
+    channel: options.channel,
+    nsqd: options.nsqd,
+    lookupd: options.lookupd,
+    maxInFlight: options.maxInFlight,
+    // A failed message is the end of the run (see RelaySink), never a reason to slow down.
+    backoff: false,
+    connection: options.connection,
+    ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
+    ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
+    ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
+    ...(options.timers === undefined ? {} : {timers: options.timers}),
+    events: {...sourceEvents, topicAdded: (topic, consumer) => void attach(topic, consumer)},
+  })
+
+  try {
+    // The named topics' destinations first: a destination that is down or refuses fails the run before anything is consumed.
+    await Promise.all(options.topics.map((topic) => destinationFor(destinationTopicFor(dest.topic, topic))))
+    const {failed} = await source.start()
+    const [failure] = failed.values()
+    if (failure !== undefined) throw failure
+    await ended
+  } catch (error) {
+    fatal ??= error instanceof Error ? error : new Error(String(error))
+  } finally {
+    options.signal.removeEventListener('abort', onAbort)
+  }
+
+  // Drain: RDY 0 and stop discovery; the batches on their way are answered; then REQ what is left.
+  stopping = true
+  source.stop()
+  const consumers = [...source.consumers.values()]
+  for (const {sink} of sinks.values()) sink.flush()
+  await Promise.all(consumers.map((consumer) => consumer.stop({timeoutMs: options.drainTimeoutMs})))
+  await Promise.all(pumps)
+  for (const {sink} of sinks.values()) sink.abandon(new Error('stopped before the destination answered'))
+  const opened = await Promise.allSettled(destinations.values())
+  await Promise.all(opened.map(async (o) => (o.status === 'fulfilled' ? o.value.publisher.close().catch(() => undefined) : undefined)))
+  options.errorsFile?.close()
+
+  const refusal = opened.map((o) => (o.status === 'fulfilled' ? o.value.publisher.refusal : undefined)).find((r) => r !== undefined)
+  const summary = await buildSummary(options, sinks, opened, consumers, started)
+  if (refusal !== undefined)
+    summary.refused = {...(refusal.nsqd === undefined ? {} : {nsqd: refusal.nsqd}), code: refusal.error.code, error: refusal.error.message}
+  if (fatal !== undefined) summary.stoppedBy = {code: codeOf(fatal), error: fatal.message}
+  return {
+    summary,
+    exitCode: exitCode(fatal, refusal),
+    ...(refusal === undefined ? {} : {refusal}),
+    ...(fatal === undefined ? {} : {stoppedBy: fatal}),
+  }
+}
+
+async function openDestination(options: RelayOptions, topic: string, events: RelayEvents): Promise<Destination> {
+  const dest = options.destination
+  let nsqd = [...dest.nsqd]
+  let http = nsqd.map(guessHttpAddress)
+  if (dest.lookupd.length > 0) {
+    const found = await discoverNsqd(dest.lookupd, topic, dest.http, dest.addressMap, options.signal)
+    nsqd = found.map((n) => n.tcpAddress)
+    http = found.map((n) => n.httpAddress)
+  }
+  const publisher = new Publisher({
+    topic,
+    nsqd,
+    mode: dest.mode === 'fanout' ? 'fanout' : 'round-robin',
+    settings: dest.connection,
+    window: dest.window ?? 16,
+    // One try per submit: the relay sink sends a failed batch again itself (after a pause, holding the source), so it counts every resend as a possible duplicate.
+    maxAttempts: 1,
+    probeIntervalMs: 1000,
+    onRefused: (refusal, remaining) => {
+      if (remaining > 0) events.leftOut?.(refusal, remaining)
+    },
+    events: {disconnected: (address, error) => events.destinationLost?.(address, error)},
+  })
+  const [limits] = await Promise.all([
+    resolveLimits(http, {}, {...dest.http, timeoutMs: 2000, signal: options.signal}),
+    publisher.connect(),
+  ]).catch(async (error: unknown) => {
+    await publisher.close().catch(() => undefined)
+    throw error
+  })
+  return {publisher, nsqd, limits: limits.limits}
+}
+
+async function buildSummary(
+  options: RelayOptions,
+  sinks: ReadonlyMap<string, {sink: RelaySink; destinationTopic: string}>,
+  opened: readonly PromiseSettledResult<Destination>[],
+  consumers: readonly Consumer[],
+  started: number,
+): Promise<RelaySummary> {
+  const topics: Record<string, RelayTopicSummary> = {}
+  const destTopics: Record<string, {nsqd: string[]; relayed: number}> = {}
+  const total = {relayed: 0, bytes: 0, filtered: 0, invalid: 0, deadLettered: 0, possibleDuplicates: 0}
+  for (const [topic, {sink, destinationTopic}] of sinks) {
+    const s = sink.stats
+    topics[topic] = {...s, destinationTopic}
+    total.relayed += s.relayed
+    total.bytes += s.bytes
+    total.filtered += s.filtered
+    total.invalid += s.invalid
+    total.deadLettered += s.deadLettered
+    total.possibleDuplicates += s.republished + s.redelivered
+    const entry = (destTopics[destinationTopic] ??= {nsqd: [], relayed: 0})
+    entry.relayed += s.relayed
+  }
+  const allNsqd = new Set<string>()
+  const destEntries = [...sinks.values()]
+  opened.forEach((o) => {
+    if (o.status !== 'fulfilled') return
+    for (const address of o.value.nsqd) allNsqd.add(address)
+  })
+  for (const {destinationTopic} of destEntries) {
+    const index = [...new Set(destEntries.map((d) => d.destinationTopic))].indexOf(destinationTopic)
+    const o = opened[index]
+    if (o?.status === 'fulfilled') (destTopics[destinationTopic] as {nsqd: string[]}).nsqd = o.value.nsqd
+  }
+  return {
+    ...total,
+    requeued: consumers.reduce((sum, c) => sum + c.stats.requeued, 0),
+    elapsedMs: Math.round(performance.now() - started),
+    topics,
+    destination: {mode: options.destination.mode, nsqd: [...allNsqd], topics: destTopics},
+    ...(options.errorsFile === undefined ? {} : {errorsFile: options.errorsFile.path}),
+  }
+}
+
+function codeOf(error: Error): string {
+  if (error instanceof RelayStopped) return error.code
+  if (error instanceof NsqError) return error.code
+  return 'ERROR'
+}
+
+/** 69: the destination (or the source) refused or could not be reached; 1: another failure stopped the run; a Ctrl-C drain: 0 (a follower). */
+function exitCode(fatal: Error | undefined, refusal: Refusal | undefined): ExitCode {
+  if (refusal !== undefined) return EXIT.UNAVAILABLE
+  if (fatal === undefined) return stoppedExitCode('follower')
+  if (fatal instanceof NsqError && fatal.code !== 'CONFIG') return EXIT.UNAVAILABLE
+  if (fatal instanceof NsqError) return EXIT.USAGE
+  return EXIT.FAILURE
+}
