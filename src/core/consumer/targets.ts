@@ -1,26 +1,6 @@
 import type {NsqError} from '../errors.js'
 import {backoffDelay, type BackoffPolicy} from '../util/backoff.js'
-
-/** Opaque handle of a pending timer. */
-export type TimerHandle = NonNullable<unknown> | null
-
-/** Timer functions the set schedules with; injectable so tests drive time by hand. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): TimerHandle
-  clearTimeout(handle: TimerHandle): void
-}
-
-/** Node's timers, unref'd so a pending reconnect or recovery poll never keeps the process alive. */
-export const UNREF_TIMERS: Timers = {
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms)
-    timer.unref()
-    return timer
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout)
-  },
-}
+import {UNREF_TIMERS, type TimerHandle, type Timers} from '../util/time.js'
 
 /** One nsqd the consumer wants to be connected to, across reconnects. */
 export interface Target<C> {

@@ -81,7 +81,8 @@ async function open(
     keepLocal: false,
     spool: {maxBytes: 1000, maxFiles: 10},
     backoff: {initialMs: 100, maxMs: 1000, jitter: 0.5},
-    retryEnvironment: {sleep: async (ms) => void waits.push(ms), random: () => 0.5},
+    retryClock: {sleep: async (ms) => void waits.push(ms)},
+    retryRandom: () => 0.5,
     onEvent,
   })
   return {uploader, dir}

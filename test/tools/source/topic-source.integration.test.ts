@@ -20,7 +20,7 @@ class FakeTimers implements SourceTimers {
   private pending = new Map<number, () => void>()
   private seq = 0
 
-  setTimeout(callback: () => void, ms: number): unknown {
+  setTimeout(callback: () => void, ms: number): number {
     this.delays.push(ms)
     const id = ++this.seq
     this.pending.set(id, callback)

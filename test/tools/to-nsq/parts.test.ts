@@ -3,7 +3,8 @@ import {decodeEnvelope} from '../../../src/tools/envelope.js'
 import {Batcher, mpubBodySize, type OutRecord} from '../../../src/tools/publish/batcher.js'
 import {parseDelimiter, describeDelimiter} from '../../../src/tools/to-nsq/delimiter.js'
 import {formatFailure} from '../../../src/tools/publish/errors-file.js'
-import {Pacer, batchSizeForRate, type Clock} from '../../../src/tools/to-nsq/pacer.js'
+import type {SleepClock} from '../../../src/core/index.js'
+import {Pacer, batchSizeForRate} from '../../../src/tools/to-nsq/pacer.js'
 import {DEFAULT_LIMITS, combineLimits, tightest} from '../../../src/tools/publish/nsqd-limits.js'
 import {buildSummary, formatSummary} from '../../../src/tools/to-nsq/summary.js'
 
@@ -77,7 +78,7 @@ describe('Pacer', () => {
   it('lets message m leave at start + m / rate on a fake clock', async () => {
     let now = 1000
     const sleeps: number[] = []
-    const clock: Clock = {
+    const clock: SleepClock = {
       now: () => now,
       sleep: async (ms) => {
         sleeps.push(ms)
@@ -96,7 +97,7 @@ describe('Pacer', () => {
 
   it('does not wait when behind schedule, and never with rate 0', async () => {
     let now = 0
-    const clock: Clock = {
+    const clock: SleepClock = {
       now: () => now,
       sleep: async () => {
         throw new Error('should not sleep')
