@@ -1,5 +1,6 @@
 import type {NsqError} from '../errors.js'
 import {backoffDelay, type BackoffPolicy} from '../util/backoff.js'
+import {DEFAULT_MAX_RDY_COUNT} from '../protocol/identify.js'
 import {UNREF_TIMERS, type TimerHandle, type Timers} from '../util/time.js'
 
 /** One nsqd the consumer wants to be connected to, across reconnects. */
@@ -70,9 +71,6 @@ export interface TargetSetOptions<C> {
 
 /** First recovery poll after a lost connection, ms; each next one waits twice as long. */
 export const RECOVERY_POLL_FIRST_MS = 1000
-
-/** Default nsqd max_rdy_count until IDENTIFY says otherwise. */
-const DEFAULT_MAX_RDY_COUNT = 2500
 
 /**
  * The nsqd a consumer wants to be connected to and its connections to them: which are wanted

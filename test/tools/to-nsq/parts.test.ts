@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import {decodeEnvelope} from '../../../src/tools/envelope.js'
-import {Batcher, mpubBodySize, type OutRecord} from '../../../src/tools/publish/batcher.js'
+import {Batcher, type OutRecord} from '../../../src/tools/publish/batcher.js'
 import {parseDelimiter, describeDelimiter} from '../../../src/tools/to-nsq/delimiter.js'
 import {formatFailure} from '../../../src/tools/publish/errors-file.js'
-import type {SleepClock} from '../../../src/core/index.js'
+import {mpubBodySize, type SleepClock} from '../../../src/core/index.js'
 import {Pacer, batchSizeForRate} from '../../../src/tools/to-nsq/pacer.js'
 import {DEFAULT_LIMITS, combineLimits, tightest} from '../../../src/tools/publish/nsqd-limits.js'
 import {buildSummary, formatSummary} from '../../../src/tools/to-nsq/summary.js'
@@ -54,7 +54,7 @@ describe('Batcher', () => {
     const last = batcher.flush()
     const batches = [...out, ...(last === undefined ? [] : [last])]
     expect(batches.map((b) => b.map((r) => r.n))).toEqual([[1, 2, 3], [4, 5, 6], [7]])
-    for (const batch of batches) expect(mpubBodySize(batch)).toBeLessThanOrEqual(46)
+    for (const batch of batches) expect(mpubBodySize(batch.map((r) => r.body))).toBeLessThanOrEqual(46)
   })
 
   it('returns two batches when a record overflows the bytes of one and completes the count of the next', () => {
