@@ -15,11 +15,19 @@ export interface UntilOptions {
   everyMs?: number
 }
 
+type Check = () => boolean | Promise<boolean>
+
 /**
  * Polls `check` until it holds; throws `never: WHAT` once `timeoutMs` passes without it. Returns
- * the milliseconds it waited (for diagnostics only, never for assertions).
+ * the milliseconds it waited (for diagnostics only, never for assertions). `what` may be left
+ * out where the call site says enough.
  */
-export async function until(what: string, check: () => boolean | Promise<boolean>, options: UntilOptions = {}): Promise<number> {
+export async function until(what: string, check: Check, options?: UntilOptions): Promise<number>
+export async function until(check: Check, options?: UntilOptions): Promise<number>
+export async function until(a: string | Check, b?: Check | UntilOptions, c?: UntilOptions): Promise<number> {
+  const what = typeof a === 'string' ? a : 'condition'
+  const check = typeof a === 'string' ? (b as Check) : a
+  const options = (typeof a === 'string' ? c : (b as UntilOptions | undefined)) ?? {}
   const timeoutMs = options.timeoutMs ?? 10_000
   const everyMs = options.everyMs ?? 20
   const started = Date.now()

@@ -249,7 +249,7 @@ export class TargetSet<C> {
     const ceiling = this.options.recoveryPollCeilingMs
     if (ceiling === undefined || this.stopped) return
     this.cancelRecovery()
-    const delay = RECOVERY_POLL_FIRST_MS * 2 ** step
+    const delay = backoffDelay({initialMs: RECOVERY_POLL_FIRST_MS, maxMs: ceiling, jitter: 0}, step + 1, 0)
     if (delay >= ceiling) return
     this.recoveryTimer = this.timers.setTimeout(() => {
       this.recoveryTimer = undefined

@@ -5,6 +5,7 @@
  * command does with each consumer (a pump into its sink) is the command's business.
  */
 import {
+  backoffDelay,
   Consumer,
   LookupdHttpClient,
   NODE_TIMERS,
@@ -79,7 +80,7 @@ export interface TopicSourceOptions {
 
 /** Delays of the polls while nothing is found: first, 2×, 4× … capped at `regular`. */
 export function waitingDelay(attempt: number, firstMs: number, regularMs: number): number {
-  return Math.min(regularMs, firstMs * 2 ** Math.min(attempt, 30))
+  return backoffDelay({initialMs: firstMs, maxMs: regularMs, jitter: 0}, attempt + 1, 0)
 }
 
 /**
