@@ -1,4 +1,5 @@
 import type {Writable} from 'node:stream'
+import {isBrokenPipe} from '../broken-pipe.js'
 import {Pump} from '../source/pump.js'
 import type {Delivery, MessageSource} from '../source/sink.js'
 import type {Formatter} from './format.js'
@@ -45,12 +46,6 @@ export interface TailSessionOptions {
 
 const SIGNAL_REASONS: ReadonlySet<string> = new Set(['interrupt', 'terminate', 'epipe', 'done'])
 
-/** True for the errors that mean "the reader went away". */
-export function isReaderGone(error: Error): boolean {
-  const code = (error as NodeJS.ErrnoException).code
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED'
-}
-
 /**
  * The heart of `nsq tail`: one {@link Pump} per source (topic) feeds one stdout sink
  * ({@link OutputWriter}), so each message is FIN'd once stdout accepted its bytes (or, with
@@ -92,7 +87,7 @@ export class TailSession {
   }
 
   private readonly onOutputFailed = (error: Error): void => {
-    if (this.reason === undefined) void this.stop(isReaderGone(error) ? 'epipe' : 'output-error')
+    if (this.reason === undefined) void this.stop(isBrokenPipe(error) ? 'epipe' : 'output-error')
   }
 
   constructor(private readonly options: TailSessionOptions) {
