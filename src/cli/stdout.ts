@@ -11,10 +11,8 @@ export function watchStdout(onClosed: (error: NodeJS.ErrnoException) => void, st
   }
 }
 
-/** True for the errors that mean "the reader went away". */
-export function isBrokenPipe(error: NodeJS.ErrnoException): boolean {
-  return error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
-}
+/** True for the errors that mean "the reader went away" (the one test lives in tools). */
+export {isBrokenPipe} from '../tools/broken-pipe.js'
 
 /**
  * Writes `data` and resolves once the stream can take more: at once when write() says so,

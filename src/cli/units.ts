@@ -68,14 +68,5 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * factor)
 }
 
-/** Human size: `1.5 MiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
+/** Human size: `1.5 MiB` (the one formatter lives in tools). */
+export {formatBytes} from '../tools/format-bytes.js'

@@ -1,13 +1,13 @@
 import {describe, expect, it} from 'vitest'
-import {backoffDelayFor, INITIAL_BACKOFF, nextBackoff, type BackoffState} from '../../src/core/consumer/backoff.js'
+import {INITIAL_BACKOFF, nextBackoff, type BackoffState} from '../../src/core/consumer/backoff.js'
 import {backoffDelay} from '../../src/core/util/backoff.js'
 
 const config = {initialMs: 1000, maxMs: 8000, jitter: 0}
 
 describe('consumer backoff', () => {
   it('doubles per level, capped', () => {
-    expect([1, 2, 3, 4, 5, 6].map((l) => backoffDelayFor(config, l, 0))).toEqual([1000, 2000, 4000, 8000, 8000, 8000])
-    expect(backoffDelayFor({...config, jitter: 0.5}, 2, 1)).toBe(1000)
+    expect([1, 2, 3, 4, 5, 6].map((l) => backoffDelay(config, l, 0))).toEqual([1000, 2000, 4000, 8000, 8000, 8000])
+    expect(backoffDelay({...config, jitter: 0.5}, 2, 1)).toBe(1000)
   })
 
   it('failure pauses; only the timer ends a pause; then probe; success steps down to normal', () => {

@@ -1,47 +1,14 @@
 import {describe, expect, it} from 'vitest'
 import type {NsqError} from '../../src/core/errors.js'
-import {TargetSet, UNREF_TIMERS, type Link, type Target, type TargetSetOptions, type Timers} from '../../src/core/consumer/targets.js'
-
-/** Timers driven by hand: `advance(ms)` runs what falls due, in order. */
-class FakeTimers implements Timers {
-  now = 0
-  private nextId = 1
-  private readonly pending = new Map<number, {at: number; callback: () => void; ms: number}>()
-
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.nextId++
-    this.pending.set(id, {at: this.now + ms, callback, ms})
-    return id
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number)
-  }
-
-  /** Delays (ms) of the timers still pending. */
-  get delays(): number[] {
-    return [...this.pending.values()].map((t) => t.ms)
-  }
-
-  advance(ms: number): void {
-    const end = this.now + ms
-    for (;;) {
-      let due: [number, {at: number; callback: () => void}] | undefined
-      for (const entry of this.pending) if (entry[1].at <= end && (due === undefined || entry[1].at < due[1].at)) due = entry
-      if (due === undefined) break
-      this.pending.delete(due[0])
-      this.now = due[1].at
-      due[1].callback()
-    }
-    this.now = end
-  }
-}
+import {TargetSet, type Link, type Target, type TargetSetOptions} from '../../src/core/consumer/targets.js'
+import {UNREF_TIMERS} from '../../src/core/util/time.js'
+import {FakeTime} from '../support/fake-time.js'
 
 type Conn = {name: string}
 
 /** A TargetSet whose hooks record what it asked for; `connect` attaches a link and stays pending. */
 function harness(overrides: Partial<TargetSetOptions<Conn>> = {}) {
-  const timers = new FakeTimers()
+  const timers = new FakeTime()
   const log = {
     connects: [] as {address: string; at: number}[],
     retiring: [] as number[],
@@ -53,17 +20,17 @@ function harness(overrides: Partial<TargetSetOptions<Conn>> = {}) {
     pinned: new Set(),
     recoveryPollCeilingMs: undefined,
     random: () => 0,
-    now: () => timers.now,
+    now: () => timers.now(),
     timers,
     hooks: {
       connect(target: Target<Conn>): Promise<NsqError | true> {
-        log.connects.push({address: target.address, at: timers.now})
+        log.connects.push({address: target.address, at: timers.now()})
         set.attach(target, {name: target.address})
         return Promise.resolve(true)
       },
       retiring: (link) => log.retiring.push(link.id),
       close: (link) => log.closed.push(link.id),
-      pollSoon: () => log.polls.push(timers.now),
+      pollSoon: () => log.polls.push(timers.now()),
     },
     ...overrides,
   })

@@ -4,6 +4,7 @@ import type {Message} from '../../src/core/consumer/message.js'
 import {Producer} from '../../src/core/producer/producer.js'
 import {NsqdHttpClient} from '../../src/core/http/nsqd-client.js'
 import {skipIntegration, startCluster, startNsqd, stopAllServices, type Cluster} from '../support/nsq.js'
+import {until} from '../support/wait.js'
 
 async function publishSpread(cluster: Cluster, topic: string, total: number): Promise<Set<string>> {
   const sent = new Set<string>()
@@ -42,14 +43,7 @@ async function consume(
 }
 
 /** Polls `check` every 25 ms; resolves with the ms it took, rejects after `ms`. */
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<number> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  return Date.now() - start
-}
+const waitFor = (check: () => boolean, ms: number, what: string): Promise<number> => until(what, check, {timeoutMs: ms, everyMs: 25})
 
 /** Publishes one message to `nsqdTcp` only and waits until the consumer filling `seen` got it. */
 async function expectDeliveryFrom(nsqdTcp: string, topic: string, seen: ReadonlySet<string>): Promise<void> {

@@ -14,6 +14,7 @@ import {collect, spawnCli} from '../support/cli.js'
 import {startNsqd, type NsqdProcess} from '../support/nsq.js'
 import {collectOutput, stopChild} from '../support/processes.js'
 import {archiveLines, archiveNames, bodies, channelState, publish, tempDirs, waitFor} from './to-file-support.js'
+import {sleep} from '../support/wait.js'
 
 let nsqd: NsqdProcess
 const dirs = tempDirs('to-file-crash-')
@@ -27,8 +28,6 @@ afterAll(async () => {
   await nsqd?.stop()
   dirs.cleanup()
 })
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('to-file under kill -9', () => {
   it.each([

@@ -17,6 +17,7 @@ import {collect, spawnCli} from '../support/cli.js'
 import {startNsqd, type NsqdProcess} from '../support/nsq.js'
 import {stopChild} from '../support/processes.js'
 import {startS3Server, type S3Server} from '../support/s3.js'
+import {until as waitUntil} from '../support/wait.js'
 
 let nsqd: NsqdProcess
 let s3: S3Server
@@ -108,13 +109,8 @@ async function archivedLines(prefix: string): Promise<string[]> {
   return lines
 }
 
-async function until(what: string, ready: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+const until = (what: string, ready: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<number> =>
+  waitUntil(what, ready, {timeoutMs, everyMs: 100})
 
 async function channelDepth(topic: string): Promise<number> {
   const stats = await new NsqdHttpClient(nsqd.httpAddress).stats({topic})

@@ -5,6 +5,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import {NsqdHttpClient} from '../../src/core/index.js'
 import {splitLines} from '../support/official.js'
+import {until} from '../support/wait.js'
 
 /** A fresh temp dir, removed by `cleanup`. */
 export function tempDirs(prefix: string): {make(): string; cleanup(): void} {
@@ -48,12 +49,7 @@ export async function channelState(
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, everyMs))
-  }
-  throw new Error(`timed out waiting for ${what}`)
+  await until(what, check, {timeoutMs, everyMs})
 }
 
 /** Archive data files below `dir` (relative names): every visible file (manifests and sidecars are hidden). */

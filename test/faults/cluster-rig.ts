@@ -10,6 +10,7 @@ import type {ChildProcess} from 'node:child_process'
 import {startCluster, type Cluster, type NsqdProcess} from '../support/nsq.js'
 import {startTcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
 import type {ScenarioOptions} from './scenario-types.js'
+import {sleep} from '../support/wait.js'
 
 /** `list[index]`, which must exist. */
 export function at<T>(list: readonly T[], index: number): T {
@@ -18,7 +19,7 @@ export function at<T>(list: readonly T[], index: number): T {
   return item
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+export {sleep}
 
 async function httpPost(url: string): Promise<void> {
   const response = await fetch(url, {method: 'POST', signal: AbortSignal.timeout(5000)})

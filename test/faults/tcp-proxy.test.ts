@@ -5,6 +5,7 @@
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startTcpProxy, type TcpProxy} from '../support/tcp-proxy.js'
+import {sleep} from '../support/wait.js'
 
 let echo: net.Server
 let proxy: TcpProxy
@@ -46,8 +47,6 @@ function reader(socket: net.Socket): {text: () => string; until: (bytes: number,
     },
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('tcp proxy', () => {
   it('forwards both ways, including a large payload', async () => {

@@ -1,4 +1,5 @@
 import {Consumer, type ConnectionSettings} from '../../src/core/index.js'
+import {until} from './wait.js'
 
 /** A channel's depth (queued, not in flight) and in-flight count, from nsqd's /stats. */
 export async function channelCounts(nsqdHttpAddress: string, topic: string, channel: string): Promise<{depth: number; inFlight: number}> {
@@ -12,12 +13,7 @@ export async function channelCounts(nsqdHttpAddress: string, topic: string, chan
 
 /** Polls until `check` holds (or throws after `timeoutMs`). */
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+  await until(what, check, {timeoutMs, everyMs: 100})
 }
 
 /** Reads (and FINs) messages of topic/channel with the core Consumer until `count` arrived or none came for `idleMs`. */

@@ -5,14 +5,10 @@
  * level 0 delivery resumes in full. Results that arrive while a pause runs do not count, so
  * one burst of failures raises the level once per pause (as go-nsq does, reference §4.3).
  */
-export interface BackoffConfig {
-  /** Delay at level 1, ms. */
-  readonly initialMs: number
-  /** Ceiling on any delay, ms. */
-  readonly maxMs: number
-  /** Fraction of each delay randomised (0–1). */
-  readonly jitter: number
-}
+import {backoffDelay, type BackoffPolicy} from '../util/backoff.js'
+
+/** Delays of the backoff levels: level n waits core's `backoffDelay(config, n, random)`. */
+export type BackoffConfig = BackoffPolicy
 
 export const DEFAULT_CONSUMER_BACKOFF: BackoffConfig = {initialMs: 1000, maxMs: 60_000, jitter: 0.25}
 
@@ -27,12 +23,6 @@ export const INITIAL_BACKOFF: BackoffState = {level: 0, phase: {kind: 'normal'}}
 
 export type BackoffEvent = 'success' | 'failure' | 'timer'
 
-/** Delay for a level ≥ 1: initial × 2^(level−1), capped, less up to `jitter` of itself. */
-export function backoffDelayFor(config: BackoffConfig, level: number, random: number): number {
-  const base = Math.min(config.maxMs, config.initialMs * 2 ** Math.min(level - 1, 30))
-  return Math.round(base * (1 - config.jitter * random))
-}
-
 /** Highest level whose un-jittered delay still fits under maxMs. */
 function maxLevel(config: BackoffConfig): number {
   let level = 1
@@ -42,7 +32,7 @@ function maxLevel(config: BackoffConfig): number {
 
 /** The next state after `event` at time `now`. */
 export function nextBackoff(state: BackoffState, event: BackoffEvent, config: BackoffConfig, now: number, random: number): BackoffState {
-  const pause = (level: number): BackoffState => ({level, phase: {kind: 'paused', until: now + backoffDelayFor(config, level, random)}})
+  const pause = (level: number): BackoffState => ({level, phase: {kind: 'paused', until: now + backoffDelay(config, level, random)}})
   switch (state.phase.kind) {
     case 'paused':
       // Only the timer ends a pause; results from messages already in flight are ignored.

@@ -10,6 +10,7 @@ import type {HttpOptions} from '../http/request.js'
 import type {BackoffPolicy} from '../util/backoff.js'
 import {formatHostPort, parseHostPort} from '../util/address.js'
 import {Fifo} from '../util/fifo.js'
+import {systemClock, UNREF_TIMERS, type Clock, type TimerHandle, type Timers} from '../util/time.js'
 import {DEFAULT_CONSUMER_BACKOFF, INITIAL_BACKOFF, nextBackoff, type BackoffConfig, type BackoffState} from './backoff.js'
 import {Message, type MessageResponder} from './message.js'
 import {planRdy} from './rdy-planner.js'
@@ -56,6 +57,13 @@ export interface ConsumerOptions extends ConnectionSettings {
   addressMap?: AddressMap
   events?: ConsumerEvents
   random?: () => number
+  /** Time for RDY planning (rotation, `since`) and backoff pauses (default `Date.now`). */
+  clock?: Clock
+  /**
+   * Timers for backoff pauses and reconnects (default core's unref'd timers: a pending backoff
+   * or reconnect never keeps the process alive by itself).
+   */
+  timers?: Timers
 }
 
 /** What `stop()` did with the messages in flight. */
@@ -94,7 +102,7 @@ export class Consumer implements AsyncIterable<Message> {
   private waiter: ((result: IteratorResult<Message>) => void) | undefined
   private poller: LookupdPoller | undefined
   private backoffState: BackoffState = INITIAL_BACKOFF
-  private backoffTimer: NodeJS.Timeout | undefined
+  private backoffTimer: TimerHandle | undefined
   private planTimer: NodeJS.Timeout | undefined
   private stopping: Promise<DrainSummary> | undefined
   private drainWake: (() => void) | undefined
@@ -102,6 +110,8 @@ export class Consumer implements AsyncIterable<Message> {
   private readonly maxInFlight: number
   private readonly backoffConfig: BackoffConfig | false
   private readonly random: () => number
+  private readonly clock: Clock
+  private readonly timers: Timers
   private readonly events: ConsumerEvents
   private readonly counters = {received: 0, finished: 0, requeued: 0, touched: 0, gaveUp: 0, inFlight: 0}
 
@@ -117,6 +127,8 @@ export class Consumer implements AsyncIterable<Message> {
     this.backoffConfig = options.backoff === undefined ? DEFAULT_CONSUMER_BACKOFF : options.backoff
     const pollMs = options.lookupdPollIntervalMs ?? 60_000
     this.random = options.random ?? Math.random
+    this.clock = options.clock ?? systemClock
+    this.timers = options.timers ?? UNREF_TIMERS
     this.events = options.events ?? {}
     this.targets = new TargetSet<Connection>({
       reconnect: options.reconnectBackoff ?? {initialMs: 200, maxMs: Math.min(30_000, pollMs), jitter: 0.5},
@@ -133,6 +145,8 @@ export class Consumer implements AsyncIterable<Message> {
       ),
       recoveryPollCeilingMs: (options.lookupd?.length ?? 0) > 0 ? pollMs : undefined,
       random: this.random,
+      now: () => this.clock.now(),
+      timers: this.timers,
       hooks: {
         connect: (target) => this.connect(target),
         retiring: (link) => this.setRdy(link, 0),
@@ -252,7 +266,7 @@ export class Consumer implements AsyncIterable<Message> {
   private async drain(timeoutMs: number): Promise<DrainSummary> {
     this.poller?.stop()
     if (this.planTimer !== undefined) clearInterval(this.planTimer)
-    if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer)
+    if (this.backoffTimer !== undefined) this.timers.clearTimeout(this.backoffTimer)
     this.targets.stop()
     for (const link of this.targets.links) this.setRdy(link, 0)
     this.requeueQueued()
@@ -425,7 +439,7 @@ export class Consumer implements AsyncIterable<Message> {
       maxInFlight: this.maxInFlight,
       connections: active.map((l) => ({id: l.id, rdy: l.rdy, inFlight: l.inFlight, maxRdyCount: l.maxRdyCount, since: l.since})),
       mode: phase === 'paused' ? 'paused' : phase,
-      now: Date.now(),
+      now: this.clock.now(),
       rotateAfterMs: this.rotateMs(),
     })
     for (const link of active) {
@@ -439,32 +453,31 @@ export class Consumer implements AsyncIterable<Message> {
     if (link.connection.state.kind !== 'ready') return
     link.connection.send(encodeRdy(count))
     link.rdy = count
-    link.since = Date.now()
+    link.since = this.clock.now()
   }
 
   private backoffSignal(event: 'success' | 'failure'): void {
     if (this.backoffConfig === false) return
     const before = this.backoffState
-    this.backoffState = nextBackoff(before, event, this.backoffConfig, Date.now(), this.random())
+    this.backoffState = nextBackoff(before, event, this.backoffConfig, this.clock.now(), this.random())
     if (this.backoffState === before) return
     this.onBackoffChanged()
   }
 
   private onBackoffChanged(): void {
-    if (this.backoffTimer !== undefined) clearTimeout(this.backoffTimer)
+    if (this.backoffTimer !== undefined) this.timers.clearTimeout(this.backoffTimer)
     this.backoffTimer = undefined
     const phase = this.backoffState.phase
     if (phase.kind === 'paused' && this.backoffConfig !== false) {
       const config = this.backoffConfig
-      this.backoffTimer = setTimeout(
+      this.backoffTimer = this.timers.setTimeout(
         () => {
           this.backoffTimer = undefined
-          this.backoffState = nextBackoff(this.backoffState, 'timer', config, Date.now(), this.random())
+          this.backoffState = nextBackoff(this.backoffState, 'timer', config, this.clock.now(), this.random())
           this.replan()
         },
-        Math.max(0, phase.until - Date.now()),
+        Math.max(0, phase.until - this.clock.now()),
       )
-      this.backoffTimer.unref()
     }
     this.replan()
   }

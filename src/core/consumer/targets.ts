@@ -1,26 +1,7 @@
 import type {NsqError} from '../errors.js'
 import {backoffDelay, type BackoffPolicy} from '../util/backoff.js'
-
-/** Opaque handle of a pending timer. */
-export type TimerHandle = NonNullable<unknown> | null
-
-/** Timer functions the set schedules with; injectable so tests drive time by hand. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): TimerHandle
-  clearTimeout(handle: TimerHandle): void
-}
-
-/** Node's timers, unref'd so a pending reconnect or recovery poll never keeps the process alive. */
-export const UNREF_TIMERS: Timers = {
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms)
-    timer.unref()
-    return timer
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout)
-  },
-}
+import {DEFAULT_MAX_RDY_COUNT} from '../protocol/identify.js'
+import {UNREF_TIMERS, type TimerHandle, type Timers} from '../util/time.js'
 
 /** One nsqd the consumer wants to be connected to, across reconnects. */
 export interface Target<C> {
@@ -90,9 +71,6 @@ export interface TargetSetOptions<C> {
 
 /** First recovery poll after a lost connection, ms; each next one waits twice as long. */
 export const RECOVERY_POLL_FIRST_MS = 1000
-
-/** Default nsqd max_rdy_count until IDENTIFY says otherwise. */
-const DEFAULT_MAX_RDY_COUNT = 2500
 
 /**
  * The nsqd a consumer wants to be connected to and its connections to them: which are wanted
@@ -271,7 +249,7 @@ export class TargetSet<C> {
     const ceiling = this.options.recoveryPollCeilingMs
     if (ceiling === undefined || this.stopped) return
     this.cancelRecovery()
-    const delay = RECOVERY_POLL_FIRST_MS * 2 ** step
+    const delay = backoffDelay({initialMs: RECOVERY_POLL_FIRST_MS, maxMs: ceiling, jitter: 0}, step + 1, 0)
     if (delay >= ceiling) return
     this.recoveryTimer = this.timers.setTimeout(() => {
       this.recoveryTimer = undefined

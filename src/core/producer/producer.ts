@@ -5,6 +5,7 @@ import {encodeDpub, encodeMpub, encodePub} from '../protocol/commands.js'
 import {describeInvalidName} from '../protocol/names.js'
 import {backoffDelay, DEFAULT_RECONNECT_BACKOFF, type BackoffPolicy} from '../util/backoff.js'
 import {formatHostPort, parseHostPort} from '../util/address.js'
+import {PendingWindow} from '../util/pending-window.js'
 
 /** Connection settings shared by every nsqd the producer talks to. */
 export type ProducerConnectionOptions = ConnectionSettings
@@ -73,9 +74,7 @@ export class Producer {
   private readonly random: () => number
   private readonly events: ProducerEvents
   private roundRobin = 0
-  private outstanding = 0
-  private slotWaiters: (() => void)[] = []
-  private idleWaiters: (() => void)[] = []
+  private readonly window: PendingWindow
   private closed = false
   readonly stats: ProducerStats = {published: 0, commands: 0, retries: 0, reconnects: 0}
 
@@ -86,6 +85,7 @@ export class Producer {
       return {address: formatHostPort(host, port), host, port, connection: undefined, connecting: undefined, failures: 0, retryAt: 0}
     })
     this.maxPending = options.maxPending ?? 1024
+    this.window = new PendingWindow(this.maxPending)
     this.maxAttempts = options.maxAttempts ?? 3
     this.backoff = options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF
     this.random = options.random ?? Math.random
@@ -112,7 +112,7 @@ export class Producer {
 
   /** Commands written or waiting for a slot that have not settled yet. */
   get pending(): number {
-    return this.outstanding
+    return this.window.pending
   }
 
   /** Connects to every nsqd now instead of on first publish; rejects if none can be reached. */
@@ -126,7 +126,7 @@ export class Producer {
   /** Waits for every publish to settle, then closes the connections. */
   async close(): Promise<void> {
     this.closed = true
-    while (this.outstanding > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    await this.window.idle()
     await Promise.all(
       this.nodes.map(async (node) => {
         const connection = node.connection
@@ -230,19 +230,12 @@ export class Producer {
     node.retryAt = Date.now() + backoffDelay(this.backoff, node.failures, this.random())
   }
 
-  private async acquire(): Promise<void> {
-    while (this.outstanding >= this.maxPending) await new Promise<void>((resolve) => this.slotWaiters.push(resolve))
-    this.outstanding++
+  private acquire(): Promise<void> {
+    return this.window.acquire()
   }
 
   private release(): void {
-    this.outstanding--
-    this.slotWaiters.shift()?.()
-    if (this.outstanding === 0) {
-      const waiters = this.idleWaiters
-      this.idleWaiters = []
-      for (const wake of waiters) wake()
-    }
+    this.window.release()
   }
 }
 

@@ -47,10 +47,18 @@ export function encodeDpub(topic: string, deferMs: number, body: Buffer): Buffer
   return withBody(`DPUB ${topic} ${Math.trunc(deferMs)}`, body)
 }
 
-/** Size of the MPUB body (count + each size-prefixed message) for these bodies. */
+/** Size of an MPUB body holding no message yet: the int32 count. */
+export const MPUB_EMPTY_BODY_SIZE = 4
+
+/** What one message of `bodyLength` bytes adds to an MPUB body: its int32 size prefix and the bytes. */
+export function mpubEntrySize(bodyLength: number): number {
+  return 4 + bodyLength
+}
+
+/** Size of the MPUB body (count + each size-prefixed message) for these bodies (nsq-reference §1.4). */
 export function mpubBodySize(bodies: readonly Buffer[]): number {
-  let size = 4
-  for (const body of bodies) size += 4 + body.length
+  let size = MPUB_EMPTY_BODY_SIZE
+  for (const body of bodies) size += mpubEntrySize(body.length)
   return size
 }
 

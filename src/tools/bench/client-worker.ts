@@ -6,7 +6,7 @@
  */
 import {parentPort, workerData} from 'node:worker_threads'
 import {isNsqError} from '../../core/index.js'
-import {systemClock} from './clock.js'
+import {benchClock} from './clock.js'
 import {BenchPublisher, type PublisherPlan} from './publisher.js'
 import {BenchSubscriber, type SubscriberPlan} from './subscriber.js'
 import {reviveSettings, type ToWorker, type WorkerInput, type FromWorker} from './threaded-clients.js'
@@ -14,7 +14,7 @@ import {reviveSettings, type ToWorker, type WorkerInput, type FromWorker} from '
 const port = parentPort
 if (port === null) throw new Error('client-worker must run in a worker thread')
 const input = workerData as WorkerInput
-const clock = systemClock
+const clock = benchClock
 const local = (epoch: number): number => epoch - clock.toEpochMs(0)
 const post = (message: FromWorker): void => port.postMessage(message)
 let stopped = false

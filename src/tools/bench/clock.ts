@@ -1,21 +1,15 @@
 /** The time source of a bench run, injected so the pacing logic is testable without sleeping. */
+import {sleep, type SleepClock} from '../../core/index.js'
 
-export interface Clock {
-  /** Monotonic milliseconds (fractional). */
-  now(): number
-  /** Resolves after `ms` (or at once for ms ≤ 0, on the next turn of the event loop). */
-  sleep(ms: number): Promise<void>
+/** Core's monotonic `SleepClock` (`now()` in fractional ms), plus the epoch time of a reading. */
+export interface BenchClock extends SleepClock {
   /** Epoch milliseconds of a `now()` reading: what goes into body stamps. */
   toEpochMs(time: number): number
 }
 
-/** performance.now() and timers: setTimeout for waits of a millisecond or more, setImmediate below. */
-export const systemClock: Clock = {
+/** performance.now() and core's `sleep` (setImmediate below a millisecond, so tight pacing is not rounded up). */
+export const benchClock: BenchClock = {
   now: () => performance.now(),
-  sleep: (ms) =>
-    new Promise((resolve) => {
-      if (ms >= 1) setTimeout(resolve, ms)
-      else setImmediate(resolve)
-    }),
+  sleep,
   toEpochMs: (time) => performance.timeOrigin + time,
 }

@@ -5,7 +5,7 @@
  * schedule whether or not earlier ones were answered, latency from the *scheduled* time).
  */
 import {Producer, type ConnectionSettings, type NsqError} from '../../core/index.js'
-import type {Clock} from './clock.js'
+import type {BenchClock} from './clock.js'
 import {newHistogram, recordMs, type LatencyHistogram} from './histogram.js'
 import {makeBody, stampBatch} from './payload.js'
 import {nextScheduled, RateSchedule} from './rate-schedule.js'
@@ -31,7 +31,7 @@ export interface PublisherPlan {
   opsPerSec: number | undefined
 }
 
-/** When the run measures and when it stops, in Clock time. */
+/** When the run measures and when it stops, in BenchClock time. */
 export interface RunWindow {
   start: number
   measureStart: number
@@ -50,7 +50,7 @@ export class BenchPublisher {
   errors = 0
   disconnects = 0
   lastError: NsqError | undefined
-  /** Clock time of the last measured OK. */
+  /** BenchClock time of the last measured OK. */
   lastAckAt: number | undefined
   private readonly producer: Producer
   private quotaLeft: number
@@ -60,7 +60,7 @@ export class BenchPublisher {
 
   constructor(
     readonly plan: PublisherPlan,
-    private readonly clock: Clock,
+    private readonly clock: BenchClock,
   ) {
     this.quotaLeft = plan.quota ?? Infinity
     this.producer = new Producer({

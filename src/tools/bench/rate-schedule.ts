@@ -5,14 +5,14 @@
  * should have gone out meanwhile, instead of hiding behind a sender that politely waited
  * (coordinated omission, as wrk2 and oha correct it).
  */
-import type {Clock} from './clock.js'
+import type {BenchClock} from './clock.js'
 
 export class RateSchedule {
   private taken = 0
   /** ms between scheduled operations. */
   readonly intervalMs: number
 
-  /** `opsPerSec` operations per second from `startMs` (a Clock time). */
+  /** `opsPerSec` operations per second from `startMs` (a BenchClock time). */
   constructor(
     opsPerSec: number,
     readonly startMs: number,
@@ -50,7 +50,7 @@ export class RateSchedule {
  * when `stopped()` turns true first. Operations already late are returned at once (a burst),
  * so a sender that fell behind catches up instead of silently skipping the schedule.
  */
-export async function nextScheduled(schedule: RateSchedule, clock: Clock, stopped: () => boolean): Promise<number | undefined> {
+export async function nextScheduled(schedule: RateSchedule, clock: BenchClock, stopped: () => boolean): Promise<number | undefined> {
   for (;;) {
     if (stopped()) return undefined
     const wait = schedule.nextAt() - clock.now()

@@ -5,7 +5,7 @@
  * Ctrl-C gives a full summary), and deletes auto-named topics / channels afterwards.
  */
 import {NsqdHttpClient, NsqError, Producer, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
-import {systemClock, type Clock} from './clock.js'
+import {benchClock, type BenchClock} from './clock.js'
 import {makeBody} from './payload.js'
 import {BenchPublisher, type RunWindow} from './publisher.js'
 import {splitEvenly} from './stats.js'
@@ -30,7 +30,7 @@ export interface BenchEvents {
 }
 
 export interface BenchDeps {
-  clock?: Clock
+  clock?: BenchClock
   /** Aborting stops the run early; the outcome is still returned (marked interrupted). */
   signal?: AbortSignal
   events?: BenchEvents
@@ -43,7 +43,7 @@ export interface BenchDeps {
 export interface BenchOutcome {
   params: BenchParams
   startedAt: Date
-  /** Clock time at which measuring began (after warm-up). */
+  /** BenchClock time at which measuring began (after warm-up). */
   measureStart: number
   publishers: PublisherLike[]
   subscribers: SubscriberLike[]
@@ -67,7 +67,7 @@ export async function runBench(
   http: HttpOptions,
   deps: BenchDeps = {},
 ): Promise<BenchOutcome> {
-  const clock = deps.clock ?? systemClock
+  const clock = deps.clock ?? benchClock
   const events = deps.events ?? {}
   const warnings: string[] = []
   const warn = (line: string): void => {
@@ -194,7 +194,7 @@ async function drainPublished(publishers: PublisherLike[], tally: ConsumerTally,
 function startProgress(
   events: BenchEvents,
   intervalMs: number,
-  clock: Clock,
+  clock: BenchClock,
   window: RunWindow,
   publishers: PublisherLike[],
   tally: ConsumerTally,
@@ -217,7 +217,7 @@ function startProgress(
   return state
 }
 
-function makePublishers(params: BenchParams, settings: ConnectionSettings, clock: Clock): PublisherLike[] {
+function makePublishers(params: BenchParams, settings: ConnectionSettings, clock: BenchClock): PublisherLike[] {
   const quotas = params.msgs === undefined ? undefined : splitEvenly(params.msgs, params.clients)
   const opsPerSec = params.rate === undefined ? undefined : params.rate / params.clients / params.batchSize
   return Array.from(
@@ -240,7 +240,7 @@ function makePublishers(params: BenchParams, settings: ConnectionSettings, clock
   )
 }
 
-function makeSubscribers(params: BenchParams, connection: ConnectionSettings, clock: Clock): SubscriberLike[] {
+function makeSubscribers(params: BenchParams, connection: ConnectionSettings, clock: BenchClock): SubscriberLike[] {
   const settings: ConnectionSettings = {...connection}
   const quota = params.kind === 'sub' && params.msgs !== undefined ? sharedQuota(params.msgs) : undefined
   if (params.outputBufferSize !== undefined) settings.outputBufferSize = params.outputBufferSize

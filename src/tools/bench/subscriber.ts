@@ -4,7 +4,7 @@
  * carry a publisher's stamp, records end-to-end latency (stamp → delivery).
  */
 import {Consumer, type ConnectionSettings} from '../../core/index.js'
-import type {Clock} from './clock.js'
+import type {BenchClock} from './clock.js'
 import {newHistogram, recordMs, type LatencyHistogram} from './histogram.js'
 import {readStamp} from './payload.js'
 
@@ -53,14 +53,14 @@ export class BenchSubscriber {
   received = 0
   disconnects = 0
   nonFatal = 0
-  /** Clock time of the last measured message. */
+  /** BenchClock time of the last measured message. */
   lastAt: number | undefined
   private readonly consumer: Consumer
   private stopping: Promise<unknown> | undefined
 
   constructor(
     readonly plan: SubscriberPlan,
-    private readonly clock: Clock,
+    private readonly clock: BenchClock,
   ) {
     this.consumer = new Consumer({
       ...plan.settings,
@@ -89,7 +89,7 @@ export class BenchSubscriber {
     return this.consumer.start()
   }
 
-  /** Consumes until `stop()`; `measureStart` is a Clock time. */
+  /** Consumes until `stop()`; `measureStart` is a BenchClock time. */
   async run(measureStart: number, sink: SubscriberSink): Promise<void> {
     const byStamp = this.plan.measureBy === 'stamp'
     const measureStartEpoch = this.clock.toEpochMs(measureStart)

@@ -6,7 +6,7 @@
  */
 import {Worker} from 'node:worker_threads'
 import {NsqError, type ConnectionSettings, type NsqErrorCode} from '../../core/index.js'
-import type {Clock} from './clock.js'
+import type {BenchClock} from './clock.js'
 import {newHistogram, type LatencyHistogram} from './histogram.js'
 import type {PublisherPlan, RunWindow} from './publisher.js'
 import type {SubscriberPlan, SubscriberSink} from './subscriber.js'
@@ -122,7 +122,7 @@ class ClientThread {
   }
 }
 
-function epochWindow(clock: Clock, window: Pick<RunWindow, 'start' | 'measureStart' | 'deadline'>): ToWorker {
+function epochWindow(clock: BenchClock, window: Pick<RunWindow, 'start' | 'measureStart' | 'deadline'>): ToWorker {
   return {
     type: 'run',
     startEpoch: clock.toEpochMs(window.start),
@@ -143,7 +143,7 @@ abstract class ThreadedClient {
 
   constructor(
     input: WorkerInput,
-    protected readonly clock: Clock,
+    protected readonly clock: BenchClock,
   ) {
     this.thread = new ClientThread(input, (count, measured) => this.progress(count, measured))
   }
@@ -171,7 +171,7 @@ export class ThreadedPublisher extends ThreadedClient {
 
   constructor(
     readonly plan: PublisherPlan,
-    clock: Clock,
+    clock: BenchClock,
   ) {
     super({role: 'pub', plan}, clock)
   }
@@ -217,7 +217,7 @@ export class ThreadedSubscriber extends ThreadedClient {
 
   constructor(
     readonly plan: SubscriberPlan,
-    clock: Clock,
+    clock: BenchClock,
   ) {
     super({role: 'sub', plan}, clock)
   }

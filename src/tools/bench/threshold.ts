@@ -7,9 +7,11 @@
  * `reconnects` `lost`. A `pub.` or `sub.` prefix picks one side of a pubsub run (`pub.p99` is
  * publish-ack latency, `sub.p99` end-to-end); `ack.` and `e2e.` are aliases of them.
  */
+import {compare, splitCondition, type ComparisonOp} from '../threshold-grammar.js'
 import type {BenchSummary, LatencySummary, SideSummary, ThresholdResult} from './types.js'
 
-export type ThresholdOp = '<' | '<=' | '>' | '>=' | '=='
+/** The comparison of a threshold (the shared grammar's, as `--fail-if` reads it). */
+export type ThresholdOp = ComparisonOp
 
 export interface Threshold {
   expression: string
@@ -40,12 +42,14 @@ const RATE_UNITS: Record<string, number> = {'': 1, k: 1e3, m: 1e6}
 
 /** Parses one `--threshold`; throws an Error naming the problem. */
 export function parseThreshold(expression: string): Threshold {
-  const match = /^\s*([a-z_][a-z0-9_.]*)\s*(<=|>=|==|<|>)\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zµ]*)\s*$/i.exec(expression)
-  if (match === null) throw new Error(`--threshold "${expression}": expected METRIC<VALUE, e.g. rate>50000 or p99<5ms`)
-  let name = (match[1] as string).toLowerCase()
-  const op = match[2] as ThresholdOp
-  const value = Number(match[3])
-  const unit = (match[4] as string).toLowerCase()
+  const condition = splitCondition(expression)
+  const number = condition === undefined ? null : /^([0-9]+(?:\.[0-9]+)?)\s*([a-zµ]*)$/i.exec(condition.value)
+  if (condition === undefined || number === null)
+    throw new Error(`--threshold "${expression}": expected METRIC<VALUE, e.g. rate>50000 or p99<5ms`)
+  let name = condition.metric
+  const op = condition.op
+  const value = Number(number[1])
+  const unit = (number[2] as string).toLowerCase()
   let side: Threshold['side'] = 'headline'
   const prefix = /^(pub|ack|sub|e2e)\./.exec(name)
   if (prefix !== null) {
@@ -75,21 +79,8 @@ export function parseThreshold(expression: string): Threshold {
   return bad(`unknown metric "${name}" (rate, mb, p50, p90, p99, p99.9, max, min, avg, stddev, errors, reconnects, lost)`)
 }
 
-/** Compares with the operator. */
-export function holds(actual: number, op: ThresholdOp, limit: number): boolean {
-  switch (op) {
-    case '<':
-      return actual < limit
-    case '<=':
-      return actual <= limit
-    case '>':
-      return actual > limit
-    case '>=':
-      return actual >= limit
-    case '==':
-      return actual === limit
-  }
-}
+/** Compares with the operator (the shared grammar's comparison). */
+export const holds = compare
 
 function sideOf(summary: BenchSummary, side: Threshold['side']): SideSummary | null {
   if (side === 'pub') return summary.publish

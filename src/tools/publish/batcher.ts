@@ -1,3 +1,5 @@
+import {MPUB_EMPTY_BODY_SIZE, mpubEntrySize} from '../../core/index.js'
+
 /** A record on its way to nsqd. */
 export interface OutRecord {
   /** 1-based input record number (line number), for the errors file. */
@@ -14,13 +16,6 @@ export interface BatchLimits {
   maxBodyBytes: number
 }
 
-/** Bytes of an MPUB body holding messages of these sizes (nsq-reference §1.4). */
-export function mpubBodySize(bodies: readonly {body: Buffer}[]): number {
-  let size = 4
-  for (const record of bodies) size += 4 + record.body.length
-  return size
-}
-
 /**
  * Groups records into MPUB batches that respect both the message count and nsqd's body size
  * limit. Pure: `add` returns the batches that became full, `flush` the partial one (for
@@ -29,7 +24,7 @@ export function mpubBodySize(bodies: readonly {body: Buffer}[]): number {
  */
 export class Batcher {
   private records: OutRecord[] = []
-  private bytes = 4
+  private bytes = MPUB_EMPTY_BODY_SIZE
 
   constructor(private readonly limits: BatchLimits) {
     if (limits.maxCount < 1) throw new Error('batch size must be at least 1')
@@ -38,7 +33,7 @@ export class Batcher {
   /** Adds a record; returns the batches now complete (zero, one or two), oldest first. */
   add(record: OutRecord): OutRecord[][] {
     const done: OutRecord[][] = []
-    const size = 4 + record.body.length
+    const size = mpubEntrySize(record.body.length)
     if (this.records.length > 0 && this.bytes + size > this.limits.maxBodyBytes) done.push(this.take())
     this.records.push(record)
     this.bytes += size
@@ -59,7 +54,7 @@ export class Batcher {
   private take(): OutRecord[] {
     const batch = this.records
     this.records = []
-    this.bytes = 4
+    this.bytes = MPUB_EMPTY_BODY_SIZE
     return batch
   }
 }

@@ -8,6 +8,7 @@
  */
 import {
   NsqError,
+  PendingWindow,
   Producer,
   formatHostPort,
   isNsqError,
@@ -113,14 +114,13 @@ export class Publisher implements BatchSink {
   /** `onRefused` calls due, made right after the refused batch's `onSettled` (its records are counted first). */
   private notices: [Refusal, number][] = []
   private readonly window: number
-  private outstanding = 0
-  private roomWaiters: (() => void)[] = []
-  private idleWaiters: (() => void)[] = []
+  private readonly slots: PendingWindow
   /** Producers whose last batch failed for want of a connection, with that error and the last try. */
   private readonly down = new Map<Producer, {error: NsqError; triedAt: number}>()
 
   constructor(private readonly options: PublisherOptions) {
     this.window = Math.max(1, options.window ?? 16)
+    this.slots = new PendingWindow(this.window)
     // Reconnect backoff capped at 2 s (not the core's 30 s): a batch held for an nsqd that is down
     // holds up the end of the run, and a pipe should fail over or give up quickly.
     this.base = {
@@ -154,8 +154,7 @@ export class Publisher implements BatchSink {
 
   /** Sends a batch once the window has room. */
   async submit(batch: readonly OutRecord[], settled?: (outcome: BatchOutcome) => void): Promise<void> {
-    while (this.outstanding >= this.window) await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
-    this.outstanding++
+    await this.slots.acquire()
     void this.send(batch)
       .then((failures) => {
         const failed = new Set(failures.map((f) => f.record))
@@ -164,21 +163,17 @@ export class Publisher implements BatchSink {
         settled?.({published, failed: failures, ...(this.halted === undefined ? {} : {stopped: this.halted})})
         for (const [refusal, remaining] of this.notices.splice(0)) this.options.onRefused?.(refusal, remaining)
       })
-      .finally(() => {
-        this.outstanding--
-        this.roomWaiters.shift()?.()
-        if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake()
-      })
+      .finally(() => this.slots.release())
   }
 
   /** Batches awaiting an answer. */
   get pending(): number {
-    return this.outstanding
+    return this.slots.pending
   }
 
   /** Waits until every submitted batch has settled. */
   async drain(): Promise<void> {
-    while (this.outstanding > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    await this.slots.idle()
   }
 
   /** Drains, then closes the connections. */

@@ -24,9 +24,6 @@ export interface KeyTimeFormat {
   utc: boolean
 }
 
-/** The default `<DATETIME>` format, nsq_to_file's. */
-export const DEFAULT_DATETIME_FORMAT = '%Y-%m-%d_%H'
-
 /**
  * Expands `<TOPIC>`, `<HOST>`, `<PID>`, `<DATETIME>` in `template`. `<REV>` expands to nothing:
  * the file name that follows the prefix carries the revision.

@@ -14,7 +14,7 @@ import {inProgress, removeUploaded, scanOutputDir, UNKNOWN_TOPIC, writeMarker} f
 import {contentType, manifestMetadata, parseManifest} from './manifest-metadata.js'
 import {conflictKey, objectKey, type KeyTimeFormat} from './object-key.js'
 import type {ObjectStore} from './object-store.js'
-import {retryUntilDone, type RetryEnvironment} from './retry.js'
+import {retryUntilDone, type RetryOptions} from './retry.js'
 import {Spool, type SpoolLimits} from './spool.js'
 
 /** Something the uploader did, for status lines and summaries (library code never prints). */
@@ -68,7 +68,8 @@ export interface S3UploaderOptions {
   /** Why the store could not be reached at start (the last error until an upload succeeds). */
   storeProblem?: string | undefined
   backoff?: BackoffPolicy
-  retryEnvironment?: RetryEnvironment
+  retryClock?: RetryOptions['clock']
+  retryRandom?: RetryOptions['random']
   onEvent?: (event: UploaderEvent) => void
   /** Milliseconds since the epoch (for upload durations and marker times). */
   now?: () => number
@@ -289,7 +290,8 @@ export class S3Uploader implements FileShipper {
       signal,
       {
         policy: this.#options.backoff,
-        environment: this.#options.retryEnvironment,
+        clock: this.#options.retryClock,
+        random: this.#options.retryRandom,
         onRetry: (notice) => {
           this.#stats.retries++
           this.#stats.lastError = describe(notice.error)

@@ -5,29 +5,25 @@
  * command does with each consumer (a pump into its sink) is the command's business.
  */
 import {
+  backoffDelay,
   Consumer,
   LookupdHttpClient,
+  NODE_TIMERS,
   NsqError,
   type ConnectionSettings,
   type ConsumerOptions,
   type HttpOptions,
   type ProducerDiff,
+  type TimerHandle,
+  type Timers,
 } from '../../core/index.js'
 
-/** Timer functions the source schedules its polls with; injected so tests drive time by hand. */
-export interface SourceTimers {
-  setTimeout(callback: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
-
 /**
- * Node's timers, not unref'd: while nothing is found yet, the next poll is what keeps a
- * follower (to-file, tail) alive until it is stopped.
+ * Timer functions the source schedules its polls with; injected so tests drive time by hand.
+ * The default is core's ref'd `NODE_TIMERS`: while nothing is found yet, the next poll is what
+ * keeps a follower (to-file, tail) alive until it is stopped.
  */
-export const NODE_TIMERS: SourceTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-}
+export type SourceTimers = Timers
 
 /** What the source is waiting for when there is nothing to consume yet. */
 export type SourceWait =
@@ -84,7 +80,7 @@ export interface TopicSourceOptions {
 
 /** Delays of the polls while nothing is found: first, 2×, 4× … capped at `regular`. */
 export function waitingDelay(attempt: number, firstMs: number, regularMs: number): number {
-  return Math.min(regularMs, firstMs * 2 ** Math.min(attempt, 30))
+  return backoffDelay({initialMs: firstMs, maxMs: regularMs, jitter: 0}, attempt + 1, 0)
 }
 
 /**
@@ -102,7 +98,7 @@ export class TopicSource {
   private readonly events: TopicSourceEvents
   private discoveryTimer: unknown
   private discoveryAttempt = 0
-  private readonly producerTimers = new Map<string, unknown>()
+  private readonly producerTimers = new Map<string, TimerHandle>()
   private topicsWaitSaid = false
   private stopped = false
 

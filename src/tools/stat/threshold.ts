@@ -3,9 +3,11 @@
  * `drain_eta>10m` or `down>0`: METRIC OP VALUE, checked on every channel row of a tick
  * (`down` is the number of unreachable nsqd). A met condition makes `nsq stat` exit 99.
  */
+import {compare, splitCondition, type ComparisonOp} from '../threshold-grammar.js'
 import type {ChannelRow, StatView} from './model.js'
 
-export type Operator = '>' | '>=' | '<' | '<=' | '==' | '!='
+/** The comparison of a condition (the shared grammar's). */
+export type Operator = ComparisonOp
 
 /** Metrics a condition may name: the channel row fields, plus `down`. */
 export const CHANNEL_METRICS = [
@@ -72,15 +74,15 @@ const SUFFIX: Record<string, number> = {k: 1e3, K: 1e3, M: 1e6, G: 1e9}
 
 /** Parses `METRIC OP VALUE`; throws an Error explaining the syntax when it does not fit. */
 export function parseThreshold(text: string): Threshold {
-  const match = /^\s*([a-z_-]+)\s*(>=|<=|==|!=|=|>|<)\s*(\S+)\s*$/i.exec(text)
-  if (match === null) throw new Error(`--fail-if "${text}": expected METRIC OP VALUE, e.g. 'depth>10000', 'clients==0', 'timeout_rate>0'`)
-  const name = (match[1] as string).toLowerCase()
+  const condition = splitCondition(text)
+  if (condition === undefined)
+    throw new Error(`--fail-if "${text}": expected METRIC OP VALUE, e.g. 'depth>10000', 'clients==0', 'timeout_rate>0'`)
+  const name = condition.metric
   const metric = (ALIASES[name] ?? name) as Metric
   if (metric !== 'down' && !(CHANNEL_METRICS as readonly string[]).includes(metric)) {
     throw new Error(`--fail-if "${text}": unknown metric "${name}"; one of ${[...CHANNEL_METRICS, 'down'].join(', ')}`)
   }
-  const op = (match[2] === '=' ? '==' : match[2]) as Operator
-  return {source: text.trim(), metric, op, value: parseValue(text, metric, match[3] as string)}
+  return {source: text.trim(), metric, op: condition.op, value: parseValue(text, metric, condition.value)}
 }
 
 function parseValue(text: string, metric: Metric, raw: string): number {
@@ -95,23 +97,6 @@ function parseValue(text: string, metric: Metric, raw: string): number {
   if (number === null)
     throw new Error(`--fail-if "${text}": "${raw}" is not a number${metric === 'drain_eta' ? ' or a duration (30s, 10m)' : ''}`)
   return Number(number[1]) * (number[2] === '' ? 1 : (SUFFIX[number[2] as string] as number))
-}
-
-function compare(actual: number, op: Operator, value: number): boolean {
-  switch (op) {
-    case '>':
-      return actual > value
-    case '>=':
-      return actual >= value
-    case '<':
-      return actual < value
-    case '<=':
-      return actual <= value
-    case '==':
-      return actual === value
-    case '!=':
-      return actual !== value
-  }
 }
 
 /** The row's value of a channel metric; null when unknown (rates on the first poll, no drain). */

@@ -5,6 +5,7 @@
  * stops. Each yielded tick
  * carries the snapshot before it, so rates divide by the real time between the two.
  */
+import {sleep as coreSleep, type SleepClock} from '../../core/index.js'
 import type {Snapshot} from './model.js'
 
 export interface Poller {
@@ -18,9 +19,9 @@ export interface WatchOptions {
   /** Only the baseline poll. */
   once?: boolean
   signal?: AbortSignal
-  /** Clock and sleep, injected in tests. */
-  now?: () => number
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** Clock and sleep, injected in tests (defaults: Date.now and core's `sleep`, which an abort cuts short). */
+  now?: SleepClock['now']
+  sleep?: SleepClock['sleep']
 }
 
 export interface Tick {
@@ -30,23 +31,6 @@ export interface Tick {
   previous: Snapshot | undefined
 }
 
-/** Resolves after `ms`, or early (without rejecting) when the signal is aborted. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) {
-      resolve()
-      return
-    }
-    const done = (): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, Math.max(0, ms))
-    signal?.addEventListener('abort', done, {once: true})
-  })
-}
-
 function aborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }
@@ -54,7 +38,7 @@ function aborted(signal: AbortSignal | undefined): boolean {
 /** Yields the baseline tick, then one tick per interval. Ends quietly on abort. */
 export async function* watch(poller: Poller, options: WatchOptions): AsyncGenerator<Tick> {
   const now = options.now ?? Date.now
-  const sleep = options.sleep ?? abortableSleep
+  const sleep = options.sleep ?? coreSleep
   const signal = options.signal
   // The schedule starts when the baseline poll is in, so its connection set-up does not shorten the first interval.
   let start: number | undefined

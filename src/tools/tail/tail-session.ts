@@ -1,4 +1,6 @@
 import type {Writable} from 'node:stream'
+import {NODE_TIMERS, UNREF_TIMERS, type TimerHandle, type Timers} from '../../core/index.js'
+import {isBrokenPipe} from '../broken-pipe.js'
 import {Pump} from '../source/pump.js'
 import type {Delivery, MessageSource} from '../source/sink.js'
 import type {Formatter} from './format.js'
@@ -40,16 +42,17 @@ export interface TailSessionOptions {
   peekTouchMs?: number
   /** Bytes rendered but not yet written at which reading pauses (default 1 MiB). */
   maxPendingBytes?: number
+  /** Clock for the idle check (default `Date.now`). */
   now?: () => number
+  /**
+   * Timers for the idle check and the --peek TOUCHes, injected so tests drive time by hand.
+   * Default: the idle check on Node's ref'd timers (it is what ends an idle follower), the
+   * TOUCHes unref'd (they must never keep the process alive).
+   */
+  timers?: Timers
 }
 
 const SIGNAL_REASONS: ReadonlySet<string> = new Set(['interrupt', 'terminate', 'epipe', 'done'])
-
-/** True for the errors that mean "the reader went away". */
-export function isReaderGone(error: Error): boolean {
-  const code = (error as NodeJS.ErrnoException).code
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED'
-}
 
 /**
  * The heart of `nsq tail`: one {@link Pump} per source (topic) feeds one stdout sink
@@ -70,8 +73,10 @@ export class TailSession {
   private heldRequeued = 0
   private lastActivity: number
   private reason: TailStopReason | undefined
-  private idleTimer: NodeJS.Timeout | undefined
-  private touchTimer: NodeJS.Timeout | undefined
+  private idleTimer: TimerHandle | undefined
+  private touchTimer: TimerHandle | undefined
+  private readonly idleTimers: Timers
+  private readonly touchTimers: Timers
   private stopped: Promise<TailSummary> | undefined
   private resolveDone!: (summary: TailSummary) => void
   private readonly finishedPromise: Promise<TailSummary>
@@ -92,12 +97,14 @@ export class TailSession {
   }
 
   private readonly onOutputFailed = (error: Error): void => {
-    if (this.reason === undefined) void this.stop(isReaderGone(error) ? 'epipe' : 'output-error')
+    if (this.reason === undefined) void this.stop(isBrokenPipe(error) ? 'epipe' : 'output-error')
   }
 
   constructor(private readonly options: TailSessionOptions) {
     this.count = options.count ?? 0
     this.now = options.now ?? Date.now
+    this.idleTimers = options.timers ?? NODE_TIMERS
+    this.touchTimers = options.timers ?? UNREF_TIMERS
     this.lastActivity = this.now()
     this.finishedPromise = new Promise((resolve) => {
       this.resolveDone = resolve
@@ -118,10 +125,12 @@ export class TailSession {
     }
     if (options.exitWhenIdleMs !== undefined) this.armIdle(options.exitWhenIdleMs)
     if (options.peek === true) {
-      this.touchTimer = setInterval(() => {
+      const everyMs = options.peekTouchMs ?? 15_000
+      const touch = (): void => {
         for (const message of this.held) message.touch()
-      }, options.peekTouchMs ?? 15_000)
-      this.touchTimer.unref()
+        this.touchTimer = this.touchTimers.setTimeout(touch, everyMs)
+      }
+      this.touchTimer = this.touchTimers.setTimeout(touch, everyMs)
     }
   }
 
@@ -173,13 +182,13 @@ export class TailSession {
       if (this.reason !== undefined) return
       const quiet = this.now() - this.lastActivity
       if (quiet >= idleMs) void this.stop('idle')
-      else this.idleTimer = setTimeout(check, idleMs - quiet)
+      else this.idleTimer = this.idleTimers.setTimeout(check, idleMs - quiet)
     }
-    this.idleTimer = setTimeout(check, idleMs)
+    this.idleTimer = this.idleTimers.setTimeout(check, idleMs)
   }
 
   private async drain(): Promise<TailSummary> {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    if (this.idleTimer !== undefined) this.idleTimers.clearTimeout(this.idleTimer)
     const timeoutMs = this.options.drainTimeoutMs ?? 5000
     // RDY 0 at once everywhere; each source then waits for our answers to what is in flight.
     const closing = [...this.sources].map((source) => source.stop({timeoutMs}))
@@ -198,7 +207,8 @@ export class TailSession {
     clearTimeout(timer)
     if (!settled) this.writer.abort(new Error('stdout did not drain in time'))
     await Promise.allSettled(this.running)
-    if (this.touchTimer !== undefined) clearInterval(this.touchTimer)
+    if (this.touchTimer !== undefined) this.touchTimers.clearTimeout(this.touchTimer)
+    this.touchTimer = undefined
     for (const message of this.held.splice(0)) {
       message.requeue(0, {backoff: false})
       this.heldRequeued++

@@ -1,24 +1,4 @@
-/** Clock and sleep, injected so tests need not wait. */
-export interface Clock {
-  now(): number
-  sleep(ms: number, signal?: AbortSignal): Promise<void>
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted === true) return resolve()
-      const timer = setTimeout(done, ms)
-      function done(): void {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      signal?.addEventListener('abort', done, {once: true})
-    }),
-}
+import {monotonicSleepClock, type SleepClock} from '../../core/index.js'
 
 /**
  * `--rate N`: an overall limit of N messages per second. Message number m (0-based) may leave
@@ -31,7 +11,7 @@ export class Pacer {
 
   constructor(
     private readonly ratePerSecond: number,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: SleepClock = monotonicSleepClock,
   ) {}
 
   /** Waits until `count` more messages may be sent, then counts them as sent. */

@@ -1,8 +1,9 @@
+import {monotonicSleepClock, NODE_TIMERS, type SleepClock, type TimerHandle, type Timers} from '../../core/index.js'
 import {decodeEnvelope} from '../envelope.js'
 import {Batcher, type OutRecord} from '../publish/batcher.js'
 import type {FailedRecord, FailureReason} from '../publish/errors-file.js'
 import type {BatchOutcome, BatchSink, PublishFailure} from '../publish/publisher.js'
-import {Pacer, batchSizeForRate, systemClock, type Clock} from './pacer.js'
+import {Pacer, batchSizeForRate} from './pacer.js'
 import {RecordSplitter, DEFAULT_MAX_RECORD_BYTES, type SplitRecord} from './record-splitter.js'
 import type {RunResult, StopCause, ToNsqStats} from './summary.js'
 
@@ -35,7 +36,10 @@ export interface ToNsqRunOptions {
   onFailure?: ((failure: FailedRecord) => void) | undefined
   /** Aborted: stop reading, publish what was read, wait for every answer. */
   signal: AbortSignal
-  clock?: Clock
+  /** Paces `--rate` and measures the run (default core's monotonic clock). */
+  clock?: SleepClock
+  /** Schedules the `--batch-linger` flush (default Node's timers: the input keeps the process alive anyway). */
+  timers?: Timers
   maxRecordBytes?: number
 }
 
@@ -60,9 +64,10 @@ export class ToNsqRun {
   private readonly splitter: RecordSplitter
   private readonly batcher: Batcher
   private readonly pacer: Pacer
-  private readonly clock: Clock
+  private readonly clock: SleepClock
+  private readonly timers: Timers
   private chain: Promise<void> = Promise.resolve()
-  private linger: NodeJS.Timeout | undefined
+  private linger: TimerHandle | undefined
   private teeParts: Buffer[] = []
   private stopAt: {record: number; error: string} | undefined
   /** Aborted by `halt`; the input loop watches it together with `options.signal`. */
@@ -70,7 +75,8 @@ export class ToNsqRun {
   private haltCause: 'refused' | 'errors-file' | undefined
 
   constructor(private readonly options: ToNsqRunOptions) {
-    this.clock = options.clock ?? systemClock
+    this.clock = options.clock ?? monotonicSleepClock
+    this.timers = options.timers ?? NODE_TIMERS
     this.splitter = new RecordSplitter(options.delimiter, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES)
     this.batcher = new Batcher({maxCount: batchSizeForRate(options.batchSize, options.rate), maxBodyBytes: options.maxBodyBytes})
     this.pacer = new Pacer(options.rate, this.clock)
@@ -164,7 +170,7 @@ export class ToNsqRun {
     await this.flushTee()
     await this.chain
     if (this.batcher.size > 0 && this.linger === undefined && stop === undefined) {
-      this.linger = setTimeout(() => {
+      this.linger = this.timers.setTimeout(() => {
         this.linger = undefined
         const batch = this.batcher.flush()
         if (batch !== undefined) this.dispatch(batch)
@@ -252,7 +258,7 @@ export class ToNsqRun {
   }
 
   private clearLinger(): void {
-    if (this.linger !== undefined) clearTimeout(this.linger)
+    if (this.linger !== undefined) this.timers.clearTimeout(this.linger)
     this.linger = undefined
   }
 }

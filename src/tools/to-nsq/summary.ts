@@ -1,5 +1,6 @@
 import type {FailureReason} from '../publish/errors-file.js'
 import type {PublishMode} from '../publish/publisher.js'
+import {formatBytes} from '../format-bytes.js'
 
 /**
  * Why reading stopped: end of input, `--count`, a signal, bad input (`--on-oversize fail`,
@@ -61,18 +62,6 @@ export interface ToNsqSummary {
   limits: {maxMessageBytes: number; maxBodyBytes: number; source: 'nsqd' | 'flags'}
 }
 
-/** Human byte count for the summary line. */
-function bytesText(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
-
 /** The one-line stderr summary, e.g. `published 100,000 msgs (9.5 MiB) to t in 1.20s, 83,333 msg/s; 100,000 read, 0 failed`. */
 export function formatSummary(s: ToNsqSummary): string {
   const n = (value: number): string => value.toLocaleString('en-US')
@@ -84,7 +73,7 @@ export function formatSummary(s: ToNsqSummary): string {
   const skipped = s.skippedEmpty > 0 ? `, ${n(s.skippedEmpty)} empty skipped` : ''
   const head = s.dryRun
     ? `dry run: ${n(s.accepted)} of ${n(s.records)} records would be published to ${s.topic}`
-    : `published ${n(s.published)} msgs (${bytesText(s.bytes)}) to ${s.topic} in ${secs}s, ${n(Math.round(s.rate))} msg/s`
+    : `published ${n(s.published)} msgs (${formatBytes(s.bytes)}) to ${s.topic} in ${secs}s, ${n(Math.round(s.rate))} msg/s`
   const stop = STOP_TEXT[s.stoppedBy]
   const unrecorded = s.unrecorded === undefined ? '' : `; ${n(s.unrecorded.count)} of them not in the errors file`
   const read = s.dryRun ? '' : `${n(s.records)} read, `

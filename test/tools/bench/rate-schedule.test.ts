@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
-import type {Clock} from '../../../src/tools/bench/clock.js'
+import type {BenchClock} from '../../../src/tools/bench/clock.js'
 import {nextScheduled, RateSchedule} from '../../../src/tools/bench/rate-schedule.js'
 
 /** A clock that only moves when slept on, or when the test moves it. */
-function fakeClock(start = 1000): Clock & {advance(ms: number): void; sleeps: number[]} {
+function fakeClock(start = 1000): BenchClock & {advance(ms: number): void; sleeps: number[]} {
   let now = start
   const sleeps: number[] = []
   return {

@@ -1,15 +1,16 @@
 import {describe, expect, it} from 'vitest'
-import {retryUntilDone, UPLOAD_BACKOFF, type RetryEnvironment} from '../../../src/tools/s3/retry.js'
+import {retryUntilDone, UPLOAD_BACKOFF, type RetryOptions} from '../../../src/tools/s3/retry.js'
 
-/** A clock that records the waits instead of sleeping. */
-function fakeEnvironment(randoms: number[]): RetryEnvironment & {waits: number[]} {
+/** A clock that records the waits instead of sleeping (an abort would cut them short: they never block). */
+function fakeEnvironment(randoms: number[]): Required<Pick<RetryOptions, 'clock' | 'random'>> & {waits: number[]} {
   const waits: number[] = []
   let i = 0
   return {
     waits,
-    sleep: async (ms, signal) => {
-      signal.throwIfAborted()
-      waits.push(ms)
+    clock: {
+      sleep: async (ms) => {
+        waits.push(ms)
+      },
     },
     random: () => randoms[i++ % randoms.length] as number,
   }
@@ -26,7 +27,7 @@ describe('upload retries', () => {
         return 'ok'
       },
       new AbortController().signal,
-      {environment},
+      environment,
     )
     expect(result).toBe('ok')
     expect(calls).toBe(9)
@@ -48,7 +49,7 @@ describe('upload retries', () => {
         if (n < 3) throw new Error(`down ${n}`)
       },
       new AbortController().signal,
-      {environment, onRetry: (n) => notices.push({attempt: n.attempt, delayMs: n.delayMs, error: (n.error as Error).message})},
+      {...environment, onRetry: (n) => notices.push({attempt: n.attempt, delayMs: n.delayMs, error: (n.error as Error).message})},
     )
     expect(notices).toEqual([
       {attempt: 1, delayMs: 1000, error: 'down 1'},
@@ -67,7 +68,7 @@ describe('upload retries', () => {
         throw new Error('still down')
       },
       controller.signal,
-      {environment},
+      environment,
     )
     await expect(promise).rejects.toThrow('closing')
     expect(calls).toBe(500)

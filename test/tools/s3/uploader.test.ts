@@ -11,6 +11,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {FinishedFile} from '../../../src/tools/to-file/file-shipper.js'
 import type {BucketCheck, ObjectStore, PutRequest, StoredObject} from '../../../src/tools/s3/object-store.js'
 import {S3Uploader, type UploaderEvent} from '../../../src/tools/s3/uploader.js'
+import {until} from '../../support/wait.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -81,15 +82,11 @@ async function open(
     keepLocal: false,
     spool: {maxBytes: 1000, maxFiles: 10},
     backoff: {initialMs: 100, maxMs: 1000, jitter: 0.5},
-    retryEnvironment: {sleep: async (ms) => void waits.push(ms), random: () => 0.5},
+    retryClock: {sleep: async (ms) => void waits.push(ms)},
+    retryRandom: () => 0.5,
     onEvent,
   })
   return {uploader, dir}
-}
-
-async function until(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
-  if (!ready()) throw new Error('timed out')
 }
 
 describe('S3Uploader rules', () => {

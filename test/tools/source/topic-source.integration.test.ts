@@ -13,6 +13,7 @@ import {
   type TopicSourceOptions,
 } from '../../../src/tools/source/topic-source.js'
 import {skipIntegration, startLookupd, startNsqd, stopAllServices, type LookupdProcess, type NsqdProcess} from '../../support/nsq.js'
+import {until} from '../../support/wait.js'
 
 /** Timers that fire only when the test says so; remembers every delay asked for. */
 class FakeTimers implements SourceTimers {
@@ -20,7 +21,7 @@ class FakeTimers implements SourceTimers {
   private pending = new Map<number, () => void>()
   private seq = 0
 
-  setTimeout(callback: () => void, ms: number): unknown {
+  setTimeout(callback: () => void, ms: number): number {
     this.delays.push(ms)
     const id = ++this.seq
     this.pending.set(id, callback)
@@ -41,15 +42,6 @@ class FakeTimers implements SourceTimers {
     this.pending.clear()
     for (const callback of due) callback()
   }
-}
-
-/** Polls a condition (real I/O happens in between), bounded. */
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`never: ${what}`)
 }
 
 describe('waitingDelay', () => {

@@ -1,8 +1,14 @@
-import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 import {createFormatter} from '../../../src/tools/tail/format.js'
 import {TailSession} from '../../../src/tools/tail/tail-session.js'
 import {FakeMessage, FakeSource, RecordingStream} from './fakes.js'
+import {FakeTime, flushMicrotasks} from '../../support/fake-time.js'
+import {until} from '../../support/wait.js'
+
+/** Lets the session do all it can without time passing (the fakes do no I/O: event-loop turns only). */
+async function settle(turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await flushMicrotasks()
+}
 
 const formatter = createFormatter({format: 'raw', delimiter: Buffer.from('\n'), printTopic: false})
 
@@ -44,7 +50,8 @@ describe('TailSession', () => {
     session.addSource(source)
     const first = [new FakeMessage('a'), new FakeMessage('b')]
     for (const m of first) source.push(m)
-    await sleep(20)
+    // a and b go out in the one write the stream accepts; the next write fails with EPIPE.
+    await until('a and b are written and finished', () => first.every((m) => m.state === 'finished'))
     const second = [new FakeMessage('c'), new FakeMessage('d')]
     for (const m of second) source.push(m)
     const summary = await session.done()
@@ -73,21 +80,21 @@ describe('TailSession', () => {
     const all = [...source.pending]
     const session = new TailSession({stream, formatter, maxPendingBytes: 256})
     session.addSource(source)
-    await sleep(30)
+    await settle()
     // Reading paused: most messages are still with the source, and nothing is FIN'd yet.
     expect(source.pending.length).toBeGreaterThan(900)
     expect(all.some((m) => m.state === 'finished')).toBe(false)
     const handedBefore = source.handed.length
     stream.release()
-    await sleep(5)
+    await settle()
     expect(all.filter((m) => m.state === 'finished').length).toBe(handedBefore)
     // Keep releasing until everything went through.
     for (let i = 0; i < 500 && source.pending.length > 0; i++) {
       stream.release()
-      await sleep(1)
+      await flushMicrotasks()
     }
     stream.release()
-    await sleep(5)
+    await settle()
     stream.release()
     void session.stop('done')
     const summary = await session.done()
@@ -103,7 +110,7 @@ describe('TailSession', () => {
     session.addSource(source)
     const messages = [new FakeMessage('a'), new FakeMessage('b')]
     for (const m of messages) source.push(m)
-    await sleep(0)
+    await until('a and b are written', () => lines(stream).length === 2)
     controller.abort('interrupt')
     const late = new FakeMessage('late')
     source.push(late)
@@ -117,12 +124,18 @@ describe('TailSession', () => {
   it('--peek prints, holds (TOUCHing), then requeues instead of finishing', async () => {
     const stream = new RecordingStream()
     const source = new FakeSource([])
-    const session = new TailSession({stream, formatter, count: 2, peek: true, peekTouchMs: 5})
+    const time = new FakeTime()
+    const session = new TailSession({stream, formatter, count: 2, peek: true, peekTouchMs: 5, timers: time})
     session.addSource(source)
     const first = new FakeMessage('a')
     source.push(first)
-    await sleep(30)
-    expect(first.touches).toBeGreaterThan(0)
+    await until('a is printed', () => lines(stream).length === 1)
+    await settle()
+    expect(first.touches).toBe(0)
+    time.advance(5)
+    expect(first.touches).toBe(1)
+    time.advance(10)
+    expect(first.touches).toBe(3)
     expect(first.state).toBe('pending')
     source.push(new FakeMessage('b'))
     const summary = await session.done()
@@ -133,14 +146,19 @@ describe('TailSession', () => {
   it('--exit-when-idle stops after a quiet spell, counting from the last message', async () => {
     const stream = new RecordingStream()
     const source = new FakeSource([])
-    const started = Date.now()
-    const session = new TailSession({stream, formatter, exitWhenIdleMs: 60})
+    const time = new FakeTime()
+    const session = new TailSession({stream, formatter, exitWhenIdleMs: 60, now: () => time.now(), timers: time})
     session.addSource(source)
-    await sleep(40)
+    time.advance(40)
     source.push(new FakeMessage('a'))
+    await until('a is printed', () => lines(stream).length === 1)
+    // Quiet counts from the message at 40 ms, not from the start: still running at 99 ms, stopped at 100.
+    time.advance(59)
+    expect(session.stopping).toBe(false)
+    time.advance(1)
+    expect(session.stopping).toBe(true)
     const summary = await session.done()
     expect(summary).toMatchObject({reason: 'idle', printed: 1, finished: 1})
-    expect(Date.now() - started).toBeGreaterThanOrEqual(95)
   })
 
   it('a source added after stop is stopped at once', async () => {

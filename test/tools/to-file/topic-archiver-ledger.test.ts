@@ -17,6 +17,7 @@ import {archiveConfig} from '../../../src/tools/to-file/run-to-file.js'
 import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
 import {TopicArchiver} from '../../../src/tools/to-file/topic-archiver.js'
 import {FakeSource} from './fake-source.js'
+import {until} from '../../support/wait.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -119,13 +120,6 @@ function start(where: Dirs, options: RunOptions = {}) {
   })
   const done = archiver.run()
   return {file, source, archiver, done}
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-async function until(check: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !check(); await sleep(5)) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s')
-  }
 }
 
 /** Pushes bodies and waits until they are FIN'd (durable). */

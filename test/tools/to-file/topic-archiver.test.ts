@@ -8,6 +8,7 @@ import {topicFilenameFormat} from '../../../src/tools/to-file/naming.js'
 import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
 import {TopicArchiver, type TopicArchiverOptions} from '../../../src/tools/to-file/topic-archiver.js'
 import {FakeSource} from './fake-source.js'
+import {sleep, until} from '../../support/wait.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -67,13 +68,6 @@ function setup(overrides: Partial<TopicArchiverOptions> & {gzip?: boolean; workD
   return {root, outputDir, workDir, clock, source, archiver, finished, opened, done}
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-/** Waits (polling) until `check()` holds; file I/O timing varies, so tests wait for effects, not for time. */
-async function until(check: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !check(); await sleep(5)) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s')
-  }
-}
 const read = (file: string): string => (file.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(file)) : fs.readFileSync(file)).toString()
 
 describe('TopicArchiver (injected clock, real files, fake message source)', () => {
@@ -151,7 +145,8 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     expect(finished.map((f) => f.name)).toEqual(['t.h-000000.2024-01-31_15.log'])
     clock.now += 5000
     archiver.tick()
-    await sleep(100)
+    // The tick runs as an exclusive op: once the archiver is ready again it is done, slow or not.
+    await archiver.whenReady()
     expect(finished).toHaveLength(1)
     expect(opened).toHaveLength(1)
     archiver.stop()

@@ -1,9 +1,10 @@
 import {describe, expect, it} from 'vitest'
 import {decodeEnvelope} from '../../../src/tools/envelope.js'
-import {Batcher, mpubBodySize, type OutRecord} from '../../../src/tools/publish/batcher.js'
+import {Batcher, type OutRecord} from '../../../src/tools/publish/batcher.js'
 import {parseDelimiter, describeDelimiter} from '../../../src/tools/to-nsq/delimiter.js'
 import {formatFailure} from '../../../src/tools/publish/errors-file.js'
-import {Pacer, batchSizeForRate, type Clock} from '../../../src/tools/to-nsq/pacer.js'
+import {mpubBodySize, type SleepClock} from '../../../src/core/index.js'
+import {Pacer, batchSizeForRate} from '../../../src/tools/to-nsq/pacer.js'
 import {DEFAULT_LIMITS, combineLimits, tightest} from '../../../src/tools/publish/nsqd-limits.js'
 import {buildSummary, formatSummary} from '../../../src/tools/to-nsq/summary.js'
 
@@ -53,7 +54,7 @@ describe('Batcher', () => {
     const last = batcher.flush()
     const batches = [...out, ...(last === undefined ? [] : [last])]
     expect(batches.map((b) => b.map((r) => r.n))).toEqual([[1, 2, 3], [4, 5, 6], [7]])
-    for (const batch of batches) expect(mpubBodySize(batch)).toBeLessThanOrEqual(46)
+    for (const batch of batches) expect(mpubBodySize(batch.map((r) => r.body))).toBeLessThanOrEqual(46)
   })
 
   it('returns two batches when a record overflows the bytes of one and completes the count of the next', () => {
@@ -77,7 +78,7 @@ describe('Pacer', () => {
   it('lets message m leave at start + m / rate on a fake clock', async () => {
     let now = 1000
     const sleeps: number[] = []
-    const clock: Clock = {
+    const clock: SleepClock = {
       now: () => now,
       sleep: async (ms) => {
         sleeps.push(ms)
@@ -96,7 +97,7 @@ describe('Pacer', () => {
 
   it('does not wait when behind schedule, and never with rate 0', async () => {
     let now = 0
-    const clock: Clock = {
+    const clock: SleepClock = {
       now: () => now,
       sleep: async () => {
         throw new Error('should not sleep')

@@ -5,6 +5,12 @@ import type {OutRecord} from '../../../src/tools/publish/batcher.js'
 import type {FailedRecord} from '../../../src/tools/publish/errors-file.js'
 import type {BatchSink} from '../../../src/tools/publish/publisher.js'
 import {ToNsqRun, type ToNsqRunOptions} from '../../../src/tools/to-nsq/pipeline.js'
+import {FakeTime, flushMicrotasks} from '../../support/fake-time.js'
+
+/** Lets the run do everything it can without time passing (it does no I/O: promise turns only). */
+async function settle(turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await flushMicrotasks()
+}
 
 /** A sink that takes batches at once (or when released) and acknowledges them through `run.settled`. */
 class MemorySink implements BatchSink {
@@ -127,7 +133,8 @@ describe('ToNsqRun', () => {
   })
 
   it('sends a partial batch after --batch-linger when the input stalls', async () => {
-    const {run, sink} = setup({batchSize: 100, lingerMs: 5})
+    const time = new FakeTime()
+    const {run, sink} = setup({batchSize: 100, lingerMs: 5, timers: time})
     let release!: () => void
     const stalled = new Promise<void>((resolve) => (release = resolve))
     async function* input(): AsyncGenerator<Buffer> {
@@ -136,7 +143,14 @@ describe('ToNsqRun', () => {
       yield Buffer.from('c\n')
     }
     const done = run.run(input())
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await settle()
+    // The partial batch waits for the linger, and goes exactly when it ends.
+    expect(time.delays).toEqual([5])
+    time.advance(4)
+    await settle()
+    expect(sink.bodies()).toEqual([])
+    time.advance(1)
+    await settle()
     expect(sink.bodies()).toEqual(['a', 'b'])
     release()
     await done
@@ -155,7 +169,7 @@ describe('ToNsqRun', () => {
       }
     }
     const done = run.run(input())
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await settle()
     expect(pulled).toBe(1)
     open()
     await done
@@ -172,7 +186,7 @@ describe('ToNsqRun', () => {
     }
     const {failures} = setupResult
     const done = run.run(input())
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await settle()
     controller.abort('interrupt')
     const result = await done
     expect(result.stoppedBy).toBe('interrupted')
