@@ -10,7 +10,8 @@ import {decodeEnvelope, type Envelope} from '../envelope.js'
 import {Batcher, type OutRecord} from '../publish/batcher.js'
 import type {FailedRecord} from '../publish/errors-file.js'
 import type {BatchOutcome, BatchSink} from '../publish/publisher.js'
-import {Pacer, batchSizeForRate, systemClock, type Clock} from '../to-nsq/pacer.js'
+import {monotonicSleepClock, type SleepClock} from '../../core/index.js'
+import {Pacer, batchSizeForRate} from '../to-nsq/pacer.js'
 import type {SplitRecord} from '../to-nsq/record-splitter.js'
 import type {ArchiveFile} from './archive-file.js'
 import type {Checkpoint, FileProgress} from './checkpoint.js'
@@ -49,7 +50,7 @@ export interface ReplayRunOptions {
   onTorn?: ((torn: TornFile) => void) | undefined
   onBadFile?: ((file: string, problem: string) => void) | undefined
   signal: AbortSignal
-  clock?: Clock
+  clock?: SleepClock
 }
 
 /** A record on its way, with where it came from (for the checkpoint). */
@@ -88,7 +89,7 @@ export class ReplayRun {
   private readonly batchers = new Map<string, Batcher>()
   private readonly topics: Record<string, number> = {}
   private readonly pacer: Pacer
-  private readonly clock: Clock
+  private readonly clock: SleepClock
   private chain: Promise<void> = Promise.resolve()
   private haltCause: ReplayStopCause | undefined
   private readonly halter = new AbortController()
@@ -96,7 +97,7 @@ export class ReplayRun {
   private readonly ended: ReplayRunResult['files'] = {read: 0, resumed: 0, bad: [], torn: []}
 
   constructor(private readonly options: ReplayRunOptions) {
-    this.clock = options.clock ?? systemClock
+    this.clock = options.clock ?? monotonicSleepClock
     this.pacer = new Pacer(options.rate, this.clock)
     this.maxCount = batchSizeForRate(options.batchSize, options.rate)
     this.stats.bytesTotal = options.files.reduce((sum, p) => sum + (p.file.size ?? 0), 0)
