@@ -5,7 +5,7 @@
  * it published; what the destination did not take is held and sent again, never accepted early.
  */
 import {describe, expect, it} from 'vitest'
-import {ConnectionError, ServerError} from '../../../src/core/index.js'
+import {ConnectionError, ServerError, type TimerHandle} from '../../../src/core/index.js'
 import type {OutRecord} from '../../../src/tools/publish/batcher.js'
 import type {BatchOutcome, BatchSink} from '../../../src/tools/publish/publisher.js'
 import {JsonFilter} from '../../../src/tools/relay/json-filter.js'
@@ -36,13 +36,13 @@ class FakeTimers implements SourceTimers {
   private readonly pending = new Map<number, {ms: number; callback: () => void}>()
   private seq = 0
 
-  setTimeout(callback: () => void, ms: number): unknown {
+  setTimeout(callback: () => void, ms: number): number {
     const id = ++this.seq
     this.pending.set(id, {ms, callback})
     return id
   }
 
-  clearTimeout(handle: unknown): void {
+  clearTimeout(handle: TimerHandle): void {
     this.pending.delete(handle as number)
   }
 
