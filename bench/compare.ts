@@ -2,7 +2,7 @@
  * npm run bench:compare — our commands against the official Go apps, side by side in one run on
  * one nsqd, printing each pair's figures and ratio (medians of alternating rounds).
  * Sections live in bench/compare-<name>.ts and export `compare(): Promise<ComparisonRow[]>`.
- * Env: SECTIONS=to-nsq,tail,to-file,stat,replay,to-http (default: all), ROUNDS (default 3).
+ * Env: SECTIONS=to-nsq,tail,to-file,stat,replay,to-http,relay (default: all), ROUNDS (default 3).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -22,7 +22,7 @@ export interface ComparisonRow {
   notes?: string
 }
 
-const ALL = ['to-nsq', 'tail', 'to-file', 'stat', 'replay', 'to-http'] as const
+const ALL = ['to-nsq', 'tail', 'to-file', 'stat', 'replay', 'to-http', 'relay'] as const
 
 async function main(): Promise<void> {
   ensureNsqBinaries()

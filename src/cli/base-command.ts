@@ -224,7 +224,9 @@ export function exitCodeFor(error: NsqError): ExitCode {
 /** An NsqError as oclif's CLIError, with exit code, machine code and its hint (said once). */
 export function toCliError(error: NsqError): Errors.CLIError {
   const suggestions = hintsFor(error)
-  return new Errors.CLIError(error.message, {exit: exitCodeFor(error), code: error.code, ...(suggestions.length > 0 ? {suggestions} : {})})
+  // A usage error is one short message: its machine code (CONFIG) would only add a line.
+  const code = classifyError(error).kind === 'usage' ? {} : {code: error.code}
+  return new Errors.CLIError(error.message, {exit: exitCodeFor(error), ...code, ...(suggestions.length > 0 ? {suggestions} : {})})
 }
 
 /** Address flags of which a command takes one kind or the other (nsqd directly, or lookupd). */

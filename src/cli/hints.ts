@@ -53,3 +53,15 @@ export function hintsForFailure(failure: Failure): string[] {
       return code.startsWith('E_AUTH') || code === 'E_UNAUTHORIZED' ? [AUTH_SECRET] : []
   }
 }
+
+/**
+ * A hint said about the destination cluster of a command that also reads from a source one
+ * (`relay`): the flags and environment variables it names become their destination twins
+ * (`--tls` → `--destination-tls`, `NSQ_AUTH_SECRET` → `NSQ_DESTINATION_AUTH_SECRET`), so the
+ * user is not sent to fix the source's connection.
+ */
+export function forDestination(hint: string): string {
+  return hint
+    .replace(/--(tls(?:-[a-z]+)*|auth-secret(?:-file)?|nsqd-tcp-address|lookupd-http-address)\b/g, '--destination-$1')
+    .replace(/\bNSQ_(AUTH_SECRET(?:_FILE)?|NSQD_TCP_ADDRESS|LOOKUPD_HTTP_ADDRESS)\b/g, 'NSQ_DESTINATION_$1')
+}

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {NsqCommand, toCliError} from '../cli/base-command.js'
 import {goNsqConsumerOpt, goNsqProducerOpt, type DropInSpec, type Translation} from '../cli/drop-in.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {forDestination} from '../cli/hints.js'
 import {
   addressMap,
   connectionSettings,
@@ -29,7 +30,7 @@ function relayConsumerOpt(option: string): Translation {
 }
 
 export default class Relay extends NsqCommand<typeof Relay> {
-  static override summary = 'copy topics from one NSQ cluster to another (drop-in: nsq_to_nsq)'
+  static override summary = 'Copy topics from one NSQ cluster to another (drop-in: nsq_to_nsq)'
 
   static override description = [
     'Consumes --topic (repeatable) or every topic matching --topic-pattern from the source cluster on --channel and publishes',
@@ -251,7 +252,9 @@ export default class Relay extends NsqCommand<typeof Relay> {
     const stopped = result.refusal?.error ?? result.stoppedBy
     if (stopped !== undefined) {
       process.stderr.write(`Error: ${result.stoppedBy?.message ?? stopped.message}\n`)
-      if (stopped instanceof NsqError) for (const hint of toCliError(stopped).suggestions ?? []) process.stderr.write(`hint: ${hint}\n`)
+      // A refusal came from the destination: its hints name the --destination-* flags.
+      const hints = stopped instanceof NsqError ? (toCliError(stopped).suggestions ?? []) : []
+      for (const hint of hints) process.stderr.write(`hint: ${result.refusal === undefined ? hint : forDestination(hint)}\n`)
     }
     return this.complete(result)
   }

@@ -27,7 +27,7 @@ import {parseTimeBound, type TimeRange} from '../tools/replay/time-range.js'
 const SOURCE = 'ARCHIVE'
 
 export default class Replay extends NsqCommand<typeof Replay> {
-  static override summary = 'publish archived messages back into a topic, by time range, resumable'
+  static override summary = 'Publish archived messages back into a topic, by time range, resumable'
 
   static override description = [
     'Reads archives written by `nsq to-file` (plain or gzip, raw lines or --format json envelopes, with or without',

@@ -8,7 +8,7 @@ import {describe, expect, it} from 'vitest'
 import {exitCodeFor, toCliError} from '../../src/cli/base-command.js'
 import {closest, editDistance} from '../../src/cli/closest.js'
 import {durationFlag} from '../../src/cli/flags.js'
-import {hintsFor, hintsForFailure} from '../../src/cli/hints.js'
+import {forDestination, hintsFor, hintsForFailure} from '../../src/cli/hints.js'
 import {parseFlagValue, UsageError} from '../../src/cli/usage-error.js'
 import {describeSocketError} from '../../src/core/connection/dial.js'
 import {ConnectionError, classifyError, HttpError, NsqError, ServerError} from '../../src/core/index.js'
@@ -71,6 +71,20 @@ describe('hints, said once', () => {
     expect(tlsRequired.message).not.toContain('--tls')
     expect(hintsForFailure({code: 'E_AUTH_FAILED'})).toEqual([expect.stringMatching(/AUTH secret/)])
     expect(hintsFor(new Error('plain'))).toEqual([])
+  })
+
+  it("a hint about relay's destination names the --destination-* flags and NSQ_DESTINATION_* variables", () => {
+    const [tls] = hintsForFailure({code: 'E_INVALID', reason: 'tls-required'})
+    expect(forDestination(tls!)).toBe(
+      'nsqd requires TLS: add --destination-tls (and --destination-tls-ca with the CA that signed its certificate)',
+    )
+    const [auth] = hintsForFailure({code: 'AUTH_REQUIRED'})
+    expect(forDestination(auth!)).toBe('nsqd requires AUTH: set NSQ_DESTINATION_AUTH_SECRET or --destination-auth-secret-file')
+    const [address] = hintsForFailure({code: 'CONNECTION_REFUSED'})
+    expect(forDestination(address!)).toMatch(
+      /--destination-nsqd-tcp-address \/ --destination-lookupd-http-address .*NSQ_DESTINATION_NSQD_TCP_ADDRESS/,
+    )
+    expect(forDestination('plain words, --other-flag')).toBe('plain words, --other-flag')
   })
 })
 

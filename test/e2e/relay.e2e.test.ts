@@ -1,6 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient, Producer} from '../../src/core/index.js'
-import {collect, spawnCli} from '../support/cli.js'
+import {collect, runCli, spawnCli} from '../support/cli.js'
+import {makeTestPki} from '../support/certs.js'
 import {startCluster, startNsqd, stopAllServices, type NsqdProcess} from '../support/nsq.js'
 import {multiset} from '../support/official.js'
 import {channelCounts, readBack, waitFor} from '../support/read-back.js'
@@ -188,4 +189,35 @@ describe('nsq relay against real nsqd', () => {
     const summary = JSON.parse(result.stdout.toString('utf8')) as {possibleDuplicates: number}
     expect(copied.length - bodies.length).toBeLessThanOrEqual(summary.possibleDuplicates)
   }, 180_000)
+
+  it("a destination that refuses for good (nsqd --tls-required, no --destination-tls): exit 69 with nsqd's reason and a hint, and nothing FIN'd at the source", async () => {
+    const pki = makeTestPki()
+    const [src, dst] = await Promise.all([
+      startNsqd(),
+      startNsqd({args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--tls-required=tcp-https']}),
+    ])
+    const name = topic()
+    const bodies = makeBodies(2000, 't')
+    await publish([src], name, bodies)
+    const result = await runCli(
+      ['relay', '--topic', name, '--nsqd-tcp-address', src.tcpAddress, '--destination-nsqd-tcp-address', dst.tcpAddress],
+      {
+        timeoutMs: 60_000,
+      },
+    )
+    expect(result.signal).toBeNull()
+    expect(result.code).toBe(69)
+    // oclif may wrap long lines; compare on one line.
+    const stderr = result.stderr.replace(/\s+/g, ' ')
+    expect(stderr).toMatch(/Error: .*TLS required/)
+    expect(stderr).toMatch(/hint: .*add --destination-tls/)
+    expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+/m)
+    // The relay's connection is gone, so nsqd has requeued what it had in flight: every message is still on the channel.
+    await waitFor(async () => (await channelCounts(src.httpAddress, name, 'nsq_to_nsq')).inFlight === 0, 30_000, 'in-flight requeued')
+    const stats = await new NsqdHttpClient(src.httpAddress).stats({topic: name})
+    const channel = stats.topics.find((t) => t.topic_name === name)?.channels.find((c) => c.channel_name === 'nsq_to_nsq')
+    expect(channel).toBeDefined()
+    expect(channel!.depth + channel!.in_flight_count + channel!.deferred_count).toBe(bodies.length)
+    expect(await finished(src, name, 'nsq_to_nsq')).toBe(0)
+  }, 120_000)
 })
