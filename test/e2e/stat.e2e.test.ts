@@ -215,10 +215,10 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     for (const key of ['\u0003', 'q']) {
       // util-linux `script` gives the CLI a pseudo-terminal; what we write is typed into it.
       const command = `${process.execPath} ${CLI} stat --nsqd-http-address ${cluster.nsqd[0]!.httpAddress} --interval 300ms`
-      const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: {...process.env, NO_COLOR: '1', TERM: 'xterm'},
-      })
+      // A terminal under CI is still a terminal here: CI=… turns redraws off, so drop it.
+      const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', TERM: 'xterm'}
+      delete env.CI
+      const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env})
       const output = collectOutput(child, 1024 * 1024)
       try {
         const frames = (text: string): number => text.split('\u001B[H').length - 1
