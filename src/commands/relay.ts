@@ -18,7 +18,9 @@ import {
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {NsqError, describeInvalidName} from '../core/index.js'
 import {ErrorsFile} from '../tools/publish/errors-file.js'
-import {RELAY_MODES, runRelay, type RelayResult, type RelaySummary} from '../tools/relay/run-relay.js'
+import {classifyPublishError} from '../tools/publish/refusal.js'
+import {RELAY_MODES, runRelay, type RelayLive, type RelayResult, type RelaySummary} from '../tools/relay/run-relay.js'
+import {sourceDepth} from '../tools/relay/source-depth.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {compileTopicPattern} from '../tools/tail/validate.js'
 
@@ -96,8 +98,12 @@ export default class Relay extends NsqCommand<typeof Relay> {
       default: 'hostpool',
       summary: 'round-robin | hostpool | epsilon-greedy: spread with failover; fanout: every message to every destination nsqd',
     })(),
-    'max-in-flight': Flags.integer({summary: 'messages in flight per source topic', default: 200, min: 1}),
-    'batch-size': Flags.integer({min: 1, default: 200, summary: 'most messages per MPUB'}),
+    'max-in-flight': Flags.integer({
+      summary: "messages in flight per source topic (nsq_to_nsq's default is 200; 1000 keeps several MPUBs on their way)",
+      default: 1000,
+      min: 1,
+    }),
+    'batch-size': Flags.integer({min: 1, default: 200, summary: 'most messages per MPUB (at most a quarter of --max-in-flight)'}),
     'batch-linger': durationFlag({default: 5, defaultHelp: async () => '5ms', summary: 'send a partial batch after this long'}),
     rate: Flags.integer({min: 0, default: 0, summary: 'at most this many messages per second overall (0 = unlimited)'}),
     'require-json-field': Flags.string({summary: 'only relay JSON objects that carry this top-level key'}),
@@ -167,16 +173,37 @@ export default class Relay extends NsqCommand<typeof Relay> {
     }
     const dest = destinationValues(flags)
     const invalidSaid = {count: 0}
-    const startedAt = performance.now()
-    let live: (() => {relayed: number; inFlight: number}) | undefined
+    const refusedSaid = new Set<string>()
+    let live: (() => RelayLive) | undefined
+    const status = new RelayStatus()
     const progress: ProgressLine = startProgressLine({
       enabled: !flags.quiet && !this.jsonEnabled(),
-      render: () => {
-        const relayed = live?.().relayed ?? 0
-        const secs = Math.max(0.001, (performance.now() - startedAt) / 1000)
-        return `${relayed.toLocaleString('en-US')} relayed · ${Math.round(relayed / secs).toLocaleString('en-US')} msg/s · ${live?.().inFlight ?? 0} in flight`
-      },
+      intervalMs: 500,
+      render: () => status.render(live?.() ?? {received: 0, relayed: 0, inFlight: 0, topics: []}, performance.now()),
     })
+    // The lag (source depth) is read from nsqd's /stats every few seconds, only while the line is drawn.
+    let depthTimer: NodeJS.Timeout | undefined
+    if (progress.active) {
+      let reading = false
+      const depthOptions = {
+        channel: flags.channel,
+        nsqd,
+        lookupd,
+        http: httpOptions(flags),
+        addressMap: addressMap(flags),
+        signal: this.signal,
+      }
+      depthTimer = setInterval(() => {
+        const topicsNow = live?.().topics ?? []
+        if (reading || topicsNow.length === 0) return
+        reading = true
+        void sourceDepth(topicsNow, depthOptions).then((depth) => {
+          status.depth = depth
+          reading = false
+        })
+      }, 2000)
+      depthTimer.unref()
+    }
     const say = (line: string): void => {
       progress.clear()
       this.status(line)
@@ -223,12 +250,29 @@ export default class Relay extends NsqCommand<typeof Relay> {
           topicAdded: (topic, destinationTopic) => say(`relaying ${topic} → ${destinationTopic}`),
           held: (topic, error) => say(`${topic}: destination not taking messages (${error.message}): holding, nothing FIN'd; retrying`),
           resumed: (topic) => say(`${topic}: destination back: relaying again`),
-          leftOut: (refusal, remaining) =>
-            say(
-              `destination nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`,
-            ),
+          leftOut: (refusal, remaining) => {
+            const address = refusal.nsqd ?? ''
+            // Said once per nsqd: the refusal itself may already have been said when its connection closed.
+            if (refusedSaid.has(address)) say(`destination nsqd ${address} left out; going on with the other ${remaining}`)
+            else
+              say(
+                `destination nsqd ${address} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`,
+              )
+            refusedSaid.add(address)
+          },
           destinationLost: (address, error) => {
-            if (error !== undefined && !this.signal.aborted) say(`lost destination ${address}: ${error.message} (reconnecting)`)
+            if (error === undefined || this.signal.aborted) return
+            if (classifyPublishError(error) !== 'refused') {
+              say(`lost destination ${address}: ${error.message} (reconnecting)`)
+              return
+            }
+            // A refusal (TLS required, AUTH denied…) is not a passing loss: say it once, as what it is.
+            if (refusedSaid.has(address)) return
+            refusedSaid.add(address)
+            const hints = toCliError(error).suggestions ?? []
+            say(
+              `destination nsqd ${address} refused publishing: ${error.message}${hints.length > 0 ? ` (hint: ${hints.map(forDestination).join('; ')})` : ''}`,
+            )
           },
           invalid: (topic, id, error) => {
             if (invalidSaid.count++ < 5) say(`${topic}: message ${id} is not a JSON object (${error}); --on-invalid ${flags['on-invalid']}`)
@@ -245,6 +289,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
         },
       })
     } finally {
+      if (depthTimer !== undefined) clearInterval(depthTimer)
       progress.stop()
     }
     const {summary} = result
@@ -270,5 +315,28 @@ export function formatRelaySummary(summary: RelaySummary): string {
     lines.push(`  ${topic} → ${stats.destinationTopic}: ${n(stats.relayed)} relayed (${n(stats.bytes)} bytes)`)
   for (const [topic, dest] of Object.entries(summary.destination.topics))
     lines.push(`  destination ${topic} (${summary.destination.mode}: ${dest.nsqd.join(', ')}): ${n(dest.relayed)}`)
+  for (const [address, count] of Object.entries(summary.destination.published))
+    lines.push(`  destination nsqd ${address}: ${n(count)} published`)
   return lines.join('\n')
+}
+
+/**
+ * The status line: rates in (received from the source) and out (acknowledged by the destination)
+ * over the last redraw period, messages in flight at the source (received, neither FIN'd nor
+ * REQ'd yet) and the lag: messages still queued at the source channel (nsqd's /stats depth plus
+ * deferred, read every few seconds; "?" until read or when an nsqd did not answer).
+ */
+export class RelayStatus {
+  private last: {at: number; received: number; relayed: number} | undefined
+  /** The last source depth read. */
+  depth: number | undefined
+
+  render(live: RelayLive, now: number): string {
+    const last = this.last ?? {at: now, received: 0, relayed: 0}
+    const secs = (now - last.at) / 1000
+    const rate = (delta: number): string => (secs > 0 ? Math.round(delta / secs) : 0).toLocaleString('en-US')
+    this.last = {at: now, received: live.received, relayed: live.relayed}
+    const n = (value: number): string => value.toLocaleString('en-US')
+    return `${n(live.relayed)} relayed · in ${rate(live.received - last.received)} msg/s · out ${rate(live.relayed - last.relayed)} msg/s · ${n(live.inFlight)} in flight · lag ${this.depth === undefined ? '?' : n(this.depth)} queued at the source`
+  }
 }

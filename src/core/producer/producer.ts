@@ -77,6 +77,8 @@ export class Producer {
   private readonly window: PendingWindow
   private closed = false
   readonly stats: ProducerStats = {published: 0, commands: 0, retries: 0, reconnects: 0}
+  /** Messages each nsqd (`host:port`) acknowledged. */
+  readonly publishedByNsqd = new Map<string, number>()
 
   constructor(private readonly options: ProducerOptions) {
     if (options.nsqd.length === 0) throw new NsqError('CONFIG', 'a producer needs at least one nsqd address')
@@ -153,6 +155,7 @@ export class Producer {
           this.stats.commands++
           await connection.command(data)
           this.stats.published += count
+          this.publishedByNsqd.set(node.address, (this.publishedByNsqd.get(node.address) ?? 0) + count)
           return
         } catch (error) {
           const failure = isNsqError(error)

@@ -111,6 +111,8 @@ export class Publisher implements BatchSink {
   private halted: Refusal | undefined
   /** Producers replaced after a refusal, closing once their publishes settle. */
   private readonly retired: Promise<void>[] = []
+  /** Every Producer this Publisher has used (for the per-nsqd counts). */
+  private readonly producers: Producer[] = []
   /** `onRefused` calls due, made right after the refused batch's `onSettled` (its records are counted first). */
   private notices: [Refusal, number][] = []
   private readonly window: number
@@ -135,6 +137,15 @@ export class Publisher implements BatchSink {
       options.mode === 'fanout'
         ? options.nsqd.map((address) => ({address, producer: new Producer({...this.base, nsqd: [address]})}))
         : [{address: undefined, producer: new Producer({...this.base, nsqd: options.nsqd})}]
+    for (const lane of this.lanes) this.producers.push(lane.producer)
+  }
+
+  /** Messages each nsqd acknowledged (fanout: each nsqd counts every record it took). */
+  get publishedByNsqd(): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const producer of this.producers)
+      for (const [address, count] of producer.publishedByNsqd) counts.set(address, (counts.get(address) ?? 0) + count)
+    return counts
   }
 
   /** Connects before any input is read. Round-robin: at least one nsqd; fanout: every nsqd. */
@@ -265,6 +276,7 @@ export class Publisher implements BatchSink {
     }
     const old = lane.producer
     lane.producer = new Producer({...this.base, nsqd: remaining})
+    this.producers.push(lane.producer)
     this.retired.push(old.close().catch(() => undefined))
     this.notices.push([refusal, remaining.length])
   }

@@ -82,13 +82,43 @@ export interface RelayOptions {
   signal: AbortSignal
   timers?: SourceTimers
   /** Handed a reader of the live totals once the run starts (the status line). */
-  onStats?(read: () => {relayed: number; inFlight: number}): void
+  onStats?(read: () => RelayLive): void
   events?: RelayEvents
+}
+
+/** Live totals (the status line). */
+export interface RelayLive {
+  /** Messages received from the source. */
+  received: number
+  /** Messages the destination acknowledged (FIN'd at the source). */
+  relayed: number
+  /** Messages received and not answered yet at the source (neither FIN'd nor REQ'd). */
+  inFlight: number
+  /** The source topics being relayed. */
+  topics: string[]
+}
+
+/**
+ * The MPUB batch size used: `--batch-size`, but at most a quarter of max-in-flight, so that
+ * several batches are on their way to the destination while the source keeps delivering (a batch
+ * as large as the window would leave the source idle until the destination answered for it).
+ */
+export function effectiveBatchSize(batchSize: number, maxInFlight: number): number {
+  return Math.max(1, Math.min(batchSize, Math.ceil(maxInFlight / 4)))
 }
 
 /** Per source topic, in the summary. */
 export interface RelayTopicSummary extends RelaySinkStats {
   destinationTopic: string
+}
+
+/** Per destination topic, in the summary. */
+export interface RelayDestinationTopic {
+  nsqd: string[]
+  /** Source messages acknowledged for this destination topic. */
+  relayed: number
+  /** Messages each of its nsqd acknowledged. */
+  published: Record<string, number>
 }
 
 /** The summary (`--json`). */
@@ -104,7 +134,13 @@ export interface RelaySummary {
   requeued: number
   elapsedMs: number
   topics: Record<string, RelayTopicSummary>
-  destination: {mode: RelayMode; nsqd: string[]; topics: Record<string, {nsqd: string[]; relayed: number}>}
+  destination: {
+    mode: RelayMode
+    nsqd: string[]
+    /** Messages each destination nsqd acknowledged (fanout: each counts every copy it took; resends count again). */
+    published: Record<string, number>
+    topics: Record<string, RelayDestinationTopic>
+  }
   errorsFile?: string
   refused?: {nsqd?: string; code: string; error: string}
   stoppedBy?: {code: string; error: string}
@@ -168,7 +204,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
     events.topicAdded?.(topic, destinationTopic)
     const sink = new RelaySink({
       publisher: destination.publisher,
-      batchSize: options.batchSize,
+      batchSize: effectiveBatchSize(options.batchSize, options.maxInFlight),
       maxBodyBytes: destination.limits.maxBodyBytes,
       maxMessageBytes: Math.min(destination.limits.maxMessageBytes, destination.limits.maxBodyBytes - 8),
       ...(options.lingerMs === undefined ? {} : {lingerMs: options.lingerMs}),
@@ -203,15 +239,6 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
     pumps.push(pump.run())
   }
 
-  options.onStats?.(() => {
-    let relayed = 0
-    let inFlight = 0
-    for (const {sink} of sinks.values()) {
-      relayed += sink.stats.relayed
-      inFlight += sink.inFlight
-    }
-    return {relayed, inFlight}
-  })
   // eslint-disable-next-line @typescript-eslint/unbound-method -- only taken out of the spread, never called
   const {topicAdded: _announce, ...sourceEvents} = events
   void _announce
@@ -233,6 +260,18 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
     events: {...sourceEvents, topicAdded: (topic, consumer) => void attach(topic, consumer)},
   })
 
+  options.onStats?.(() => {
+    let relayed = 0
+    let received = 0
+    let inFlight = 0
+    for (const {sink} of sinks.values()) relayed += sink.stats.relayed
+    for (const consumer of source.consumers.values()) {
+      const stats = consumer.stats
+      received += stats.received
+      inFlight += stats.inFlight
+    }
+    return {received, relayed, inFlight, topics: [...sinks.keys()]}
+  })
   try {
     // The named topics' destinations first: a destination that is down or refuses fails the run before anything is consumed.
     await Promise.all(options.topics.map((topic) => destinationFor(destinationTopicFor(dest.topic, topic))))
@@ -254,11 +293,13 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   await Promise.all(consumers.map((consumer) => consumer.stop({timeoutMs: options.drainTimeoutMs})))
   await Promise.all(pumps)
   for (const {sink} of sinks.values()) sink.abandon(new Error('stopped before the destination answered'))
-  const opened = await Promise.allSettled(destinations.values())
-  await Promise.all(opened.map(async (o) => (o.status === 'fulfilled' ? o.value.publisher.close().catch(() => undefined) : undefined)))
+  const names = [...destinations.keys()]
+  const settled = await Promise.allSettled(destinations.values())
+  const opened = new Map(names.map((name, i) => [name, settled[i] as PromiseSettledResult<Destination>]))
+  await Promise.all(settled.map(async (o) => (o.status === 'fulfilled' ? o.value.publisher.close().catch(() => undefined) : undefined)))
   options.errorsFile?.close()
 
-  const refusal = opened.map((o) => (o.status === 'fulfilled' ? o.value.publisher.refusal : undefined)).find((r) => r !== undefined)
+  const refusal = settled.map((o) => (o.status === 'fulfilled' ? o.value.publisher.refusal : undefined)).find((r) => r !== undefined)
   const summary = await buildSummary(options, sinks, opened, consumers, started)
   if (refusal !== undefined)
     summary.refused = {...(refusal.nsqd === undefined ? {} : {nsqd: refusal.nsqd}), code: refusal.error.code, error: refusal.error.message}
@@ -307,12 +348,12 @@ async function openDestination(options: RelayOptions, topic: string, events: Rel
 async function buildSummary(
   options: RelayOptions,
   sinks: ReadonlyMap<string, {sink: RelaySink; destinationTopic: string}>,
-  opened: readonly PromiseSettledResult<Destination>[],
+  opened: ReadonlyMap<string, PromiseSettledResult<Destination>>,
   consumers: readonly Consumer[],
   started: number,
 ): Promise<RelaySummary> {
   const topics: Record<string, RelayTopicSummary> = {}
-  const destTopics: Record<string, {nsqd: string[]; relayed: number}> = {}
+  const destTopics: Record<string, RelayDestinationTopic> = {}
   const total = {relayed: 0, bytes: 0, filtered: 0, invalid: 0, deadLettered: 0, possibleDuplicates: 0}
   for (const [topic, {sink, destinationTopic}] of sinks) {
     const s = sink.stats
@@ -323,26 +364,27 @@ async function buildSummary(
     total.invalid += s.invalid
     total.deadLettered += s.deadLettered
     total.possibleDuplicates += s.republished + s.redelivered
-    const entry = (destTopics[destinationTopic] ??= {nsqd: [], relayed: 0})
+    const entry = (destTopics[destinationTopic] ??= {nsqd: [], relayed: 0, published: {}})
     entry.relayed += s.relayed
   }
-  const allNsqd = new Set<string>()
-  const destEntries = [...sinks.values()]
-  opened.forEach((o) => {
-    if (o.status !== 'fulfilled') return
-    for (const address of o.value.nsqd) allNsqd.add(address)
-  })
-  for (const {destinationTopic} of destEntries) {
-    const index = [...new Set(destEntries.map((d) => d.destinationTopic))].indexOf(destinationTopic)
-    const o = opened[index]
-    if (o?.status === 'fulfilled') (destTopics[destinationTopic] as {nsqd: string[]}).nsqd = o.value.nsqd
+  // Destinations by their topic's name (a --topic-pattern adds topics, so no order lines them up).
+  const published: Record<string, number> = {}
+  for (const [destinationTopic, o] of opened) {
+    if (o.status !== 'fulfilled') continue
+    const entry = (destTopics[destinationTopic] ??= {nsqd: [], relayed: 0, published: {}})
+    entry.nsqd = o.value.nsqd
+    for (const address of o.value.nsqd) published[address] ??= 0
+    for (const [address, count] of o.value.publisher.publishedByNsqd) {
+      entry.published[address] = count
+      published[address] = (published[address] ?? 0) + count
+    }
   }
   return {
     ...total,
     requeued: consumers.reduce((sum, c) => sum + c.stats.requeued, 0),
     elapsedMs: Math.round(performance.now() - started),
     topics,
-    destination: {mode: options.destination.mode, nsqd: [...allNsqd], topics: destTopics},
+    destination: {mode: options.destination.mode, nsqd: Object.keys(published), published, topics: destTopics},
     ...(options.errorsFile === undefined ? {} : {errorsFile: options.errorsFile.path}),
   }
 }
