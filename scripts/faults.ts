@@ -7,10 +7,15 @@
  * D duplicated`. Exits 1 when a line was lost by the tools, duplicated in a scenario without a
  * crash, or when a stall longer than two heartbeat intervals went unnoticed by to-file or tail.
  *
- *   npx tsx scripts/faults.ts            (FAULTS_MESSAGES=20000 FAULTS_ONLY=kill-nsqd to narrow)
+ * Then the relay scenarios (test/faults/relay-faults.ts): `relay scenario | sent | relayed | at
+ * destination | lost | duplicates | possible dup. (relay) | exit`; lost must be 0.
+ *
+ *   npx tsx scripts/faults.ts            (FAULTS_MESSAGES=20000 FAULTS_ONLY=kill-nsqd to narrow;
+ *                                         FAULTS_ONLY=relay for the relay's; FAULTS_RELAY_MESSAGES, FAULTS_RELAY_RATE)
  */
 import {execFileSync} from 'node:child_process'
 import {formatTable, runScenario, type ScenarioOptions, type ScenarioResult} from '../test/faults/cluster-faults.js'
+import {formatRelayTable, runRelayScenario, type RelayScenarioOptions, type RelayScenarioResult} from '../test/faults/relay-faults.js'
 
 process.env.NSQ_BIN_DIR ??= execFileSync(process.execPath, ['scripts/ensure-nsq.mjs'], {
   encoding: 'utf8',
@@ -87,4 +92,35 @@ for (const [index, scenario] of scenarios.entries()) {
   }
 }
 process.stdout.write(`${formatTable(results)}\n`)
+
+// Relay (issue 12): source nsqd → nsq relay → 2 destination nsqd (round-robin), see test/faults/relay-faults.ts.
+const relayMessages = Number(process.env.FAULTS_RELAY_MESSAGES ?? 20_000)
+const relayRate = Number(process.env.FAULTS_RELAY_RATE ?? 2000)
+const relayScenarios: (Pick<RelayScenarioOptions, 'name' | 'faults'> & Partial<RelayScenarioOptions>)[] = [
+  {name: 'relay: baseline (no fault)', faults: []},
+  {name: 'relay: kill -9 a destination nsqd, restart', faults: ['kill-destination', 'kill-destination', 'kill-destination']},
+  {
+    name: 'relay: SIGSTOP a destination nsqd 3s (heartbeat 1s)',
+    faults: ['pause-destination', 'pause-destination', 'pause-destination'],
+  },
+  {name: 'relay: kill -9 the source nsqd, restart', faults: ['kill-source', 'kill-source']},
+]
+const relayResults: RelayScenarioResult[] = []
+for (const scenario of relayScenarios) {
+  if (only !== undefined && !scenario.name.includes(only)) continue
+  const result = await runRelayScenario({
+    messages: relayMessages,
+    rate: relayRate,
+    ...scenario,
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
+  relayResults.push(result)
+  // With a destination fault every extra copy is one the relay sent again and counted; a killed source replays on its own.
+  const uncounted = !scenario.faults.includes('kill-source') && result.duplicates > result.possibleDuplicates
+  if (result.lost > 0 || result.exitCode !== 0 || uncounted || (scenario.faults.length === 0 && result.duplicates > 0)) {
+    failed = true
+    process.stderr.write(`${result.name}: FAILED\n${result.diagnostics}\n`)
+  }
+}
+if (relayResults.length > 0) process.stdout.write(`\n${formatRelayTable(relayResults)}\n`)
 if (failed) process.exitCode = 1
