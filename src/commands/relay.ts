@@ -60,6 +60,9 @@ export default class Relay extends NsqCommand<typeof Relay> {
     "what was not acknowledged is REQ'd. Ctrl-C drains (RDY 0, wait for outstanding publishes, FIN what was acknowledged,",
     'REQ the rest), prints the summary and exits 0.',
     '',
+    'On a terminal a status line shows the rates in and out, messages in flight and the lag: messages still queued on the',
+    "source channel (nsqd's /stats; with --nsqd-tcp-address its HTTP port is taken as the TCP port + 1, nsqd's default).",
+    '',
     EXIT_CODES_HELP,
   ].join('\n')
 
