@@ -305,6 +305,7 @@ describe('nsq relay against real nsqd', () => {
     expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+/m)
     // The refusal is said as one, not as a connection lost and being re-made.
     expect(result.stderr).not.toContain('(reconnecting)')
+    expect(stderr.match(/destination nsqd \S+ refused publishing: .*?TLS required\) \(hint: nsqd requires TLS/g)?.length).toBe(1)
     // The relay's connection is gone, so nsqd has requeued what it had in flight: every message is still on the channel.
     await waitFor(async () => (await channelCounts(src.httpAddress, name, 'nsq_to_nsq')).inFlight === 0, 30_000, 'in-flight requeued')
     const stats = await new NsqdHttpClient(src.httpAddress).stats({topic: name})
