@@ -61,6 +61,9 @@ describe.skipIf(skipIntegration)('producer when nsqd dies mid-stream', () => {
     // What b holds is at least everything acknowledged after the kill; the rest was acknowledged by a.
     const onB = (await new NsqdHttpClient(b.httpAddress).stats({topic: 'failover'})).topics[0]?.message_count ?? 0
     expect(onB).toBeGreaterThanOrEqual(10_000)
+    // Per nsqd, what each acknowledged: b's count is what b holds; together every publish.
+    expect(producer.publishedByNsqd.get(b.tcpAddress)).toBe(onB)
+    expect((producer.publishedByNsqd.get(a.tcpAddress) ?? 0) + onB).toBe(20_000)
     await withDeadline(producer.close(), 10_000, 'close')
   })
 
