@@ -84,6 +84,7 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
       throw new ParseFailure(error as Error)
     }
     const {args, flags} = output
+    splitEnvLists(flags, {...ctor.baseFlags, ...this.ctor.flags})
     preferGivenFlags(flags, this.argv)
     if (ctor.appliesContext) this.context = applyContext(flags, this.argv, {...ctor.baseFlags, ...this.ctor.flags})
     this.flags = flags as NsqFlags<T>
@@ -240,6 +241,20 @@ export function toCliError(error: NsqError): Errors.CLIError {
   // A usage error is one short message: its machine code (CONFIG) would only add a line.
   const code = classifyError(error).kind === 'usage' ? {} : {code: error.code}
   return new Errors.CLIError(error.message, {exit: exitCodeFor(error), ...code, ...(suggestions.length > 0 ? {suggestions} : {})})
+}
+
+/**
+ * A repeatable flag filled from its environment variable comes out of oclif's parser as one
+ * string (`NSQ_NSQD_TCP_ADDRESS=a:4150,b:4150` → `'a:4150,b:4150'`), not the list a typed flag
+ * gives: split it on the flag's delimiter, so an exported address list works like typed ones.
+ */
+export function splitEnvLists(flags: Record<string, unknown>, definitions: Readonly<Record<string, unknown>>): void {
+  for (const [name, flag] of Object.entries(definitions)) {
+    const f = flag as {multiple?: boolean; delimiter?: string}
+    const value = flags[name]
+    if (f.multiple !== true || typeof value !== 'string') continue
+    flags[name] = (f.delimiter === undefined ? [value] : value.split(f.delimiter)).map((v) => v.trim()).filter((v) => v !== '')
+  }
 }
 
 /** The command's flags as {@link resolveContext} needs them. */

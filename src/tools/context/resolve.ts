@@ -122,7 +122,7 @@ export function resolveContext({flags, definitions, argv, env, context}: Resolve
         origins[target] = {source: 'context', context: context.name, env: variable}
         continue
       }
-      flags[target] = Array.isArray(stored) ? [...(stored)] : stored
+      flags[target] = Array.isArray(stored) ? [...stored] : stored
       origins[target] = {source: 'context', context: context.name}
     }
   }
