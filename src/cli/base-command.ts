@@ -178,7 +178,16 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
 
   private toCliError(error: Error): Error {
     const cause = error instanceof ParseFailure ? error.cause : error
-    if (isNsqError(cause)) return toCliError(cause)
+    if (isNsqError(cause)) {
+      const kind = classifyError(cause).kind
+      const context = this.context
+      // Where the addresses and credentials came from, when a context supplied some.
+      const extra =
+        context !== undefined && (kind === 'unreachable' || kind === 'refused')
+          ? [`connection settings came from context "${context.stored.name}" (nsq context show ${context.stored.name} lists them)`]
+          : []
+      return toCliError(cause, extra)
+    }
     if (cause instanceof UsageError) return new Errors.CLIError(cause.usage, {exit: EXIT.USAGE})
     if (isNonExistentFlags(cause)) return this.unknownFlag(cause.flags)
     if (error instanceof ParseFailure) return new Errors.CLIError(parserMessage(cause), {exit: EXIT.USAGE})
@@ -236,8 +245,8 @@ export function exitCodeFor(error: NsqError): ExitCode {
 }
 
 /** An NsqError as oclif's CLIError, with exit code, machine code and its hint (said once). */
-export function toCliError(error: NsqError): Errors.CLIError {
-  const suggestions = hintsFor(error)
+export function toCliError(error: NsqError, extraHints: readonly string[] = []): Errors.CLIError {
+  const suggestions = [...hintsFor(error), ...extraHints]
   // A usage error is one short message: its machine code (CONFIG) would only add a line.
   const code = classifyError(error).kind === 'usage' ? {} : {code: error.code}
   return new Errors.CLIError(error.message, {exit: exitCodeFor(error), ...code, ...(suggestions.length > 0 ? {suggestions} : {})})

@@ -350,6 +350,7 @@ describe('a context supplies every connection setting (real nsqd with mutual TLS
     ])
     const denied = await run(['tail', topic(), '--context', 'denied'], {CTX_TEST_SECRET: `${ENV_SECRET}-wrong`})
     expect(denied.code).toBe(69)
+    expect(flat(denied.stderr)).toMatch(/connection settings came from context "denied" \(nsq context show denied lists them\)/)
     for (const result of runs) expectNoSecrets(result)
     for (const result of runs) expect(result.stdout.toString() + result.stderr).not.toContain(`${ENV_SECRET}-wrong`)
     // Nor is one stored: the context files hold references only.
