@@ -203,7 +203,7 @@ export class ContextStore {
   }
 }
 
-/** Writes `text` to `file` through a 0600 temp file in the same folder, fsynced, then renamed over it. */
+/** Writes `text` to `file` through a 0600 temp file in the same folder, fsynced, renamed over it, the folder fsynced. */
 function writeAtomic(file: string, text: string): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`)
   const fd = fs.openSync(temp, 'wx', 0o600)
@@ -221,6 +221,13 @@ function writeAtomic(file: string, text: string): void {
   } catch (error) {
     fs.rmSync(temp, {force: true})
     throw error
+  }
+  // The rename itself survives a crash once the folder is synced.
+  const dir = fs.openSync(path.dirname(file), 'r')
+  try {
+    fs.fsyncSync(dir)
+  } finally {
+    fs.closeSync(dir)
   }
 }
 
