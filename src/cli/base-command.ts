@@ -7,7 +7,9 @@
  */
 import {setMaxListeners} from 'node:events'
 import {Command, Errors, Flags, toConfiguredId, type Interfaces} from '@oclif/core'
-import {classifyError, isNsqError, type ErrorKind, type NsqError} from '../core/index.js'
+import {classifyError, isNsqError, NsqError, type ErrorKind} from '../core/index.js'
+import {chooseContext, resolveContext, type ContextChoice, type FlagInfo, type Resolution} from '../tools/context/resolve.js'
+import {ContextStore, type StoredContext} from '../tools/context/store.js'
 import {closest} from './closest.js'
 import {applyColor} from './color.js'
 import type {ToolResult} from '../tools/result.js'
@@ -33,7 +35,15 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     quiet: Flags.boolean({char: 'q', summary: 'no banners, progress or status on stderr (errors still shown)', helpGroup: 'GLOBAL'}),
+    context: Flags.string({
+      summary: "connection settings from this named context (nsq context list; default: the current one; '' for none)",
+      env: 'NSQ_CONTEXT',
+      helpGroup: 'GLOBAL',
+    }),
   }
+
+  /** False on commands that must not take their flags from a context (`nsq context …` itself). */
+  static appliesContext = true
 
   protected flags!: NsqFlags<T>
   protected args!: NsqArgs<T>
@@ -43,6 +53,8 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   protected readonly stopper = new AbortController()
   /** Count of SIGINT / SIGTERM received. */
   protected signals = 0
+  /** The context whose settings were applied, with where each connection value came from. */
+  protected context: {choice: ContextChoice; stored: StoredContext; resolution: Resolution} | undefined
   private readonly onSignal = (signal: NodeJS.Signals): void => this.handleSignal(signal)
 
   get signal(): AbortSignal {
@@ -72,7 +84,9 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
       throw new ParseFailure(error as Error)
     }
     const {args, flags} = output
+    splitEnvLists(flags, {...ctor.baseFlags, ...this.ctor.flags})
     preferGivenFlags(flags, this.argv)
+    if (ctor.appliesContext) this.context = applyContext(flags, this.argv, {...ctor.baseFlags, ...this.ctor.flags})
     this.flags = flags as NsqFlags<T>
     this.args = args as NsqArgs<T>
     this.colored = applyColor(this.flags.color)
@@ -164,7 +178,16 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
 
   private toCliError(error: Error): Error {
     const cause = error instanceof ParseFailure ? error.cause : error
-    if (isNsqError(cause)) return toCliError(cause)
+    if (isNsqError(cause)) {
+      const kind = classifyError(cause).kind
+      const context = this.context
+      // Where the addresses and credentials came from, when a context supplied some.
+      const extra =
+        context !== undefined && (kind === 'unreachable' || kind === 'refused')
+          ? [`connection settings came from context "${context.stored.name}" (nsq context show ${context.stored.name} lists them)`]
+          : []
+      return toCliError(cause, extra)
+    }
     if (cause instanceof UsageError) return new Errors.CLIError(cause.usage, {exit: EXIT.USAGE})
     if (isNonExistentFlags(cause)) return this.unknownFlag(cause.flags)
     if (error instanceof ParseFailure) return new Errors.CLIError(parserMessage(cause), {exit: EXIT.USAGE})
@@ -222,11 +245,70 @@ export function exitCodeFor(error: NsqError): ExitCode {
 }
 
 /** An NsqError as oclif's CLIError, with exit code, machine code and its hint (said once). */
-export function toCliError(error: NsqError): Errors.CLIError {
-  const suggestions = hintsFor(error)
+export function toCliError(error: NsqError, extraHints: readonly string[] = []): Errors.CLIError {
+  const suggestions = [...hintsFor(error), ...extraHints]
   // A usage error is one short message: its machine code (CONFIG) would only add a line.
   const code = classifyError(error).kind === 'usage' ? {} : {code: error.code}
   return new Errors.CLIError(error.message, {exit: exitCodeFor(error), ...code, ...(suggestions.length > 0 ? {suggestions} : {})})
+}
+
+/**
+ * A repeatable flag filled from its environment variable comes out of oclif's parser as one
+ * string (`NSQ_NSQD_TCP_ADDRESS=a:4150,b:4150` → `'a:4150,b:4150'`), not the list a typed flag
+ * gives: split it on the flag's delimiter, so an exported address list works like typed ones.
+ */
+export function splitEnvLists(flags: Record<string, unknown>, definitions: Readonly<Record<string, unknown>>): void {
+  for (const [name, flag] of Object.entries(definitions)) {
+    const f = flag as {multiple?: boolean; delimiter?: string}
+    const value = flags[name]
+    if (f.multiple !== true || typeof value !== 'string') continue
+    flags[name] = (f.delimiter === undefined ? [value] : value.split(f.delimiter)).map((v) => v.trim()).filter((v) => v !== '')
+  }
+}
+
+/** The command's flags as {@link resolveContext} needs them. */
+export function flagInfos(definitions: Readonly<Record<string, unknown>>): Record<string, FlagInfo> {
+  const infos: Record<string, FlagInfo> = {}
+  for (const [name, flag] of Object.entries(definitions)) {
+    const f = flag as {env?: string; allowNo?: boolean; char?: string}
+    infos[name] = {env: f.env, allowNo: f.allowNo, char: f.char}
+  }
+  return infos
+}
+
+/**
+ * Applies the chosen context (`--context`, `NSQ_CONTEXT`, else the current one) to parsed flags:
+ * flags and env win over it (see {@link resolveContext}). A context naming an env var that is
+ * not set is a usage error, naming the variable (never a value).
+ */
+export function applyContext(
+  flags: Record<string, unknown>,
+  argv: readonly string[],
+  definitions: Readonly<Record<string, unknown>>,
+  store: ContextStore = new ContextStore(),
+): {choice: ContextChoice; stored: StoredContext; resolution: Resolution} | undefined {
+  const typed = argv.some((a) => a === '--context' || a.startsWith('--context='))
+  const choice = chooseContext(flags.context as string | undefined, typed, process.env, () => store.current())
+  if (choice === undefined) return undefined
+  let stored: StoredContext
+  try {
+    stored = store.read(choice.name)
+  } catch (error) {
+    if (choice.from === 'current' && isNsqError(error) && !store.exists(choice.name))
+      throw new NsqError(
+        'CONFIG',
+        `the current context "${choice.name}" (${store.currentFile}) no longer exists: nsq context use NAME, or --context ''`,
+      )
+    throw error
+  }
+  const resolution = resolveContext({flags, definitions: flagInfos(definitions), argv, env: process.env, context: stored})
+  const [missing] = resolution.missing
+  if (missing !== undefined)
+    throw new NsqError(
+      'CONFIG',
+      `context "${stored.name}": ${missing[0]} names the environment variable ${missing[1]}, which is not set (export it, or give the setting as a flag)`,
+    )
+  return {choice, stored, resolution}
 }
 
 /** Address flags of which a command takes one kind or the other (nsqd directly, or lookupd). */

@@ -179,6 +179,8 @@ export interface SecurityFlagValues {
   'auth-secret'?: string | undefined
   'auth-secret-file'?: string | undefined
   'http-auth-file'?: string | undefined
+  /** The Authorization value itself, from a context's `http_auth_env` (or NSQ_HTTP_AUTH); no flag of its own. */
+  'http-auth'?: string | undefined
   compression: 'none' | 'snappy' | 'deflate'
   'deflate-level': number
   'address-map'?: string[] | undefined
@@ -240,7 +242,7 @@ export function httpOptions(flags: SecurityFlagValues, timeoutMs?: number): Http
   const auth =
     flags['http-auth-file'] !== undefined
       ? readFileFlag('http-auth-file', flags['http-auth-file']).toString('utf8').trim()
-      : process.env.NSQ_HTTP_AUTH
+      : (flags['http-auth'] ?? process.env.NSQ_HTTP_AUTH)
   if (auth !== undefined && auth !== '') options.authorization = auth
   const tls = tlsOptions(flags)
   if (tls !== undefined) {

@@ -33,8 +33,8 @@ const cases: [string, string | undefined, string[], RegExp][] = [
   [
     'tail: flag typo',
     undefined,
-    ['tail', 'x', '--cont', '3', '--nsqd-tcp-address', NOWHERE],
-    /unknown flag --cont: did you mean --count\?/,
+    ['tail', 'x', '--coutn', '3', '--nsqd-tcp-address', NOWHERE],
+    /unknown flag --coutn: did you mean --count\?/,
   ],
   [
     'tail: option value',

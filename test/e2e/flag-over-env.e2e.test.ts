@@ -4,7 +4,8 @@
  * not "use one, not both". Both on the command line stay a usage error.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {preferGivenFlags} from '../../src/cli/base-command.js'
+import {preferGivenFlags, splitEnvLists} from '../../src/cli/base-command.js'
+import {nsqdTcpAddressFlag, securityFlags} from '../../src/cli/flags.js'
 import {runCli} from '../support/cli.js'
 import {startNsqd, type NsqdProcess} from '../support/nsq.js'
 
@@ -26,6 +27,18 @@ describe('preferGivenFlags', () => {
   })
 })
 
+describe('splitEnvLists', () => {
+  it('an address list from the environment (one string from oclif) becomes the list a typed flag gives', () => {
+    const flags: Record<string, unknown> = {'nsqd-tcp-address': 'a:4150, b:4150', 'address-map': ['x=y'], 'tls-ca': '/ca'}
+    splitEnvLists(flags, {
+      'nsqd-tcp-address': nsqdTcpAddressFlag,
+      'address-map': securityFlags['address-map'],
+      'tls-ca': securityFlags['tls-ca'],
+    })
+    expect(flags).toEqual({'nsqd-tcp-address': ['a:4150', 'b:4150'], 'address-map': ['x=y'], 'tls-ca': '/ca'})
+  })
+})
+
 describe('a flag beats an environment variable of the other kind', () => {
   let nsqd: NsqdProcess
   beforeAll(async () => {
@@ -44,6 +57,13 @@ describe('a flag beats an environment variable of the other kind', () => {
     expect(result.stderr).not.toMatch(/not both/)
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout.toString()).toBe('hello\n')
+  })
+
+  it('tail: NSQ_NSQD_TCP_ADDRESS alone reads that nsqd (it came out of the parser as a string, not a list)', async () => {
+    expect((await fetch(`http://${nsqd.httpAddress}/pub?topic=env_only`, {method: 'POST', body: 'from env'})).status).toBe(200)
+    const result = await runCli(['tail', 'env_only', '-n', '1'], {env: {NSQ_NSQD_TCP_ADDRESS: nsqd.tcpAddress}, timeoutMs: 30_000})
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout.toString()).toBe('from env\n')
   })
 
   it('tail: both on the command line is still a usage error (exit 2)', async () => {

@@ -12,6 +12,11 @@ import path from 'node:path'
 export default function setup(): () => void {
   const pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-toolkit-pids-'))
   process.env.NSQ_TEST_PID_DIR = pidDir
+  // An empty config folder for the whole run: a context the developer made current (`nsq context
+  // use`) or exported (NSQ_CONTEXT) must not leak into every command the tests run.
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-toolkit-config-'))
+  process.env.XDG_CONFIG_HOME = configDir
+  delete process.env.NSQ_CONTEXT
   if (process.env.NSQ_SKIP_INTEGRATION === '1') {
     process.stderr.write('NSQ_SKIP_INTEGRATION=1: integration and e2e tests are skipped\n')
   } else {
@@ -37,5 +42,6 @@ export default function setup(): () => void {
       }
     }
     fs.rmSync(pidDir, {recursive: true, force: true})
+    fs.rmSync(configDir, {recursive: true, force: true})
   }
 }
