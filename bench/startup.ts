@@ -61,7 +61,10 @@ async function publish(nsqd: NsqdProcess, body: string): Promise<void> {
 }
 
 function packAndInstall(work: string): string {
-  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], {encoding: 'utf8'})
+  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
     .trim()
     .split('\n')
     .pop() as string
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
   const isVersion = (stdout: string): boolean => stdout.startsWith(`nsq-toolkit/${version} `)
   const isTailHelp = (stdout: string): boolean => stdout.includes('USAGE\n  $ nsq tail')
   const oclif = {NSQ_NO_FAST_START: '1'}
+  const loadBefore = os.loadavg()
   const nsqd = await startNsqd()
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-startup-'))
   try {
@@ -123,10 +127,7 @@ async function main(): Promise<void> {
     const base = median(times.get(cases[0]?.name as string) ?? [])
     const width = Math.max(...cases.map((c) => c.name.length))
     console.log(
-      `start-up, median of ${ROUNDS} (after a warm-up), node ${process.version}, load average ${os
-        .loadavg()
-        .map((l) => fmt(l, 2))
-        .join(' ')}`,
+      `start-up, median of ${ROUNDS} (after a warm-up), node ${process.version}, load average before ${loadBefore.map((l) => fmt(l, 2)).join(' ')}`,
     )
     for (const c of cases) {
       const m = median(times.get(c.name) ?? [])

@@ -100,14 +100,16 @@ export function renderedHelp(argv: readonly string[], version: string): string |
 }
 
 /**
- * Answers `nsq --version` or `nsq <command> --help` if it can; true when it did (the caller then
- * exits without loading oclif).
+ * Answers `nsq --version`, `nsq <command> --help` or a bare `nsq` (the root help) if it can;
+ * true when it did (the caller then exits without loading oclif).
  */
 export function fastStart(argv: readonly string[]): boolean {
   if (fastStartOff()) return false
   if (argv[0] === '--version') return printVersion()
-  if (argv.length === 0 || !HELP_FLAGS.has(argv.at(-1) as string)) return false
-  const text = renderedHelp(argv, readPackage().version)
+  // A bare `nsq` prints the root help, as `nsq --help` does.
+  const helpArgv = argv.length === 0 ? ['--help'] : argv
+  if (!HELP_FLAGS.has(helpArgv.at(-1) as string)) return false
+  const text = renderedHelp(helpArgv, readPackage().version)
   if (text === undefined) return false
   process.stdout.write(text)
   return true

@@ -93,6 +93,10 @@ describe('start-up fast paths', () => {
       expect(fast.oclifLoaded, id).toBe(false)
       expect(fast.stdout, id).toBe(run('bin/run.js', args, OCLIF).stdout)
     }
+    const bare = run('bin/run.js', [])
+    expect(bare.oclifLoaded).toBe(false)
+    expect(bare.stdout).toBe(run('bin/run.js', [], OCLIF).stdout)
+    expect(bare.stdout).toBe(rendered.texts[''])
     const short = run('bin/run.js', ['tail', '-h'])
     expect(short.oclifLoaded).toBe(false)
     expect(short.stdout).toBe(rendered.texts.tail)
