@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Drop-in for the official nsq_stat: accepts its Go-style flags and runs `nsq stat`.
+// Only the flag spec is loaded here; oclif and the command load when the command runs.
+import {statDropIn} from '../dist/cli/drop-in-specs.js'
 import {runDropIn} from '../dist/cli/run-drop-in.js'
 
-const {default: command} = await import('../dist/commands/stat.js')
-await runDropIn(command.dropIn, import.meta.url)
+await runDropIn(statDropIn, import.meta.url)

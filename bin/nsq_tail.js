@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Drop-in for the official nsq_tail: accepts its Go-style flags and runs `nsq tail`.
+// Only the flag spec is loaded here; oclif and the command load when the command runs.
+import {tailDropIn} from '../dist/cli/drop-in-specs.js'
 import {runDropIn} from '../dist/cli/run-drop-in.js'
 
-const {default: command} = await import('../dist/commands/tail.js')
-await runDropIn(command.dropIn, import.meta.url)
+await runDropIn(tailDropIn, import.meta.url)

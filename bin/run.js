@@ -1,4 +1,9 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// `nsq --version` and `nsq <command> --help` are answered without loading oclif when they can
+// be (dist/cli/fast-start.js says when); everything else goes to oclif as before.
+import {fastStart} from '../dist/cli/fast-start.js'
 
-await execute({dir: import.meta.url})
+if (!fastStart(process.argv.slice(2))) {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

@@ -4,6 +4,7 @@
  * checks and the exit code (99 when a check is missed, 130 when interrupted).
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import {Flags, type Command} from '@oclif/core'
 import {describeInvalidName, formatHostPort, parseHostPort} from '../core/index.js'
 import {applyChecks, type Baseline} from '../tools/bench/checks.js'
@@ -70,8 +71,8 @@ export const benchCommonFlags = {
   clients: Flags.integer({
     char: 'c',
     min: 1,
-    default: 1,
-    summary: 'concurrent clients, each on its own connection (pubsub: this many publishers and consumers)',
+    summary:
+      'concurrent clients, each on its own connection (pubsub: this many publishers and consumers) [default: pub and sub one per core, as bench_writer / bench_reader; pubsub 1]',
     helpGroup: RUN,
   }),
   size: sizeFlag({default: 200, summary: 'message body size (e.g. 200, 1KiB)', helpGroup: RUN}),
@@ -125,8 +126,7 @@ export const benchPublishFlags = {
   'batch-size': Flags.integer({
     char: 'b',
     min: 1,
-    default: 1,
-    summary: 'messages per publish command: 1 = PUB, more = MPUB',
+    summary: 'messages per publish command: 1 = PUB, more = MPUB [default: pub 200, as bench_writer; 1 with --rate and for pubsub]',
     helpGroup: RUN,
   }),
   rate: rateFlag({
@@ -184,7 +184,7 @@ interface BenchFlagValues extends SecurityFlagValues {
   'nsqd-http-address'?: string[] | undefined
   topic?: string | undefined
   channel?: string | undefined
-  clients: number
+  clients?: number | undefined
   size: number
   msgs?: number | undefined
   duration?: number | undefined
@@ -225,6 +225,24 @@ export const BENCH_EXIT_CODES_HELP = [
   }),
 ].join('\n')
 
+/**
+ * `--clients` when not given: pub and sub open one client per core (os.availableParallelism()),
+ * as bench_writer and bench_reader open GOMAXPROCS connections, so the two compare at their
+ * defaults; pubsub keeps its clients on one thread (one clock for the latency) and opens one.
+ */
+export function defaultClients(kind: BenchKind): number {
+  return kind === 'pubsub' ? 1 : os.availableParallelism()
+}
+
+/**
+ * `--batch-size` when not given: pub sends MPUB batches of 200 as bench_writer does (so the two
+ * compare at their defaults); with --rate (a per-message schedule) and for pubsub (per-message
+ * latency) it is 1, a PUB per message.
+ */
+export function defaultBatchSize(kind: BenchKind, rate: number | undefined): number {
+  return kind === 'pub' && rate === undefined ? 200 : 1
+}
+
 export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<T> {
   static override enableJsonFlag = true
   protected abstract readonly kind: BenchKind
@@ -236,7 +254,10 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     const baseline = this.baseline(flags)
     const settings = connectionSettings(flags)
     const http = httpOptions(flags, 5000)
-    this.status(renderBanner(this.kind, paramsRecord(params)))
+    const banner = paramsRecord(params)
+    // The default is the machine's, so the banner says where the number comes from.
+    if (flags.clients === undefined && this.kind !== 'pubsub') banner.clients = `${params.clients} (one per core)`
+    this.status(renderBanner(this.kind, banner))
     let latest: BenchProgress | undefined
     const line = startProgressLine({
       render: () => (latest === undefined ? '' : this.renderProgress(latest)),
@@ -321,9 +342,9 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
       autoTopic,
       autoChannel,
       cleanup: flags.cleanup,
-      clients: flags.clients,
+      clients: flags.clients ?? defaultClients(kind),
       size: flags.size,
-      batchSize: flags['batch-size'] ?? 1,
+      batchSize: flags['batch-size'] ?? defaultBatchSize(kind, flags.rate),
       msgs: flags.msgs,
       durationMs,
       rate: flags.rate,
@@ -333,7 +354,7 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
       fill,
       outputBufferSize: flags['output-buffer-size'] ?? (kind === 'sub' ? SUB_OUTPUT_BUFFER : undefined),
       outputBufferTimeoutMs: flags['output-buffer-timeout'],
-      threads: kind !== 'pubsub' && (flags.threads ?? flags.clients > 1),
+      threads: kind !== 'pubsub' && (flags.threads ?? (flags.clients ?? defaultClients(kind)) > 1),
     }
   }
 

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {NsqCommand, toCliError} from '../cli/base-command.js'
-import {goNsqConsumerOpt, goNsqProducerOpt, type DropInSpec, type Translation} from '../cli/drop-in.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {relayDropIn} from '../cli/drop-in-specs.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {forDestination} from '../cli/hints.js'
 import {
@@ -23,13 +24,6 @@ import {RELAY_MODES, runRelay, type RelayLive, type RelayResult, type RelaySumma
 import {sourceDepth} from '../tools/relay/source-depth.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {compileTopicPattern} from '../tools/tail/validate.js'
-
-/** `-consumer-opt max_in_flight,N` carries over too (the rest as for every consumer). */
-function relayConsumerOpt(option: string): Translation {
-  const [name, value] = option.split(',', 2)
-  if (name?.replaceAll('-', '_') === 'max_in_flight' && value !== undefined) return {argv: [`--max-in-flight=${value}`], notes: []}
-  return goNsqConsumerOpt(option)
-}
 
 export default class Relay extends NsqCommand<typeof Relay> {
   static override summary = 'Copy topics from one NSQ cluster to another (drop-in: nsq_to_nsq)'
@@ -125,11 +119,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
   }
 
   /** nsq_to_nsq's Go-style flags; `-producer-opt` / `-consumer-opt` carry over where we have a flag. */
-  static dropIn: DropInSpec = {
-    command: 'relay',
-    ignoredWithValue: ['status-every'],
-    translated: {'consumer-opt': relayConsumerOpt, 'producer-opt': goNsqProducerOpt},
-  }
+  static dropIn: DropInSpec = relayDropIn
 
   async run(): Promise<RelaySummary> {
     const {flags} = this

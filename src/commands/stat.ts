@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import {tableStyle} from '../cli/color.js'
 import type {DropInSpec} from '../cli/drop-in.js'
+import {statDropIn} from '../cli/drop-in-specs.js'
 import {DURATIONS_HELP, EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {LiveScreen} from '../cli/live-screen.js'
 import {addressMap, durationFlag, httpOptions, lookupdHttpAddressFlag, nsqdHttpAddressFlag, securityFlags} from '../cli/flags.js'
@@ -101,11 +102,7 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
   }
 
   /** nsq_stat's Go flags → ours: the names match; its HTTP timeouts map to --http-timeout. */
-  static dropIn: DropInSpec = {
-    command: 'stat',
-    rename: {'http-client-request-timeout': 'http-timeout'},
-    ignoredWithValue: ['http-client-connect-timeout'],
-  }
+  static dropIn: DropInSpec = statDropIn
 
   private nodeState = new Map<string, NodeRow['status']>()
   private saidEmpty = false

@@ -1,6 +1,7 @@
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
-import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {tailDropIn} from '../cli/drop-in-specs.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {
   addressMap,
@@ -99,13 +100,7 @@ ${EXIT_CODES_HELP}`
   }
 
   /** `nsq_tail`'s Go-style flags: `-n` is our `--count`; `-consumer-opt` carries over where we have a flag. */
-  static dropIn: DropInSpec = {
-    command: 'tail',
-    rename: {n: 'count'},
-    booleans: ['print-topic'],
-    booleansWithoutNo: ['print-topic'],
-    translated: {'consumer-opt': goNsqConsumerOpt},
-  }
+  static dropIn: DropInSpec = tailDropIn
 
   async run(): Promise<TailSummary> {
     const {flags, args} = this

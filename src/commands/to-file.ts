@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
-import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {toFileDropIn} from '../cli/drop-in-specs.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {
   addressMap,
@@ -152,13 +153,7 @@ ${EXIT_CODES_HELP}`
   }
 
   /** nsq_to_file's Go-style flags; `-consumer-opt` carries over where we have a flag, log options are accepted and ignored. */
-  static dropIn: DropInSpec = {
-    command: 'to-file',
-    booleans: ['gzip', 'skip-empty-files'],
-    booleansWithoutNo: ['gzip', 'skip-empty-files'],
-    ignoredWithValue: ['log-level', 'log-prefix'],
-    translated: {'consumer-opt': goNsqConsumerOpt},
-  }
+  static dropIn: DropInSpec = toFileDropIn
 
   async run(): Promise<ToFileResult> {
     const {flags, args} = this

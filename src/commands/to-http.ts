@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
-import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
+import type {DropInSpec} from '../cli/drop-in.js'
+import {toHttpDropIn} from '../cli/drop-in-specs.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {
   addressMap,
@@ -121,11 +122,7 @@ ${EXIT_CODES_HELP}`
   }
 
   /** `nsq_to_http`'s Go-style flags (same names; -consumer-opt carried over where we have a flag). */
-  static dropIn: DropInSpec = {
-    command: 'to-http',
-    ignoredWithValue: ['status-every', 'sample'],
-    translated: {'consumer-opt': goNsqConsumerOpt},
-  }
+  static dropIn: DropInSpec = toHttpDropIn
 
   async run(): Promise<ToHttpSummary> {
     const {flags, args} = this

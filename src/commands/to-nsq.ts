@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand, toCliError} from '../cli/base-command.js'
 import type {DropInSpec} from '../cli/drop-in.js'
+import {toNsqDropIn} from '../cli/drop-in-specs.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {
   connectionSettings,
@@ -139,11 +140,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   }
 
   /** How the official to_nsq's Go-style flags map to ours (bin/to_nsq.js). It publishes every record to every nsqd. */
-  static dropIn: DropInSpec = {
-    command: 'to-nsq',
-    args: ['--mode=fanout'],
-    ignoredWithValue: ['producer-opt'],
-  }
+  static dropIn: DropInSpec = toNsqDropIn
 
   async run(): Promise<ToNsqSummary> {
     const flags = this.flags

@@ -171,9 +171,35 @@ describe('nsq bench pub', () => {
     await http.deleteTopic(keptName)
   })
 
+  it('defaults as bench_writer / bench_reader: pub and sub one client per core (each on a thread), pub MPUB 200; pubsub 1 client', async () => {
+    const cores = os.availableParallelism()
+    const pub = await bench(['pub', '--msgs', '2000'])
+    expect(pub.code).toBe(0)
+    expect(pub.stderr).toMatch(
+      new RegExp(`^Starting pub benchmark \\[batch-size=200, cleanup=true, clients=${cores} \\(one per core\\), `, 'm'),
+    )
+    expect(pub.stderr).toMatch(new RegExp(`threads=${cores > 1},`))
+    const out = pub.stdout.toString()
+    for (let i = 0; i < cores; i++) expect(out).toMatch(new RegExp(`\\[P${i}\\] [\\d,]+ msgs in`))
+    expect(out).not.toMatch(new RegExp(`\\[P${cores}\\]`))
+    expect(out).toMatch(/aggregate: 2,000 msgs in/)
+    expect(out).toContain('publish-ack latency per MPUB of 200')
+
+    const sub = parseSummary(await bench(['sub', '--msgs', '2000', '--json']))
+    expect(sub.params.clients).toBe(cores)
+    expect(sub.params.threads).toBe(cores > 1)
+    expect(sub.consume?.clients).toHaveLength(cores)
+    expect(sub.consume?.messages).toBe(2000)
+
+    const pubsub = parseSummary(await bench(['pubsub', '--msgs', '500', '--json']))
+    expect(pubsub.params.clients).toBe(1)
+    expect(pubsub.params['batch-size']).toBe(1)
+  })
+
   it('prints the banner on stderr and the report on stdout, CSV with --csv', async () => {
-    const text = await bench(['pub', '--msgs', '1000', '--clients', '2'])
+    const text = await bench(['pub', '--msgs', '1000', '--clients', '2', '--batch-size', '1'])
     expect(text.code).toBe(0)
+    // Given -c: the banner shows the number alone (no "one per core").
     expect(text.stderr).toMatch(/^Starting pub benchmark \[batch-size=1, cleanup=true, clients=2, .*msgs=1000.*size=200/m)
     const out = text.stdout.toString()
     expect(out).toMatch(/\[P0\] 500 msgs in/)

@@ -30,6 +30,12 @@ describe('npm pack + npm install -g', () => {
     expect(execFileSync(bin('nsq_tail'), ['-version'], {encoding: 'utf8'})).toContain(`nsq-toolkit/${version}`)
     const help = execFileSync(bin('nsq'), ['--help'], {encoding: 'utf8'})
     for (const command of ['tail', 'to-nsq', 'to-file', 'stat', 'bench']) expect(help).toContain(command)
+    // The installed package carries the pre-rendered help (dist/help.json): the same text as oclif's.
+    const tailHelp = execFileSync(bin('nsq'), ['tail', '--help'], {encoding: 'utf8'})
+    expect(tailHelp).toContain('USAGE')
+    expect(tailHelp).toBe(execFileSync(bin('nsq'), ['tail', '--help'], {encoding: 'utf8', env: {...process.env, NSQ_NO_FAST_START: '1'}}))
+    for (const name of ['nsq_to_nsq', 'nsq_to_http'])
+      expect(execFileSync(bin(name), ['-version'], {encoding: 'utf8'})).toContain(`nsq-toolkit/${version}`)
     // A Go-style flag through the drop-in reaches our command's validation (exit 2, our message).
     let failure: {status: number | null; stderr: string} | undefined
     try {

@@ -11,7 +11,8 @@ export default class BenchPub extends BenchCommand<typeof BenchPub> {
   static override summary = 'Publish throughput and publish-ack latency'
 
   static override description = [
-    'Publishes --size byte messages from --clients connections (PUB, or MPUB with --batch-size) for --duration or',
+    'Publishes --size byte messages from --clients connections (one per core unless given, as bench_writer) in MPUB',
+    'batches of --batch-size (200 unless given, as bench_writer; 1 = PUB, the default with --rate) for --duration or',
     '--msgs, as fast as nsqd acknowledges them (--pipeline commands in flight per client), or at an aggregate --rate.',
     'Latency is publish → OK per command; under --rate it is measured from the scheduled send time, so a slow nsqd',
     'cannot hide behind a sender that waited for it (coordinated omission).',
@@ -23,8 +24,8 @@ export default class BenchPub extends BenchCommand<typeof BenchPub> {
 
   static override examples = [
     {
-      description: "Like Go's bench_writer: 200 B messages in MPUB batches of 200 for 10 s",
-      command: '<%= config.bin %> <%= command.id %> --nsqd-tcp-address 127.0.0.1:4150 --batch-size 200 --duration 10s',
+      description: "Like Go's bench_writer, whose defaults these are: one client per core, 200 B messages in MPUB batches of 200, 10 s",
+      command: '<%= config.bin %> <%= command.id %> --nsqd-tcp-address 127.0.0.1:4150',
     },
     {
       description: '4 clients, 1 KiB messages, 50,000 msgs/s in all, latency from the schedule, 2 s warm-up',

@@ -12,11 +12,11 @@ export default class BenchSub extends BenchCommand<typeof BenchSub> {
   static override summary = 'Consume throughput (and end-to-end latency of `nsq bench pub` messages)'
 
   static override description = [
-    'Consumes a channel from --clients connections, each with RDY --max-in-flight, finishing every message.',
-    'With an auto-named topic it first fills it (--fill, default --msgs or 100,000 messages) and measures the drain, like',
-    "Go's bench_reader. With --topic it consumes what arrives, e.g. from `nsq bench pub` in another terminal, whose",
-    'bodies carry their send time: then end-to-end latency is reported too. Stops at --msgs, --duration, or when the fill',
-    'is consumed.',
+    'Consumes a channel from --clients connections (one per core unless given, as bench_reader), each with RDY',
+    '--max-in-flight, finishing every message. With an auto-named topic it first fills it (--fill, default --msgs or',
+    "100,000 messages) and measures the drain, like Go's bench_reader. With --topic it consumes what arrives, e.g. from",
+    '`nsq bench pub` in another terminal, whose bodies carry their send time: then end-to-end latency is reported too.',
+    'Stops at --msgs, --duration, or when the fill is consumed.',
     '',
     BENCH_OUTPUT_HELP,
     '',
