@@ -4,7 +4,8 @@
  * of one topic on one nsqd to the same loopback node:http server (a process of its own,
  * bench/http-receiver.mjs; it answers 200 with an empty body), both with `--n 100` and `--max-in-flight 200`. Timed from spawn until
  * the server answered every message; peak RSS (VmHWM) read just before stopping each.
- * Env: MESSAGES (100,000), ROUNDS (1), CPU_PROF=DIR (profile our side).
+ * Env: MESSAGES (100,000), ROUNDS (1), CPU_PROF=DIR (profile our side), SIDES=ours (one side
+ * only), NODE_ARGS (node options for our side).
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import fs from 'node:fs'
@@ -18,7 +19,11 @@ import {fmt, median} from './lib.js'
 const MESSAGES = Number(process.env.MESSAGES ?? 100_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 1)
 const CLI = path.resolve('bin/run.js')
-const N = 100
+const N = Number(process.env.N ?? 100)
+/** SIDES=ours: run one side only (memory probes). */
+const SIDES = (process.env.SIDES ?? 'ours,theirs').split(',')
+/** NODE_ARGS: extra node options for our side (e.g. --trace-gc). */
+const NODE_ARGS = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean)
 /** CPU_PROF=DIR: `--cpu-prof` of our side into DIR. */
 const PROFILE = process.env.CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`]
 
@@ -97,7 +102,7 @@ export async function compare(): Promise<ComparisonRow[]> {
       for (const channel of ['ours', 'theirs']) await api.createChannel(topic, channel)
       for (let i = 0; i < bodies.length; i += 20_000) await api.mpub(topic, bodies.slice(i, i + 20_000))
       const order = round % 2 === 0 ? (['theirs', 'ours'] as const) : (['ours', 'theirs'] as const)
-      for (const who of order) {
+      for (const who of order.filter((w) => SIDES.includes(w))) {
         const url = `http://127.0.0.1:${receiver.port}/${who}/${round}`
         const key = `/${who}/${round}`
         const common = [
@@ -111,7 +116,7 @@ export async function compare(): Promise<ComparisonRow[]> {
         const done = (): boolean => receiver.done.has(key)
         const result =
           who === 'ours'
-            ? await deliver(process.execPath, [...PROFILE, CLI, 'to-http', '-q', ...common], done)
+            ? await deliver(process.execPath, [...PROFILE, ...NODE_ARGS, CLI, 'to-http', '-q', ...common], done)
             : await deliver(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_to_http'), [...common, '--status-every=0'], done)
         const rate = MESSAGES / result.seconds
         load.push(os.loadavg()[0] as number)
