@@ -7,8 +7,22 @@
 import type {Dispatcher} from 'undici'
 import type {AttemptOutcome} from './status-policy.js'
 
+/** The endpoint's certificate was refused (Node's TLS codes): the handshake failed, no request left. */
+export const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
 /** Errors raised before a byte of the request left: the endpoint cannot have seen it. */
 const NOT_SENT: ReadonlySet<string> = new Set([
+  ...CERTIFICATE_ERRORS,
   'ECONNREFUSED',
   'UND_ERR_CONNECT_TIMEOUT',
   'ENOTFOUND',

@@ -50,6 +50,11 @@ export interface HttpSinkOptions {
   ratePerSecond?: number | undefined
   userAgent: string
   now?: () => number
+  /**
+   * A URL failed without a response (refused, reset, timed out, its certificate refused): called
+   * once per URL and error code, and again only after that URL answered in between.
+   */
+  onTransportError?: (url: string, code: string, message: string) => void
 }
 
 /** Requests by what came back. */
@@ -125,6 +130,8 @@ export class HttpSink implements MessageSink<Delivery> {
   private idleWaiters: Array<() => void> = []
   private stopping = false
   private errorSeq = 0
+  /** Per URL: the transport error codes reported since it last answered. */
+  private readonly reported: Array<Set<string>>
 
   constructor(private readonly options: HttpSinkOptions) {
     this.now = options.now ?? Date.now
@@ -147,6 +154,7 @@ export class HttpSink implements MessageSink<Delivery> {
       },
     })
     this.targets = options.urls.map((url) => target(url, options.method))
+    this.reported = options.urls.map(() => new Set<string>())
     this.picker = new EndpointPicker(options.urls, options.mode, this.now)
     const headers: Record<string, string> = {'user-agent': options.userAgent}
     if (options.method === 'POST') headers['content-type'] = options.contentType
@@ -321,7 +329,15 @@ export class HttpSink implements MessageSink<Delivery> {
 
   /** One request of `message` to URL `index`, and the policy's verdict on it. */
   private async attempt(index: number, message: Delivery): Promise<Verdict> {
-    const outcome = await this.send(this.targets[index] as Target, message)
+    const target = this.targets[index] as Target
+    const outcome = await this.send(target, message)
+    const reported = this.reported[index] as Set<string>
+    if (outcome.kind === 'error') {
+      if (!reported.has(outcome.code)) {
+        reported.add(outcome.code)
+        this.options.onTransportError?.(target.url, outcome.code, outcome.message)
+      }
+    } else if (reported.size > 0) reported.clear()
     const verdict = decide(outcome, message.attempts, this.options.policy, this.now())
     if (verdict.action === 'reject' && this.options.errors === undefined) {
       // Nowhere to set it aside: requeue it instead of losing it.
