@@ -290,8 +290,8 @@ export function statusLineRenderer(now: () => number = Date.now): (sink: HttpSin
     const at = now()
     const perSecond = at > last.at ? ((s.requests - last.requests) * 1000) / (at - last.at) : 0
     last = {at, requests: s.requests}
-    const h = sink.latency
-    const latency = h.count === 0 ? '' : ` · p50 ${(h.percentile(50) / 1000).toFixed(1)}ms p99 ${(h.percentile(99) / 1000).toFixed(1)}ms`
+    const ms = sink.delivery.latencyMs()
+    const latency = ms === null ? '' : ` · p50 ${ms.p50.toFixed(1)}ms p99 ${ms.p99.toFixed(1)}ms`
     const c = s.byClass
     return `to-http: ${Math.round(perSecond)} req/s${latency} · in flight ${sink.inFlight} · ${s.delivered} delivered · 2xx ${c['2xx']} 3xx ${c['3xx']} 4xx ${c['4xx']} 5xx ${c['5xx']} no response ${c.error}`
   }

@@ -5,13 +5,13 @@
  * it rejects with a {@link RequeueRequest} carrying the delay the status policy chose
  * (`Retry-After`, or backoff by attempts) when no endpoint took it (then the pump REQs it).
  */
-import {createHistogram, type RecordableHistogram} from 'node:perf_hooks'
 import v8 from 'node:v8'
 import type {Dispatcher} from 'undici'
 import Agent from 'undici/lib/dispatcher/agent.js'
 import {encodeMessageEnvelope} from '../envelope.js'
 import type {ErrorsFile} from '../publish/errors-file.js'
 import {RequeueRequest, type Delivery, type MessageSink, type SinkFailurePolicy} from '../source/sink.js'
+import {DeliveryStats, type HttpSinkStats} from './delivery-stats.js'
 import {EndpointPicker, type Mode} from './endpoints.js'
 import {exchange} from './exchange.js'
 import {FanoutLedger} from './fanout-ledger.js'
@@ -57,35 +57,6 @@ export interface HttpSinkOptions {
   onTransportError?: (url: string, code: string, message: string) => void
 }
 
-/** Requests by what came back. */
-export interface StatusCounts {
-  '2xx': number
-  '3xx': number
-  '4xx': number
-  '5xx': number
-  /** No response: refused, timed out, reset. */
-  error: number
-}
-
-export interface HttpSinkStats {
-  /** Requests sent (each attempt on each URL). */
-  requests: number
-  byClass: StatusCounts
-  /** Messages an endpoint (fanout: every URL) took. */
-  delivered: number
-  /** Messages written to the errors file (a 4xx). */
-  rejected: number
-  /** Deliveries that ended in a REQ. */
-  requeued: number
-  /** REQs whose delay came from the endpoint's Retry-After. */
-  retryAfter: number
-  /**
-   * Failed requests that may still have reached the endpoint (a timeout or reset after sending):
-   * the retry may be a duplicate there. An upper bound of the duplicates to-http can cause.
-   */
-  uncertain: number
-}
-
 // undici parses responses with llhttp compiled to WebAssembly. V8 first compiles it with its
 // baseline compiler (Liftoff), then, once hot, recompiles its one huge state-machine function with
 // TurboFan, which holds ~30 MiB of compiler memory for a moment: to-http's peak RSS went from
@@ -104,17 +75,8 @@ interface Target {
 
 export class HttpSink implements MessageSink<Delivery> {
   readonly failurePolicy: SinkFailurePolicy
-  readonly stats: HttpSinkStats = {
-    requests: 0,
-    byClass: {'2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, error: 0},
-    delivered: 0,
-    rejected: 0,
-    requeued: 0,
-    retryAfter: 0,
-    uncertain: 0,
-  }
-  /** Request latencies, µs. */
-  readonly latency: RecordableHistogram = createHistogram()
+  /** Counts and request latencies. */
+  readonly delivery = new DeliveryStats()
   private readonly agent: Dispatcher
   private destroyed = false
   private readonly targets: Target[]
@@ -160,6 +122,11 @@ export class HttpSink implements MessageSink<Delivery> {
     if (options.method === 'POST') headers['content-type'] = options.contentType
     for (const [key, value] of options.headers) headers[key.toLowerCase()] = value
     this.baseHeaders = headers
+  }
+
+  /** The counts so far (live: the status line reads them). */
+  get stats(): HttpSinkStats {
+    return this.delivery.counts
   }
 
   /** Requests in flight now. */
@@ -349,7 +316,6 @@ export class HttpSink implements MessageSink<Delivery> {
         slowDown: false,
       }
     }
-    if (outcome.kind === 'error' && outcome.sent) this.stats.uncertain++
     return verdict
   }
 
@@ -366,7 +332,7 @@ export class HttpSink implements MessageSink<Delivery> {
       path = url.pathname + url.search
     }
     const started = performance.now()
-    this.stats.requests++
+    this.delivery.requestSent()
     const outcome = await exchange(this.agent, {
       origin,
       path,
@@ -374,19 +340,10 @@ export class HttpSink implements MessageSink<Delivery> {
       headers: this.baseHeaders,
       ...(options.method === 'POST' ? {body: json ? encodeMessageEnvelope(message) : message.body} : {}),
     })
-    if (outcome.kind === 'response') {
-      this.latency.record(Math.max(1, Math.round((performance.now() - started) * 1000)))
-      this.stats.byClass[statusClass(outcome.status)]++
-    } else this.stats.byClass.error++
+    if (outcome.kind === 'response') this.delivery.response(outcome.status, performance.now() - started)
+    else this.delivery.noResponse(outcome.sent)
     return outcome
   }
-}
-
-function statusClass(status: number): keyof StatusCounts {
-  if (status >= 200 && status < 300) return '2xx'
-  if (status >= 300 && status < 400) return '3xx'
-  if (status >= 400 && status < 500) return '4xx'
-  return '5xx'
 }
 
 /** Of two retries, the one asking for the longer wait (an endpoint's Retry-After must not be cut short). */
