@@ -2,10 +2,11 @@
  * bench:compare section `to-http`: `nsq to-http` (the built CLI) against the official
  * `nsq_to_http`, each POSTing the same 100,000 queued messages of 100–200 B from its own channel
  * of one topic on one nsqd to the same loopback node:http server (a process of its own,
- * bench/http-receiver.mjs; it answers 200 with an empty body), both with `--n 100` and `--max-in-flight 200`. Timed from spawn until
- * the server answered every message; peak RSS (VmHWM) read just before stopping each.
- * Env: MESSAGES (100,000), ROUNDS (1), CPU_PROF=DIR (profile our side), SIDES=ours (one side
- * only), NODE_ARGS (node options for our side).
+ * bench/http-receiver.mjs; it answers 200 with an empty body), both with `--n 100` and
+ * `--max-in-flight 200`. Timed from spawn until the server answered every message; peak RSS
+ * (VmHWM) read just before stopping each; the 1-minute load average after each run.
+ * Env: MESSAGES (100,000), ROUNDS (1), N (100), CPU_PROF=DIR (profile our side), SIDES=ours (one
+ * side only, for memory probes), NODE_ARGS (node options for our side, e.g. --trace-gc).
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import fs from 'node:fs'
