@@ -28,6 +28,13 @@ function bodies(count: number, tag = 'm'): Buffer[] {
 const key = (body: Buffer): string => body.toString('base64')
 const sortedKeys = (list: readonly Buffer[]): string[] => list.map(key).sort()
 
+/** What `child` wrote on stderr so far (read live). */
+function stderrOf(child: ChildProcess): () => string {
+  let text = ''
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  return () => text
+}
+
 async function until(check: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await check())) {
@@ -140,11 +147,12 @@ describe('nsq to-http options against real nsqd and real HTTP(S) servers', () =>
     const refused = spawnCli(['to-http', topic, '--post', `${receiver.url}/in`, '--nsqd-tcp-address', nsqd.tcpAddress, '--json'], {
       stdin: 'ignore',
     })
+    const refusedStderr = stderrOf(refused)
     const refusedDone = collect(refused, {timeoutMs: 60_000})
     await until(
-      () => receiver.tlsErrors.length > 0,
+      () => receiver.tlsErrors.length > 0 && refusedStderr().includes('its TLS certificate is refused'),
       30_000,
-      () => 'no TLS handshake',
+      () => `no refused handshake: ${refusedStderr()}`,
     )
     refused.kill('SIGINT')
     const first = await refusedDone
@@ -223,11 +231,12 @@ describe('nsq to-http options against real nsqd and real HTTP(S) servers', () =>
       ['to-http', topic, '--post', `${receiver.url}/in`, '--http-tls-ca', pki.caFile, '--nsqd-tcp-address', nsqd.tcpAddress, '--json'],
       {stdin: 'ignore'},
     )
+    const anonymousStderr = stderrOf(anonymous)
     const anonymousDone = collect(anonymous, {timeoutMs: 60_000})
     await until(
-      () => receiver.tlsErrors.length > 0,
+      () => receiver.tlsErrors.length > 0 && anonymousStderr().includes(`${receiver.url}/in: no response`),
       30_000,
-      () => 'no refused handshake',
+      () => `no refused handshake: ${anonymousStderr()}`,
     )
     anonymous.kill('SIGINT')
     const first = await anonymousDone
