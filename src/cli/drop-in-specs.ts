@@ -55,5 +55,16 @@ export const relayDropIn: DropInSpec = {
 export const toHttpDropIn: DropInSpec = {
   command: 'to-http',
   ignoredWithValue: ['status-every', 'sample'],
-  translated: {'consumer-opt': goNsqConsumerOpt},
+  translated: {'consumer-opt': goNsqConsumerOpt, mode: goMode},
+}
+
+/**
+ * nsq_to_http's `-mode`: its known modes carry over; `multicast` (removed in 1.0, yet any value
+ * it does not know still sends to every URL) is our fanout, with a note; anything else stays
+ * as given, so our parser refuses it instead of silently fanning out.
+ */
+function goMode(value: string): {argv: string[]; notes: string[]} {
+  if (value === 'multicast')
+    return {argv: ['--mode=fanout'], notes: ['-mode=multicast: running --mode fanout (every URL gets every message)']}
+  return {argv: [`--mode=${value}`], notes: []}
 }

@@ -18,6 +18,7 @@ import {startProgressLine} from '../cli/progress-line.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {compileTopicPattern} from '../tools/tail/validate.js'
 import {isMode, MODES} from '../tools/to-http/endpoints.js'
+import {CERTIFICATE_ERRORS} from '../tools/to-http/exchange.js'
 import {parseHeader, readHeaderFile} from '../tools/to-http/headers.js'
 import type {HttpSink} from '../tools/to-http/http-sink.js'
 import {runToHttp, type ToHttpSummary} from '../tools/to-http/run-to-http.js'
@@ -169,6 +170,7 @@ ${EXIT_CODES_HELP}`
       insecure: flags['http-tls-insecure'],
     }
     let sink: HttpSink | undefined
+    const statusLine = statusLineRenderer()
     const progress = startProgressLine({
       enabled: !flags.quiet && !this.jsonEnabled(),
       render: () => (sink === undefined ? '' : statusLine(sink)),
@@ -207,6 +209,13 @@ ${EXIT_CODES_HELP}`
         started: (s) => {
           sink = s
         },
+        onTransportError: (url, code, message) => {
+          if (!this.signal.aborted)
+            this.note(
+              progress,
+              `${url}: ${describeTransportError(code, message, tls.cert !== undefined || !url.startsWith('https:'))}; messages are requeued and retried`,
+            )
+        },
         events: {
           disconnected: (topic, address, error) => {
             if (!this.signal.aborted) this.note(progress, `${topic}: lost ${address}: ${error.message} (reconnecting)`)
@@ -235,6 +244,20 @@ ${EXIT_CODES_HELP}`
   }
 }
 
+/** One line on a request that got no response. */
+export function describeTransportError(code: string, message: string, clientCertificate: boolean): string {
+  if (CERTIFICATE_ERRORS.has(code)) {
+    return `its TLS certificate is refused: ${message} (${code}); trust the CA that signed it with --http-tls-ca FILE (or skip verification with --http-tls-insecure)`
+  }
+  if (code === 'ECONNREFUSED') return `connection refused (${message})`
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `no connection within --http-client-connect-timeout (${code})`
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return `no response within --http-client-request-timeout (${code})`
+  const closed = code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'
+  const hint = closed && !clientCertificate ? ' (if it asks for a client certificate: --http-tls-cert and --http-tls-key)' : ''
+  return `no response: ${message} (${code})${hint}`
+}
+
 function headerFromEnv(spec: string): [string, string] {
   const eq = spec.indexOf('=')
   const key = eq === -1 ? '' : spec.slice(0, eq).trim()
@@ -245,12 +268,19 @@ function headerFromEnv(spec: string): [string, string] {
   return parseHeader(`${key}: ${value}`, '--header-from-env')
 }
 
-function statusLine(sink: HttpSink): string {
-  const s = sink.stats
-  const h = sink.latency
-  const latency = h.count === 0 ? '' : ` p50 ${(h.percentile(50) / 1000).toFixed(1)}ms p99 ${(h.percentile(99) / 1000).toFixed(1)}ms`
-  const c = s.byClass
-  return `to-http: ${s.requests} requests, ${s.delivered} delivered, in flight ${sink.inFlight}${latency} · 2xx ${c['2xx']} 4xx ${c['4xx']} 5xx ${c['5xx']} errors ${c.error}`
+/** The live status line: requests/s since the last redraw, latency, in flight, outcomes by class. */
+export function statusLineRenderer(now: () => number = Date.now): (sink: HttpSink) => string {
+  let last = {at: now(), requests: 0}
+  return (sink) => {
+    const s = sink.stats
+    const at = now()
+    const perSecond = at > last.at ? ((s.requests - last.requests) * 1000) / (at - last.at) : 0
+    last = {at, requests: s.requests}
+    const ms = sink.delivery.latencyMs()
+    const latency = ms === null ? '' : ` · p50 ${ms.p50.toFixed(1)}ms p99 ${ms.p99.toFixed(1)}ms`
+    const c = s.byClass
+    return `to-http: ${Math.round(perSecond)} req/s${latency} · in flight ${sink.inFlight} · ${s.delivered} delivered · 2xx ${c['2xx']} 3xx ${c['3xx']} 4xx ${c['4xx']} 5xx ${c['5xx']} no response ${c.error}`
+  }
 }
 
 function formatSummary(s: ToHttpSummary): string {

@@ -5,6 +5,7 @@
  * real server over real sockets.
  */
 import http from 'node:http'
+import https from 'node:https'
 import type {AddressInfo} from 'node:net'
 
 export interface Received {
@@ -38,19 +39,33 @@ export function percentDecode(text: string): Buffer {
   return Buffer.from(out)
 }
 
+/** Serve HTTPS with this key and certificate; `ca` + `requestCert`: ask for a client certificate. */
+export interface ReceiverTls {
+  key: Buffer
+  cert: Buffer
+  ca?: Buffer
+  requestCert?: boolean
+}
+
 export class Receiver {
   readonly requests: Received[] = []
+  /** TLS handshakes that failed (the client refused our certificate, or sent none when asked). */
+  readonly tlsErrors: string[] = []
   private server: http.Server | undefined
   port = 0
 
-  constructor(private readonly respond: (request: Received, index: number) => Answer = () => ({status: 200})) {}
+  constructor(
+    private readonly respond: (request: Received, index: number) => Answer = () => ({status: 200}),
+    private readonly tls?: ReceiverTls,
+  ) {}
 
+  /** http://127.0.0.1:port, or https://localhost:port (the test certificate names localhost). */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`
+    return this.tls === undefined ? `http://127.0.0.1:${this.port}` : `https://localhost:${this.port}`
   }
 
   async start(port = this.port): Promise<void> {
-    const server = http.createServer((req, res) => {
+    const handle: http.RequestListener = (req, res) => {
       const chunks: Buffer[] = []
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
@@ -81,7 +96,22 @@ export class Receiver {
         if (answer.delayMs === undefined) send()
         else setTimeout(send, answer.delayMs)
       })
-    })
+    }
+    const tls = this.tls
+    const server =
+      tls === undefined
+        ? http.createServer(handle)
+        : https.createServer(
+            {
+              key: tls.key,
+              cert: tls.cert,
+              ...(tls.ca === undefined ? {} : {ca: tls.ca}),
+              requestCert: tls.requestCert === true,
+              rejectUnauthorized: tls.requestCert === true,
+            },
+            handle,
+          )
+    server.on('tlsClientError', (error: Error) => this.tlsErrors.push(error.message))
     server.keepAliveTimeout = 60_000
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

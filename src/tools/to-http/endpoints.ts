@@ -17,6 +17,7 @@ export function isMode(value: string): value is Mode {
   return (MODES as readonly string[]).includes(value)
 }
 
+const ONLY_ONE: readonly number[] = Object.freeze([0])
 const DEAD_FIRST_MS = 30_000
 const DEAD_MAX_MS = 300_000
 
@@ -36,8 +37,9 @@ export class EndpointPicker {
   }
 
   /** URL indexes to try, in order, for the next message (fanout: all of them). */
-  order(): number[] {
+  order(): readonly number[] {
     const n = this.urls.length
+    if (n === 1) return ONLY_ONE
     const start = this.cursor
     this.cursor = (this.cursor + 1) % n
     const order = Array.from({length: n}, (_, k) => (start + k) % n)

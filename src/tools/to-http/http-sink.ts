@@ -5,12 +5,15 @@
  * it rejects with a {@link RequeueRequest} carrying the delay the status policy chose
  * (`Retry-After`, or backoff by attempts) when no endpoint took it (then the pump REQs it).
  */
-import {createHistogram, type RecordableHistogram} from 'node:perf_hooks'
-import {Agent} from 'undici'
+import v8 from 'node:v8'
+import type {Dispatcher} from 'undici'
+import Agent from 'undici/lib/dispatcher/agent.js'
 import {encodeMessageEnvelope} from '../envelope.js'
 import type {ErrorsFile} from '../publish/errors-file.js'
 import {RequeueRequest, type Delivery, type MessageSink, type SinkFailurePolicy} from '../source/sink.js'
+import {DeliveryStats, type HttpSinkStats} from './delivery-stats.js'
 import {EndpointPicker, type Mode} from './endpoints.js'
+import {exchange} from './exchange.js'
 import {FanoutLedger} from './fanout-ledger.js'
 import {compileGetTemplate, type GetTemplate} from './get-template.js'
 import {decide, type AttemptOutcome, type StatusPolicyOptions, type Verdict} from './status-policy.js'
@@ -47,36 +50,20 @@ export interface HttpSinkOptions {
   ratePerSecond?: number | undefined
   userAgent: string
   now?: () => number
-}
-
-/** Requests by what came back. */
-export interface StatusCounts {
-  '2xx': number
-  '3xx': number
-  '4xx': number
-  '5xx': number
-  /** No response: refused, timed out, reset. */
-  error: number
-}
-
-export interface HttpSinkStats {
-  /** Requests sent (each attempt on each URL). */
-  requests: number
-  byClass: StatusCounts
-  /** Messages an endpoint (fanout: every URL) took. */
-  delivered: number
-  /** Messages written to the errors file (a 4xx). */
-  rejected: number
-  /** Deliveries that ended in a REQ. */
-  requeued: number
-  /** REQs whose delay came from the endpoint's Retry-After. */
-  retryAfter: number
   /**
-   * Failed requests that may still have reached the endpoint (a timeout or reset after sending):
-   * the retry may be a duplicate there. An upper bound of the duplicates to-http can cause.
+   * A URL failed without a response (refused, reset, timed out, its certificate refused): called
+   * once per URL and error code, and again only after that URL answered in between.
    */
-  uncertain: number
+  onTransportError?: (url: string, code: string, message: string) => void
 }
+
+// undici parses responses with llhttp compiled to WebAssembly. V8 first compiles it with its
+// baseline compiler (Liftoff), then, once hot, recompiles its one huge state-machine function with
+// TurboFan, which holds ~30 MiB of compiler memory for a moment: to-http's peak RSS went from
+// 84 to 114 MiB at the first few thousand requests. Parsing a short response head is a small
+// part of a request's cost, so the baseline code is kept (set before undici compiles llhttp, on
+// the first connection; it concerns WebAssembly only, and the CLI runs none of its own).
+v8.setFlagsFromString('--liftoff-only')
 
 interface Target {
   /** POST: the fixed URL; GET: the template. */
@@ -86,27 +73,16 @@ interface Target {
   readonly template: GetTemplate | undefined
 }
 
-const SNIPPET_BYTES = 512
-
 export class HttpSink implements MessageSink<Delivery> {
   readonly failurePolicy: SinkFailurePolicy
-  readonly stats: HttpSinkStats = {
-    requests: 0,
-    byClass: {'2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, error: 0},
-    delivered: 0,
-    rejected: 0,
-    requeued: 0,
-    retryAfter: 0,
-    uncertain: 0,
-  }
-  /** Request latencies, µs. */
-  readonly latency: RecordableHistogram = createHistogram()
-  private readonly agent: Agent
+  /** Counts and request latencies. */
+  readonly delivery = new DeliveryStats()
+  private readonly agent: Dispatcher
+  private destroyed = false
   private readonly targets: Target[]
   private readonly picker: EndpointPicker
   private readonly ledger = new FanoutLedger()
   private readonly now: () => number
-  private readonly abort = new AbortController()
   private readonly baseHeaders: Record<string, string>
   private readonly intervalMs: number
   private inFlightCount = 0
@@ -116,6 +92,8 @@ export class HttpSink implements MessageSink<Delivery> {
   private idleWaiters: Array<() => void> = []
   private stopping = false
   private errorSeq = 0
+  /** Per URL: the transport error codes reported since it last answered. */
+  private readonly reported: Array<Set<string>>
 
   constructor(private readonly options: HttpSinkOptions) {
     this.now = options.now ?? Date.now
@@ -138,11 +116,17 @@ export class HttpSink implements MessageSink<Delivery> {
       },
     })
     this.targets = options.urls.map((url) => target(url, options.method))
+    this.reported = options.urls.map(() => new Set<string>())
     this.picker = new EndpointPicker(options.urls, options.mode, this.now)
     const headers: Record<string, string> = {'user-agent': options.userAgent}
     if (options.method === 'POST') headers['content-type'] = options.contentType
     for (const [key, value] of options.headers) headers[key.toLowerCase()] = value
     this.baseHeaders = headers
+  }
+
+  /** The counts so far (live: the status line reads them). */
+  get stats(): HttpSinkStats {
+    return this.delivery.counts
   }
 
   /** Requests in flight now. */
@@ -195,7 +179,9 @@ export class HttpSink implements MessageSink<Delivery> {
       clearTimeout(timer)
     }
     if (this.inFlightCount > 0) {
-      this.abort.abort(new Error('stopping'))
+      // Fails every request still in flight (their messages are requeued).
+      this.destroyed = true
+      await this.agent.destroy(new Error('stopping'))
       await new Promise<void>((resolve) => {
         if (this.inFlightCount === 0) resolve()
         else this.idleWaiters.push(resolve)
@@ -206,7 +192,7 @@ export class HttpSink implements MessageSink<Delivery> {
   /** Closes the connection pools. */
   async close(): Promise<void> {
     if (this.rateTimer !== undefined) clearTimeout(this.rateTimer)
-    await this.agent.close()
+    if (!this.destroyed) await this.agent.close()
   }
 
   private wake(): void {
@@ -310,7 +296,15 @@ export class HttpSink implements MessageSink<Delivery> {
 
   /** One request of `message` to URL `index`, and the policy's verdict on it. */
   private async attempt(index: number, message: Delivery): Promise<Verdict> {
-    const outcome = await this.send(this.targets[index] as Target, message)
+    const target = this.targets[index] as Target
+    const outcome = await this.send(target, message)
+    const reported = this.reported[index] as Set<string>
+    if (outcome.kind === 'error') {
+      if (!reported.has(outcome.code)) {
+        reported.add(outcome.code)
+        this.options.onTransportError?.(target.url, outcome.code, outcome.message)
+      }
+    } else if (reported.size > 0) reported.clear()
     const verdict = decide(outcome, message.attempts, this.options.policy, this.now())
     if (verdict.action === 'reject' && this.options.errors === undefined) {
       // Nowhere to set it aside: requeue it instead of losing it.
@@ -322,7 +316,6 @@ export class HttpSink implements MessageSink<Delivery> {
         slowDown: false,
       }
     }
-    if (outcome.kind === 'error' && outcome.sent) this.stats.uncertain++
     return verdict
   }
 
@@ -338,46 +331,19 @@ export class HttpSink implements MessageSink<Delivery> {
       origin = url.origin
       path = url.pathname + url.search
     }
-    const started = process.hrtime.bigint()
-    this.stats.requests++
-    try {
-      const response = await this.agent.request({
-        origin,
-        path,
-        method: options.method,
-        headers: this.baseHeaders,
-        ...(options.method === 'POST' ? {body: json ? encodeMessageEnvelope(message) : message.body} : {}),
-        signal: this.abort.signal,
-      })
-      const status = response.statusCode
-      await response.body.dump({limit: SNIPPET_BYTES * 128}).catch(() => undefined)
-      this.latency.record(Math.max(1, Number((process.hrtime.bigint() - started) / 1000n)))
-      this.stats.byClass[statusClass(status)]++
-      return {kind: 'response', status, retryAfter: response.headers['retry-after']}
-    } catch (error) {
-      this.stats.byClass.error++
-      const e = error as Error & {code?: string}
-      const code = e.code ?? e.name
-      return {kind: 'error', code, message: e.message, sent: !NOT_SENT.has(code)}
-    }
+    const started = performance.now()
+    this.delivery.requestSent()
+    const outcome = await exchange(this.agent, {
+      origin,
+      path,
+      method: options.method,
+      headers: this.baseHeaders,
+      ...(options.method === 'POST' ? {body: json ? encodeMessageEnvelope(message) : message.body} : {}),
+    })
+    if (outcome.kind === 'response') this.delivery.response(outcome.status, performance.now() - started)
+    else this.delivery.noResponse(outcome.sent)
+    return outcome
   }
-}
-
-/** Errors raised before a byte of the request left: the endpoint cannot have seen it. */
-const NOT_SENT: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-])
-
-function statusClass(status: number): keyof StatusCounts {
-  if (status >= 200 && status < 300) return '2xx'
-  if (status >= 300 && status < 400) return '3xx'
-  if (status >= 400 && status < 500) return '4xx'
-  return '5xx'
 }
 
 /** Of two retries, the one asking for the longer wait (an endpoint's Retry-After must not be cut short). */

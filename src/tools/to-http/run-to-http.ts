@@ -10,7 +10,8 @@ import {EXIT, stoppedExitCode, type ToolResult} from '../result.js'
 import {Pump} from '../source/pump.js'
 import type {Delivery} from '../source/sink.js'
 import {TopicSource, type TopicSourceEvents} from '../source/topic-source.js'
-import {HttpSink, type HttpSinkOptions, type HttpSinkStats} from './http-sink.js'
+import type {HttpSinkStats, LatencyMs} from './delivery-stats.js'
+import {HttpSink, type HttpSinkOptions} from './http-sink.js'
 
 export interface ToHttpOptions extends Omit<HttpSinkOptions, 'errors'> {
   topics: readonly string[]
@@ -42,7 +43,7 @@ export interface ToHttpSummary extends HttpSinkStats {
   finished: number
   requeued: number
   /** Latency of the requests, ms (null: none sent). */
-  latencyMs: {p50: number; p99: number; max: number} | null
+  latencyMs: LatencyMs | null
   errorsFile?: string
   /** Why the errors file stopped taking records, when it did. */
   errorsFileFailure?: string
@@ -110,14 +111,10 @@ export async function runToHttp(options: ToHttpOptions): Promise<ToolResult<ToHt
   const reason = String(options.signal.reason)
   const summary: ToHttpSummary = {
     reason: reason === 'terminate' ? 'terminate' : reason === 'interrupt' ? 'interrupt' : 'done',
-    ...sink.stats,
-    byClass: {...sink.stats.byClass},
+    ...sink.delivery.snapshot(),
     finished: consumers.reduce((sum, c) => sum + c.stats.finished, 0),
     requeued: consumers.reduce((sum, c) => sum + c.stats.requeued, 0),
-    latencyMs:
-      sink.latency.count === 0
-        ? null
-        : {p50: sink.latency.percentile(50) / 1000, p99: sink.latency.percentile(99) / 1000, max: sink.latency.max / 1000},
+    latencyMs: sink.delivery.latencyMs(),
     ...(errors === undefined ? {} : {errorsFile: errors.path}),
     ...(errors?.failure === undefined ? {} : {errorsFileFailure: `${errors.failure.code}: ${errors.failure.message}`}),
   }
