@@ -15,6 +15,7 @@ import {
   nsqdTcpAddressFlag,
   securityFlags,
 } from '../cli/flags.js'
+import {metricsFlags, openMetrics} from '../cli/metrics.js'
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {NsqError, describeInvalidName} from '../core/index.js'
 import {ErrorsFile} from '../tools/publish/errors-file.js'
@@ -113,6 +114,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
     ...securityFlags,
     ...liveness,
     ...destinationFlags,
+    ...metricsFlags,
   }
 
   /** nsq_to_nsq's Go-style flags; `-producer-opt` / `-consumer-opt` carry over where we have a flag. */
@@ -166,6 +168,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
       }
     }
     const dest = destinationValues(flags)
+    const metrics = await openMetrics(flags['metrics-address'], 'relay', (line) => this.status(line))
     const invalidSaid = {count: 0}
     const startedAt = performance.now()
     let live: (() => {relayed: number; inFlight: number}) | undefined
@@ -216,11 +219,15 @@ export default class Relay extends NsqCommand<typeof Relay> {
         rate: flags.rate,
         drainTimeoutMs: flags['drain-timeout'],
         signal: this.signal,
+        ...(metrics === undefined ? {} : {publishObserver: metrics.publishObserver()}),
         onStats: (stats) => {
           live = stats
         },
         events: {
-          topicAdded: (topic, destinationTopic) => say(`relaying ${topic} → ${destinationTopic}`),
+          topicAdded: (topic, destinationTopic, consumer) => {
+            metrics?.consumer(topic, consumer)
+            say(`relaying ${topic} → ${destinationTopic}`)
+          },
           held: (topic, error) => say(`${topic}: destination not taking messages (${error.message}): holding, nothing FIN'd; retrying`),
           resumed: (topic) => say(`${topic}: destination back: relaying again`),
           leftOut: (refusal, remaining) =>
@@ -234,6 +241,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
             if (invalidSaid.count++ < 5) say(`${topic}: message ${id} is not a JSON object (${error}); --on-invalid ${flags['on-invalid']}`)
           },
           disconnected: (topic, address, error) => {
+            metrics?.connectionLost(topic, address)
             if (!this.signal.aborted) say(`${topic}: lost source ${address}: ${error.message} (reconnecting)`)
           },
           connectFailed: (topic, address, error) => {
@@ -246,6 +254,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
       })
     } finally {
       progress.stop()
+      await metrics?.close()
     }
     const {summary} = result
     if (!this.jsonEnabled()) this.status(formatRelaySummary(summary))

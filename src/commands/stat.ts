@@ -112,7 +112,6 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
       summary: 'with --prometheus: scrapes this close together share one poll of the cluster',
       default: 1000,
       defaultHelp: async () => '1s',
-      dependsOn: ['prometheus'],
     }),
     ...httpSecurityFlags,
   }

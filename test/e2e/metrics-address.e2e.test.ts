@@ -17,6 +17,7 @@ import {skipIntegration, startNsqd, stopAllServices, type NsqdProcess} from '../
 import {stopChild} from '../support/processes.js'
 import {samples, sampleValue, scrape, type Family} from '../support/prometheus.js'
 import {until} from '../support/wait.js'
+import {Receiver} from './to-http-receiver.js'
 
 /** The address the command says it serves metrics on (its stderr line). */
 async function metricsAddress(child: ChildProcess, stderr: () => string): Promise<string> {
@@ -192,6 +193,97 @@ describe.skipIf(skipIntegration)('--metrics-address (built CLI, real nsqd)', () 
       expect(result.code).toBe(0)
     } finally {
       await stopChild(run.child)
+    }
+  })
+
+  it('relay: consumed and published counts and publish latency, equal to what the destination holds', async () => {
+    const dest = await startNsqd()
+    const http = new NsqdHttpClient(nsqd.httpAddress)
+    await http.createTopic('relayed')
+    await http.createChannel('relayed', 'copy')
+    await http.mpub(
+      'relayed',
+      Array.from({length: 40}, (_, i) => Buffer.from(`relay ${i}`)),
+    )
+    const run = start([
+      'relay',
+      '--topic',
+      'relayed',
+      '--channel',
+      'copy',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+      '--destination-nsqd-tcp-address',
+      dest.tcpAddress,
+      '--metrics-address',
+      '127.0.0.1:0',
+    ])
+    try {
+      const address = await metricsAddress(run.child, run.stderr)
+      let last: Family[] = []
+      await until('40 relayed and FIN’d', async () => {
+        last = (await scrape(address)).families
+        return sampleValue(last, 'nsq_toolkit_messages_finished_total', {topic: 'relayed'}) === 40
+      })
+      const copied = (await new NsqdHttpClient(dest.httpAddress).stats({topic: 'relayed'})).topics[0]
+      expect(copied?.message_count).toBe(40)
+      expect(value(last, 'nsq_toolkit_messages_published_total')).toBe(40)
+      expect(value(last, 'nsq_toolkit_published_bytes_total')).toBe(copied?.message_bytes)
+      expect(value(last, 'nsq_toolkit_messages_received_total', {topic: 'relayed'})).toBe(40)
+      expect(value(last, 'nsq_toolkit_publish_duration_seconds_count')).toBeGreaterThanOrEqual(1)
+      const done = collect(run.child)
+      run.child.kill('SIGINT')
+      expect((await done).code).toBe(0)
+    } finally {
+      await stopChild(run.child)
+      await dest.stop()
+    }
+  })
+
+  it('to-http: request latency by status, delivered and requeued counts', async () => {
+    // The 3rd request is answered 503 (requeued, delivered again), every other 200.
+    const receiver = new Receiver((_request, index) => ({status: index === 2 ? 503 : 200}))
+    await receiver.start()
+    const http = new NsqdHttpClient(nsqd.httpAddress)
+    await http.createTopic('posted')
+    await http.createChannel('posted', 'web')
+    await http.mpub(
+      'posted',
+      Array.from({length: 10}, (_, i) => Buffer.from(`post ${i}`)),
+    )
+    const run = start([
+      'to-http',
+      'posted',
+      '--channel',
+      'web',
+      '--post',
+      `${receiver.url}/in`,
+      '--requeue-delay',
+      '0s',
+      '--nsqd-tcp-address',
+      nsqd.tcpAddress,
+      '--metrics-address',
+      '127.0.0.1:0',
+    ])
+    try {
+      const address = await metricsAddress(run.child, run.stderr)
+      let last: Family[] = []
+      await until('10 delivered', async () => {
+        last = (await scrape(address)).families
+        return sampleValue(last, 'nsq_toolkit_messages_finished_total', {topic: 'posted'}) === 10
+      })
+      expect(value(last, 'nsq_toolkit_http_delivered_total')).toBe(10)
+      expect(value(last, 'nsq_toolkit_http_request_duration_seconds_count', {status: '200'})).toBe(10)
+      expect(value(last, 'nsq_toolkit_http_request_duration_seconds_count', {status: '503'})).toBe(1)
+      expect(value(last, 'nsq_toolkit_messages_requeued_total', {topic: 'posted'})).toBe(1)
+      expect(value(last, 'nsq_toolkit_messages_received_total', {topic: 'posted'})).toBe(11)
+      expect(receiver.requests.length).toBe(11)
+      const done = collect(run.child)
+      run.child.kill('SIGINT')
+      expect((await done).code).toBe(0)
+    } finally {
+      await stopChild(run.child)
+      await receiver.stop()
     }
   })
 

@@ -8,6 +8,7 @@
 import {createHistogram, type RecordableHistogram} from 'node:perf_hooks'
 import {Agent} from 'undici'
 import {encodeMessageEnvelope} from '../envelope.js'
+import type {RequestObserver} from '../metrics/observers.js'
 import type {ErrorsFile} from '../publish/errors-file.js'
 import {RequeueRequest, type Delivery, type MessageSink, type SinkFailurePolicy} from '../source/sink.js'
 import {EndpointPicker, type Mode} from './endpoints.js'
@@ -47,6 +48,8 @@ export interface HttpSinkOptions {
   ratePerSecond?: number | undefined
   userAgent: string
   now?: () => number
+  /** Told each request's latency and status (`--metrics-address`). */
+  observer?: RequestObserver | undefined
 }
 
 /** Requests by what came back. */
@@ -351,10 +354,13 @@ export class HttpSink implements MessageSink<Delivery> {
       })
       const status = response.statusCode
       await response.body.dump({limit: SNIPPET_BYTES * 128}).catch(() => undefined)
-      this.latency.record(Math.max(1, Number((process.hrtime.bigint() - started) / 1000n)))
+      const micros = Math.max(1, Number((process.hrtime.bigint() - started) / 1000n))
+      this.latency.record(micros)
+      this.options.observer?.request(micros / 1e6, status)
       this.stats.byClass[statusClass(status)]++
       return {kind: 'response', status, retryAfter: response.headers['retry-after']}
     } catch (error) {
+      this.options.observer?.request(Number((process.hrtime.bigint() - started) / 1000n) / 1e6, 0)
       this.stats.byClass.error++
       const e = error as Error & {code?: string}
       const code = e.code ?? e.name
