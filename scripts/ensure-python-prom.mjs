@@ -35,7 +35,7 @@ export function ensurePythonProm() {
   if (fs.existsSync(python) && imports(python)) return python
   log(`creating a venv with prometheus_client==${VERSION} in ${venv} (first run only)`)
   // A half-made venv from an interrupted run is started afresh.
-  fs.rmSync(venv, {recursive: true, force: true})
+  if (fs.existsSync(venv)) fs.rmSync(venv, {recursive: true, force: true})
   fs.mkdirSync(path.dirname(venv), {recursive: true})
   const tmp = `${venv}.tmp-${process.pid}`
   fs.rmSync(tmp, {recursive: true, force: true})
@@ -49,7 +49,13 @@ export function ensurePythonProm() {
   )
   // A venv records its own path in its scripts; rename before first use would break `bin/pip`
   // but not `bin/python -m …`, which is all the tests use.
-  fs.renameSync(tmp, venv)
+  try {
+    fs.renameSync(tmp, venv)
+  } catch (error) {
+    // Another test run (another worktree sharing .cache) finished its venv first: use that one.
+    fs.rmSync(tmp, {recursive: true, force: true})
+    if (!(fs.existsSync(python) && imports(python))) throw error
+  }
   if (!imports(python)) throw new Error(`the venv in ${venv} was made but cannot import prometheus_client`)
   return python
 }
