@@ -16,6 +16,7 @@ import {
   nsqdTcpAddressFlag,
   securityFlags,
 } from '../cli/flags.js'
+import {metricsFlags, openMetrics} from '../cli/metrics.js'
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {NsqError, describeInvalidName} from '../core/index.js'
 import {ErrorsFile} from '../tools/publish/errors-file.js'
@@ -116,6 +117,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
     ...securityFlags,
     ...liveness,
     ...destinationFlags,
+    ...metricsFlags,
   }
 
   /** nsq_to_nsq's Go-style flags; `-producer-opt` / `-consumer-opt` carry over where we have a flag. */
@@ -165,6 +167,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
       }
     }
     const dest = destinationValues(flags)
+    const metrics = await openMetrics(flags['metrics-address'], 'relay', (line) => this.status(line))
     const invalidSaid = {count: 0}
     const refusedSaid = new Set<string>()
     let live: (() => RelayLive) | undefined
@@ -236,11 +239,15 @@ export default class Relay extends NsqCommand<typeof Relay> {
         rate: flags.rate,
         drainTimeoutMs: flags['drain-timeout'],
         signal: this.signal,
+        ...(metrics === undefined ? {} : {publishObserver: metrics.publishObserver()}),
         onStats: (stats) => {
           live = stats
         },
         events: {
-          topicAdded: (topic, destinationTopic) => say(`relaying ${topic} → ${destinationTopic}`),
+          topicAdded: (topic, destinationTopic, consumer) => {
+            metrics?.consumer(topic, consumer)
+            say(`relaying ${topic} → ${destinationTopic}`)
+          },
           held: (topic, error) => say(`${topic}: destination not taking messages (${error.message}): holding, nothing FIN'd; retrying`),
           resumed: (topic) => say(`${topic}: destination back: relaying again`),
           leftOut: (refusal, remaining) => {
@@ -271,6 +278,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
             if (invalidSaid.count++ < 5) say(`${topic}: message ${id} is not a JSON object (${error}); --on-invalid ${flags['on-invalid']}`)
           },
           disconnected: (topic, address, error) => {
+            metrics?.connectionLost(topic, address)
             if (!this.signal.aborted) say(`${topic}: lost source ${address}: ${error.message} (reconnecting)`)
           },
           connectFailed: (topic, address, error) => {
@@ -284,6 +292,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
     } finally {
       if (depthTimer !== undefined) clearInterval(depthTimer)
       progress.stop()
+      await metrics?.close()
     }
     const {summary} = result
     if (!this.jsonEnabled()) this.status(formatRelaySummary(summary))

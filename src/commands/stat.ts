@@ -36,6 +36,8 @@ export default class Stat extends NsqCommand<typeof Stat> {
 
 With no topic it shows every topic and channel (filter with a name, a glob such as 'orders.*' or a /regex/). On a terminal the table is redrawn in place (q or Ctrl-C quits); piped, it prints nsq_stat's append-only rows with the header every 25 lines; --json prints one object per tick (NDJSON), --output csv one line per channel per tick. An unreachable nsqd is shown as down; stat keeps polling.
 
+--prometheus ADDRESS serves the same polls as Prometheus metrics instead of printing them: GET http://ADDRESS/metrics polls every nsqd and lookupd at scrape time (one poll is shared by the scrapes of --prometheus-cache), with node, topic and channel labels, counters as *_total, nsq_up per nsqd and lookupd, and nsqd's e2e latency quantiles. A bare port listens on 127.0.0.1; give 0.0.0.0:PORT to listen on every interface. The names are lovoo/nsq_exporter's (the README maps them to it and to nsqd's statsd names).
+
 --fail-if 'METRIC OP VALUE' (repeatable) stops at the first tick where a channel meets it and exits 99: metrics depth, mem, disk, in_flight, deferred, requeued, timed_out, messages, clients, paused, nodes, ingress_rate, egress_rate, requeue_rate, timeout_rate, drain_eta (seconds, or 30s / 10m), and down (nsqd unreachable).
 
 ${DURATIONS_HELP}
@@ -59,6 +61,10 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
     {
       description: 'A monitoring check: exit 99 when a backlog grows too deep or a channel has no consumer',
       command: "<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --once --fail-if 'depth>10000' --fail-if 'clients==0'",
+    },
+    {
+      description: 'A Prometheus endpoint for the whole cluster on http://127.0.0.1:9117/metrics',
+      command: '<%= config.bin %> stat --lookupd-http-address 127.0.0.1:4161 --prometheus 9117',
     },
     {
       description: 'Per-node breakdown as CSV',
@@ -98,6 +104,16 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
       default: 5000,
       defaultHelp: async () => '5s',
     }),
+    prometheus: Flags.string({
+      summary: 'serve Prometheus metrics on ADDRESS/metrics instead of printing (PORT or HOST:PORT; a bare port is 127.0.0.1)',
+      helpValue: '<address>',
+      exclusive: ['once', 'count', 'json', 'output', 'fail-if', 'by-node', 'sort', 'top'],
+    }),
+    'prometheus-cache': durationFlag({
+      summary: 'with --prometheus: scrapes this close together share one poll of the cluster',
+      default: 1000,
+      defaultHelp: async () => '1s',
+    }),
     ...httpSecurityFlags,
   }
 
@@ -108,7 +124,49 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
   private saidEmpty = false
 
   async run(): Promise<void> {
-    this.complete(await this.watchCluster())
+    this.complete(this.flags.prometheus === undefined ? await this.watchCluster() : await this.serveMetrics(this.flags.prometheus))
+  }
+
+  /** `--prometheus`: serves /metrics until stopped; each scrape polls the cluster (or reuses a poll under --prometheus-cache). */
+  private async serveMetrics(address: string): Promise<ToolResult<undefined>> {
+    const f = this.flags
+    const security = {...f, compression: 'none' as const, 'deflate-level': 6}
+    const nsqd = f['nsqd-http-address'] ?? []
+    const lookupd = f['lookupd-http-address'] ?? []
+    if (nsqd.length === 0 && lookupd.length === 0) {
+      this.usage('give --lookupd-http-address (or --nsqd-http-address) to say which cluster to export', [
+        'nsq stat --lookupd-http-address 127.0.0.1:4161 --prometheus 9117',
+      ])
+    }
+    const collector = new StatCollector({
+      nsqd,
+      lookupd,
+      topic: this.filter('topic', f.topic, this.args.topic),
+      channel: this.filter('channel', f.channel, this.args.channel),
+      http: httpOptions(security, f['http-timeout']),
+      addressMap: addressMap(security),
+      raw: true,
+    })
+    const [{loadPromClient}, {ClusterExporter}, {startMetricsServer}] = await Promise.all([
+      import('../tools/metrics/prom-client.js'),
+      import('../tools/metrics/cluster-exporter.js'),
+      import('../tools/metrics/metrics-server.js'),
+    ])
+    const exporter = new ClusterExporter(await loadPromClient(), {
+      poll: (signal) => collector.poll(signal),
+      cacheMs: f['prometheus-cache'],
+    })
+    const server = await startMetricsServer(address, '--prometheus', () => exporter.render(this.signal))
+    this.status(`serving Prometheus metrics on http://${server.address}/metrics (Ctrl-C stops)`)
+    try {
+      await new Promise<void>((resolve) => {
+        if (this.signal.aborted) resolve()
+        this.signal.addEventListener('abort', () => resolve(), {once: true})
+      })
+    } finally {
+      await server.close()
+    }
+    return {summary: undefined, exitCode: stoppedExitCode('follower')}
   }
 
   /** Polls until stopped, `--count` or `--once`, or a `--fail-if` is met; the exit code is the result. */

@@ -14,6 +14,7 @@ import {
   securityFlags,
 } from '../cli/flags.js'
 import {isBrokenPipe, watchStdout} from '../cli/stdout.js'
+import {metricsFlags, openMetrics} from '../cli/metrics.js'
 import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {createFormatter, type Formatter} from '../tools/tail/format.js'
@@ -97,6 +98,7 @@ ${EXIT_CODES_HELP}`
     'lookupd-http-address': lookupdHttpAddressFlag,
     ...securityFlags,
     ...liveness,
+    ...metricsFlags,
   }
 
   /** `nsq_tail`'s Go-style flags: `-n` is our `--count`; `-consumer-opt` carries over where we have a flag. */
@@ -138,6 +140,7 @@ ${EXIT_CODES_HELP}`
         `reading ${topics.length > 0 ? topics.join(', ') : `/${flags['topic-pattern'] ?? ''}/`} on channel ${channel} (Ctrl-C to stop)`,
       )
     }
+    const metrics = await openMetrics(flags['metrics-address'], 'tail', (line) => this.status(line))
     const unwatch = watchStdout((error) => {
       if (isBrokenPipe(error)) this.stop('epipe')
     })
@@ -163,6 +166,7 @@ ${EXIT_CODES_HELP}`
         addressMap: addressMap(flags),
         events: {
           disconnected: (topic, address, error) => {
+            metrics?.connectionLost(topic, address)
             if (!this.signal.aborted) this.status(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
           },
           // With --nsqd-tcp-address a failure at start ends the run with the error; with lookupd the source says it once per nsqd.
@@ -171,7 +175,8 @@ ${EXIT_CODES_HELP}`
           },
           lookupdError: (address, error) => this.status(`lookupd ${address}: ${error.message}`),
           waiting: (wait) => this.status(describeWait(wait)),
-          topicAdded: (topic) => {
+          topicAdded: (topic, consumer) => {
+            metrics?.consumer(topic, consumer)
             if (pattern !== undefined) this.status(`reading topic ${topic}`)
           },
           topicFailed: (topic, error) => void this.warn(`cannot read topic ${topic}: ${error.message}`),
@@ -189,6 +194,7 @@ ${EXIT_CODES_HELP}`
       return this.complete(result)
     } finally {
       unwatch()
+      await metrics?.close()
     }
   }
 

@@ -15,14 +15,17 @@ import {
   sizeFlag,
   jsonSummaryFlag,
 } from '../cli/flags.js'
+import {metricsFlags, openMetrics} from '../cli/metrics.js'
 import {s3Flags, s3SinkFromFlags, type S3Sink} from '../cli/s3-flags.js'
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isTerminal} from '../cli/terminal.js'
 import {formatBytes, formatDuration} from '../cli/units.js'
+import type {SyncObserver} from '../tools/metrics/observers.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {exitCodeForLeftover} from '../tools/to-file/file-shipper.js'
 import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
 import {archiveConfig, ToFile, type ToFileSummary} from '../tools/to-file/run-to-file.js'
+import type {TopicArchiverStats} from '../tools/to-file/topic-archiver.js'
 
 const FILES = 'FILES'
 const EXTRAS = 'BEYOND NSQ_TO_FILE'
@@ -150,6 +153,7 @@ ${EXIT_CODES_HELP}`
     ...securityFlags,
     ...liveness,
     ...s3Flags,
+    ...metricsFlags,
   }
 
   /** nsq_to_file's Go-style flags; `-consumer-opt` carries over where we have a flag, log options are accepted and ignored. */
@@ -179,6 +183,9 @@ ${EXIT_CODES_HELP}`
       manifest: flags.manifest,
     })
     let sink: S3Sink | undefined
+    // --metrics-address: opened once the options are known good (below); the callbacks reach it from there.
+    let uploadLatency: {observe(seconds: number): void} | undefined
+    let syncObserver: SyncObserver | undefined
     const openShipper = async (): Promise<S3Sink | undefined> => {
       sink = await s3SinkFromFlags(flags, {
         outputDir: config.outputDir,
@@ -186,6 +193,7 @@ ${EXIT_CODES_HELP}`
         datetimeFormat: flags['datetime-format'],
         filenameFormat: flags['filename-format'],
         onEvent: (event) => {
+          if (event.type === 'uploaded' && !event.alreadyThere) uploadLatency?.observe(event.ms / 1000)
           if (event.type === 'retry') this.note(`s3: ${event.name}: attempt ${event.attempt} failed (${event.error}); retrying`)
           else if (event.type === 'uploaded' && !tty) this.note(`s3: uploaded ${event.name} → ${event.key}`)
           else if (event.type === 'unreachable')
@@ -231,6 +239,7 @@ ${EXIT_CODES_HELP}`
       lookupdHttp: httpOptions(flags, flags['http-client-connect-timeout'] + flags['http-client-request-timeout']),
       openShipper,
       signal: this.signal,
+      ...(flags['metrics-address'] === undefined ? {} : {syncObserver: {synced: (topic, s) => syncObserver?.synced(topic, s)}}),
       events: {
         repaired: (r) =>
           this.note(
@@ -238,7 +247,8 @@ ${EXIT_CODES_HELP}`
               ? `repaired: removed an empty file left by a crash (${r.cutBytes} bytes cut)`
               : `repaired ${r.file.name}: cut ${r.cutBytes} bytes after the last sync; ${r.file.manifest.messages} messages kept`,
           ),
-        topicAdded: (topic) => {
+        topicAdded: (topic, consumer) => {
+          metrics?.consumer(topic, consumer)
           if (!tty) this.note(`archiving topic ${topic} (channel ${flags.channel})`)
         },
         topicFailed: (topic, error) => process.stderr.write(`error: cannot consume topic ${topic}: ${error.message}\n`),
@@ -247,6 +257,7 @@ ${EXIT_CODES_HELP}`
         },
         lookupdError: (address, error) => this.note(`lookupd ${address}: ${error.message}`),
         disconnected: (topic, address, error) => {
+          metrics?.connectionLost(topic, address)
           if (!this.signal.aborted) this.note(`${topic}: lost ${address}: ${error.message} (reconnecting)`)
         },
         // Said once per nsqd (the topic source's rule).
@@ -258,6 +269,52 @@ ${EXIT_CODES_HELP}`
         },
       },
     })
+    const metrics = await openMetrics(flags['metrics-address'], 'to-file', (line) => this.note(line))
+    if (metrics !== undefined) {
+      syncObserver = metrics.syncObserver()
+      uploadLatency = metrics.histogram('nsq_toolkit_upload_duration_seconds', 'Time to upload one finished file to S3 (retries included)')
+      const perTopic = (pick: (s: TopicArchiverStats) => number) => () =>
+        Object.entries(toFile.stats.topics).map(([topic, s]) => [{topic}, pick(s)] as const)
+      metrics.counter(
+        'nsq_toolkit_archived_messages_total',
+        'Messages written to archive files',
+        perTopic((s) => s.messages),
+        ['topic'],
+      )
+      metrics.counter(
+        'nsq_toolkit_archived_bytes_total',
+        'Bytes written to archive files (before gzip)',
+        perTopic((s) => s.bytes),
+        ['topic'],
+      )
+      metrics.counter(
+        'nsq_toolkit_files_finished_total',
+        'Archive files finished (synced, moved to the output dir, manifest written)',
+        perTopic((s) => s.filesFinished),
+        ['topic'],
+      )
+      metrics.counter(
+        'nsq_toolkit_syncs_total',
+        'Batches fdatasynced',
+        perTopic((s) => s.syncs),
+        ['topic'],
+      )
+      metrics.counter(
+        'nsq_toolkit_duplicates_dropped_total',
+        "Messages dropped as duplicates or redeliveries (and FIN'd)",
+        perTopic((s) => s.duplicatesDropped + s.redeliveriesDropped),
+        ['topic'],
+      )
+      metrics.gauge('nsq_toolkit_upload_backlog_files', 'Finished files waiting to be uploaded', () => sink?.stats().pendingFiles ?? 0)
+      metrics.gauge(
+        'nsq_toolkit_upload_backlog_bytes',
+        'Bytes of finished files waiting to be uploaded',
+        () => sink?.stats().pendingBytes ?? 0,
+      )
+      metrics.counter('nsq_toolkit_uploaded_files_total', 'Files uploaded to S3', () => sink?.stats().uploadedFiles ?? 0)
+      metrics.counter('nsq_toolkit_uploaded_bytes_total', 'Bytes uploaded to S3', () => sink?.stats().uploadedBytes ?? 0)
+      metrics.counter('nsq_toolkit_upload_retries_total', 'Upload attempts that failed and were retried', () => sink?.stats().retries ?? 0)
+    }
     const onHup = (): void => toFile.rotate()
     process.on('SIGHUP', onHup)
     let last = {at: Date.now(), messages: 0}
@@ -291,6 +348,7 @@ ${EXIT_CODES_HELP}`
     } finally {
       progress.stop()
       process.off('SIGHUP', onHup)
+      await metrics?.close()
     }
   }
 

@@ -14,6 +14,7 @@ import {
   nsqdTcpAddressFlag,
   securityFlags,
 } from '../cli/flags.js'
+import {metricsFlags, openMetrics} from '../cli/metrics.js'
 import {startProgressLine} from '../cli/progress-line.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {compileTopicPattern} from '../tools/tail/validate.js'
@@ -120,6 +121,7 @@ ${EXIT_CODES_HELP}`
     'lookupd-http-address': lookupdHttpAddressFlag,
     ...securityFlags,
     ...liveness,
+    ...metricsFlags,
   }
 
   /** `nsq_to_http`'s Go-style flags (same names; -consumer-opt carried over where we have a flag). */
@@ -171,6 +173,26 @@ ${EXIT_CODES_HELP}`
     }
     let sink: HttpSink | undefined
     const statusLine = statusLineRenderer()
+    const metrics = await openMetrics(flags['metrics-address'], 'to-http', (line) => this.status(line))
+    if (metrics !== undefined) {
+      const read = (pick: (s: HttpSink['stats']) => number) => () => (sink === undefined ? 0 : pick(sink.stats))
+      metrics.counter(
+        'nsq_toolkit_http_delivered_total',
+        'Messages an endpoint (fanout: every URL) took',
+        read((s) => s.delivered),
+      )
+      metrics.counter(
+        'nsq_toolkit_http_rejected_total',
+        'Messages refused with a 4xx and written to the errors file',
+        read((s) => s.rejected),
+      )
+      metrics.counter(
+        'nsq_toolkit_http_uncertain_total',
+        'Failed requests that may still have reached the endpoint',
+        read((s) => s.uncertain),
+      )
+      metrics.gauge('nsq_toolkit_http_in_flight', 'HTTP requests in flight', () => sink?.inFlight ?? 0)
+    }
     const progress = startProgressLine({
       enabled: !flags.quiet && !this.jsonEnabled(),
       render: () => (sink === undefined ? '' : statusLine(sink)),
@@ -206,6 +228,7 @@ ${EXIT_CODES_HELP}`
         ...(flags.errors === undefined ? {} : {errorsPath: flags.errors}),
         drainTimeoutMs: flags['drain-timeout'],
         signal: this.signal,
+        ...(metrics === undefined ? {} : {observer: metrics.requestObserver()}),
         started: (s) => {
           sink = s
         },
@@ -218,13 +241,15 @@ ${EXIT_CODES_HELP}`
         },
         events: {
           disconnected: (topic, address, error) => {
+            metrics?.connectionLost(topic, address)
             if (!this.signal.aborted) this.note(progress, `${topic}: lost ${address}: ${error.message} (reconnecting)`)
           },
           connectFailed: (topic, address, error) =>
             this.note(progress, `${topic}: cannot connect to ${address}: ${error.message}; retrying`),
           lookupdError: (address, error) => this.note(progress, `lookupd ${address}: ${error.message}`),
           waiting: (wait) => this.note(progress, describeWait(wait)),
-          topicAdded: (topic) => {
+          topicAdded: (topic, consumer) => {
+            metrics?.consumer(topic, consumer)
             if (pattern !== undefined) this.note(progress, `reading topic ${topic}`)
           },
           topicFailed: (topic, error) => this.note(progress, `warning: cannot read topic ${topic}: ${error.message}`),
@@ -235,6 +260,7 @@ ${EXIT_CODES_HELP}`
       return this.complete(result)
     } finally {
       progress.stop()
+      await metrics?.close()
     }
   }
 

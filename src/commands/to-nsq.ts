@@ -18,6 +18,7 @@ import {
 } from '../cli/flags.js'
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
+import {metricsFlags, openMetrics} from '../cli/metrics.js'
 import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
@@ -137,6 +138,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     'dry-run': Flags.boolean({summary: 'read, split and check sizes; publish nothing'}),
     ...securityFlags,
     'heartbeat-interval': liveness['heartbeat-interval'],
+    ...metricsFlags,
   }
 
   /** How the official to_nsq's Go-style flags map to ours (bin/to_nsq.js). It publishes every record to every nsqd. */
@@ -165,6 +167,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       this.status(line)
     }
     let firstFailure = true
+    const metrics = await openMetrics(flags['metrics-address'], 'to-nsq', say)
     const unwatch = watchStdout((error) => {
       if (isBrokenPipe(error)) this.stop('epipe')
     })
@@ -204,6 +207,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
         input: process.stdin,
         signal: this.signal,
         outputGone: () => this.stopReason === 'epipe',
+        ...(metrics === undefined ? {} : {publishObserver: metrics.publishObserver()}),
         events: {
           limitsUnread: (failure, source) =>
             say(
@@ -237,6 +241,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       progress?.stop()
       unwatch()
       process.stdin.destroy()
+      await metrics?.close()
     }
 
     const {summary, run, refusal, errorsFile} = result

@@ -7,7 +7,7 @@ import path from 'node:path'
  * Provides the NSQ binaries once per run (building them with Go if needed) and a folder in
  * which every test process records the pids it starts; teardown kills whatever is left there,
  * so no nsqd outlives the run even when a test or a worker dies. Both reach the test workers
- * through the environment they inherit (NSQ_BIN_DIR, S3_SERVER_BIN, NSQ_TEST_PID_DIR).
+ * through the environment they inherit (NSQ_BIN_DIR, S3_SERVER_BIN, PROM_PYTHON, NSQ_TEST_PID_DIR).
  */
 export default function setup(): () => void {
   const pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-toolkit-pids-'))
@@ -27,6 +27,11 @@ export default function setup(): () => void {
     }).trim()
     // The S3-compatible server (versitygw, built with Go on first use) for the S3 upload tests.
     process.env.S3_SERVER_BIN = execFileSync(process.execPath, ['scripts/ensure-s3.mjs'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim()
+    // The official Python Prometheus client (PyPI prometheus_client, pinned) in a venv: its text parser checks our /metrics.
+    process.env.PROM_PYTHON = execFileSync(process.execPath, ['scripts/ensure-python-prom.mjs'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }).trim()

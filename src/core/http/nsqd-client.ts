@@ -1,6 +1,6 @@
 import {apiUrl, checkStatus, httpRequest, parseJsonBody, type HttpOptions} from './request.js'
 import {Shape} from './validate.js'
-import type {ChannelStats, ClientStats, NsqdInfo, NsqdStats, StatsQuery, TopicStats} from './nsqd-types.js'
+import type {ChannelStats, ClientStats, E2eLatency, NsqdInfo, NsqdStats, StatsQuery, TopicStats} from './nsqd-types.js'
 
 export type * from './nsqd-types.js'
 
@@ -193,6 +193,20 @@ function parseChannel(s: Shape, value: unknown, path: string): ChannelStats {
     client_count: s.number(r.client_count, `${path}.client_count`),
     clients: s.array(r.clients, `${path}.clients`, (c, p) => parseClient(s, c, p)),
     paused: s.boolean(r.paused, `${path}.paused`),
+    e2e_processing_latency: parseE2e(s, r.e2e_processing_latency, `${path}.e2e_processing_latency`),
+  }
+}
+
+/** Absent (an nsqd before 0.3) reads as an empty window. */
+function parseE2e(s: Shape, value: unknown, path: string): E2eLatency {
+  if (value === undefined || value === null) return {count: 0, percentiles: []}
+  const r = s.object(value, path)
+  return {
+    count: s.optionalNumber(r.count, `${path}.count`) ?? 0,
+    percentiles: s.array(r.percentiles, `${path}.percentiles`, (p, at) => {
+      const q = s.object(p, at)
+      return {quantile: s.number(q.quantile, `${at}.quantile`), value: s.number(q.value, `${at}.value`)}
+    }),
   }
 }
 
@@ -206,6 +220,7 @@ function parseTopic(s: Shape, value: unknown, path: string): TopicStats {
     message_count: s.number(r.message_count, `${path}.message_count`),
     message_bytes: s.number(r.message_bytes, `${path}.message_bytes`),
     paused: s.boolean(r.paused, `${path}.paused`),
+    e2e_processing_latency: parseE2e(s, r.e2e_processing_latency, `${path}.e2e_processing_latency`),
   }
 }
 

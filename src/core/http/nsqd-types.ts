@@ -31,6 +31,16 @@ export interface ClientStats {
   deflate: boolean
 }
 
+/**
+ * nsqd's end-to-end processing latency over its sliding window (`--e2e-processing-latency-*`
+ * flags): `count` samples in the window, one value (nanoseconds) per configured quantile. No
+ * quantiles (an empty list) when nsqd was started without `--e2e-processing-latency-percentile`.
+ */
+export interface E2eLatency {
+  count: number
+  percentiles: {quantile: number; value: number}[]
+}
+
 export interface ChannelStats {
   channel_name: string
   depth: number
@@ -43,6 +53,7 @@ export interface ChannelStats {
   client_count: number
   clients: ClientStats[]
   paused: boolean
+  e2e_processing_latency: E2eLatency
 }
 
 export interface TopicStats {
@@ -53,6 +64,7 @@ export interface TopicStats {
   message_count: number
   message_bytes: number
   paused: boolean
+  e2e_processing_latency: E2eLatency
 }
 
 export interface NsqdStats {

@@ -17,6 +17,8 @@ import {
   type ProducerEvents,
   type ProducerOptions,
 } from '../../core/index.js'
+import {performance} from 'node:perf_hooks'
+import type {PublishObserver} from '../metrics/observers.js'
 import type {OutRecord} from './batcher.js'
 import {classifyPublishError, type Refusal} from './refusal.js'
 
@@ -59,6 +61,8 @@ export interface PublisherOptions {
    */
   onRefused?(refusal: Refusal, remaining: number): void
   events?: ProducerEvents
+  /** Told each batch's latency and outcome (`--metrics-address`). */
+  observer?: PublishObserver
 }
 
 /** nsqd's answer for one batch: every record of it is in `published` or in `failed`. */
@@ -78,6 +82,24 @@ export interface BatchOutcome {
 export interface BatchSink {
   submit(batch: readonly OutRecord[], settled?: (outcome: BatchOutcome) => void): Promise<void>
   drain(): Promise<void>
+}
+
+/** The producers' events, also told to the observer: connections lost (with an error) and made again. */
+function observed(events: ProducerEvents, observer: PublishObserver | undefined): ProducerEvents {
+  if (observer === undefined) return events
+  const seen = new Set<string>()
+  return {
+    ...events,
+    connected: (address) => {
+      if (seen.has(address)) observer.reconnected(address)
+      seen.add(address)
+      events.connected?.(address)
+    },
+    disconnected: (address, error) => {
+      if (error !== undefined) observer.lost(address)
+      events.disconnected?.(address, error)
+    },
+  }
 }
 
 /** One Producer and, in fanout mode, the one nsqd it publishes to. */
@@ -130,7 +152,7 @@ export class Publisher implements BatchSink {
       maxPending: this.window,
       maxAttempts: options.maxAttempts ?? 3,
       reconnectBackoff: {initialMs: 100, maxMs: 2000, jitter: 0.5},
-      ...(options.events === undefined ? {} : {events: options.events}),
+      ...(options.events === undefined && options.observer === undefined ? {} : {events: observed(options.events ?? {}, options.observer)}),
     }
     this.addresses = options.nsqd.map(normalise)
     this.lanes =
@@ -166,10 +188,17 @@ export class Publisher implements BatchSink {
   /** Sends a batch once the window has room. */
   async submit(batch: readonly OutRecord[], settled?: (outcome: BatchOutcome) => void): Promise<void> {
     await this.slots.acquire()
+    const {observer} = this.options
+    const started = observer === undefined ? 0 : performance.now()
     void this.send(batch)
       .then((failures) => {
         const failed = new Set(failures.map((f) => f.record))
         const published = failed.size === 0 ? batch : batch.filter((r) => !failed.has(r))
+        if (observer !== undefined) {
+          let bytes = 0
+          for (const r of published) bytes += r.body.length
+          observer.batch((performance.now() - started) / 1000, published.length, failures.length, bytes)
+        }
         this.options.onSettled?.(published, failures)
         settled?.({published, failed: failures, ...(this.halted === undefined ? {} : {stopped: this.halted})})
         for (const [refusal, remaining] of this.notices.splice(0)) this.options.onRefused?.(refusal, remaining)

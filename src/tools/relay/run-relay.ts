@@ -6,6 +6,7 @@
  * on their way are answered, what was acknowledged is FIN'd and the rest is REQ'd.
  */
 import {NsqError, type AddressMap, type ConnectionSettings, type Consumer, type HttpOptions} from '../../core/index.js'
+import type {PublishObserver} from '../metrics/observers.js'
 import {discoverNsqd} from '../publish/discover.js'
 import type {ErrorsFile} from '../publish/errors-file.js'
 import {guessHttpAddress, resolveLimits, type NsqdLimits} from '../publish/nsqd-limits.js'
@@ -36,7 +37,8 @@ export function destinationTopicFor(template: string | undefined, sourceTopic: s
 }
 
 export interface RelayEvents extends Omit<TopicSourceEvents, 'topicAdded'> {
-  topicAdded?(topic: string, destinationTopic: string): void
+  /** A source topic is relayed (its consumer's counters are what `--metrics-address` reads). */
+  topicAdded?(topic: string, destinationTopic: string, consumer: Consumer): void
   /** Publishing to the destination failed for now: holding (nothing FIN'd) and trying again. */
   held?(topic: string, error: Error): void
   resumed?(topic: string): void
@@ -84,6 +86,8 @@ export interface RelayOptions {
   /** Handed a reader of the live totals once the run starts (the status line). */
   onStats?(read: () => RelayLive): void
   events?: RelayEvents
+  /** Told each destination batch's publish latency and outcome (`--metrics-address`). */
+  publishObserver?: PublishObserver
 }
 
 /** Live totals (the status line). */
@@ -201,7 +205,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
       return
     }
     if (stopping) return
-    events.topicAdded?.(topic, destinationTopic)
+    events.topicAdded?.(topic, destinationTopic, consumer)
     const sink = new RelaySink({
       publisher: destination.publisher,
       batchSize: effectiveBatchSize(options.batchSize, options.maxInFlight),
@@ -330,6 +334,7 @@ async function openDestination(options: RelayOptions, topic: string, events: Rel
     // One try per submit: the relay sink sends a failed batch again itself (after a pause, holding the source), so it counts every resend as a possible duplicate.
     maxAttempts: 1,
     probeIntervalMs: 1000,
+    ...(options.publishObserver === undefined ? {} : {observer: options.publishObserver}),
     onRefused: (refusal, remaining) => {
       if (remaining > 0) events.leftOut?.(refusal, remaining)
     },

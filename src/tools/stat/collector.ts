@@ -26,6 +26,8 @@ export interface CollectorOptions {
   now?: () => number
   /** Drop a node that is down and no longer listed by any lookupd after this long (default 5 min). */
   forgetAfterMs?: number
+  /** Also keep each node's /stats topics as nsqd sent them (filtered), with message_bytes and e2e latency: the Prometheus exporter reads them. */
+  raw?: boolean
 }
 
 interface Known {
@@ -83,11 +85,21 @@ export class StatCollector {
         {topic: this.options.topic?.exact, channel: this.options.channel?.exact, includeClients: false},
         signal,
       )
-      return {address, status: 'up', at: this.now(), version: stats.version, topics: this.select(stats)}
+      const sample: NodeSample = {address, status: 'up', at: this.now(), version: stats.version, topics: this.select(stats)}
+      if (this.options.raw === true) sample.raw = this.selectRaw(stats)
+      return sample
     } catch (error) {
       signal?.throwIfAborted()
       return {address, status: 'down', at: this.now(), error: errorText(error)}
     }
+  }
+
+  private selectRaw(stats: NsqdStats): TopicStats[] {
+    const {topic, channel} = this.options
+    return stats.topics
+      .filter((t) => topic === undefined || topic.matches(t.topic_name))
+      .map((t) => (channel === undefined ? t : {...t, channels: t.channels.filter((c) => channel.matches(c.channel_name))}))
+      .filter((t) => channel === undefined || t.channels.length > 0)
   }
 
   private select(stats: NsqdStats): TopicSample[] {

@@ -4,6 +4,8 @@
  * and hints). Field names follow nsq_stat's columns and nsqd's `/stats` counters.
  */
 
+import type {TopicStats} from '../../core/index.js'
+
 /** One channel's counters as one nsqd reported them. */
 export interface ChannelSample {
   channel: string
@@ -33,7 +35,7 @@ export interface TopicSample {
 
 /** What one nsqd answered in one poll (or why it did not). */
 export type NodeSample =
-  | {address: string; status: 'up'; at: number; version: string; topics: TopicSample[]}
+  | {address: string; status: 'up'; at: number; version: string; topics: TopicSample[]; raw?: TopicStats[]}
   | {address: string; status: 'down'; at: number; error: string}
 
 /** One lookupd's state in a poll. */

@@ -1,12 +1,12 @@
-import {isEphemeral, type AddressMap, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
+import {isEphemeral, type AddressMap, type Consumer, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
 import {EXIT, stoppedExitCode, type ToolResult} from '../result.js'
 import {TopicSource, type SourceTimers, type TopicSourceEvents} from '../source/topic-source.js'
 import {TailSession, type TailSessionOptions, type TailSummary} from './tail-session.js'
 
 /** What `runTail` reports while it runs (the command turns these into stderr lines): the topic source's events. */
 export type TailEvents = Omit<TopicSourceEvents, 'topicAdded'> & {
-  /** A consumer for this topic started. */
-  topicAdded?: (topic: string) => void
+  /** A consumer for this topic started (its counters are what `--metrics-address` reads). */
+  topicAdded?: (topic: string, consumer: Consumer) => void
 }
 
 export interface TailOptions extends Omit<TailSessionOptions, 'stream'> {
@@ -75,7 +75,7 @@ export async function runTail(options: TailOptions): Promise<ToolResult<TailSumm
     events: {
       ...events,
       topicAdded: (topic, consumer) => {
-        topicAdded?.(topic)
+        topicAdded?.(topic, consumer)
         session.addSource(consumer)
       },
     },

@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import {NsqError, deadlineSignal, type AddressMap, type ConnectionSettings, type Consumer, type HttpOptions} from '../../core/index.js'
+import type {SyncObserver} from '../metrics/observers.js'
 import {TopicSource, type SourceTimers, type SourceWait} from '../source/topic-source.js'
 import type {ArchiveFileConfig} from './archive-file.js'
 import type {FileShipper, FinishedFile, ShipperLeftover} from './file-shipper.js'
@@ -66,11 +67,14 @@ export interface ToFileOptions {
   /** The topic source's poll timers (tests). */
   timers?: SourceTimers
   events?: ToFileEvents
+  /** Told the time of every fdatasync (`--metrics-address`). */
+  syncObserver?: SyncObserver
 }
 
 export interface ToFileEvents {
   repaired?(file: RepairedFile): void
-  topicAdded?(topic: string): void
+  /** A topic's consumer started (its counters are what `--metrics-address` reads). */
+  topicAdded?(topic: string, consumer: Consumer): void
   topicFailed?(topic: string, error: NsqError): void
   opened?(topic: string, workPath: string): void
   finished?(file: FinishedFile): void
@@ -301,6 +305,7 @@ export class ToFile {
       ...(this.shipper === undefined ? {} : {shipper: this.shipper}),
       ...(options.uniqueNames === true ? {ledger: new RevisionLedger(this.config.workDir, topic)} : {}),
       ...(options.now === undefined ? {} : {now: options.now}),
+      ...(options.syncObserver === undefined ? {} : {syncObserver: options.syncObserver}),
       events: {
         opened: (t, p) => options.events?.opened?.(t, p),
         finished: (file) => options.events?.finished?.(file),
@@ -312,6 +317,6 @@ export class ToFile {
       return archiver.stats
     })
     this.archivers.set(topic, {archiver, done})
-    options.events?.topicAdded?.(topic)
+    options.events?.topicAdded?.(topic, consumer)
   }
 }

@@ -7,6 +7,8 @@
  * when traffic is light, on every --sync-interval tick, before a rotation, on SIGHUP and on stop.
  * `run()` drives the topic's source into it with the shared {@link Pump}.
  */
+import {performance} from 'node:perf_hooks'
+import type {SyncObserver} from '../metrics/observers.js'
 import {Pump} from '../source/pump.js'
 import type {Delivery, MessageSink, MessageSource, SinkFailurePolicy} from '../source/sink.js'
 import {encodeMessageEnvelope} from '../envelope.js'
@@ -49,6 +51,8 @@ export interface TopicArchiverOptions {
   /** Longest a partial batch waits for more messages before it is synced. */
   lingerMs?: number
   events?: TopicArchiverEvents
+  /** Told how long each fdatasync took (`--metrics-address`). */
+  syncObserver?: SyncObserver
 }
 
 export interface TopicArchiverEvents {
@@ -432,7 +436,15 @@ export class TopicArchiver implements MessageSink {
       const prepared = file.prepare(batch.chunks)
       const written = this.writes.then(async () => file.write(await prepared, batch.timestamps))
       this.writes = written.then(ignore, ignore)
-      durable = written.then((span) => file.sync(span))
+      const observer = this.options.syncObserver
+      durable =
+        observer === undefined
+          ? written.then((span) => file.sync(span))
+          : written.then(async (span) => {
+              const started = performance.now()
+              await file.sync(span)
+              observer.synced(this.options.topic, (performance.now() - started) / 1000)
+            })
     }
     this.chain = Promise.all([this.chain, durable]).then(
       () => {

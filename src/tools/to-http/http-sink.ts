@@ -9,6 +9,7 @@ import v8 from 'node:v8'
 import type {Dispatcher} from 'undici'
 import Agent from 'undici/lib/dispatcher/agent.js'
 import {encodeMessageEnvelope} from '../envelope.js'
+import type {RequestObserver} from '../metrics/observers.js'
 import type {ErrorsFile} from '../publish/errors-file.js'
 import {RequeueRequest, type Delivery, type MessageSink, type SinkFailurePolicy} from '../source/sink.js'
 import {DeliveryStats, type HttpSinkStats} from './delivery-stats.js'
@@ -50,6 +51,8 @@ export interface HttpSinkOptions {
   ratePerSecond?: number | undefined
   userAgent: string
   now?: () => number
+  /** Told each request's latency and status (`--metrics-address`). */
+  observer?: RequestObserver | undefined
   /**
    * A URL failed without a response (refused, reset, timed out, its certificate refused): called
    * once per URL and error code, and again only after that URL answered in between.
@@ -340,8 +343,10 @@ export class HttpSink implements MessageSink<Delivery> {
       headers: this.baseHeaders,
       ...(options.method === 'POST' ? {body: json ? encodeMessageEnvelope(message) : message.body} : {}),
     })
-    if (outcome.kind === 'response') this.delivery.response(outcome.status, performance.now() - started)
+    const elapsedMs = performance.now() - started
+    if (outcome.kind === 'response') this.delivery.response(outcome.status, elapsedMs)
     else this.delivery.noResponse(outcome.sent)
+    this.options.observer?.request(elapsedMs / 1000, outcome.kind === 'response' ? outcome.status : 0)
     return outcome
   }
 }

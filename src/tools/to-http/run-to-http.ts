@@ -4,7 +4,7 @@
  * requests and no further failover, waits for the requests in flight (FIN what an endpoint took,
  * REQ the rest), closes the pools and the errors file.
  */
-import type {AddressMap, ConnectionSettings, HttpOptions} from '../../core/index.js'
+import type {AddressMap, ConnectionSettings, Consumer, HttpOptions} from '../../core/index.js'
 import {ErrorsFile} from '../publish/errors-file.js'
 import {EXIT, stoppedExitCode, type ToolResult} from '../result.js'
 import {Pump} from '../source/pump.js'
@@ -32,7 +32,8 @@ export interface ToHttpOptions extends Omit<HttpSinkOptions, 'errors'> {
   /** Longest wait on stop for requests in flight and nsqd's answers (ms). */
   drainTimeoutMs: number
   signal: AbortSignal
-  events?: Omit<TopicSourceEvents, 'topicAdded'> & {topicAdded?: (topic: string) => void}
+  /** The topic source's events; `topicAdded` also gets the consumer (its counters are what `--metrics-address` reads). */
+  events?: Omit<TopicSourceEvents, 'topicAdded'> & {topicAdded?: (topic: string, consumer: Consumer) => void}
   /** Called once the sink exists (the command's status line reads its stats). */
   started?: (sink: HttpSink) => void
 }
@@ -77,7 +78,7 @@ export async function runToHttp(options: ToHttpOptions): Promise<ToolResult<ToHt
     events: {
       ...events,
       topicAdded: (topic, consumer) => {
-        topicAdded?.(topic)
+        topicAdded?.(topic, consumer)
         if (options.signal.aborted) return
         pumps.push(new Pump<Delivery>(consumer, sink).run())
       },

@@ -1,4 +1,5 @@
 import type {AddressMap, ConnectionSettings, HttpOptions, NsqError} from '../../core/index.js'
+import type {PublishObserver} from '../metrics/observers.js'
 import {EXIT, stoppedExitCode, type ExitCode, type ToolResult} from '../result.js'
 import {discoverNsqd} from '../publish/discover.js'
 import type {ErrorsFile, FailedRecord} from '../publish/errors-file.js'
@@ -65,6 +66,8 @@ export interface ToNsqOptions {
   /** True when the abort came from the reader of stdout leaving (`--tee`): not an interruption. */
   outputGone?(): boolean
   events?: ToNsqEvents
+  /** Told each batch's publish latency and outcome (`--metrics-address`). */
+  publishObserver?: PublishObserver
 }
 
 /** How a `to-nsq` run ended: its summary and exit code, and what the command reports after the summary. */
@@ -176,6 +179,7 @@ function newPublisher(options: ToNsqOptions, nsqd: readonly string[]): Publisher
     settings: options.connection,
     deferMs: options.deferMs,
     window: options.deferMs === undefined ? 16 : 256,
+    ...(options.publishObserver === undefined ? {} : {observer: options.publishObserver}),
     // With none left, the run stops reading through the batch outcome (BatchOutcome.stopped).
     onRefused: (refusal, remaining) => {
       if (remaining > 0) events.leftOut?.(refusal, remaining)

@@ -171,6 +171,7 @@ describe("nsqadmin's notification events and loss rows", () => {
       client_count: 0,
       clients: [],
       paused: false,
+      e2e_processing_latency: {count: 0, percentiles: []},
     }
     const stats: TopicStats = {
       topic_name: 't',
@@ -180,6 +181,7 @@ describe("nsqadmin's notification events and loss rows", () => {
       message_count: 9,
       message_bytes: 0,
       paused: false,
+      e2e_processing_latency: {count: 0, percentiles: []},
     }
     const nodes = new Map([['n1', stats]])
     expect(lossOf({action: 'empty_topic', topic: 't'}, nodes)).toEqual([{node: 'n1', topic: 't', depth: 7, in_flight: 0, deferred: 0}])

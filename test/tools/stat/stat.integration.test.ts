@@ -32,7 +32,7 @@ async function statsSum(
   cluster: Cluster,
   topic: string,
   channel: string,
-): Promise<Omit<ChannelStats, 'channel_name' | 'clients' | 'paused'>> {
+): Promise<Omit<ChannelStats, 'channel_name' | 'clients' | 'paused' | 'e2e_processing_latency'>> {
   const sum = {
     depth: 0,
     backend_depth: 0,
