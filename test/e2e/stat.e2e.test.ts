@@ -163,7 +163,9 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     // Piped (rows), --once: the topic's own queue in a row of its own; the check sees it.
     const once = await runCli(['stat', ...lookupdArgs, '--once', '--topic', 'newtopic', '--fail-if', 'depth>500'])
     expect(once.code).toBe(99)
-    expect(once.stdout.toString('utf8')).toMatch(/^newtopic\/\(no channel\) +- +- \| +1000 +1000 +0 +- +- \| +- +- +1000 +- {2}no channel$/m)
+    expect(once.stdout.toString('utf8')).toMatch(
+      /^newtopic\/\(no channel\) +- +- \| +1000 +1000 +0 +- +- \| +- +- +1000 +- {2}no channel$/m,
+    )
     expect(once.stderr).toContain('threshold met: newtopic/(no channel): depth 1000 (depth>500)')
     const below = await runCli(['stat', ...lookupdArgs, '--once', '--topic', 'newtopic', '--fail-if', 'depth>1000'])
     expect(below.code).toBe(0)
