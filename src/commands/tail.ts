@@ -2,7 +2,7 @@ import {fstatSync} from 'node:fs'
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import {goNsqConsumerOpt, type DropInSpec} from '../cli/drop-in.js'
-import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {
   addressMap,
   connectionSettings,
@@ -55,7 +55,7 @@ Template tokens: %t topic, %c channel, %i id, %T timestamp (ms), %a attempts, %h
 
 JSON envelope: {"topic","channel","id","timestamp" (ms since epoch),"attempts","nsqd","body"} with "body_base64" instead of "body" when the body is not valid UTF-8.
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.INTERRUPTED], {[EXIT.OK]: 'ok (also when the reader leaves, -n is reached or the first Ctrl-C drained)', [EXIT.FAILURE]: 'stdout failed', [EXIT.UNAVAILABLE]: 'nsqd / lookupd unreachable or refusing', [EXIT.INTERRUPTED]: 'interrupted (a second Ctrl-C, or Ctrl-C before -n was reached)'})}`
 
   static override examples = [
     {description: 'Follow a topic', command: '<%= config.bin %> <%= command.id %> events --nsqd-tcp-address 127.0.0.1:4150'},

@@ -233,6 +233,14 @@ describe('nsq to-nsq against real nsqd', () => {
     const unreachable = await runCli(['to-nsq', name, '--nsqd-tcp-address', '127.0.0.1:1'], {input: 'a\n'})
     expect(unreachable.code).toBe(69)
     expect(unreachable.stderr).toMatch(/connection refused/)
+    // A connection it never had is not "lost … (reconnecting)".
+    expect(unreachable.stderr).not.toMatch(/lost 127\.0\.0\.1:1/)
+    const oneDown = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-tcp-address', '127.0.0.1:1'], {
+      input: 'a\nb\n',
+    })
+    expect(oneDown.code, oneDown.stderr).toBe(0)
+    expect(oneDown.stderr).toMatch(/cannot connect to 127\.0\.0\.1:1: .*connection refused.* \(retrying\)/)
+    expect(oneDown.stderr).not.toMatch(/lost 127\.0\.0\.1:1/)
   })
 })
 
