@@ -17,6 +17,7 @@ import {
 } from '../cli/flags.js'
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
+import {snakeCaseKeys} from '../cli/json-case.js'
 import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
@@ -149,6 +150,11 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     command: 'to-nsq',
     args: ['--mode=fanout'],
     ignoredWithValue: ['producer-opt'],
+  }
+
+  /** `--json` field names in snake_case, as every command prints them (cli/json-case.ts). */
+  protected override toSuccessJson(result: unknown): unknown {
+    return snakeCaseKeys(result)
   }
 
   async run(): Promise<ToNsqSummary> {
