@@ -17,6 +17,7 @@ import {lostMessages} from '../tools/admin/loss.js'
 import {describe} from '../tools/admin/plan.js'
 import {SelectionError} from '../tools/admin/select.js'
 import type {AdminSummary} from '../tools/admin/types.js'
+import {plural} from '../tools/plural.js'
 
 /** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
 const {
@@ -131,7 +132,7 @@ export abstract class AdminCommand<T extends typeof Command> extends NsqCommand<
     for (const problem of summary.problems) process.stderr.write(`${problem}\n`)
     for (const n of summary.notify.filter((r) => r.status === 'failed'))
       process.stderr.write(`notify ${n.url} failed for ${n.event.action} ${n.event.topic}: ${n.error ?? ''}\n`)
-    if (!dryRun && summary.failed > 0) this.status(`${summary.ok} calls succeeded, ${summary.failed} failed`)
+    if (!dryRun && summary.failed > 0) this.status(`${plural(summary.ok, 'call')} succeeded, ${summary.failed} failed`)
     return this.complete(result)
   }
 
@@ -160,7 +161,7 @@ export abstract class AdminCommand<T extends typeof Command> extends NsqCommand<
       return 'needs-yes'
     }
     const nodes = new Set(preview.plans.flatMap((p) => p.phases.flat().map((c) => `${c.role} ${c.address}`)))
-    const prompt = `${preview.action.replace('_', ' ')} ${preview.plans.map((p) => describe(p.target)).join(', ')} on ${nodes.size} node(s), losing ${lostMessages(preview.loss)} messages? [y/N] `
+    const prompt = `${preview.action.replace('_', ' ')} ${preview.plans.map((p) => describe(p.target)).join(', ')} on ${plural(nodes.size, 'node')}, losing ${plural(lostMessages(preview.loss), 'message')}? [y/N] `
     const rl = readline.createInterface({input: process.stdin, output: process.stderr})
     try {
       const answer = await rl.question(prompt)

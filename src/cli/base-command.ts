@@ -11,6 +11,7 @@ import {classifyError, isNsqError, NsqError, type ErrorKind} from '../core/index
 import {chooseContext, resolveContext, type ContextChoice, type FlagInfo, type Resolution} from '../tools/context/resolve.js'
 import {ContextStore, type StoredContext} from '../tools/context/store.js'
 import {closest} from './closest.js'
+import {dropInName, inDropInTerms, type DropInSpec} from './drop-in.js'
 import {applyColor} from './color.js'
 import type {ToolResult} from '../tools/result.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
@@ -170,10 +171,24 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
    * mistyped flag as one line with "did you mean".
    */
   override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    const cliError = this.toCliError(error)
+    const cliError = this.inDropInTerms(this.toCliError(error))
     // oclif's catch takes the code from `exitCode`, which a CLIError does not set (the --json path).
     if (cliError instanceof Errors.CLIError && cliError.oclif.exit !== undefined) process.exitCode = cliError.oclif.exit
     return super.catch(cliError)
+  }
+
+  /** Run as a drop-in (`nsq_stat`), the message and its hints name the drop-in and its Go-style flags. */
+  private inDropInTerms(error: Error): Error {
+    const spec = (this.ctor as {dropIn?: DropInSpec}).dropIn
+    const name = dropInName()
+    if (spec === undefined || name === undefined || !(error instanceof Errors.CLIError)) return error
+    const say = (text: string): string => inDropInTerms(text, name, spec)
+    const {suggestions, code} = error as Errors.CLIError & {suggestions?: string[]; code?: string}
+    return new Errors.CLIError(say(error.message), {
+      ...(error.oclif.exit === undefined ? {} : {exit: error.oclif.exit}),
+      ...(code === undefined ? {} : {code}),
+      ...(suggestions === undefined ? {} : {suggestions: suggestions.map(say)}),
+    })
   }
 
   private toCliError(error: Error): Error {

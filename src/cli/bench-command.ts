@@ -31,6 +31,7 @@ import {
   sizeFlag,
   type SecurityFlagValues,
 } from './flags.js'
+import {plural} from '../tools/plural.js'
 
 const RUN = 'RUN'
 const CHECKS = 'CI CHECKS'
@@ -294,14 +295,14 @@ export abstract class BenchCommand<T extends typeof Command> extends NsqCommand<
     for (const warning of summary.warnings.slice(outcome.warnings.length)) this.warn(warning)
     if (summary.disturbed) {
       this.warn(
-        `this run was disturbed (${summary.errors} errors, ${summary.reconnects} reconnects, ${summary.lost} lost): these results are not reliable`,
+        `this run was disturbed (${plural(summary.errors, 'error')}, ${plural(summary.reconnects, 'reconnect')}, ${summary.lost} lost): these results are not reliable`,
       )
     }
     if (!this.jsonEnabled())
       process.stdout.write(flags.csv ? renderCsv(summary) : renderText(summary, params.batchSize, params.rate !== undefined))
     // Nothing measured and only errors (e.g. --size over nsqd's --max-msg-size): the run failed.
     const failed = !summary.interrupted && summary.messages === 0 && summary.errors > 0
-    if (failed) this.alert(`error: no message got through (${summary.errors} errors): see the warnings above`)
+    if (failed) this.alert(`error: no message got through (${plural(summary.errors, 'error')}): see the warnings above`)
     return this.complete({summary, exitCode: benchExitCode(summary, failed)})
   }
 

@@ -145,3 +145,94 @@ export function goNsqProducerOpt(option: string): Translation {
   }
   return {argv, notes}
 }
+
+/** The drop-in name this process runs as (`to_nsq` for bin/to_nsq.js), or undefined for `nsq` itself. */
+export function dropInName(script: string | undefined = process.argv[1]): string | undefined {
+  const base = (script ?? '').split(/[\\/]/).pop()?.replace(/\.js$/, '') ?? ''
+  return /^(nsq_|to_nsq)/.test(base) ? base : undefined
+}
+
+/** `-version` of a drop-in, in the official apps' form (`nsq_tail v1.3.0`): `to_nsq (nsq-toolkit) v0.1.0`. */
+export function dropInVersionLine(name: string, version: string): string {
+  return `${name} (nsq-toolkit) v${version}`
+}
+
+/** Our flag name → the drop-in's Go name (the reverse of `rename`). */
+function goFlagName(spec: DropInSpec, ours: string): string {
+  for (const [go, name] of Object.entries(spec.rename ?? {})) if (name === ours) return go
+  return ours
+}
+
+/**
+ * A message or hint in the drop-in's own terms: `nsq to-nsq` → `to_nsq`, `--count 5` → `-n 5`,
+ * `--no-x` → `-x=false`, so what a user of the official app is told to type works there.
+ */
+export function inDropInTerms(text: string, name: string, spec: DropInSpec): string {
+  return text
+    .replaceAll(`nsq ${spec.command.replaceAll(':', ' ')}`, name)
+    .replace(/(^|[\s(`"'])--no-([a-z][\w-]*)/g, (_, before: string, flag: string) => `${before}-${goFlagName(spec, flag)}=false`)
+    .replace(/(^|[\s(`"'/])--([a-z][\w-]*)/g, (_, before: string, flag: string) => `${before}-${goFlagName(spec, flag)}`)
+}
+
+/** What `-help` of a drop-in shows of one flag (oclif's cached flag description). */
+export interface DropInFlagHelp {
+  type: 'boolean' | 'option'
+  summary?: string
+  description?: string
+  default?: unknown
+  multiple?: boolean
+  helpValue?: string | string[]
+  hidden?: boolean
+  options?: readonly string[]
+}
+
+/**
+ * `-help` of a drop-in: Go's flag.PrintDefaults layout (`  -name type` then a tab-indented
+ * usage with its default) under `Usage of NAME:`, with the Go names the drop-in takes.
+ */
+export function dropInUsage(name: string, spec: DropInSpec, flags: Readonly<Record<string, DropInFlagHelp>>, summary?: string): string {
+  const lines = [`Usage of ${name}:`]
+  const entries = Object.entries(flags)
+    .filter(([, flag]) => flag.hidden !== true)
+    .map(([ours, flag]) => [goFlagName(spec, ours), flag] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const [go, flag] of entries) {
+    const value = Array.isArray(flag.helpValue) ? flag.helpValue[0] : flag.helpValue
+    const type =
+      flag.type === 'boolean'
+        ? ''
+        : flag.multiple === true
+          ? ' value'
+          : value === '<duration>'
+            ? ' duration'
+            : typeof flag.default === 'number'
+              ? ' int'
+              : typeof flag.default === 'string'
+                ? ' string'
+                : ' value'
+    const text = inDropInTerms(flag.summary ?? flag.description ?? '', name, spec)
+    const shown =
+      flag.default === undefined || flag.default === false || flag.default === '' || flag.type === 'boolean'
+        ? ''
+        : ` (default ${formatDefault(flag.default, value)})`
+    const options = flag.options === undefined ? '' : ` (${flag.options.join(', ')})`
+    lines.push(`  -${go}${type}`, `    \t${text}${options}${shown}`)
+  }
+  for (const go of [...(spec.ignored ?? []), ...(spec.ignoredWithValue ?? [])])
+    lines.push(`  -${go}`, '    \taccepted and ignored (only tunes the Go client)')
+  const about =
+    summary === undefined
+      ? ''
+      : `${name}: ${summary}; a drop-in of nsq-toolkit (\`nsq ${spec.command.replaceAll(':', ' ')} --help\` for the full help)\n\n`
+  return `${about}${lines.join('\n')}\n`
+}
+
+function formatDefault(value: unknown, helpValue: string | undefined): string {
+  if (helpValue === '<duration>' && typeof value === 'number') {
+    if (value % 3_600_000 === 0) return `${value / 3_600_000}h0m0s`
+    if (value % 60_000 === 0) return `${value / 60_000}m0s`
+    if (value % 1000 === 0) return `${value / 1000}s`
+    return `${value}ms`
+  }
+  return typeof value === 'string' && helpValue !== '<duration>' ? `"${value}"` : String(value)
+}

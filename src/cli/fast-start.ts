@@ -43,7 +43,7 @@ function fastStartOff(): boolean {
   return off !== undefined && off !== '' && off !== '0'
 }
 
-function readPackage(): PackageJson {
+export function readPackage(): PackageJson {
   return JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as PackageJson
 }
 

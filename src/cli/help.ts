@@ -4,6 +4,7 @@
  * commands (`kill -HUP <pid>`) came out without it. Every example command starts with `$` here.
  */
 import {CommandHelp, Help, type Command} from '@oclif/core'
+import {commandNotFound} from './command-not-found.js'
 
 class NsqCommandHelp extends CommandHelp {
   protected override examples(examples: Command.Example[] | string | undefined): string | undefined {
@@ -23,4 +24,19 @@ function withPrompt(command: string, bin: string): string {
 
 export default class NsqHelp extends Help {
   protected override CommandHelpClass = NsqCommandHelp
+
+  /** `nsq help tial` is a usage error (2) naming the nearest command, as `nsq tial` is. */
+  override async showHelp(argv: string[]): Promise<void> {
+    const words: string[] = []
+    for (const arg of argv) {
+      if (arg === '--' || arg.startsWith('-')) break
+      if (arg !== '' && (arg !== 'help' || words.length > 0)) words.push(arg)
+    }
+    // The words name a command (the rest are its arguments), or all of them a topic; else it is a typo.
+    const id = (n: number): string => words.slice(0, n).join(':')
+    const command = words.some((_, i) => this.config.findCommand(id(i + 1)) !== undefined)
+    const topic = this.config.findTopic(id(words.length)) !== undefined
+    if (words.length > 0 && !command && !topic) commandNotFound(id(words.length), this.config)
+    return super.showHelp(argv)
+  }
 }

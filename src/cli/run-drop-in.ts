@@ -1,16 +1,28 @@
-import {translateGoArgs, type DropInSpec} from './drop-in.js'
-import {printVersion} from './fast-start.js'
+import {dropInName, dropInUsage, dropInVersionLine, translateGoArgs, type DropInSpec} from './drop-in.js'
+import {readPackage} from './fast-start.js'
 
 /**
  * Entry point of a drop-in binary: translate Go-style flags, then run our command. `-version`
- * is the CLI's version, not a flag of the command, and is printed without loading oclif
- * (src/cli/fast-start.ts); everything else loads oclif and the command only now.
+ * prints a version line like the official apps' in the drop-in's name, without loading oclif
+ * (src/cli/fast-start.ts reads package.json); `-help` shows the drop-in's own usage (its
+ * Go-style flags); everything else loads oclif and the command only now.
  */
 export async function runDropIn(spec: DropInSpec, binUrl: string): Promise<void> {
   const {argv, notes} = translateGoArgs(process.argv.slice(2), spec)
   for (const note of notes) process.stderr.write(`${note}\n`)
-  const version = argv.includes('--version')
-  if (version && printVersion()) return
-  const {execute} = await import('@oclif/core')
-  await execute({dir: binUrl, args: version ? ['--version'] : argv})
+  const name = dropInName() ?? spec.command
+  if (argv.includes('--version')) {
+    process.stdout.write(`${dropInVersionLine(name, readPackage().version)}\n`)
+    return
+  }
+  const {Config, execute} = await import('@oclif/core')
+  if (argv.includes('--help')) {
+    const config = await Config.load(binUrl)
+    const command = config.findCommand(spec.command)
+    if (command !== undefined) {
+      process.stdout.write(dropInUsage(name, spec, command.flags, command.summary))
+      return
+    }
+  }
+  await execute({dir: binUrl, args: argv})
 }

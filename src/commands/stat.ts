@@ -38,7 +38,9 @@ With no topic it shows every topic and channel (filter with a name, a glob such 
 
 --prometheus ADDRESS serves the same polls as Prometheus metrics instead of printing them: GET http://ADDRESS/metrics polls every nsqd and lookupd at scrape time (one poll is shared by the scrapes of --prometheus-cache), with node, topic and channel labels, counters as *_total, nsq_up per nsqd and lookupd, and nsqd's e2e latency quantiles. A bare port listens on 127.0.0.1; give 0.0.0.0:PORT to listen on every interface. The names are lovoo/nsq_exporter's (the README maps them to it and to nsqd's statsd names).
 
---fail-if 'METRIC OP VALUE' (repeatable) stops at the first tick where a channel meets it and exits 99: metrics depth, mem, disk, in_flight, deferred, requeued, timed_out, messages, clients, paused, nodes, ingress_rate, egress_rate, requeue_rate, timeout_rate, drain_eta (seconds, or 30s / 10m), and down (nsqd unreachable).
+A topic without channels is shown as a topic/(no channel) row (its own queue: ingress, depth, messages) in every output; --json lists every matched topic in "topics".
+
+--fail-if 'METRIC OP VALUE' (repeatable) stops at the first tick where a channel or a topic without channels meets it and exits 99: metrics depth, mem, disk, in_flight, deferred, requeued, timed_out, messages, clients, paused, nodes, ingress_rate, egress_rate, requeue_rate, timeout_rate, drain_eta (seconds, or 30s / 10m), and down (nsqd unreachable); a topic row has depth, mem, disk, messages, paused, nodes and ingress_rate. A --topic / --channel that matches nothing while lookupd or nsqd answer also exits 99 with --fail-if (nothing to check is a failed check).
 
 ${DURATIONS_HELP}
 
@@ -97,7 +99,8 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
     top: Flags.integer({min: 1, summary: 'show only the first N channel rows (after --sort)'}),
     'fail-if': Flags.string({
       multiple: true,
-      summary: "exit 99 at the first tick a channel meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable; one met is enough)",
+      summary:
+        "exit 99 at the first tick a channel or channel-less topic meets METRIC OP VALUE, e.g. 'depth>10000' (repeatable; one met is enough)",
     }),
     'http-timeout': durationFlag({
       summary: 'timeout of each HTTP request (capped at --interval)',
@@ -224,13 +227,20 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
           this.reportEmpty(view, topic, channel)
         }
         const rows = sortRows(view.channels, f.sort, f.top)
-        const breaches = tick.index > 0 || f.once ? evaluate(thresholds, view) : []
+        const checked = thresholds.length > 0 && (tick.index > 0 || f.once)
+        const breaches = checked ? evaluate(thresholds, view) : []
         const rendered = output.render(tick.index, view, rows, breaches)
         if (rendered.frame) await screen.draw(() => output.render(tick.index, view, rows, breaches).text)
         else await this.write(rendered.text)
         if (breaches.length > 0) {
           screen.end()
           for (const breach of breaches) this.alert(`threshold met: ${describeBreach(breach)}`)
+          return {summary: undefined, exitCode: EXIT.THRESHOLD}
+        }
+        // A check that finds nothing to check has failed: the named topic / channel is missing.
+        if (checked && (topic !== undefined || channel !== undefined) && isEmpty(view) && !allDown(view)) {
+          screen.end()
+          this.alert(`--fail-if: nothing to check: ${describeMissing(view, topic, channel)}`)
           return {summary: undefined, exitCode: EXIT.THRESHOLD}
         }
       }
@@ -304,14 +314,8 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
 
   /** Says once on stderr (and again after it changes) that nothing matches yet. */
   private reportEmpty(view: StatView, topic: NameFilter | undefined, channel: NameFilter | undefined): void {
-    const empty = view.channels.length === 0 && view.topics.length === 0
-    if (empty && !this.saidEmpty && (view.nodes.some((n) => n.status === 'up') || view.lookupd.some((l) => l.status === 'up'))) {
-      const what =
-        topic === undefined
-          ? 'no topics'
-          : `no topic matching ${topic.source}${channel === undefined ? '' : ` with a channel matching ${channel.source}`}`
-      this.status(`${what} on ${view.nodes.length} nsqd (yet)`)
-    }
+    const empty = isEmpty(view)
+    if (empty && !this.saidEmpty && !allDown(view)) this.status(`${describeMissing(view, topic, channel)} (yet)`)
     this.saidEmpty = empty
   }
 
@@ -319,6 +323,21 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.THRES
   private async write(text: string): Promise<void> {
     await writeWithBackpressure(text, this.signal)
   }
+}
+
+function isEmpty(view: StatView): boolean {
+  return view.channels.length === 0 && view.topics.length === 0
+}
+
+/** `no topic matching orders on 3 nsqd`, or `… : lookupd lists no nsqd with it` when none was polled. */
+function describeMissing(view: StatView, topic: NameFilter | undefined, channel: NameFilter | undefined): string {
+  const what =
+    topic === undefined
+      ? channel === undefined
+        ? 'no topics'
+        : `no channel matching ${channel.source}`
+      : `no topic matching ${topic.source}${channel === undefined ? '' : ` with a channel matching ${channel.source}`}`
+  return view.nodes.length === 0 ? `${what}: lookupd lists no nsqd carrying it` : `${what} on ${view.nodes.length} nsqd`
 }
 
 function allDown(view: StatView): boolean {

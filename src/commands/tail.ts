@@ -1,8 +1,9 @@
+import {fstatSync} from 'node:fs'
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {tailDropIn} from '../cli/drop-in-specs.js'
-import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {
   addressMap,
   connectionSettings,
@@ -26,6 +27,15 @@ import {compileTopicPattern, validateTailInput} from '../tools/tail/validate.js'
 
 const OUTPUT = 'OUTPUT'
 
+/** stdout is a pipe (`| head`): its reader may leave without reading what it holds. */
+function stdoutIsPipe(): boolean {
+  try {
+    return fstatSync(1).isFIFO()
+  } catch {
+    return false
+  }
+}
+
 const STOPPED: Readonly<Record<TailStopReason, string>> = {
   interrupt: 'interrupted',
   terminate: 'terminated',
@@ -41,13 +51,13 @@ export default class Tail extends NsqCommand<typeof Tail> {
 
   static override description = `Reads a channel (by default a fresh tail<digits>#ephemeral one, so nobody else's messages are taken) and prints each message: the raw body plus a newline, an NDJSON envelope (--format json), or a template (--format '%t %i %s\\n').
 
-A message is FIN'd only after its bytes were handed to stdout. -n N prints exactly N and gives back any extra in flight. When the reader goes away (| head) the command stops at once and requeues what it had not printed. Ctrl-C drains and exits 0 (130 when -n N is cut short before N); a second Ctrl-C exits 130. --peek (with -n) prints and then requeues, so the messages stay on the channel.
+A message is FIN'd only after its bytes were handed to stdout. -n N prints exactly N and gives back any extra in flight. When the reader goes away (| head) the command stops at once and requeues what it had not printed. On a durable (not #ephemeral) channel printed into a pipe, without --peek, a message counts as printed and is FIN'd only once 64 KiB (a pipe buffer's worth) of later output entered the pipe, so it was read; also when more than 90% of --max-in-flight are held (raise it for small messages), 1s after the last write on a quiet topic, and at a clean stop; at EPIPE the rest is requeued. Ctrl-C drains and exits 0 (130 when -n N is cut short before N); a second Ctrl-C exits 130. --peek (with -n) prints and then requeues, so the messages stay on the channel.
 
 Template tokens: %t topic, %c channel, %i id, %T timestamp (ms), %a attempts, %h nsqd, %s body, %S size, %% percent; escapes \\n \\t \\r \\0 \\\\ \\xNN.
 
 JSON envelope: {"topic","channel","id","timestamp" (ms since epoch),"attempts","nsqd","body"} with "body_base64" instead of "body" when the body is not valid UTF-8.
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.INTERRUPTED], {[EXIT.OK]: 'ok (also when the reader leaves, -n is reached or the first Ctrl-C drained)', [EXIT.FAILURE]: 'stdout failed', [EXIT.UNAVAILABLE]: 'nsqd / lookupd unreachable or refusing', [EXIT.INTERRUPTED]: 'interrupted (a second Ctrl-C, or Ctrl-C before -n was reached)'})}`
 
   static override examples = [
     {description: 'Follow a topic', command: '<%= config.bin %> <%= command.id %> events --nsqd-tcp-address 127.0.0.1:4150'},
@@ -132,7 +142,7 @@ ${EXIT_CODES_HELP}`
 
     if (channelIsDurable(channel)) {
       this.warn(
-        `channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : "messages printed here are FIN'd and gone from it"}, and nsqd keeps the channel (and queues for it) after tail exits`,
+        `channel "${channel}" is not ephemeral: ${flags.peek ? 'peeked messages are requeued (attempts +1, order changes)' : "messages printed here are FIN'd and gone from it (into a pipe: once the reader took them)"}, and nsqd keeps the channel (and queues for it) after tail exits`,
       )
     }
     if (isTerminal(process.stderr) && !flags.quiet) {
@@ -147,6 +157,7 @@ ${EXIT_CODES_HELP}`
     try {
       const result = await runTail({
         stream: process.stdout,
+        pipeOutput: stdoutIsPipe(),
         formatter,
         topics,
         ...(pattern === undefined ? {} : {topicPattern: pattern}),

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {toFileDropIn} from '../cli/drop-in-specs.js'
-import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {
   addressMap,
   connectionSettings,
@@ -23,6 +23,7 @@ import {formatBytes, formatDuration} from '../cli/units.js'
 import type {SyncObserver} from '../tools/metrics/observers.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {exitCodeForLeftover} from '../tools/to-file/file-shipper.js'
+import {plural} from '../tools/plural.js'
 import {DEFAULT_DATETIME_FORMAT, DEFAULT_FILENAME_FORMAT} from '../tools/to-file/naming.js'
 import {archiveConfig, ToFile, type ToFileSummary} from '../tools/to-file/run-to-file.js'
 import type {TopicArchiverStats} from '../tools/to-file/topic-archiver.js'
@@ -46,7 +47,7 @@ With --s3-bucket, file names are never reused, even across restarts within the s
 
 SIGHUP closes the current files (next message opens new ones). SIGINT/SIGTERM drain: RDY 0, sync, FIN, close, exit 0 (69 when files are left for an S3 store that is failing; the next start uploads them).
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.INTERRUPTED], {[EXIT.OK]: 'ok (also after a Ctrl-C drain)', [EXIT.FAILURE]: "runtime failure (e.g. a full disk; nothing unwritten is FIN'd)", [EXIT.UNAVAILABLE]: 'nsqd / lookupd unreachable or refusing, or files left for a failing S3 store', [EXIT.INTERRUPTED]: 'a second Ctrl-C'})}`
 
   static override examples = [
     {
@@ -244,8 +245,8 @@ ${EXIT_CODES_HELP}`
         repaired: (r) =>
           this.note(
             r.file === undefined
-              ? `repaired: removed an empty file left by a crash (${r.cutBytes} bytes cut)`
-              : `repaired ${r.file.name}: cut ${r.cutBytes} bytes after the last sync; ${r.file.manifest.messages} messages kept`,
+              ? `repaired: removed an empty file left by a crash (${plural(r.cutBytes, 'byte')} cut)`
+              : `repaired ${r.file.name}: cut ${plural(r.cutBytes, 'byte')} after the last sync; ${plural(r.file.manifest.messages, 'message')} kept`,
           ),
         topicAdded: (topic, consumer) => {
           metrics?.consumer(topic, consumer)
@@ -253,7 +254,10 @@ ${EXIT_CODES_HELP}`
         },
         topicFailed: (topic, error) => process.stderr.write(`error: cannot consume topic ${topic}: ${error.message}\n`),
         finished: (file) => {
-          if (!tty) this.note(`finished ${file.name}: ${file.manifest.messages} messages, ${formatBytes(file.manifest.bytes)}`)
+          if (!tty)
+            this.note(
+              `finished ${file.name}: ${plural(file.manifest.messages, 'message')}, ${formatBytes(file.manifest.bytes)} on disk${file.manifest.gzip ? ' (gzip)' : ''}`,
+            )
         },
         lookupdError: (address, error) => this.note(`lookupd ${address}: ${error.message}`),
         disconnected: (topic, address, error) => {
@@ -328,7 +332,7 @@ ${EXIT_CODES_HELP}`
         last = {at: now, messages: s.messages}
         const s3 = sink?.stats()
         const upload = s3 === undefined ? '' : `, s3 ${s3.uploadedFiles} up / ${s3.pendingFiles} pending`
-        return `${plural(Object.keys(s.topics).length, 'topic')}, ${s.messages} msgs (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${plural(s.filesFinished, 'file')} done${upload}`
+        return `${plural(Object.keys(s.topics).length, 'topic')}, ${plural(s.messages, 'msg')} (${Math.round(rate)}/s), ${formatBytes(s.bytes)}, ${plural(s.filesFinished, 'file')} done${upload}`
       },
     })
     this.progress = progress
@@ -336,7 +340,7 @@ ${EXIT_CODES_HELP}`
       const summary = await toFile.run()
       progress.stop()
       this.note(
-        `to-file: ${summary.messages} messages, ${formatBytes(summary.bytes)} in ${summary.filesFinished} files${summary.redeliveriesDropped > 0 ? `, ${summary.redeliveriesDropped} redeliveries dropped` : ''}${summary.duplicatesDropped > 0 ? `, ${summary.duplicatesDropped} duplicates dropped` : ''}${summary.filesRepaired > 0 ? `, ${summary.filesRepaired} files repaired` : ''}`,
+        `to-file: ${plural(summary.messages, 'message')} (${formatBytes(summary.bytes)} of lines, uncompressed) in ${plural(summary.filesFinished, 'file')}${summary.redeliveriesDropped > 0 ? `, ${plural(summary.redeliveriesDropped, 'redelivery', {plural: 'redeliveries'})} dropped` : ''}${summary.duplicatesDropped > 0 ? `, ${plural(summary.duplicatesDropped, 'duplicate')} dropped` : ''}${summary.filesRepaired > 0 ? `, ${plural(summary.filesRepaired, 'file')} repaired` : ''}`,
       )
       const left = summary.unshipped
       if (left !== undefined && left.files > 0)
@@ -361,5 +365,3 @@ ${EXIT_CODES_HELP}`
     this.status(line)
   }
 }
-
-const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {NsqCommand, toCliError} from '../cli/base-command.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {toNsqDropIn} from '../cli/drop-in-specs.js'
-import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {
   connectionSettings,
   durationFlag,
@@ -19,6 +19,7 @@ import {
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {metricsFlags, openMetrics} from '../cli/metrics.js'
+import {snakeCaseKeys} from '../cli/json-case.js'
 import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
@@ -28,6 +29,7 @@ import type {Refusal} from '../tools/publish/refusal.js'
 import {parseDelimiter} from '../tools/to-nsq/delimiter.js'
 import {runToNsq, type ToNsqResult} from '../tools/to-nsq/run-to-nsq.js'
 import {failedCount, formatSummary, type ToNsqStats, type ToNsqSummary} from '../tools/to-nsq/summary.js'
+import {plural} from '../tools/plural.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
   static override summary = 'Publish stdin to a topic, one message per line (or per delimiter)'
@@ -54,7 +56,12 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     'the error code and the numbers of the records neither published nor recorded (with the body of up to 20 of at most 200',
     'bytes); exit 1.',
     '',
-    EXIT_CODES_HELP,
+    exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.PARTIAL, EXIT.UNAVAILABLE, EXIT.INTERRUPTED], {
+      [EXIT.FAILURE]: 'the --errors file could not be written',
+      [EXIT.PARTIAL]: 'some records not published',
+      [EXIT.UNAVAILABLE]: 'nsqd unreachable, or every nsqd refused for good',
+      [EXIT.INTERRUPTED]: 'Ctrl-C before the end of stdin',
+    }),
   ].join('\n')
 
   static override examples = [
@@ -144,6 +151,11 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   /** How the official to_nsq's Go-style flags map to ours (bin/to_nsq.js). It publishes every record to every nsqd. */
   static dropIn: DropInSpec = toNsqDropIn
 
+  /** `--json` field names in snake_case, as every command prints them (cli/json-case.ts). */
+  protected override toSuccessJson(result: unknown): unknown {
+    return snakeCaseKeys(result)
+  }
+
   async run(): Promise<ToNsqSummary> {
     const flags = this.flags
     const topic = this.topic()
@@ -160,6 +172,10 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
 
     const errorsPath = flags.errors
     const warned = new Set<string>()
+    /** nsqd it could not connect to yet, said once each. */
+    const unreachable = new Set<string>()
+    const early: string[] = []
+    let reading = false
     let progress: ProgressLine | undefined
     /** A status line that does not land in the middle of the progress line. */
     const say = (line: string): void => {
@@ -215,8 +231,19 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
             ),
           leftOut: (refusal, remaining) =>
             say(`nsqd ${refusal.nsqd ?? ''} refused publishing (${refusal.error.message}): left out; going on with the other ${remaining}`),
-          disconnected: (address, error) => {
-            if (error !== undefined && !this.signal.aborted) say(`lost ${address}: ${error.message} (reconnecting)`)
+          disconnected: (address, error, established) => {
+            if (error === undefined || this.signal.aborted) return
+            if (established) {
+              unreachable.delete(address)
+              say(`lost ${address}: ${error.message} (reconnecting)`)
+            } else if (!unreachable.has(address)) {
+              // Said once until it connects: a connection it never had is not "lost". Before reading
+              // starts it waits: if no nsqd connects at all, the run's error says it once instead.
+              unreachable.add(address)
+              const line = `cannot connect to ${address}: ${error.message} (retrying)`
+              if (reading) say(line)
+              else early.push(line)
+            }
           },
           retrying: (address, error, failover) => {
             if (warned.has(address)) return
@@ -231,6 +258,8 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
             )
           },
           reading: (stats) => {
+            reading = true
+            for (const line of early.splice(0)) say(line)
             if (isTerminal(process.stdin)) this.status('reading records from the terminal: end with Ctrl-D')
             progress = this.startProgress(stats)
           },
@@ -261,7 +290,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   private reportRefusal(refusal: Refusal, read: number): void {
     const where = refusal.nsqd === undefined ? 'nsqd' : `nsqd ${refusal.nsqd}`
     process.stderr.write(
-      `Error: ${where} refused publishing: ${refusal.error.message}; stopped reading after ${read.toLocaleString('en-US')} records\n`,
+      `Error: ${where} refused publishing: ${refusal.error.message}; stopped reading after ${plural(read, 'record', {format: (c) => c.toLocaleString('en-US')})}\n`,
     )
     for (const hint of toCliError(refusal.error).suggestions ?? []) process.stderr.write(`hint: ${hint}\n`)
   }

@@ -107,27 +107,41 @@ const cases: [string, string | undefined, string[], RegExp][] = [
     /cannot also be provided/,
   ],
   ['unknown command', undefined, ['tial', 'x'], /"tial" is not an nsq command: did you mean "nsq tail"\?/],
+  ['help of an unknown command', undefined, ['help', 'tial'], /"tial" is not an nsq command: did you mean "nsq tail"\?/],
+  [
+    'help of an unknown command in a topic',
+    undefined,
+    ['help', 'bench', 'pubb'],
+    /"bench pubb" is not an nsq command: did you mean "nsq bench pub"\?/,
+  ],
   ['unknown command in a topic', undefined, ['bench', 'pubb'], /"bench pubb" is not an nsq command: did you mean "nsq bench pub"\?/],
-  ['nsq_tail: unknown flag', 'bin/nsq_tail.js', ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-bogus'], /unknown flag --bogus/],
+  [
+    'nsq_tail: unknown flag',
+    'bin/nsq_tail.js',
+    ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-bogus'],
+    /unknown flag -bogus \(nsq_tail -help lists the flags\)/,
+  ],
   [
     'nsq_tail: integer',
     'bin/nsq_tail.js',
     ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-max-in-flight=many'],
-    /^Error: --max-in-flight: Expected an integer but received: many$/,
+    /^Error: -max-in-flight: Expected an integer but received: many$/,
   ],
   [
     'to_nsq: option value',
     'bin/to_nsq.js',
     ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-rate=fast'],
-    /--rate: Expected an integer but received: fast/,
+    /(^|\s)-rate: Expected an integer but received: fast/,
   ],
   [
     'nsq_to_file: duration',
     'bin/nsq_to_file.js',
     ['-topic=x', '-nsqd-tcp-address', NOWHERE, '-sync-interval=soon'],
-    /--sync-interval: invalid duration "soon"/,
+    /(^|\s)-sync-interval: invalid duration "soon"/,
   ],
-  ['nsq_stat: duration', 'bin/nsq_stat.js', ['-nsqd-http-address', NOWHERE, '-interval=soon'], /--interval: invalid duration "soon"/],
+  ['nsq_stat: duration', 'bin/nsq_stat.js', ['-nsqd-http-address', NOWHERE, '-interval=soon'], /(^|\s)-interval: invalid duration "soon"/],
+  // A drop-in's hints speak its own flags and name (not `nsq stat --lookupd-http-address`).
+  ['nsq_stat: no address', 'bin/nsq_stat.js', ['-topic=x'], /Try this: nsq_stat -lookupd-http-address 127\.0\.0\.1:4161/],
 ]
 
 describe('usage errors: exit 2 and one short message, for every command and drop-in', () => {

@@ -69,14 +69,15 @@ describe('start-up fast paths', () => {
   }, 60_000)
 
   it.each(DROP_INS)(
-    '%s -version (and --version) prints the same line, without loading oclif',
+    '%s -version (and --version) prints its own version line, as the official apps do, without loading oclif',
     (name) => {
       const bin = `bin/${name}.js`
+      const expected = `${name} (nsq-toolkit) v${version}\n`
       const fast = run(bin, ['-version'])
-      expect(fast.stdout).toBe(expectedVersion)
+      expect(fast.stdout).toBe(expected)
       expect(fast.oclifLoaded).toBe(false)
-      expect(run(bin, ['--version']).stdout).toBe(expectedVersion)
-      expect(run(bin, ['-version'], OCLIF).stdout).toBe(expectedVersion)
+      expect(run(bin, ['--version']).stdout).toBe(expected)
+      expect(run(bin, ['-version'], OCLIF).stdout).toBe(expected)
     },
     60_000,
   )

@@ -73,7 +73,33 @@ describe('each command lists only its own exit codes', () => {
     ['bench pub', [0, 1, 2, 69, 99, 130]],
     ['bench sub', [0, 1, 2, 69, 99, 130]],
     ['bench pubsub', [0, 1, 2, 69, 99, 130]],
+    ['tail', [0, 1, 2, 69, 130]],
+    ['to-file', [0, 1, 2, 69, 130]],
+    ['to-nsq', [0, 1, 2, 3, 69, 130]],
   ] as const)('%s: %j', async (command, expected) => {
     expect(codes(await help(command))).toEqual(expected)
+  })
+})
+
+describe('drop-ins speak in their own terms', () => {
+  it.each([
+    ['bin/to_nsq.js', 'to_nsq', 'to-nsq', '-nsqd-tcp-address value', '-rate int'],
+    ['bin/nsq_tail.js', 'nsq_tail', 'tail', '-n int', '-max-in-flight int'],
+    ['bin/nsq_stat.js', 'nsq_stat', 'stat', '-interval duration', '-http-client-request-timeout duration'],
+    ['bin/nsq_to_file.js', 'nsq_to_file', 'to-file', '-output-dir string', '-gzip'],
+  ])('%s: -help shows its Go-style usage, -version a version line', async (bin, name, command, ...flags) => {
+    for (const helpFlag of ['-help', '--help', '-h']) {
+      const result = await runCli([helpFlag], {bin, timeoutMs: 30_000})
+      expect(result.code, result.stderr).toBe(0)
+      const text = result.stdout.toString('utf8')
+      expect(text).toContain(`\nUsage of ${name}:\n`)
+      for (const flag of flags) expect(text).toMatch(new RegExp(`^  ${flag}\\n    \\t\\S`, 'm'))
+      // Not the nsq command's oclif usage, and no --long flags of ours in the flag list.
+      expect(text).not.toContain(`$ nsq ${command}`)
+      expect(text.slice(text.indexOf('Usage of'))).not.toMatch(/^ {2}--/m)
+    }
+    const version = await runCli(['-version'], {bin, timeoutMs: 30_000})
+    expect(version.code).toBe(0)
+    expect(version.stdout.toString('utf8')).toMatch(new RegExp(`^${name} \\(nsq-toolkit\\) v\\d+\\.\\d+\\.\\d+\\n$`))
   })
 })

@@ -27,7 +27,7 @@ describe('npm pack + npm install -g', () => {
     for (const name of ['nsq', 'nsq_tail', 'to_nsq', 'nsq_to_file', 'nsq_stat']) expect(fs.existsSync(bin(name)), name).toBe(true)
     const version = JSON.parse(fs.readFileSync('package.json', 'utf8')).version as string
     expect(execFileSync(bin('nsq'), ['--version'], {encoding: 'utf8'})).toContain(`nsq-toolkit/${version}`)
-    expect(execFileSync(bin('nsq_tail'), ['-version'], {encoding: 'utf8'})).toContain(`nsq-toolkit/${version}`)
+    expect(execFileSync(bin('nsq_tail'), ['-version'], {encoding: 'utf8'})).toBe(`nsq_tail (nsq-toolkit) v${version}\n`)
     const help = execFileSync(bin('nsq'), ['--help'], {encoding: 'utf8'})
     for (const command of ['tail', 'to-nsq', 'to-file', 'stat', 'bench']) expect(help).toContain(command)
     // The installed package carries the pre-rendered help (dist/help.json): the same text as oclif's.
@@ -35,7 +35,7 @@ describe('npm pack + npm install -g', () => {
     expect(tailHelp).toContain('USAGE')
     expect(tailHelp).toBe(execFileSync(bin('nsq'), ['tail', '--help'], {encoding: 'utf8', env: {...process.env, NSQ_NO_FAST_START: '1'}}))
     for (const name of ['nsq_to_nsq', 'nsq_to_http'])
-      expect(execFileSync(bin(name), ['-version'], {encoding: 'utf8'})).toContain(`nsq-toolkit/${version}`)
+      expect(execFileSync(bin(name), ['-version'], {encoding: 'utf8'})).toBe(`${name} (nsq-toolkit) v${version}\n`)
     // A Go-style flag through the drop-in reaches our command's validation (exit 2, our message).
     let failure: {status: number | null; stderr: string} | undefined
     try {

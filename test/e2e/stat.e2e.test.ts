@@ -151,6 +151,56 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     expect(rateOnce.stderr).toMatch(/--count 1 instead of --once/)
   })
 
+  it('a topic with no channel: a row in --once, piped rows, CSV and --json, checked by --fail-if; a name matching nothing fails the check', async () => {
+    const http = new NsqdHttpClient(cluster.nsqd[1]!.httpAddress)
+    await http.mpub(
+      'newtopic',
+      Array.from({length: 1000}, (_, n) => Buffer.from(`n${n}`)),
+    )
+    await registered(cluster, 'newtopic', 1)
+    const depth = (await http.stats({topic: 'newtopic'})).topics[0]!.depth
+    expect(depth).toBe(1000)
+    // Piped (rows), --once: the topic's own queue in a row of its own; the check sees it.
+    const once = await runCli(['stat', ...lookupdArgs, '--once', '--topic', 'newtopic', '--fail-if', 'depth>500'])
+    expect(once.code).toBe(99)
+    expect(once.stdout.toString('utf8')).toMatch(
+      /^newtopic\/\(no channel\) +- +- \| +1000 +1000 +0 +- +- \| +- +- +1000 +- {2}no channel$/m,
+    )
+    expect(once.stderr).toContain('threshold met: newtopic/(no channel): depth 1000 (depth>500)')
+    const below = await runCli(['stat', ...lookupdArgs, '--once', '--topic', 'newtopic', '--fail-if', 'depth>1000'])
+    expect(below.code).toBe(0)
+    // The channel-only metrics are not checked on a topic row.
+    const clients = await runCli(['stat', ...lookupdArgs, '--once', '--topic', 'newtopic', '--fail-if', 'clients==0'])
+    expect(clients.code).toBe(0)
+    const json = await runCli(['stat', ...lookupdArgs, '--once', '--json', '--topic', 'new*', '--fail-if', 'depth>500'])
+    expect(json.code).toBe(99)
+    const tick = JSON.parse(json.stdout.toString('utf8')) as JsonTick
+    expect(tick.topics).toEqual([expect.objectContaining({topic: 'newtopic', depth: 1000, channels: 0, nodes: 1})])
+    expect(tick.breaches).toEqual(['newtopic/(no channel): depth 1000 (depth>500)'])
+    const csv = await runCli(['stat', ...lookupdArgs, '--once', '-o', 'csv', '--topic', 'newtopic'])
+    expect(csv.code).toBe(0)
+    expect(csv.stdout.toString('utf8').trimEnd().split('\n')[1]!.split(',').slice(1, 5)).toEqual(['newtopic', '', '', '1000'])
+    // A name or pattern that matches nothing while lookupd answers: said, and a failed check.
+    for (const topic of ['nosuch', 'nosuch.*']) {
+      const missing = await runCli(['stat', ...lookupdArgs, '--once', '--topic', topic, '--fail-if', 'depth>500'])
+      expect(missing.code).toBe(99)
+      expect(missing.stderr).toContain(`--fail-if: nothing to check: no topic matching ${topic}`)
+    }
+    const missingChannel = await runCli([
+      'stat',
+      ...lookupdArgs,
+      '--once',
+      '--topic',
+      'load',
+      '--channel',
+      'nosuch',
+      '--fail-if',
+      'depth>500',
+    ])
+    expect(missingChannel.code).toBe(99)
+    expect(missingChannel.stderr).toContain('--fail-if: nothing to check: no topic matching load with a channel matching nosuch on 3 nsqd')
+  })
+
   it('stat nodes and stat lookupd show the nodes with versions, addresses and topics', async () => {
     const nodes = await runCli(['stat', 'nodes', ...lookupdArgs, '--json'])
     expect(nodes.code).toBe(0)
@@ -191,7 +241,7 @@ describe.skipIf(skipIntegration)('nsq stat, the built CLI, on 3 nsqd + 2 nsqlook
     expect(none.code).toBe(2)
     const unknown = await runCli(['stat', ...lookupdArgs, '--topic', 'never_published', '--once'])
     expect(unknown.code).toBe(0)
-    expect(unknown.stderr).toContain('no topic matching never_published on 0 nsqd (yet)')
+    expect(unknown.stderr).toContain('no topic matching never_published: lookupd lists no nsqd carrying it (yet)')
     const down = await runCli(['stat', '--nsqd-http-address', '127.0.0.1:1', '--once', '--json'])
     expect(down.code).toBe(69)
     expect(JSON.parse(down.stdout.toString('utf8')).nodes).toEqual([

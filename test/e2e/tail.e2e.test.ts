@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient} from '../../src/core/index.js'
 import {decodeEnvelope} from '../../src/tools/envelope.js'
-import {collect, runCli, spawnCli} from '../support/cli.js'
+import {CLI, collect, runCli, spawnCli} from '../support/cli.js'
 import {nsqBin, startLookupd, startNsqd, type LookupdProcess, type NsqdProcess} from '../support/nsq.js'
 import {multiset, splitLines} from '../support/official.js'
 import {spawnTracked, stopChild} from '../support/processes.js'
@@ -108,6 +108,43 @@ describe('nsq tail against real nsqd', () => {
     expect(printed).toBeLessThan(total / 2)
     expect(await settleLeft(topic, 'keep', total - printed)).toBe(total - printed)
     process.stderr.write(`tail | head: stopped after ${elapsed} ms, ${printed} of ${total} written before the pipe closed\n`)
+  })
+
+  it("| head -3 through a real pipe on a durable channel: nothing FIN'd that the reader did not read, the rest requeued", async () => {
+    const size = 1000 // bytes per line (newline included): a 64 KiB pipe holds 65 of them
+    const total = 2000
+    /** Runs `nsq tail TOPIC -c durable | READER` through sh; returns the summary's numbers once the channel settled. */
+    async function piped(reader: string): Promise<{printed: number; finished: number; stdout: Buffer}> {
+      const topic = topicName()
+      await fill(
+        topic,
+        'durable',
+        Array.from({length: total}, (_, i) => Buffer.from(`${String(i).padStart(8, '0')}-${'y'.repeat(size - 10)}`)),
+      )
+      const child = spawnTracked(
+        'sh',
+        ['-c', `"$0" "$1" tail "$2" -c durable --nsqd-tcp-address "$3" | ${reader}`, process.execPath, CLI, topic, nsqd.tcpAddress],
+        {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}},
+      )
+      const result = await collect(child, {timeoutMs: 30_000})
+      expect(result.code, result.stderr).toBe(0)
+      const match = /reader closed: (\d+) printed, (\d+) finished, (\d+) requeued/.exec(result.stderr)
+      expect(match, result.stderr).not.toBeNull()
+      const [printed, finished] = [Number(match?.[1]), Number(match?.[2])]
+      expect(finished).toBe(printed)
+      // Everything not FIN'd is back on the channel (depth + in flight + deferred, from /stats).
+      expect(await settleLeft(topic, 'durable', total - finished)).toBe(total - finished)
+      return {printed, finished, stdout: result.stdout}
+    }
+    const head = await piped('head -3')
+    expect(splitLines(head.stdout).map(String)).toEqual([0, 1, 2].map((i) => `${String(i).padStart(8, '0')}-${'y'.repeat(size - 10)}`))
+    // head reads 8 KiB or so and keeps 3 lines: at most that was FIN'd, never a pipe's worth.
+    expect(head.printed * size).toBeLessThan(64 * 1024)
+    // A reader that takes exactly 3000 bytes (3 lines) and leaves: a message is FIN'd only once
+    // 64 KiB of later output entered the pipe, and the pipe holds no more, so at most those 3 are.
+    // (FIN'd at the write callback, as before, it was every line the pipe took: 60 and more.)
+    const exact = await piped('dd bs=3000 count=1 of=/dev/null status=none')
+    expect(exact.printed).toBeLessThanOrEqual(3)
   })
 
   it('reads what the official to_nsq published, byte for byte', async () => {

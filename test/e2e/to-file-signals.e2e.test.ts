@@ -187,6 +187,26 @@ describe('to-file signals and output', () => {
     expect(Date.parse(manifest.lastTimestamp)).toBeLessThanOrEqual(Date.now())
   }, 60_000)
 
+  it('one message, one file: singular words, and each size says what it is (on disk gzip vs lines uncompressed)', async () => {
+    const topic = 'single'
+    await prepare(topic)
+    const out = dirs.make()
+    const body = 'x'.repeat(999) // 1,000 bytes with the newline; gzip makes it far smaller
+    await publish(nsqd.httpAddress, topic, [body])
+    const child = spawnCli(['to-file', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '--output-dir', out, '--gzip'], {stdin: 'ignore'})
+    const done = collect(child, {timeoutMs: 60_000})
+    await waitFor('archived', drained(topic, 1), 30_000)
+    await stopChild(child, 'SIGTERM', 30_000)
+    const result = await done
+    expect(result.code, result.stderr).toBe(0)
+    const [name] = archiveNames(out)
+    const stored = fs.statSync(path.join(out, name as string)).size
+    expect(stored).toBeLessThan(1000)
+    expect(result.stderr).toContain(`finished ${name}: 1 message, ${stored} B on disk (gzip)`)
+    expect(result.stderr).toContain('to-file: 1 message (1000 B of lines, uncompressed) in 1 file')
+    expect(result.stderr).not.toMatch(/\b1 (messages|files|msgs|topics)\b/)
+  }, 60_000)
+
   it("rejects bad flag combinations with exit 2 and nsq_to_file's messages", async () => {
     const noRev = await runCli([
       'to-file',

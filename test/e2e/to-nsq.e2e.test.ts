@@ -73,17 +73,27 @@ describe('nsq to-nsq against real nsqd', () => {
       topic: name,
       mode: 'round-robin',
       nsqd: [nsqd.tcpAddress],
-      dryRun: false,
+      dry_run: false,
       records: 6,
       accepted: 3,
       published: 3,
       bytes: 6,
       failed: 0,
       failures: {oversize: 0, empty: 0, invalid_envelope: 0, publish_failed: 0, incomplete: 0},
-      skippedEmpty: 3,
-      stoppedBy: 'eof',
+      skipped_empty: 3,
+      stopped_by: 'eof',
     })
-    expect(typeof summary.elapsedMs).toBe('number')
+    expect(typeof summary.elapsed_ms).toBe('number')
+    // Every field name, at every depth, in snake_case (as stat and bench print theirs).
+    const keys = (value: unknown): string[] =>
+      value === null || typeof value !== 'object'
+        ? []
+        : Array.isArray(value)
+          ? value.flatMap(keys)
+          : Object.entries(value).flatMap(([key, item]) => [key, ...keys(item)])
+    const names = keys(summary)
+    expect(names.length).toBeGreaterThan(10)
+    for (const key of names) expect(key).toMatch(/^[a-z][a-z0-9_]*$/)
     expect(typeof summary.rate).toBe('number')
     expect(await topicCount(nsqd, name)).toBe(3)
   })
@@ -233,6 +243,14 @@ describe('nsq to-nsq against real nsqd', () => {
     const unreachable = await runCli(['to-nsq', name, '--nsqd-tcp-address', '127.0.0.1:1'], {input: 'a\n'})
     expect(unreachable.code).toBe(69)
     expect(unreachable.stderr).toMatch(/connection refused/)
+    // A connection it never had is not "lost … (reconnecting)".
+    expect(unreachable.stderr).not.toMatch(/lost 127\.0\.0\.1:1/)
+    const oneDown = await runCli(['to-nsq', name, '--nsqd-tcp-address', nsqd.tcpAddress, '--nsqd-tcp-address', '127.0.0.1:1'], {
+      input: 'a\nb\n',
+    })
+    expect(oneDown.code, oneDown.stderr).toBe(0)
+    expect(oneDown.stderr).toMatch(/cannot connect to 127\.0\.0\.1:1: .*connection refused.* \(retrying\)/)
+    expect(oneDown.stderr).not.toMatch(/lost 127\.0\.0\.1:1/)
   })
 })
 
@@ -273,7 +291,7 @@ describe('nsq to-nsq size limits and the errors file', () => {
       published: 4,
       failed: 2,
       failures: {oversize: 2},
-      limits: {maxMessageBytes: 64, maxBodyBytes: 400, source: 'nsqd'},
+      limits: {max_message_bytes: 64, max_body_bytes: 400, source: 'nsqd'},
     })
     const lines = errorLines(errors)
     expect(lines.map((l) => [l.record, l.reason])).toEqual([
@@ -325,7 +343,7 @@ describe('nsq to-nsq size limits and the errors file', () => {
     expect(result.stderr).toMatch(/could not read limits from nsqd's HTTP API .*using --max-message-bytes/)
     const summary = JSON.parse(result.stdout.toString('utf8')) as Record<string, unknown>
     expect(summary).toMatchObject({
-      limits: {maxMessageBytes: 80, source: 'flags'},
+      limits: {max_message_bytes: 80, source: 'flags'},
       failures: {oversize: 1, publish_failed: 1},
       published: 4,
     })

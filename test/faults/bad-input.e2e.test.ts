@@ -529,7 +529,7 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
       records: number
       published: number
       failed: number
-      stoppedBy: string
+      stopped_by: string
       failures: {invalid_envelope: number}
       unrecorded?: {count: number; records: string; code: string}
     }
@@ -614,7 +614,7 @@ describe('bad-input catalogue (built CLI, real nsqd)', () => {
         )
         expect(result.code).toBe(1)
         const summary = JSON.parse(result.stdout.toString('utf8')) as Summary
-        expect(summary.stoppedBy).toBe('errors-file')
+        expect(summary.stopped_by).toBe('errors-file')
         expect(summary.unrecorded?.code).toBe('ENOSPC')
         const recorded = fs
           .readFileSync(errors, 'utf8')

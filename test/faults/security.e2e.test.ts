@@ -237,7 +237,7 @@ describe('security (built CLI, real nsqd)', () => {
         records: number
         published: number
         failed: number
-        stoppedBy: string
+        stopped_by: string
         refused?: {code: string; error: string; nsqd?: string}
       }
       expect(summary).toMatchObject({
@@ -276,11 +276,11 @@ describe('security (built CLI, real nsqd)', () => {
         records: number
         published: number
         failed: number
-        refusedNsqd?: {nsqd: string; code: string}[]
+        refused_nsqd?: {nsqd: string; code: string}[]
       }
       expect(summary, result.stderr).toMatchObject({records: 1000, published: 1000, failed: 0})
       // Both connect (IDENTIFY needs no TLS); the round-robin reaches the refusing one and leaves it out.
-      expect(summary.refusedNsqd, result.stderr).toEqual([
+      expect(summary.refused_nsqd, result.stderr).toEqual([
         {nsqd: `localhost:${mtlsNsqd.tcpPort}`, code: 'E_INVALID', error: expect.stringMatching(/TLS required/) as unknown},
       ])
       expect(flat(result.stderr)).toMatch(/refused publishing .*TLS required.*left out; going on with the other 1/)

@@ -3,6 +3,7 @@ import {NsqCommand} from '../../cli/base-command.js'
 import {EXIT, exitCodesHelp} from '../../cli/exit-codes.js'
 import {addressMap, durationFlag, httpOptions, jsonSummaryFlag, lookupdHttpAddressFlag, securityFlags} from '../../cli/flags.js'
 import {lookupdReport, type LookupdReport} from '../../tools/stat/lookupd-report.js'
+import {plural} from '../../tools/plural.js'
 
 /** The TLS / auth flags that matter to the HTTP APIs (the TCP-only ones would only clutter --help). */
 const {
@@ -54,9 +55,12 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE], {[EXIT.UN
 
 function render(report: LookupdReport): string {
   if (report.status === 'down') return `lookupd ${report.address}: DOWN: ${report.error ?? ''}\n`
-  const lines = [`lookupd ${report.address} (v${report.version ?? '?'}): ${report.nodes.length} nodes, ${report.topics.length} topics`]
+  const lines = [
+    `lookupd ${report.address} (v${report.version ?? '?'}): ${plural(report.nodes.length, 'node')}, ${plural(report.topics.length, 'topic')}`,
+  ]
   lines.push('  nodes:')
-  for (const n of report.nodes) lines.push(`    ${n.address}  ${n.hostname}  tcp ${n.tcp_port}  v${n.version}  ${n.topics} topics`)
+  for (const n of report.nodes)
+    lines.push(`    ${n.address}  ${n.hostname}  tcp ${n.tcp_port}  v${n.version}  ${plural(n.topics, 'topic')}`)
   lines.push('  topics:')
   for (const t of report.topics) {
     lines.push(`    ${t.topic}`)

@@ -12,7 +12,11 @@ export type ProducerConnectionOptions = ConnectionSettings
 
 export interface ProducerEvents {
   connected?(address: string): void
-  disconnected?(address: string, error: NsqError | undefined): void
+  /**
+   * A connection closed; `established` is false when it never got ready (the connect itself
+   * failed: nothing was lost, it is being retried).
+   */
+  disconnected?(address: string, error: NsqError | undefined, established: boolean): void
   /** A publish failed on one nsqd and is being tried again (on another when there is one). */
   retrying?(address: string, error: NsqError, attempt: number): void
 }
@@ -202,6 +206,7 @@ export class Producer {
   }
 
   private async openConnection(node: Node): Promise<Connection> {
+    let established = false
     const connection: Connection = new Connection({
       ...this.options,
       host: node.host,
@@ -210,7 +215,7 @@ export class Producer {
         closed: (error) => {
           if (node.connection === connection) node.connection = undefined
           if (error !== undefined) this.noteFailure(node)
-          this.events.disconnected?.(node.address, error)
+          this.events.disconnected?.(node.address, error, established)
         },
       },
     })
@@ -224,6 +229,7 @@ export class Producer {
     node.failures = 0
     node.retryAt = 0
     node.connection = connection
+    established = true
     this.events.connected?.(node.address)
     return connection
   }

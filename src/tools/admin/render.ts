@@ -7,6 +7,7 @@ import Table from 'cli-table3'
 import type {ChannelRow, TopicRow} from './listing.js'
 import {lostMessages} from './loss.js'
 import type {CallResult, LossRow} from './types.js'
+import {plural} from '../plural.js'
 
 export interface TableStyle {
   head: string[]
@@ -46,7 +47,7 @@ export function renderCalls(calls: readonly CallResult[], style: TableStyle): st
 export function renderLoss(rows: readonly LossRow[], style: TableStyle): string {
   const t = table(['NODE', 'TOPIC', 'CHANNEL', 'DEPTH', 'IN FLIGHT', 'DEFERRED'], style)
   for (const r of rows) t.push([r.node, r.topic, r.channel ?? '(topic queue)', String(r.depth), String(r.in_flight), String(r.deferred)])
-  return `${t.toString()}\n${lostMessages(rows)} messages in total`
+  return `${t.toString()}\n${plural(lostMessages(rows), 'message')} in total`
 }
 
 export function renderTopics(rows: readonly TopicRow[], style: TableStyle): string {

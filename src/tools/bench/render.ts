@@ -1,5 +1,6 @@
 /** Human and CSV renderings of a bench summary (the JSON form is the summary itself). */
 import type {BenchParams, BenchSummary, ClientResult, LatencySummary, SideSummary} from './types.js'
+import {plural} from '../plural.js'
 
 /** `1,234,567` */
 export function formatCount(value: number, digits = 0): string {
@@ -23,7 +24,7 @@ export function renderBanner(kind: BenchParams['kind'], params: Record<string, s
 
 function clientLine(c: ClientResult): string {
   return (
-    `  [${c.id}] ${formatCount(c.messages)} msgs in ${c.seconds.toFixed(2)}s · ${formatCount(c.msgs_per_sec)} msgs/s · ${formatCount(c.mb_per_sec, 2)} MiB/s` +
+    `  [${c.id}] ${plural(c.messages, 'msg', {format: (m) => formatCount(m)})} in ${c.seconds.toFixed(2)}s · ${formatCount(c.msgs_per_sec)} msgs/s · ${formatCount(c.mb_per_sec, 2)} MiB/s` +
     (c.latency === null ? '' : ` · p99 ${formatMs(c.latency.p99)}`)
   )
 }
@@ -38,7 +39,7 @@ function latencyLine(l: LatencySummary, label: string): string {
 function sideLines(title: string, s: SideSummary, latencyLabel: string): string[] {
   const lines = [title, ...s.clients.map(clientLine)]
   lines.push(
-    `  aggregate: ${formatCount(s.messages)} msgs in ${s.seconds.toFixed(2)}s · ${formatCount(s.msgs_per_sec)} msgs/s · ${formatCount(s.mb_per_sec, 2)} MiB/s`,
+    `  aggregate: ${plural(s.messages, 'msg', {format: (m) => formatCount(m)})} in ${s.seconds.toFixed(2)}s · ${formatCount(s.msgs_per_sec)} msgs/s · ${formatCount(s.mb_per_sec, 2)} MiB/s`,
   )
   if (s.clients.length > 1) {
     const r = s.client_rates

@@ -95,9 +95,9 @@ function observed(events: ProducerEvents, observer: PublishObserver | undefined)
       seen.add(address)
       events.connected?.(address)
     },
-    disconnected: (address, error) => {
-      if (error !== undefined) observer.lost(address)
-      events.disconnected?.(address, error)
+    disconnected: (address, error, established) => {
+      if (error !== undefined && established) observer.lost(address)
+      events.disconnected?.(address, error, established)
     },
   }
 }

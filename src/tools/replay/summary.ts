@@ -1,5 +1,6 @@
 import type {FailureReason} from '../publish/errors-file.js'
 import type {PublishMode} from '../publish/publisher.js'
+import {plural} from '../plural.js'
 
 /** Why a replay stopped reading: all files read, Ctrl-C, a file failed `--verify`, nsqd refused, the errors file or the checkpoint could not be written, a publish failed with `--checkpoint`. */
 export type ReplayStopCause = 'eof' | 'interrupted' | 'bad-file' | 'refused' | 'errors-file' | 'checkpoint' | 'publish-failed'
@@ -128,8 +129,8 @@ export function formatSummary(s: ReplaySummary): string[] {
   ].filter(Boolean)
   const where = s.topic ?? Object.keys(s.topics).join(', ')
   const head = s.dryRun
-    ? `dry run: ${n(s.accepted)} records (${bytesText(s.bodyBytes)}) in range would be published to ${where || 'their topics'}`
-    : `published ${n(s.published)} msgs (${bytesText(s.bodyBytes)}) to ${where || 'no topic'} in ${(s.elapsedMs / 1000).toFixed(2)}s, ${n(s.rate)} msg/s`
+    ? `dry run: ${plural(s.accepted, 'record', {format: n})} (${bytesText(s.bodyBytes)}) in range would be published to ${where || 'their topics'}`
+    : `published ${plural(s.published, 'msg', {format: n})} (${bytesText(s.bodyBytes)}) to ${where || 'no topic'} in ${(s.elapsedMs / 1000).toFixed(2)}s, ${n(s.rate)} msg/s`
   const records = `${head}; ${n(s.records)} read, ${n(s.failed)} failed${failedParts.length > 0 ? ` (${failedParts.join(', ')})` : ''}${extra.length > 0 ? `, ${extra.join(', ')}` : ''}${STOP_TEXT[s.stoppedBy]}`
   return [filesLine, records]
 }

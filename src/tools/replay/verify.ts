@@ -5,6 +5,7 @@
 import {createHash} from 'node:crypto'
 import type {ArchiveFile} from './archive-file.js'
 import {readRecords, type ReadEnd} from './record-reader.js'
+import {plural} from '../plural.js'
 
 /** What the check found: undefined when the file matches its manifest, else what is wrong. */
 export async function verifyFile(file: ArchiveFile, signal: AbortSignal): Promise<string | undefined> {
@@ -26,7 +27,7 @@ export async function verifyFile(file: ArchiveFile, signal: AbortSignal): Promis
   const problems: string[] = []
   if (end.torn !== undefined) problems.push(`gzip torn after ${stored} bytes (${end.torn.error})`)
   if (stored !== manifest.bytes) problems.push(`${stored} bytes, manifest says ${manifest.bytes}`)
-  if (records !== manifest.messages) problems.push(`${records} records, manifest says ${manifest.messages}`)
+  if (records !== manifest.messages) problems.push(`${plural(records, 'record')}, manifest says ${manifest.messages}`)
   if (sha256 !== manifest.sha256) problems.push(`sha256 ${sha256}, manifest says ${manifest.sha256}`)
   return problems.length === 0 ? undefined : problems.join('; ')
 }

@@ -7,8 +7,9 @@
 import type {ChannelRow, StatView} from './model.js'
 import {csvHeader, csvRows} from './render-csv.js'
 import {jsonTick} from './render-json.js'
-import {RowsRenderer} from './render-rows.js'
+import {NO_CHANNEL, RowsRenderer} from './render-rows.js'
 import {renderTable} from './render-table.js'
+import {topicsWithoutChannels} from './view.js'
 import type {Breach} from './threshold.js'
 
 export type OutputMode = 'table' | 'rows' | 'csv' | 'json'
@@ -58,19 +59,20 @@ export class StatOutput {
       case 'rows': {
         let text = ''
         if (this.rows === undefined) {
+          const names = [...channels, ...topicsWithoutChannels(view.topics, channels).map((t) => ({...t, channel: NO_CHANNEL}))]
           const nameWidth = Math.min(
             48,
-            Math.max(20, ...channels.map((r) => r.topic.length + r.channel.length + 1 + (r.node === undefined ? 0 : r.node.length + 1))),
+            Math.max(20, ...names.map((r) => r.topic.length + r.channel.length + 1 + (r.node === undefined ? 0 : r.node.length + 1))),
           )
           this.rows = new RowsRenderer({single: this.options.single, nameWidth})
           text += this.rows.baseline()
         }
-        return {frame: false, text: data ? text + this.rows.tick(channels) : text}
+        return {frame: false, text: data ? text + this.rows.tick(channels, topicsWithoutChannels(view.topics, channels)) : text}
       }
       case 'csv': {
         const header = this.csvStarted ? '' : csvHeader()
         this.csvStarted = true
-        return {frame: false, text: header + (data ? csvRows(view, channels) : '')}
+        return {frame: false, text: header + (data ? csvRows(view, channels, topicsWithoutChannels(view.topics, channels)) : '')}
       }
       case 'json':
         return {frame: false, text: data ? `${JSON.stringify(jsonTick(view, channels, breaches))}\n` : ''}

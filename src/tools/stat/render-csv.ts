@@ -1,5 +1,9 @@
-/** `--output csv`: a header once, then one line per channel (per node with --by-node) per tick. */
-import type {ChannelRow, StatView} from './model.js'
+/**
+ * `--output csv`: a header once, then one line per channel (per node with --by-node) per tick,
+ * and one per topic without channels (channel empty, the channel-only columns empty, hint
+ * `no channel`).
+ */
+import type {ChannelRow, StatView, TopicRow} from './model.js'
 
 export const CSV_COLUMNS = [
   'time',
@@ -40,8 +44,36 @@ export function csvHeader(): string {
 }
 
 /** One line per channel row of the tick. */
-export function csvRows(view: StatView, rows: readonly ChannelRow[]): string {
+export function csvRows(view: StatView, rows: readonly ChannelRow[], topics: readonly TopicRow[] = []): string {
   const time = new Date(view.at).toISOString()
+  const topicLines = topics.map(
+    (t) =>
+      [
+        time,
+        t.topic,
+        '',
+        t.node ?? '',
+        String(t.depth),
+        String(t.mem),
+        String(t.disk),
+        '',
+        '',
+        '',
+        '',
+        String(t.messages),
+        '',
+        String(t.paused),
+        String(t.nodes),
+        num(t.ingress_rate),
+        '',
+        '',
+        '',
+        '',
+        'no channel',
+      ]
+        .map(csvField)
+        .join(',') + '\n',
+  )
   return rows
     .map(
       (r) =>
@@ -72,4 +104,5 @@ export function csvRows(view: StatView, rows: readonly ChannelRow[]): string {
           .join(',') + '\n',
     )
     .join('')
+    .concat(topicLines.join(''))
 }

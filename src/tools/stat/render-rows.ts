@@ -3,11 +3,16 @@
  * one channel the output is nsq_stat's byte for byte (two header lines, then
  * `%7d %7d | %7d %7d %7d %5d %5d | %7d %7d %12d %7d` rows, the header again every 25 lines with
  * the baseline poll counting as the first). Otherwise every row starts with its
- * `topic/channel` (and `@node` under --by-node) and ends with paused / hint notes.
+ * `topic/channel` (and `@node` under --by-node) and ends with paused / hint notes; a topic with
+ * no channel gets a `topic/(no channel)` row (its own queue: ingress, depth and messages, `-` for
+ * the channel-only columns).
  */
-import type {ChannelRow} from './model.js'
+import type {ChannelRow, TopicRow} from './model.js'
 
 export const HEADER_EVERY = 25
+
+/** The channel column of a topic without channels. */
+export const NO_CHANNEL = '(no channel)'
 
 const HEADER_1 = '------rate------+----------------depth----------------+--------------metadata---------------'
 
@@ -23,6 +28,12 @@ function int(value: number | null): string {
 export function header2(): string {
   const [a, b, c, d, e, f, g, h, i, j, k] = ['ingress', 'egress', 'total', 'mem', 'disk', 'inflt', 'def', 'req', 't-o', 'msgs', 'clients']
   return `${pad(a, 7)} ${pad(b, 7)} | ${pad(c, 7)} ${pad(d, 7)} ${pad(e, 7)} ${pad(f, 5)} ${pad(g, 5)} | ${pad(h, 7)} ${pad(i, 7)} ${pad(j, 12)} ${pad(k, 7)}`
+}
+
+/** A topic without channels in the same columns: `-` where only a channel has a value. */
+export function formatTopicRow(row: TopicRow): string {
+  const none = (width: number): string => pad('-', width)
+  return `${pad(int(row.ingress_rate), 7)} ${none(7)} | ${pad(String(row.depth), 7)} ${pad(String(row.mem), 7)} ${pad(String(row.disk), 7)} ${none(5)} ${none(5)} | ${none(7)} ${none(7)} ${pad(String(row.messages), 12)} ${none(7)}`
 }
 
 /** One data row in nsq_stat's format (rates truncated to integers, `-` before the first interval). */
@@ -53,11 +64,18 @@ export class RowsRenderer {
   }
 
   /** Lines for one tick (each ends with a newline). */
-  tick(rows: readonly ChannelRow[]): string {
+  tick(rows: readonly ChannelRow[], topics: readonly TopicRow[] = []): string {
     let out = ''
     for (const row of rows) {
       if (this.line % HEADER_EVERY === 0) out += this.header()
       out += this.options.single ? `${formatRow(row)}\n` : `${this.name(row)} ${formatRow(row)}${notes(row)}\n`
+      this.line++
+    }
+    // nsq_stat's own format (one topic, one channel) has no name column to say "no channel".
+    if (this.options.single) return out
+    for (const topic of topics) {
+      if (this.line % HEADER_EVERY === 0) out += this.header()
+      out += `${this.name({topic: topic.topic, channel: NO_CHANNEL, node: topic.node})} ${formatTopicRow(topic)}  no channel${topic.paused ? '; paused' : ''}\n`
       this.line++
     }
     return out
@@ -69,7 +87,7 @@ export class RowsRenderer {
     return `${blank} ${HEADER_1}\n${'topic/channel'.padEnd(this.nameWidth)} ${header2()}\n`
   }
 
-  private name(row: ChannelRow): string {
+  private name(row: {topic: string; channel: string; node?: string | undefined}): string {
     const name = `${row.topic}/${row.channel}${row.node === undefined ? '' : `@${row.node}`}`
     return name.length > this.nameWidth ? name : name.padEnd(this.nameWidth)
   }

@@ -4,7 +4,9 @@
  * Returns the frame as a string; the command clears the screen and writes it in place.
  */
 import Table from 'cli-table3'
-import type {ChannelRow, StatView, TopicRow} from './model.js'
+import type {ChannelRow, StatView} from './model.js'
+import {topicsWithoutChannels} from './view.js'
+import {plural} from '../plural.js'
 
 export interface TableOptions {
   /** cli-table3 style (from the colour rule). */
@@ -137,12 +139,8 @@ export function renderTable(view: StatView, rows: readonly ChannelRow[], options
     )
   }
   const left = rows.length - shown.length
-  const more = left > 0 ? `\n… ${left} more channel${left === 1 ? '' : 's'} (narrow with --topic / --channel, or --sort and --top)` : ''
+  const more =
+    left > 0 ? `\n… ${plural(left, 'more channel', {plural: 'more channels'})} (narrow with --topic / --channel, or --sort and --top)` : ''
   const empty = rows.length === 0 && lonely.length === 0 ? '\n(no matching topics or channels)' : ''
   return `${statusLine(view, options.intervalMs)}\n${table.toString()}${more}${empty}\n`
-}
-
-function topicsWithoutChannels(topics: readonly TopicRow[], rows: readonly ChannelRow[]): TopicRow[] {
-  const withRows = new Set(rows.map((r) => `${r.node ?? ''}\u0000${r.topic}`))
-  return topics.filter((t) => t.channels === 0 && !withRows.has(`${t.node ?? ''}\u0000${t.topic}`))
 }

@@ -1,10 +1,13 @@
 /**
  * `--fail-if` conditions such as `depth>10000`, `clients==0`, `timeout_rate>0`, `paused==true`,
  * `drain_eta>10m` or `down>0`: METRIC OP VALUE, checked on every channel row of a tick
- * (`down` is the number of unreachable nsqd). A met condition makes `nsq stat` exit 99.
+ * (`down` is the number of unreachable nsqd) and on every topic without channels (for the
+ * metrics a topic has: depth, mem, disk, messages, paused, nodes, ingress_rate). A met condition
+ * makes `nsq stat` exit 99.
  */
 import {compare, splitCondition, type ComparisonOp} from '../threshold-grammar.js'
-import type {ChannelRow, StatView} from './model.js'
+import type {ChannelRow, StatView, TopicRow} from './model.js'
+import {topicsWithoutChannels} from './view.js'
 
 /** The comparison of a condition (the shared grammar's). */
 export type Operator = ComparisonOp
@@ -111,6 +114,23 @@ export function metricValue(row: ChannelRow, metric: ChannelMetric): number | nu
   }
 }
 
+/** A channel-less topic's value of a metric; null for the metrics only a channel has. */
+export function topicMetricValue(row: TopicRow, metric: ChannelMetric): number | null {
+  switch (metric) {
+    case 'depth':
+    case 'mem':
+    case 'disk':
+    case 'messages':
+    case 'nodes':
+    case 'ingress_rate':
+      return row[metric]
+    case 'paused':
+      return row.paused ? 1 : 0
+    default:
+      return null
+  }
+}
+
 /** Every condition met in this tick. Unknown values (null) never meet a condition. */
 export function evaluate(thresholds: readonly Threshold[], view: StatView): Breach[] {
   const breaches: Breach[] = []
@@ -124,6 +144,12 @@ export function evaluate(thresholds: readonly Threshold[], view: StatView): Brea
       const actual = metricValue(row, threshold.metric)
       if (actual !== null && compare(actual, threshold.op, threshold.value)) {
         breaches.push({threshold, subject: `${row.topic}/${row.channel}${row.node === undefined ? '' : `@${row.node}`}`, actual})
+      }
+    }
+    for (const topic of topicsWithoutChannels(view.topics, view.channels)) {
+      const actual = topicMetricValue(topic, threshold.metric)
+      if (actual !== null && compare(actual, threshold.op, threshold.value)) {
+        breaches.push({threshold, subject: `${topic.topic}/(no channel)${topic.node === undefined ? '' : `@${topic.node}`}`, actual})
       }
     }
   }

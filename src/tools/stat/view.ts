@@ -172,3 +172,13 @@ function addTopic(
   row.nodes++
   row.ingress_rate = sumRate(row.ingress_rate, rate)
 }
+
+/**
+ * The topics of a tick that have no channel row among `rows` (no channel at all, so their
+ * messages wait in the topic's own queue): shown as `topic/(no channel)` rows by every output and
+ * checked by `--fail-if`, since a topic nobody consumes is what a monitoring check must catch.
+ */
+export function topicsWithoutChannels(topics: readonly TopicRow[], rows: readonly ChannelRow[]): TopicRow[] {
+  const withRows = new Set(rows.map((r) => `${r.node ?? ''}\u0000${r.topic}`))
+  return topics.filter((t) => t.channels === 0 && !withRows.has(`${t.node ?? ''}\u0000${t.topic}`))
+}

@@ -1,4 +1,5 @@
 import type {Writable} from 'node:stream'
+import type {TimerHandle, Timers} from '../../core/index.js'
 import type {SinkFailurePolicy} from '../source/sink.js'
 
 const ignore = (): void => undefined
@@ -12,6 +13,25 @@ export interface OutputWriterOptions<T> {
   maxPendingBytes?: number
   /** How a flush is deferred to the end of the current burst (default setImmediate). */
   defer?: (flush: () => void) => void
+  /**
+   * The unread-window rule for a pipe, whose reader may leave without reading what the pipe
+   * holds: an item's accept resolves only once the stream accepted `bytes` of LATER output (the
+   * pipe holds no more than that, so the item was read), or when more than `maxItems` items are
+   * held (the oldest go, so the in-flight budget is never used up by held items), or `quietMs`
+   * after the last write when nothing more waits to be written (a quiet topic; a write waiting on
+   * a full pipe keeps them held), or at a clean `settle()`. A
+   * failure or `abort()` rejects every held item (they are requeued). Unset: an accept resolves at
+   * its write callback.
+   */
+  unread?: {bytes: number; maxItems: number; quietMs: number; timers: Timers}
+}
+
+/** A written batch waiting for the unread window to pass it. */
+interface Held {
+  readonly batch: Batch
+  /** Output bytes accepted up to and including this batch. */
+  readonly end: number
+  readonly items: number
 }
 
 /** One write's worth of items: they share one accept promise. */
@@ -50,6 +70,10 @@ export class OutputWriter<T> {
   private writesOutstanding = 0
   private failure: Error | undefined
   private waiters: (() => void)[] = []
+  private readonly held: Held[] = []
+  private heldItems = 0
+  private acceptedBytes = 0
+  private quietTimer: TimerHandle | undefined
   private readonly maxPending: number
   private readonly defer: (flush: () => void) => void
   private readonly flushNow = (): void => this.flush()
@@ -101,6 +125,7 @@ export class OutputWriter<T> {
     const batch = this.batch
     if (batch === undefined || this.failure !== undefined) return
     const data = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.pendingBytes)
+    const items = this.count
     this.batch = undefined
     this.count = 0
     this.chunks = []
@@ -108,10 +133,10 @@ export class OutputWriter<T> {
     this.writesOutstanding++
     let ok: boolean
     try {
-      ok = this.options.stream.write(data, (error) => this.written(batch, error ?? undefined))
+      ok = this.options.stream.write(data, (error) => this.written(batch, error ?? undefined, data.length, items))
     } catch (error) {
       // A destroyed stream may throw synchronously on some Node versions; the callback then never runs.
-      this.written(batch, error instanceof Error ? error : new Error(String(error)))
+      this.written(batch, error instanceof Error ? error : new Error(String(error)), data.length, items)
       return
     }
     if (!ok && !this.blocked) {
@@ -135,7 +160,13 @@ export class OutputWriter<T> {
     this.chunks = []
     this.pendingBytes = 0
     batch?.reject(this.failure)
+    this.releaseHeld(this.failure)
     this.wake()
+  }
+
+  /** Items written but held by the unread window (not yet resolved). */
+  get heldCount(): number {
+    return this.heldItems
   }
 
   /** Resolves when `ready` (or failed). */
@@ -151,18 +182,59 @@ export class OutputWriter<T> {
       await new Promise<void>((resolve) => this.waiters.push(resolve))
       if (this.failure !== undefined && this.writesOutstanding === 0) break
     }
+    // A clean stop: the reader is still there (no failure), so what it was given counts as read.
+    if (this.failure === undefined) this.releaseHeld()
   }
 
-  private written(batch: Batch, error: Error | undefined): void {
+  private written(batch: Batch, error: Error | undefined, bytes: number, items: number): void {
     this.writesOutstanding--
-    if (error === undefined) batch.resolve()
-    else {
-      if (this.failure === undefined) this.failure = error
-      batch.reject(error)
+    const unread = this.options.unread
+    if (error === undefined && unread === undefined) batch.resolve()
+    else if (error === undefined && unread !== undefined) {
+      this.acceptedBytes += bytes
+      this.held.push({batch, end: this.acceptedBytes, items})
+      this.heldItems += items
+      for (let first = this.held[0]; first !== undefined; first = this.held[0]) {
+        if (first.end + unread.bytes > this.acceptedBytes && this.heldItems <= unread.maxItems) break
+        this.held.shift()
+        this.heldItems -= first.items
+        first.batch.resolve()
+      }
+      this.armQuiet(unread)
+    } else {
+      const failure = error ?? new Error('write failed')
+      if (this.failure === undefined) this.failure = failure
+      batch.reject(failure)
       // Nothing more reaches a failed stream: what is still batched goes back too.
       this.abort(this.failure)
     }
     this.wake()
+  }
+
+  /**
+   * `quietMs` after the last write, held items go if nothing else is waiting to be written: a
+   * write still waiting on a full pipe means the reader has not read them, so the wait goes on.
+   */
+  private armQuiet(unread: NonNullable<OutputWriterOptions<T>['unread']>): void {
+    if (this.quietTimer !== undefined) unread.timers.clearTimeout(this.quietTimer)
+    this.quietTimer = undefined
+    if (this.held.length === 0) return
+    this.quietTimer = unread.timers.setTimeout(() => {
+      this.quietTimer = undefined
+      if (this.idle && !this.blocked) this.releaseHeld()
+      else this.armQuiet(unread)
+    }, unread.quietMs)
+  }
+
+  /** Resolves (or, given an error, rejects) every item the unread window holds. */
+  private releaseHeld(error?: Error): void {
+    if (this.quietTimer !== undefined) this.options.unread?.timers.clearTimeout(this.quietTimer)
+    this.quietTimer = undefined
+    for (const {batch} of this.held.splice(0)) {
+      if (error === undefined) batch.resolve()
+      else batch.reject(error)
+    }
+    this.heldItems = 0
   }
 
   private wake(): void {

@@ -28,6 +28,11 @@ export interface TailOptions extends Omit<TailSessionOptions, 'stream'> {
   /** The topic source's poll timers (tests). */
   timers?: SourceTimers
   events?: TailEvents
+  /**
+   * stdout is a pipe: on a durable channel (without --peek) the unread window applies, so
+   * what a reader that leaves never read is requeued, not FIN'd.
+   */
+  pipeOutput?: boolean
 }
 
 /** The channel nsq_tail makes up: `tail` + 6 random digits + `#ephemeral`. */
@@ -38,6 +43,18 @@ export function defaultTailChannel(random: () => number = Math.random): string {
 /** True when reading this channel takes messages away from others (it is not ephemeral). */
 export function channelIsDurable(channel: string): boolean {
   return !isEphemeral(channel)
+}
+
+/** A pipe's buffer on Linux by default (`F_GETPIPE_SZ` is not reachable from Node without native code). */
+export const PIPE_BUFFER_BYTES = 64 * 1024
+
+/**
+ * The unread window for a durable channel printed into a pipe (see OutputWriter): a pipe
+ * buffer's worth of later bytes; at most 90% of the in-flight budget held (the rest keeps messages
+ * coming, so a reader that left is seen at the next write); 1 s on a quiet topic.
+ */
+export function pipeUnreadWindow(maxInFlight: number): NonNullable<TailSessionOptions['unreadWindow']> {
+  return {bytes: PIPE_BUFFER_BYTES, maxItems: maxInFlight - Math.ceil(maxInFlight / 10), quietMs: 1000}
 }
 
 /** The exit code a finished tail earned (tools/result.ts has the one Ctrl-C rule). */
@@ -56,8 +73,10 @@ export function tailExitCode(summary: TailSummary, count: number): ToolResult<Ta
  */
 export async function runTail(options: TailOptions): Promise<ToolResult<TailSummary>> {
   const {topicAdded, ...events} = options.events ?? {}
-  const session = new TailSession(options)
   const count = options.count ?? 0
+  const maxInFlight = count > 0 && count < options.maxInFlight ? count : options.maxInFlight
+  const windowed = options.pipeOutput === true && channelIsDurable(options.channel) && options.peek !== true
+  const session = new TailSession(windowed ? {...options, unreadWindow: pipeUnreadWindow(maxInFlight)} : options)
   const source = new TopicSource({
     topics: options.topics,
     ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
@@ -65,7 +84,7 @@ export async function runTail(options: TailOptions): Promise<ToolResult<TailSumm
     channel: options.channel,
     nsqd: options.nsqd,
     lookupd: options.lookupd,
-    maxInFlight: count > 0 && count < options.maxInFlight ? count : options.maxInFlight,
+    maxInFlight,
     backoff: false,
     connection: options.connection,
     ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),

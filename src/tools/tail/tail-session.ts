@@ -42,6 +42,12 @@ export interface TailSessionOptions {
   peekTouchMs?: number
   /** Bytes rendered but not yet written at which reading pauses (default 1 MiB). */
   maxPendingBytes?: number
+  /**
+   * The unread-window rule (output-writer.ts) for a durable channel printed into a pipe: a message
+   * is FIN'd only once `bytes` of later output were accepted, more than `maxItems` are held, or
+   * `quietMs` passed with nothing written after it; at EPIPE what is held is requeued.
+   */
+  unreadWindow?: {bytes: number; maxItems: number; quietMs: number}
   /** Clock for the idle check (default `Date.now`). */
   now?: () => number
   /**
@@ -113,6 +119,7 @@ export class TailSession {
       stream: options.stream,
       render: options.formatter,
       ...(options.maxPendingBytes === undefined ? {} : {maxPendingBytes: options.maxPendingBytes}),
+      ...(options.unreadWindow === undefined ? {} : {unread: {...options.unreadWindow, timers: options.timers ?? UNREF_TIMERS}}),
     })
     const signal = options.signal
     if (signal !== undefined) {

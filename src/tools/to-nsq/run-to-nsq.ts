@@ -15,8 +15,8 @@ export interface ToNsqEvents {
   limitsUnread?(failure: string, source: 'nsqd' | 'flags'): void
   /** One nsqd refused publishing for good and left the rotation; `remaining` nsqd still take publishes. */
   leftOut?(refusal: Refusal, remaining: number): void
-  /** A connection to an nsqd was lost (it is reconnected). */
-  disconnected?(address: string, error: NsqError | undefined): void
+  /** A connection to an nsqd was lost, or (`established` false) could not be made; it is retried. */
+  disconnected?(address: string, error: NsqError | undefined, established: boolean): void
   /** Publishes failed on this nsqd and are tried again (`failover`: round-robin over several nsqd, so on the others). */
   retrying?(address: string, error: NsqError, failover: boolean): void
   /** The limits are known and the nsqd connected: reading starts now; `stats` are live counters. */
@@ -185,7 +185,7 @@ function newPublisher(options: ToNsqOptions, nsqd: readonly string[]): Publisher
       if (remaining > 0) events.leftOut?.(refusal, remaining)
     },
     events: {
-      disconnected: (address, error) => events.disconnected?.(address, error),
+      disconnected: (address, error, established) => events.disconnected?.(address, error, established),
       retrying: (address, error) => events.retrying?.(address, error, nsqd.length > 1 && options.mode === 'round-robin'),
     },
   })

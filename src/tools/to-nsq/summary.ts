@@ -1,6 +1,7 @@
 import type {FailureReason} from '../publish/errors-file.js'
 import type {PublishMode} from '../publish/publisher.js'
 import {formatBytes} from '../format-bytes.js'
+import {plural} from '../plural.js'
 
 /**
  * Why reading stopped: end of input, `--count`, a signal, bad input (`--on-oversize fail`,
@@ -72,8 +73,8 @@ export function formatSummary(s: ToNsqSummary): string {
   const failed = `${n(s.failed)} failed${failedParts.length > 0 ? ` (${failedParts.join(', ')})` : ''}`
   const skipped = s.skippedEmpty > 0 ? `, ${n(s.skippedEmpty)} empty skipped` : ''
   const head = s.dryRun
-    ? `dry run: ${n(s.accepted)} of ${n(s.records)} records would be published to ${s.topic}`
-    : `published ${n(s.published)} msgs (${formatBytes(s.bytes)}) to ${s.topic} in ${secs}s, ${n(Math.round(s.rate))} msg/s`
+    ? `dry run: ${n(s.accepted)} of ${plural(s.records, 'record', {format: n})} would be published to ${s.topic}`
+    : `published ${plural(s.published, 'msg', {format: n})} (${formatBytes(s.bytes)}) to ${s.topic} in ${secs}s, ${n(Math.round(s.rate))} msg/s`
   const stop = STOP_TEXT[s.stoppedBy]
   const unrecorded = s.unrecorded === undefined ? '' : `; ${n(s.unrecorded.count)} of them not in the errors file`
   const read = s.dryRun ? '' : `${n(s.records)} read, `
