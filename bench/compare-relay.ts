@@ -3,57 +3,22 @@
  * each copying the same queued messages of 100–200 B from its own channel of one topic on a
  * source nsqd to its own topic on a second (destination) nsqd, both with `--max-in-flight 200`
  * and their default mode (hostpool). Timed from spawn until the destination topic holds every
- * message (nsqd's stats, polled every 20 ms); peak RSS (VmHWM) read just before stopping each.
+ * message (nsqd's stats, polled every 20 ms); peak RSS (VmHWM, polled until each exits).
  * Rounds alternate who goes first; medians. Env: MESSAGES (100,000), ROUNDS (1).
  */
-import {spawn, type ChildProcess} from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import {NsqdHttpClient} from '../src/core/http/nsqd-client.js'
 import {startNsqd} from '../test/support/nsq.js'
 import type {ComparisonRow} from './compare.js'
-import {fmt, median} from './lib.js'
+import {fmt, makeBodies, measure, median} from './lib.js'
 
 const MESSAGES = Number(process.env.MESSAGES ?? 100_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 1)
 const CLI = path.resolve('bin/run.js')
 
-function makeBodies(count: number): Buffer[] {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(8)
-  return Array.from({length: count}, (_, i) =>
-    Buffer.from(`${i.toString().padStart(9, '0')} ${alphabet.slice(i % 36, (i % 36) + 90 + (i % 101))}`),
-  )
-}
-
-function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return match === null ? Number.NaN : Number(match[1]) / 1024
-}
-
 async function topicCount(api: NsqdHttpClient, topic: string): Promise<number> {
   const stats = await api.stats({topic})
   return stats.topics.find((t) => t.topic_name === topic)?.message_count ?? 0
-}
-
-async function relay(file: string, args: readonly string[], done: () => Promise<boolean>): Promise<{seconds: number; peakMiB: number}> {
-  const started = performance.now()
-  const child: ChildProcess = spawn(file, args, {stdio: ['ignore', 'ignore', 'pipe']})
-  let stderr = ''
-  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  try {
-    while (!(await done())) {
-      if (child.exitCode !== null) throw new Error(`${path.basename(file)} exited early (${child.exitCode}):\n${stderr}`)
-      if (performance.now() - started > 300_000) throw new Error(`${path.basename(file)}: not done after 300 s`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    return {seconds: (performance.now() - started) / 1000, peakMiB: peakRssMiB(child.pid as number)}
-  } finally {
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    await exited
-    clearTimeout(timer)
-  }
 }
 
 export async function compare(): Promise<ComparisonRow[]> {
@@ -87,8 +52,8 @@ export async function compare(): Promise<ComparisonRow[]> {
         const done = async (): Promise<boolean> => (await topicCount(destinationApi, copy)) >= MESSAGES
         const result =
           who === 'ours'
-            ? await relay(process.execPath, [CLI, 'relay', '-q', ...common], done)
-            : await relay(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_to_nsq'), [...common, '--status-every=0'], done)
+            ? await measure(process.execPath, [CLI, 'relay', '-q', ...common], {until: done})
+            : await measure(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_to_nsq'), [...common, '--status-every=0'], {until: done})
         const rate = MESSAGES / result.seconds
         rates[who].push(rate)
         peaks[who].push(result.peakMiB)

@@ -3,35 +3,21 @@
  * `nsq_to_http`, each POSTing the same 100,000 queued messages of 100–200 B from its own channel
  * of one topic on one nsqd to the same loopback node:http server (in this process; it answers
  * 200 with an empty body), both with `--n 100` and `--max-in-flight 200`. Timed from spawn until
- * the server answered every message; peak RSS (VmHWM) read just before stopping each.
+ * the server answered every message; peak RSS (VmHWM, polled until each exits).
  * Env: MESSAGES (100,000), ROUNDS (1).
  */
-import {spawn, type ChildProcess} from 'node:child_process'
-import fs from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 import {NsqdHttpClient} from '../src/core/http/nsqd-client.js'
 import {startNsqd} from '../test/support/nsq.js'
 import type {ComparisonRow} from './compare.js'
-import {fmt, median} from './lib.js'
+import {fmt, makeBodies, measure, median} from './lib.js'
 
 const MESSAGES = Number(process.env.MESSAGES ?? 100_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 1)
 const CLI = path.resolve('bin/run.js')
 const N = 100
-
-function makeBodies(count: number): Buffer[] {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(8)
-  return Array.from({length: count}, (_, i) =>
-    Buffer.from(`${i.toString().padStart(9, '0')} ${alphabet.slice(i % 36, (i % 36) + 90 + (i % 101))}`),
-  )
-}
-
-function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return match === null ? Number.NaN : Number(match[1]) / 1024
-}
 
 /** The loopback receiver: counts requests per path (one path per run). */
 function startReceiver(): Promise<{server: http.Server; port: number; counts: Map<string, number>}> {
@@ -49,27 +35,6 @@ function startReceiver(): Promise<{server: http.Server; port: number; counts: Ma
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve({server, port: (server.address() as AddressInfo).port, counts})),
   )
-}
-
-async function deliver(file: string, args: readonly string[], done: () => boolean): Promise<{seconds: number; peakMiB: number}> {
-  const started = performance.now()
-  const child: ChildProcess = spawn(file, args, {stdio: ['ignore', 'ignore', 'pipe']})
-  let stderr = ''
-  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  try {
-    while (!done()) {
-      if (child.exitCode !== null) throw new Error(`${path.basename(file)} exited early (${child.exitCode}):\n${stderr}`)
-      if (performance.now() - started > 300_000) throw new Error(`${path.basename(file)}: not done after 300 s`)
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    return {seconds: (performance.now() - started) / 1000, peakMiB: peakRssMiB(child.pid as number)}
-  } finally {
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    await exited
-    clearTimeout(timer)
-  }
 }
 
 export async function compare(): Promise<ComparisonRow[]> {
@@ -101,8 +66,8 @@ export async function compare(): Promise<ComparisonRow[]> {
         const done = (): boolean => (receiver.counts.get(key) ?? 0) >= MESSAGES
         const result =
           who === 'ours'
-            ? await deliver(process.execPath, [CLI, 'to-http', '-q', ...common], done)
-            : await deliver(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_to_http'), [...common, '--status-every=0'], done)
+            ? await measure(process.execPath, [CLI, 'to-http', '-q', ...common], {until: done})
+            : await measure(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_to_http'), [...common, '--status-every=0'], {until: done})
         const rate = MESSAGES / result.seconds
         rates[who].push(rate)
         peaks[who].push(result.peakMiB)
