@@ -18,6 +18,7 @@
  *
  * Checks (printed, not asserted): every figure of ours ≤ 80 MiB, and large / small ≤ 1.10.
  * Env: MESSAGES (40,000), LINES (200,000), ROUNDS (1),
+ * NODE_FLAGS (node flags for our side only, to try a V8 setting),
  * ONLY (comma list of to-nsq, to-file, to-file-gzip, to-file-s3, tail, relay, to-http; default all).
  */
 import {execFileSync} from 'node:child_process'
@@ -38,6 +39,8 @@ const ONLY = (process.env.ONLY ?? '').split(',').filter(Boolean)
 const LIMIT_MIB = 80
 const FLAT = 1.1
 const CLI = path.resolve('bin/run.js')
+/** Extra node flags for our side (e.g. NODE_FLAGS=--max-semi-space-size=2), to measure a V8 setting. */
+const NODE_FLAGS = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean)
 const NODE = process.execPath
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
@@ -191,7 +194,7 @@ async function main(): Promise<void> {
           const stdin = inputs.get(size) as string
           const result =
             who === 'ours'
-              ? await measure(NODE, [CLI, 'to-nsq', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '-q'], {stdin})
+              ? await measure(NODE, [...NODE_FLAGS, CLI, 'to-nsq', topic, '--nsqd-tcp-address', nsqd.tcpAddress, '-q'], {stdin})
               : await measure(go('to_nsq'), [`--topic=${topic}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`], {stdin})
           const count = await topicCount(api, topic)
           if (count !== size) throw new Error(`${who}: topic ${topic} holds ${count} messages, expected ${size}`)
@@ -222,7 +225,7 @@ async function main(): Promise<void> {
           ]
           const until = drained(api, topic, who)
           const result =
-            who === 'ours' ? await measure(NODE, [CLI, 'to-file', '-q', ...args], {until}) : await measure(go('nsq_to_file'), args, {until})
+            who === 'ours' ? await measure(NODE, [...NODE_FLAGS, CLI, 'to-file', '-q', ...args], {until}) : await measure(go('nsq_to_file'), args, {until})
           await api.deleteTopic(topic)
           fs.rmSync(out, {recursive: true, force: true})
           return check(`${who} ${fmt(size)}`, result)
@@ -252,7 +255,7 @@ async function main(): Promise<void> {
             '--s3-force-path-style',
             `--s3-prefix=${topic}/`,
           ]
-          const result = await measure(NODE, [CLI, ...args], {until: drained(api, topic, who), env: {...process.env, ...server.env()}})
+          const result = await measure(NODE, [...NODE_FLAGS, CLI, ...args], {until: drained(api, topic, who), env: {...process.env, ...server.env()}})
           const left = fs.readdirSync(out).filter((f) => !f.startsWith('.'))
           if (left.length > 0) throw new Error(`to-file --s3-bucket left ${left.join(', ')} in ${out}:\n${result.stderr}`)
           if ((await server.keys(`${topic}/`)).length === 0) throw new Error(`nothing uploaded under ${topic}/`)
@@ -270,7 +273,7 @@ async function main(): Promise<void> {
           const args = [`--topic=${topic}`, `--channel=${who}`, `--nsqd-tcp-address=${nsqd.tcpAddress}`, `-n=${size}`]
           const result =
             who === 'ours'
-              ? await measure(NODE, [CLI, 'tail', ...args], {countLines: true})
+              ? await measure(NODE, [...NODE_FLAGS, CLI, 'tail', ...args], {countLines: true})
               : await measure(go('nsq_tail'), args, {countLines: true})
           await api.deleteTopic(topic)
           return check(`${who} ${fmt(size)}`, result, size)
@@ -294,7 +297,7 @@ async function main(): Promise<void> {
           const until = async (): Promise<boolean> => (await topicCount(secondApi, copy)) >= size
           const result =
             who === 'ours'
-              ? await measure(NODE, [CLI, 'relay', '-q', ...args], {until})
+              ? await measure(NODE, [...NODE_FLAGS, CLI, 'relay', '-q', ...args], {until})
               : await measure(go('nsq_to_nsq'), [...args, '--status-every=0'], {until})
           await api.deleteTopic(topic)
           await secondApi.deleteTopic(copy)
@@ -321,7 +324,7 @@ async function main(): Promise<void> {
           const until = (): boolean => (sink.counts.get(key) ?? 0) >= size
           const result =
             who === 'ours'
-              ? await measure(NODE, [CLI, 'to-http', '-q', ...args], {until})
+              ? await measure(NODE, [...NODE_FLAGS, CLI, 'to-http', '-q', ...args], {until})
               : await measure(go('nsq_to_http'), [...args, '--status-every=0'], {until})
           await api.deleteTopic(topic)
           return check(`${who} ${fmt(size)}`, result)

@@ -31,6 +31,7 @@ export type ToFileResult = ToFileSummary & {s3?: ReturnType<S3Sink['stats']>}
 
 export default class ToFileCommand extends NsqCommand<typeof ToFileCommand> {
   static override summary = 'Archive topics to rotating local files (and S3), crash-safe; a drop-in for nsq_to_file'
+  static override leanHeap = true
 
   static override description = `Consumes a channel (default nsq_to_file) of each topic and appends every message as one line to files named like nsq_to_file's (--filename-format tokens <TOPIC> <HOST> <REV> <PID> <DATETIME>; --datetime-format is strftime in local time). Same flags, defaults, names and contents as nsq_to_file.
 

@@ -29,6 +29,7 @@ import {failedCount, formatSummary, type ToNsqStats, type ToNsqSummary} from '..
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
   static override summary = 'Publish stdin to a topic, one message per line (or per delimiter)'
+  static override leanHeap = true
 
   static override description = [
     'Reads stdin as raw bytes, splits it into records on --delimiter (newline; -0 for NUL) and publishes each record',
