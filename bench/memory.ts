@@ -225,7 +225,9 @@ async function main(): Promise<void> {
           ]
           const until = drained(api, topic, who)
           const result =
-            who === 'ours' ? await measure(NODE, [...NODE_FLAGS, CLI, 'to-file', '-q', ...args], {until}) : await measure(go('nsq_to_file'), args, {until})
+            who === 'ours'
+              ? await measure(NODE, [...NODE_FLAGS, CLI, 'to-file', '-q', ...args], {until})
+              : await measure(go('nsq_to_file'), args, {until})
           await api.deleteTopic(topic)
           fs.rmSync(out, {recursive: true, force: true})
           return check(`${who} ${fmt(size)}`, result)
@@ -255,7 +257,10 @@ async function main(): Promise<void> {
             '--s3-force-path-style',
             `--s3-prefix=${topic}/`,
           ]
-          const result = await measure(NODE, [...NODE_FLAGS, CLI, ...args], {until: drained(api, topic, who), env: {...process.env, ...server.env()}})
+          const result = await measure(NODE, [...NODE_FLAGS, CLI, ...args], {
+            until: drained(api, topic, who),
+            env: {...process.env, ...server.env()},
+          })
           const left = fs.readdirSync(out).filter((f) => !f.startsWith('.'))
           if (left.length > 0) throw new Error(`to-file --s3-bucket left ${left.join(', ')} in ${out}:\n${result.stderr}`)
           if ((await server.keys(`${topic}/`)).length === 0) throw new Error(`nothing uploaded under ${topic}/`)
