@@ -9,7 +9,7 @@
  * default factor before a mark-compact collects them. `--optimize-for-size` lowers that growth
  * factor (and makes the optimizing compiler's choices favour memory); `--semi-space-growth-factor=1`
  * keeps the young generation at its initial size instead of doubling it. Together: peak 81–82 MiB
- * at 400k, flat with input size, throughput unchanged within this machine's noise (figures in
+ * at 400k, flat with input size; the rate is unchanged, CPU time is 5–23 % higher (figures in
  * the README's memory section). NSQ_LEAN_HEAP=0 keeps V8's defaults (to compare, or if a
  * workload is found that these settings slow down).
  */
