@@ -7,7 +7,11 @@
  * its sync timer. gzip runs use --sync-interval=1s for both (nsq_to_file's gzip writer keeps
  * the last partial batch in memory until a sync; with the default 30s the row would measure the
  * timer). Peak RSS (VmHWM) is read just before stopping each. Rounds alternate; medians.
- * Env: MESSAGES (200,000), ROUNDS (3).
+ * Also: plain `nsq to-file` against `nsq tail > file` (both ours) draining the same TAIL_MESSAGES
+ * (300,000) queued messages, each from its own channel — what durability costs: to-file is timed
+ * from spawn until nsqd holds none of the channel's messages queued or in flight (every one FIN'd,
+ * so fdatasync'ed), tail from spawn to exit (-n, stdout a file, no sync). Target ≥ 0.5×.
+ * Env: MESSAGES (200,000), TAIL_MESSAGES (300,000), ROUNDS (3).
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import fs from 'node:fs'
@@ -17,18 +21,12 @@ import zlib from 'node:zlib'
 import {NsqdHttpClient} from '../src/core/http/nsqd-client.js'
 import {startNsqd, type NsqdProcess} from '../test/support/nsq.js'
 import type {ComparisonRow} from './compare.js'
-import {fmt, median} from './lib.js'
+import {fmt, makeBodies, measure, median} from './lib.js'
 
 const MESSAGES = Number(process.env.MESSAGES ?? 200_000)
+const TAIL_MESSAGES = Number(process.env.TAIL_MESSAGES ?? 300_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const CLI = path.resolve('bin/run.js')
-
-function makeBodies(count: number): Buffer[] {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(8)
-  return Array.from({length: count}, (_, i) =>
-    Buffer.from(`${i.toString().padStart(9, '0')} ${alphabet.slice(i % 36, (i % 36) + 90 + (i % 101))}`),
-  )
-}
 
 /** Counts newlines in the files of a dir as they grow (gzip files through a streaming gunzip). */
 class LineCounter {
@@ -137,8 +135,80 @@ function run(who: 'ours' | 'theirs', nsqd: NsqdProcess, topic: string, outputDir
     : archive(path.join(process.env.NSQ_BIN_DIR ?? '', 'nsq_to_file'), args, outputDir, MESSAGES)
 }
 
+function countLines(dir: string): number {
+  const counter = new LineCounter(dir)
+  counter.poll()
+  return counter.lines
+}
+
+/** Plain to-file (every message FIN'd, i.e. fdatasync'ed) against `nsq tail -n N > file` on the same messages. */
+async function againstTail(nsqd: NsqdProcess, http: NsqdHttpClient, scratch: string): Promise<ComparisonRow> {
+  const bodies = makeBodies(TAIL_MESSAGES)
+  const rates = {toFile: [] as number[], tail: [] as number[]}
+  for (let round = 0; round < ROUNDS; round++) {
+    const topic = `to_file_vs_tail_${round}`
+    await http.createTopic(topic)
+    for (const channel of ['tofile', 'tail']) await http.createChannel(topic, channel)
+    for (let i = 0; i < bodies.length; i += 20_000) await http.mpub(topic, bodies.slice(i, i + 20_000))
+    const order = round % 2 === 0 ? (['tail', 'toFile'] as const) : (['toFile', 'tail'] as const)
+    for (const who of order) {
+      const out = fs.mkdtempSync(path.join(scratch, `${who}-`))
+      let seconds: number
+      if (who === 'toFile') {
+        const until = async (): Promise<boolean> => {
+          const stats = await http.stats({topic, channel: 'tofile'})
+          const c = stats.topics.find((t) => t.topic_name === topic)?.channels.find((ch) => ch.channel_name === 'tofile')
+          return c !== undefined && c.depth === 0 && c.in_flight_count === 0
+        }
+        const args = [
+          'to-file',
+          '-q',
+          `--topic=${topic}`,
+          '--channel=tofile',
+          `--nsqd-tcp-address=${nsqd.tcpAddress}`,
+          `--output-dir=${out}`,
+        ]
+        const result = await measure(process.execPath, [CLI, ...args], {until})
+        seconds = result.seconds
+        const lines = countLines(out)
+        if (lines !== TAIL_MESSAGES) throw new Error(`to-file archived ${lines} lines, expected ${TAIL_MESSAGES}`)
+      } else {
+        const file = path.join(out, 'tail.log')
+        const fd = fs.openSync(file, 'w')
+        const started = performance.now()
+        const child = spawn(
+          process.execPath,
+          [CLI, 'tail', topic, '--channel=tail', `-n=${TAIL_MESSAGES}`, '-q', `--nsqd-tcp-address=${nsqd.tcpAddress}`],
+          {
+            stdio: ['ignore', fd, 'inherit'],
+          },
+        )
+        fs.closeSync(fd)
+        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+        seconds = (performance.now() - started) / 1000
+        if (code !== 0) throw new Error(`nsq tail exited ${code}`)
+        const lines = countLines(out)
+        if (lines !== TAIL_MESSAGES) throw new Error(`nsq tail printed ${lines} lines, expected ${TAIL_MESSAGES}`)
+      }
+      const rate = TAIL_MESSAGES / seconds
+      rates[who].push(rate)
+      process.stderr.write(`to-file vs tail round ${round + 1} ${who.padEnd(6)} ${fmt(seconds, 2)} s  ${fmt(rate)} msg/s\n`)
+      fs.rmSync(out, {recursive: true, force: true})
+    }
+    await http.deleteTopic(topic)
+  }
+  return {
+    name: `plain to-file (spawn until every message FIN'd, i.e. fdatasync'ed) vs \`nsq tail -n ${fmt(TAIL_MESSAGES)} > file\` (spawn to exit), both ours, ${fmt(TAIL_MESSAGES)} queued msgs of 100–200 B, defaults`,
+    ours: median(rates.toFile),
+    theirs: median(rates.tail),
+    unit: 'msg/s',
+    target: 0.5,
+    notes: `"theirs" is nsq tail`,
+  }
+}
+
 export async function compare(): Promise<ComparisonRow[]> {
-  const nsqd = await startNsqd({args: [`--mem-queue-size=${MESSAGES * 2}`]})
+  const nsqd = await startNsqd({args: [`--mem-queue-size=${Math.max(MESSAGES, TAIL_MESSAGES) * 2}`]})
   const http = new NsqdHttpClient(nsqd.httpAddress)
   const bodies = makeBodies(MESSAGES)
   const bytes = bodies.reduce((sum, b) => sum + b.length, 0)
@@ -178,6 +248,7 @@ export async function compare(): Promise<ComparisonRow[]> {
         notes: `peak RSS ours ${fmt(Math.max(...peaks.ours))} MiB, theirs ${fmt(Math.max(...peaks.theirs))} MiB`,
       })
     }
+    if (TAIL_MESSAGES > 0) rows.push(await againstTail(nsqd, http, scratch))
   } finally {
     await nsqd.stop()
     fs.rmSync(scratch, {recursive: true, force: true})

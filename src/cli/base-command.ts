@@ -16,6 +16,7 @@ import {applyColor} from './color.js'
 import type {ToolResult} from '../tools/result.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
 import {hintsFor} from './hints.js'
+import {leanHeap} from './lean-heap.js'
 import {isTerminal} from './terminal.js'
 import {UsageError} from './usage-error.js'
 
@@ -46,6 +47,9 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   /** False on commands that must not take their flags from a context (`nsq context …` itself). */
   static appliesContext = true
 
+  /** Long-running streaming commands set this: V8 is tuned for a small peak RSS when they start (lean-heap.ts). */
+  static leanHeap = false
+
   protected flags!: NsqFlags<T>
   protected args!: NsqArgs<T>
   /** True when stdout is coloured. */
@@ -68,8 +72,9 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   }
 
   override async init(): Promise<void> {
-    await super.init()
     const ctor = this.ctor as typeof NsqCommand
+    if (ctor.leanHeap) leanHeap()
+    await super.init()
     let output
     try {
       output = await this.parse({

@@ -28,6 +28,7 @@ import {compileTopicPattern} from '../tools/tail/validate.js'
 
 export default class Relay extends NsqCommand<typeof Relay> {
   static override summary = 'Copy topics from one NSQ cluster to another (drop-in: nsq_to_nsq)'
+  static override leanHeap = true
 
   static override description = [
     'Consumes --topic (repeatable) or every topic matching --topic-pattern from the source cluster on --channel and publishes',

@@ -48,6 +48,7 @@ const STOPPED: Readonly<Record<TailStopReason, string>> = {
 
 export default class Tail extends NsqCommand<typeof Tail> {
   static override summary = 'Print the messages of one or more topics to stdout (like nsq_tail, safe in pipes)'
+  static override leanHeap = true
 
   static override description = `Reads a channel (by default a fresh tail<digits>#ephemeral one, so nobody else's messages are taken) and prints each message: the raw body plus a newline, an NDJSON envelope (--format json), or a template (--format '%t %i %s\\n').
 

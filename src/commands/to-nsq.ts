@@ -33,6 +33,7 @@ import {plural} from '../tools/plural.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
   static override summary = 'Publish stdin to a topic, one message per line (or per delimiter)'
+  static override leanHeap = true
 
   static override description = [
     'Reads stdin as raw bytes, splits it into records on --delimiter (newline; -0 for NUL) and publishes each record',

@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it, vi} from 'vitest'
+import {ArchiveFile} from '../../../src/tools/to-file/archive-file.js'
 import type {FileShipper, FinishedFile} from '../../../src/tools/to-file/file-shipper.js'
 import {topicFilenameFormat} from '../../../src/tools/to-file/naming.js'
 import {utcWallTime} from '../../../src/tools/to-file/strftime.js'
@@ -12,6 +13,7 @@ import {sleep, until} from '../../support/wait.js'
 
 const dirs: string[] = []
 afterEach(() => {
+  vi.restoreAllMocks()
   for (const dir of dirs.splice(0)) fs.rmSync(dir, {recursive: true, force: true})
 })
 
@@ -89,6 +91,40 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     ]).toEqual(['a\nb\n', 'c\n', ['a', 'b', 'c']])
     expect(read(path.join(outputDir, 't.h-000000.2024-01-31_16.log.gz'))).toBe('c\n')
     expect(source.finished).toEqual(['a', 'b', 'c'])
+  })
+
+  it("with two syncs in flight, no message is FIN'd before the fdatasync covering it (and every earlier one) resolved; bytes stay in arrival order", async () => {
+    // The fdatasync seam: each sync runs the real one, then waits until the test lets it resolve.
+    type Sync = (this: ArchiveFile, span: Parameters<ArchiveFile['sync']>[0]) => Promise<void>
+    const realSync = Object.getOwnPropertyDescriptor(ArchiveFile.prototype, 'sync')?.value as Sync
+    const gates: (() => void)[] = []
+    let open = false
+    vi.spyOn(ArchiveFile.prototype, 'sync').mockImplementation(async function (this: ArchiveFile, span) {
+      await realSync.call(this, span)
+      if (!open) await new Promise<void>((resolve) => gates.push(resolve))
+    })
+    // max-in-flight 8: a batch is synced once it holds 2 messages.
+    const {source, archiver, done, outputDir} = setup({maxInFlight: 8})
+    for (const body of ['a', 'b', 'c', 'd']) source.push(body)
+    await until('two syncs in flight', () => gates.length === 2)
+    const turns = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+    }
+    await turns()
+    expect(source.finished).toEqual([])
+    // The second batch's sync resolves first: it is durable, but the first is not yet, so nothing is FIN'd.
+    ;(gates[1] as () => void)()
+    await turns()
+    expect(source.finished).toEqual([])
+    // The first resolves: both batches are FIN'd, in order.
+    ;(gates[0] as () => void)()
+    await until(() => source.finished.length === 4)
+    expect(source.finished).toEqual(['a', 'b', 'c', 'd'])
+    open = true
+    archiver.stop()
+    await done
+    const [file] = fs.readdirSync(outputDir).filter((f) => !f.startsWith('.'))
+    expect(read(path.join(outputDir, file as string))).toBe('a\nb\nc\nd\n')
   })
 
   it('rotates by size after more than rotate-size bytes, bumping the revision', async () => {
