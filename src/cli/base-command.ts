@@ -12,6 +12,7 @@ import {chooseContext, resolveContext, type ContextChoice, type FlagInfo, type R
 import {ContextStore, type StoredContext} from '../tools/context/store.js'
 import {closest} from './closest.js'
 import {dropInName, inDropInTerms, type DropInSpec} from './drop-in.js'
+import {snakeCaseKeys} from './json-case.js'
 import {applyColor} from './color.js'
 import type {ToolResult} from '../tools/result.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
@@ -157,6 +158,14 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   protected complete<S>(result: ToolResult<S>): S {
     process.exitCode = result.exitCode
     return result.summary
+  }
+
+  /**
+   * What `--json` prints: the summary with its field names in snake_case, one case for every
+   * command (cli/json-case.ts; topic names, addresses and other data keys kept as they are).
+   */
+  protected override toSuccessJson(result: unknown): unknown {
+    return snakeCaseKeys(result)
   }
 
   /** Fails with a usage error (exit 2): a bad flag value or combination. */

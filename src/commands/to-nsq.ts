@@ -19,7 +19,6 @@ import {
 import {startProgressLine, type ProgressLine} from '../cli/progress-line.js'
 import {isBrokenPipe, watchStdout, writeWithBackpressure} from '../cli/stdout.js'
 import {metricsFlags, openMetrics} from '../cli/metrics.js'
-import {snakeCaseKeys} from '../cli/json-case.js'
 import {isTerminal} from '../cli/terminal.js'
 import {formatDuration} from '../cli/units.js'
 import {describeInvalidName} from '../core/index.js'
@@ -151,11 +150,6 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
 
   /** How the official to_nsq's Go-style flags map to ours (bin/to_nsq.js). It publishes every record to every nsqd. */
   static dropIn: DropInSpec = toNsqDropIn
-
-  /** `--json` field names in snake_case, as every command prints them (cli/json-case.ts). */
-  protected override toSuccessJson(result: unknown): unknown {
-    return snakeCaseKeys(result)
-  }
 
   async run(): Promise<ToNsqSummary> {
     const flags = this.flags

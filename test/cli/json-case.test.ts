@@ -26,4 +26,38 @@ describe('--json field names in snake_case', () => {
       at: null,
     })
   })
+
+  it('keeps data keys verbatim: topic names, nsqd addresses, status classes (idempotent on snake_case)', () => {
+    const relay = {
+      possibleDuplicates: 0,
+      topics: {OrderEvents: {destinationTopic: 'OrderEvents_Copy', deadLettered: 0}},
+      destination: {
+        published: {'127.0.0.1:4150': 3},
+        topics: {OrderEvents_Copy: {relayed: 3, published: {'nsqd-B.example:4150': 3}}},
+      },
+      stoppedBy: {code: 'E_X', error: 'x'},
+    }
+    const json = {
+      possible_duplicates: 0,
+      topics: {OrderEvents: {destination_topic: 'OrderEvents_Copy', dead_lettered: 0}},
+      destination: {
+        published: {'127.0.0.1:4150': 3},
+        topics: {OrderEvents_Copy: {relayed: 3, published: {'nsqd-B.example:4150': 3}}},
+      },
+      stopped_by: {code: 'E_X', error: 'x'},
+    }
+    expect(snakeCaseKeys(relay)).toEqual(json)
+    expect(snakeCaseKeys(json)).toEqual(json)
+    expect(snakeCaseKeys({byClass: {'2xx': 1, error: 0}, retryAfter: 0, latencyMs: null})).toEqual({
+      by_class: {'2xx': 1, error: 0},
+      retry_after: 0,
+      latency_ms: null,
+    })
+    // A replay's records per topic, and failure reasons: data, not turned.
+    expect(snakeCaseKeys({topics: {MyTopic: 3}, failures: {publish_failed: 0}, published: 3})).toEqual({
+      topics: {MyTopic: 3},
+      failures: {publish_failed: 0},
+      published: 3,
+    })
+  })
 })

@@ -97,7 +97,7 @@ describe('nsq relay against real nsqd', () => {
     expect(result.code).toBe(0)
     const summary = JSON.parse(result.stdout.toString('utf8')) as {
       relayed: number
-      possibleDuplicates: number
+      possible_duplicates: number
       destination: {published: Record<string, number>}
     }
     expect(summary.relayed).toBe(100_000)
@@ -187,9 +187,9 @@ describe('nsq relay against real nsqd', () => {
     const copied = await readAll([dst], name)
     const unique = new Set(multiset(copied))
     for (const body of multiset(bodies)) expect(unique.has(body)).toBe(true)
-    const summary = JSON.parse(result.stdout.toString('utf8')) as {possibleDuplicates: number}
+    const summary = JSON.parse(result.stdout.toString('utf8')) as {possible_duplicates: number}
     // Every extra copy at the destination is one the relay counted as possibly duplicated.
-    expect(copied.length - bodies.length).toBeLessThanOrEqual(summary.possibleDuplicates)
+    expect(copied.length - bodies.length).toBeLessThanOrEqual(summary.possible_duplicates)
   }, 180_000)
 
   it('kill -9 one destination mid-stream and restart it: every message ends up in the destination (duplicates counted, none lost)', async () => {
@@ -229,8 +229,8 @@ describe('nsq relay against real nsqd', () => {
     const copied = await readAll(dest, name)
     const unique = new Set(multiset(copied))
     for (const body of multiset(bodies)) expect(unique.has(body)).toBe(true)
-    const summary = JSON.parse(result.stdout.toString('utf8')) as {possibleDuplicates: number}
-    expect(copied.length - bodies.length).toBeLessThanOrEqual(summary.possibleDuplicates)
+    const summary = JSON.parse(result.stdout.toString('utf8')) as {possible_duplicates: number}
+    expect(copied.length - bodies.length).toBeLessThanOrEqual(summary.possible_duplicates)
   }, 180_000)
 
   it('kill -9 the source nsqd the relay reads from and restart it: every message ends up in the destination, the copies are counted, none lost', async () => {

@@ -12,6 +12,7 @@ import zlib from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient, Producer} from '../../src/core/index.js'
 import {decodeEnvelope, encodeEnvelope} from '../../src/tools/envelope.js'
+import type {JsonOf} from '../../src/cli/json-case.js'
 import type {ReplaySummary} from '../../src/tools/replay/summary.js'
 import {collect, runCli, spawnCli} from '../support/cli.js'
 import {nsqBin, startNsqd, type NsqdProcess} from '../support/nsq.js'
@@ -86,8 +87,8 @@ async function tailBodies(name: string, count: number): Promise<Buffer[]> {
   return splitLines(result.stdout).map((line) => decodeEnvelope(line.toString('utf8')).body)
 }
 
-function summaryOf(stdout: Buffer): ReplaySummary {
-  return JSON.parse(stdout.toString('utf8')) as ReplaySummary
+function summaryOf(stdout: Buffer): JsonOf<ReplaySummary> {
+  return JSON.parse(stdout.toString('utf8')) as JsonOf<ReplaySummary>
 }
 
 describe('nsq replay (real nsqd, official nsq_to_file, versitygw)', () => {
@@ -116,7 +117,7 @@ describe('nsq replay (real nsqd, official nsq_to_file, versitygw)', () => {
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const summary = summaryOf(result.stdout)
-    expect(summary).toMatchObject({topic: target, published: ROUND_TRIP, failed: 0, stoppedBy: 'eof'})
+    expect(summary).toMatchObject({topic: target, published: ROUND_TRIP, failed: 0, stopped_by: 'eof'})
     expect(summary.files).toMatchObject({found: files.length, selected: files.length, read: files.length, bad: [], torn: []})
     expect(await messageCount(target)).toBe(ROUND_TRIP)
     expect(multiset(await tailBodies(target, ROUND_TRIP))).toEqual(multiset(bodies))
@@ -314,7 +315,7 @@ describe('a time range over a multi-hour archive', () => {
     ]
     const dry = await runCli([...args, '--dry-run', '--json'])
     expect(dry.code).toBe(0)
-    expect(summaryOf(dry.stdout)).toMatchObject({dryRun: true, accepted: expected.length, published: 0})
+    expect(summaryOf(dry.stdout)).toMatchObject({dry_run: true, accepted: expected.length, published: 0})
     expect(await messageCount(target)).toBe(0)
 
     const result = await runCli([...args, '--nsqd-tcp-address', nsqd.tcpAddress, '--json'])
@@ -326,7 +327,7 @@ describe('a time range over a multi-hour archive', () => {
     expect(summary.bytes.read).toBe(overlapping.reduce((sum, f) => sum + fs.statSync(f).size, 0))
     expect(summary.records).toBe(4 * 2000)
     expect(summary.published).toBe(expected.length)
-    expect(summary.outOfRange).toBe(4 * 2000 - expected.length)
+    expect(summary.out_of_range).toBe(4 * 2000 - expected.length)
     const read = await readBack(nsqd.tcpAddress, target, 'check', expected.length, 30_000)
     expect(multiset(read)).toEqual(multiset(expected))
     // Nothing beyond them.
@@ -360,12 +361,12 @@ describe('kill -9 during a replay with --checkpoint', () => {
     expect(second.code).toBe(0)
     const summary = summaryOf(second.stdout)
     expect(summary.checkpoint).toMatchObject({path: checkpoint, resumed: true})
-    const window = summary.checkpoint?.maxDuplicates ?? 0
+    const window = summary.checkpoint?.max_duplicates ?? 0
     expect(window).toBe(16 * 200)
-    expect(summary.resumedRecords).toBeGreaterThan(0)
+    expect(summary.resumed_records).toBeGreaterThan(0)
     const duplicates = before + summary.published - TOTAL
     process.stderr.write(
-      `kill -9 after ${before} messages; resumed past ${summary.resumedRecords} records; ${duplicates} duplicates (window ${window})\n`,
+      `kill -9 after ${before} messages; resumed past ${summary.resumed_records} records; ${duplicates} duplicates (window ${window})\n`,
     )
     expect(duplicates).toBeGreaterThanOrEqual(0)
     expect(duplicates).toBeLessThanOrEqual(window)

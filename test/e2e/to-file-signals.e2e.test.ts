@@ -55,7 +55,7 @@ describe('to-file signals and output', () => {
     await stopChild(first, 'SIGTERM', 30_000)
     const firstResult = await firstDone
     expect(firstResult.code, firstResult.stderr).toBe(0)
-    const summary = JSON.parse(firstResult.stdout.toString()) as {messages: number; filesFinished: number}
+    const summary = JSON.parse(firstResult.stdout.toString()) as {messages: number; files_finished: number}
     const afterFirst = archiveLines(out)
     expect(summary.messages).toBe(afterFirst.length)
     expect(afterFirst.length).toBeLessThan(published.length) // really stopped mid-backlog

@@ -163,11 +163,11 @@ describe('nsq to-http options against real nsqd and real HTTP(S) servers', () =>
       delivered: number
       finished: number
       uncertain: number
-      byClass: {error: number}
+      by_class: {error: number}
     }
     // Refused at the handshake: no request left, so none can be a duplicate later.
     expect(firstSummary).toMatchObject({delivered: 0, finished: 0, uncertain: 0})
-    expect(firstSummary.byClass.error).toBeGreaterThan(0)
+    expect(firstSummary.by_class.error).toBeGreaterThan(0)
     await until(
       async () => (await left(topic, 'nsq_to_http')) === published.length,
       30_000,
@@ -351,12 +351,12 @@ describe('nsq to-http options against real nsqd and real HTTP(S) servers', () =>
     expect(result.code, result.stderr).toBe(0)
     expect(sortedKeys(up.requests.map((r) => r.body))).toEqual(sortedKeys(published))
     expect(result.stderr).toContain(`${downUrl}: connection refused`)
-    const summary = JSON.parse(result.stdout) as {delivered: number; finished: number; requeued: number; byClass: Record<string, number>}
+    const summary = JSON.parse(result.stdout) as {delivered: number; finished: number; requeued: number; by_class: Record<string, number>}
     expect(summary).toMatchObject({delivered: published.length, finished: published.length, requeued: 0})
-    expect(summary.byClass['2xx']).toBe(published.length)
+    expect(summary.by_class['2xx']).toBe(published.length)
     // hostpool puts the failing URL last after its first refusal: a handful of attempts, not one per message.
-    expect(summary.byClass.error).toBeGreaterThan(0)
-    expect(summary.byClass.error).toBeLessThan(published.length / 10)
+    expect(summary.by_class.error).toBeGreaterThan(0)
+    expect(summary.by_class.error).toBeLessThan(published.length / 10)
   })
 
   it('draws a live status line on a terminal (util-linux `script`): req/s, latency, in flight, outcomes by class', async () => {

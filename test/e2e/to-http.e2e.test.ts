@@ -284,8 +284,8 @@ describe('nsq to-http against real nsqd and a real HTTP server', () => {
       })
     }
     expect(checked).toBeGreaterThan(50)
-    expect(summary.retryAfter as number).toBeGreaterThanOrEqual(clearOfRestart)
-    const byClass = summary.byClass as Record<string, number>
+    expect(summary.retry_after as number).toBeGreaterThanOrEqual(clearOfRestart)
+    const byClass = summary.by_class as Record<string, number>
     expect(byClass['5xx']).toBeGreaterThan(0)
     expect(byClass.error).toBeGreaterThan(0)
     expect(summary.rejected).toBe(refused.size)

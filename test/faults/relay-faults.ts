@@ -155,7 +155,7 @@ export async function runRelayScenario(options: RelayScenarioOptions): Promise<R
     ).catch((error: unknown) => notes.push(String(error)))
     await stopChild(child, 'SIGINT', 60_000)
     const result = await done
-    let summary = {relayed: 0, possibleDuplicates: 0, requeued: 0}
+    let summary = {relayed: 0, possible_duplicates: 0, requeued: 0}
     try {
       summary = JSON.parse(result.stdout.toString('utf8')) as typeof summary
     } catch {
@@ -176,7 +176,7 @@ export async function runRelayScenario(options: RelayScenarioOptions): Promise<R
       atDestination: copied.length,
       lost: missing.length,
       duplicates: copied.length - counts.size,
-      possibleDuplicates: summary.possibleDuplicates,
+      possibleDuplicates: summary.possible_duplicates,
       requeued: summary.requeued,
       exitCode: result.code,
       diagnostics: `${notes.join('\n')}\n${result.stderr.slice(-3000)}`,
