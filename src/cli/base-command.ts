@@ -17,7 +17,7 @@ import {applyColor} from './color.js'
 import type {ToolResult} from '../tools/result.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
 import {hintsFor} from './hints.js'
-import {leanHeap} from './lean-heap.js'
+import {leanHeap, type LeanHeapMode} from './lean-heap.js'
 import {isTerminal} from './terminal.js'
 import {UsageError} from './usage-error.js'
 
@@ -48,8 +48,11 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
   /** False on commands that must not take their flags from a context (`nsq context …` itself). */
   static appliesContext = true
 
-  /** Long-running streaming commands set this: V8 is tuned for a small peak RSS when they start (lean-heap.ts). */
-  static leanHeap = false
+  /**
+   * Long-running streaming commands set this: V8 is tuned for a small peak RSS when they start
+   * (lean-heap.ts); `'keep-compiler'` bounds the heap without `--optimize-for-size` (to-http).
+   */
+  static leanHeap: boolean | LeanHeapMode = false
 
   protected flags!: NsqFlags<T>
   protected args!: NsqArgs<T>
@@ -74,7 +77,7 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
 
   override async init(): Promise<void> {
     const ctor = this.ctor as typeof NsqCommand
-    if (ctor.leanHeap) leanHeap()
+    if (ctor.leanHeap !== false) leanHeap(ctor.leanHeap === true ? 'size' : ctor.leanHeap)
     await super.init()
     let output
     try {

@@ -29,7 +29,7 @@ const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 
 export default class ToHttp extends NsqCommand<typeof ToHttp> {
   static override summary = 'Deliver the messages of a topic to HTTP endpoints (like nsq_to_http, with a stated status policy)'
-  static override leanHeap = true
+  static override leanHeap = 'keep-compiler' as const
 
   static override description = `Reads a channel (default nsq_to_http) and sends each message to --post URL (the body as is) or --get URL (a template). A message is FIN'd only after an endpoint answered 2xx, or after its 4xx was written to --errors.
 
