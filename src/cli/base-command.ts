@@ -171,6 +171,15 @@ export abstract class NsqCommand<T extends typeof Command> extends Command {
     return snakeCaseKeys(result)
   }
 
+  /**
+   * `--json` prints one object on one line, whatever the command: `stat` streams one object per
+   * tick (NDJSON) and a one-shot summary is the same shape, so `jq`, `grep` and line-based
+   * readers treat every command alike (oclif's default is indented, coloured JSON).
+   */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json)}\n`)
+  }
+
   /** Fails with a usage error (exit 2): a bad flag value or combination. */
   protected usage(message: string, suggestions?: string[]): never {
     this.error(message, {exit: EXIT.USAGE, ...(suggestions === undefined ? {} : {suggestions})})

@@ -34,7 +34,10 @@ function expectSnakeCase(summary: Record<string, unknown>, dataKeys: readonly st
 
 function summaryOf(result: CliResult): Record<string, unknown> {
   expect(result.code, result.stderr).toBe(0)
-  return JSON.parse(result.stdout.toString('utf8')) as Record<string, unknown>
+  const text = result.stdout.toString('utf8')
+  // One object on one line, as stat's NDJSON ticks: every command's --json is line-based.
+  expect(text.endsWith('\n') && text.indexOf('\n') === text.length - 1, text).toBe(true)
+  return JSON.parse(text) as Record<string, unknown>
 }
 
 /** Runs a follower command until `ready`, then Ctrl-C; its --json summary. */
