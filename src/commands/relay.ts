@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {NsqCommand, toCliError} from '../cli/base-command.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {relayDropIn} from '../cli/drop-in-specs.js'
-import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {forDestination} from '../cli/hints.js'
 import {
   addressMap,
@@ -59,7 +59,11 @@ export default class Relay extends NsqCommand<typeof Relay> {
     'On a terminal a status line shows the rates in and out, messages in flight and the lag: messages still queued on the',
     "source channel (nsqd's /stats; with --nsqd-tcp-address its HTTP port is taken as the TCP port + 1, nsqd's default).",
     '',
-    EXIT_CODES_HELP,
+    exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.INTERRUPTED], {
+      [EXIT.OK]: 'ok (also after a Ctrl-C drain)',
+      [EXIT.UNAVAILABLE]: 'the source or every destination unreachable, or a destination refusing for good',
+      [EXIT.INTERRUPTED]: 'a second Ctrl-C',
+    }),
   ].join('\n')
 
   static override examples = [

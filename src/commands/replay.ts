@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {NsqCommand, toCliError} from '../cli/base-command.js'
-import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {
   addressMap,
   connectionSettings,
@@ -49,7 +49,11 @@ export default class Replay extends NsqCommand<typeof Replay> {
     '--batch-size; 1 with --ordered) is sent again, and the summary says how many that is. Ctrl-C drains, writes the',
     'checkpoint and exits 130.',
     '',
-    EXIT_CODES_HELP,
+    exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.PARTIAL, EXIT.UNAVAILABLE, EXIT.INTERRUPTED], {
+      [EXIT.PARTIAL]: 'some records not replayed (in --errors) or a file not readable to its end',
+      [EXIT.UNAVAILABLE]: 'nsqd unreachable or refusing',
+      [EXIT.INTERRUPTED]: 'interrupted (Ctrl-C before the end)',
+    }),
   ].join('\n')
 
   static override examples = [

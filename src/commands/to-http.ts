@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {NsqCommand} from '../cli/base-command.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {toHttpDropIn} from '../cli/drop-in-specs.js'
-import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
+import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
 import {
   addressMap,
   connectionSettings,
@@ -41,7 +41,7 @@ Modes: round-robin (each message starts at the next URL and fails over to the ot
 
 Ctrl-C drains: no new requests, the ones in flight finish (FIN what was taken, REQ the rest), exit 0.
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.USAGE, EXIT.PARTIAL, EXIT.UNAVAILABLE, EXIT.INTERRUPTED], {[EXIT.OK]: 'ok (also after a Ctrl-C drain)', [EXIT.PARTIAL]: 'messages refused by an endpoint went to --errors (or the errors file failed)', [EXIT.UNAVAILABLE]: 'nsqd / lookupd unreachable or refusing', [EXIT.INTERRUPTED]: 'a second Ctrl-C'})}`
 
   static override examples = [
     {
