@@ -10,8 +10,8 @@
  *   relay     copy the queued messages to a second nsqd                        (vs nsq_to_nsq)
  *   to-http   POST them to a loopback node:http server, --n 100                (vs nsq_to_http)
  *
- * Messages are 100–200 B (avg ~150 B); max-in-flight 200 everywhere (every tool's default but
- * ours for to-http/relay, where both are given it). to-file runs use --sync-interval=1s for both
+ * Messages are 100–200 B (avg ~150 B); each tool at its default max-in-flight (to-file's and the
+ * relay's are 1000, the Go tools' 200), except to-http / relay runs where both are given 200. to-file runs use --sync-interval=1s for both
  * (nsq_to_file FINs its last partial batch only on that timer) and are done once the channel has
  * no message queued or in flight (every message FIN'd, i.e. synced); then SIGTERM. Rounds
  * alternate who goes first; the highest peak of the rounds is quoted.
