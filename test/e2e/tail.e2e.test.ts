@@ -5,6 +5,7 @@ import {CLI, collect, runCli, spawnCli} from '../support/cli.js'
 import {nsqBin, startLookupd, startNsqd, type LookupdProcess, type NsqdProcess} from '../support/nsq.js'
 import {multiset, splitLines} from '../support/official.js'
 import {spawnTracked, stopChild} from '../support/processes.js'
+import {channelBacklog, fillChannel} from '../support/channels.js'
 
 let seq = 0
 const topicName = (): string => `tail_e2e_${process.pid}_${++seq}`
@@ -15,21 +16,9 @@ const bodies = (count: number, prefix = 'm'): Buffer[] =>
 describe('nsq tail against real nsqd', () => {
   let nsqd: NsqdProcess
   let http: NsqdHttpClient
-
-  /** Creates the topic and a durable channel, then publishes the bodies (in MPUBs under nsqd's body limit). */
-  async function fill(topic: string, channel: string, messages: readonly Buffer[]): Promise<void> {
-    await http.createTopic(topic)
-    await http.createChannel(topic, channel)
-    for (let i = 0; i < messages.length; i += 10_000) await http.mpub(topic, messages.slice(i, i + 10_000))
-  }
-
-  /** depth + in flight + deferred of a channel. */
-  async function left(topic: string, channel: string): Promise<number> {
-    const stats = await http.stats({topic, channel})
-    const c = stats.topics.find((t) => t.topic_name === topic)?.channels.find((ch) => ch.channel_name === channel)
-    if (c === undefined) throw new Error(`no channel ${topic}/${channel}`)
-    return c.depth + c.in_flight_count + c.deferred_count
-  }
+  const fill = (topic: string, channel: string, messages: readonly Buffer[]): Promise<void> =>
+    fillChannel(http, topic, channel, messages, 10000)
+  const left = (topic: string, channel: string): Promise<number> => channelBacklog(http, topic, channel)
 
   /** Polls until `left` equals `expected` (nsqd applies REQs and disconnects asynchronously); returns the last value. */
   async function settleLeft(topic: string, channel: string, expected: number): Promise<number> {

@@ -13,6 +13,8 @@ import {CLI, collect, spawnCli} from '../support/cli.js'
 import {startNsqd, type NsqdProcess} from '../support/nsq.js'
 import {spawnTracked} from '../support/processes.js'
 import {Receiver} from './to-http-receiver.js'
+import {channelBacklog, fillChannel} from '../support/channels.js'
+import {until as waitUntil} from '../support/wait.js'
 
 let seq = 0
 const topicName = (): string => `to_http_opt_${process.pid}_${++seq}`
@@ -35,31 +37,17 @@ function stderrOf(child: ChildProcess): () => string {
   return () => text
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+/** Polls `check` every 100 ms; after `ms` fails with what `what` says of the state then. */
+const until = async (check: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> => {
+  await waitUntil(check, {timeoutMs: ms, everyMs: 100, explain: what})
 }
 
 describe('nsq to-http options against real nsqd and real HTTP(S) servers', () => {
   let nsqd: NsqdProcess
   let api: NsqdHttpClient
+  const fill = (topic: string, channel: string, messages: readonly Buffer[]): Promise<void> => fillChannel(api, topic, channel, messages)
+  const left = (topic: string, channel: string): Promise<number> => channelBacklog(api, topic, channel)
   let pki: TestPki
-
-  async function fill(topic: string, channel: string, messages: readonly Buffer[]): Promise<void> {
-    await api.createTopic(topic)
-    await api.createChannel(topic, channel)
-    for (let i = 0; i < messages.length; i += 5000) await api.mpub(topic, messages.slice(i, i + 5000))
-  }
-
-  async function left(topic: string, channel: string): Promise<number> {
-    const stats = await api.stats({topic, channel})
-    const c = stats.topics.find((t) => t.topic_name === topic)?.channels.find((ch) => ch.channel_name === channel)
-    if (c === undefined) throw new Error(`no channel ${topic}/${channel}`)
-    return c.depth + c.in_flight_count + c.deferred_count
-  }
 
   /** Waits until `receiver` took `count` messages and the channel is empty, then Ctrl-C. */
   async function runUntilDelivered(

@@ -8,6 +8,8 @@ import {decodeEnvelope} from '../../src/tools/envelope.js'
 import {collect, spawnCli} from '../support/cli.js'
 import {startNsqd, type NsqdProcess} from '../support/nsq.js'
 import {Receiver, type Answer, type Received} from './to-http-receiver.js'
+import {channelBacklog, fillChannel} from '../support/channels.js'
+import {until as waitUntil} from '../support/wait.js'
 
 let seq = 0
 const topicName = (): string => `to_http_e2e_${process.pid}_${++seq}`
@@ -23,32 +25,16 @@ function bodies(count: number): Buffer[] {
 
 const key = (body: Buffer): string => body.toString('base64')
 
-/** Polls `check` every 100 ms until true; fails after `ms` with `what`. */
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+/** Polls `check` every 100 ms; after `ms` fails with what `what` says of the state then. */
+const until = async (check: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> => {
+  await waitUntil(check, {timeoutMs: ms, everyMs: 100, explain: what})
 }
 
 describe('nsq to-http against real nsqd and a real HTTP server', () => {
   let nsqd: NsqdProcess
   let api: NsqdHttpClient
-
-  async function fill(topic: string, channel: string, messages: readonly Buffer[]): Promise<void> {
-    await api.createTopic(topic)
-    await api.createChannel(topic, channel)
-    for (let i = 0; i < messages.length; i += 5000) await api.mpub(topic, messages.slice(i, i + 5000))
-  }
-
-  /** depth + in flight + deferred of the channel. */
-  async function left(topic: string, channel: string): Promise<number> {
-    const stats = await api.stats({topic, channel})
-    const c = stats.topics.find((t) => t.topic_name === topic)?.channels.find((ch) => ch.channel_name === channel)
-    if (c === undefined) throw new Error(`no channel ${topic}/${channel}`)
-    return c.depth + c.in_flight_count + c.deferred_count
-  }
+  const fill = (topic: string, channel: string, messages: readonly Buffer[]): Promise<void> => fillChannel(api, topic, channel, messages)
+  const left = (topic: string, channel: string): Promise<number> => channelBacklog(api, topic, channel)
 
   /** Ctrl-C, then the exit code and the --json summary. */
   async function interrupt(child: ChildProcess): Promise<{code: number | null; summary: Record<string, unknown>; stderr: string}> {

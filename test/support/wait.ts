@@ -13,6 +13,8 @@ export interface UntilOptions {
   timeoutMs?: number
   /** Poll every this often, ms (default 20). */
   everyMs?: number
+  /** Called at the timeout: what the state was, appended to the error. */
+  explain?: () => string
 }
 
 type Check = () => boolean | Promise<boolean>
@@ -33,7 +35,10 @@ export async function until(a: string | Check, b?: Check | UntilOptions, c?: Unt
   const started = Date.now()
   for (;;) {
     if (await check()) return Date.now() - started
-    if (Date.now() - started >= timeoutMs) throw new Error(`never: ${what} (waited ${timeoutMs} ms)`)
+    if (Date.now() - started >= timeoutMs) {
+      const state = options.explain === undefined ? '' : `: ${options.explain()}`
+      throw new Error(`never: ${what} (waited ${timeoutMs} ms)${state}`)
+    }
     await sleep(everyMs)
   }
 }
