@@ -100,8 +100,11 @@ describe('TopicArchiver (injected clock, real files, fake message source)', () =
     const gates: (() => void)[] = []
     let open = false
     vi.spyOn(ArchiveFile.prototype, 'sync').mockImplementation(async function (this: ArchiveFile, span) {
+      // The gate is taken when the sync is called, so gates[i] is the i-th batch's sync whichever
+      // real fdatasync returns first.
+      const gate = open ? Promise.resolve() : new Promise<void>((resolve) => gates.push(resolve))
       await realSync.call(this, span)
-      if (!open) await new Promise<void>((resolve) => gates.push(resolve))
+      await gate
     })
     // max-in-flight 8: a batch is synced once it holds 2 messages.
     const {source, archiver, done, outputDir} = setup({maxInFlight: 8})
