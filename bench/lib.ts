@@ -59,6 +59,17 @@ export function peakRssMiB(pid: number): number {
   }
 }
 
+/** VmRSS and its anonymous / file-backed parts (kB → MiB) of a live process; undefined once it is gone. */
+export function rssParts(pid: number): {rss: number; anon: number; file: number} | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024
+    return {rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile')}
+  } catch {
+    return undefined
+  }
+}
+
 export interface MeasureOptions {
   /** A file to give the child as stdin (default: none). */
   stdin?: string
@@ -75,6 +86,8 @@ export interface Measured {
   seconds: number
   /** The highest VmHWM read (every 10 ms, until exit), MiB. */
   peakMiB: number
+  /** At the highest VmRSS sampled: how much of it was anonymous memory (heaps, buffers) and file-backed pages (node's own code), MiB. */
+  atPeak: {anon: number; file: number}
   code: number | null
   lines: number
   stderr: string
@@ -95,6 +108,8 @@ export async function measure(file: string, args: readonly string[], options: Me
   if (typeof stdinFd === 'number') fs.closeSync(stdinFd)
   const pid = child.pid as number
   let peakMiB = 0
+  let highest = 0
+  const atPeak = {anon: Number.NaN, file: Number.NaN}
   let lines = 0
   let stderr = ''
   let seconds = Number.NaN
@@ -105,6 +120,12 @@ export async function measure(file: string, args: readonly string[], options: Me
   const poll = setInterval(() => {
     const now = peakRssMiB(pid)
     if (now > peakMiB) peakMiB = now
+    const parts = rssParts(pid)
+    if (parts !== undefined && parts.rss > highest) {
+      highest = parts.rss
+      atPeak.anon = parts.anon
+      atPeak.file = parts.file
+    }
   }, 10)
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject)
@@ -130,7 +151,7 @@ export async function measure(file: string, args: readonly string[], options: Me
     const code = await exited
     clearTimeout(timer)
     if (options.until === undefined) seconds = (performance.now() - started) / 1000
-    return {seconds, peakMiB, code, lines, stderr}
+    return {seconds, peakMiB, atPeak, code, lines, stderr}
   } catch (error) {
     child.kill('SIGKILL')
     await exited

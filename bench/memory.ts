@@ -98,7 +98,9 @@ function check(who: string, result: Measured, expectLines?: number): number {
   if (result.code !== 0 && result.code !== null) throw new Error(`${who} exited ${result.code}:\n${result.stderr}`)
   if (expectLines !== undefined && result.lines !== expectLines)
     throw new Error(`${who} printed ${result.lines} lines, expected ${expectLines}:\n${result.stderr}`)
-  process.stderr.write(`  ${who.padEnd(44)} ${fmt(result.seconds, 2).padStart(7)} s  peak RSS ${fmt(result.peakMiB, 1)} MiB\n`)
+  process.stderr.write(
+    `  ${who.padEnd(44)} ${fmt(result.seconds, 2).padStart(7)} s  peak RSS ${fmt(result.peakMiB, 1)} MiB (at the peak: anon ${fmt(result.atPeak.anon, 1)}, file ${fmt(result.atPeak.file, 1)})\n`,
+  )
   return result.peakMiB
 }
 

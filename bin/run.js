@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `nsq --version` and `nsq <command> --help` are answered without loading oclif when they can
 // be (dist/cli/fast-start.js says when); everything else goes to oclif as before.
+import {installAsciiLocaleCompare} from '../dist/cli/ascii-collation.js'
 import {fastStart} from '../dist/cli/fast-start.js'
 
 if (!fastStart(process.argv.slice(2))) {
+  installAsciiLocaleCompare()
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

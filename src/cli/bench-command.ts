@@ -174,7 +174,7 @@ export const benchThreadFlags = {
 export const benchFillFlags = {
   fill: Flags.integer({
     min: 0,
-    summary: `publish this many messages into the topic before consuming [default: --msgs or ${DEFAULT_FILL.toLocaleString('en-US')} for an auto-named topic, else 0]`,
+    summary: `publish this many messages into the topic before consuming [default: --msgs or ${formatCount(DEFAULT_FILL)} for an auto-named topic, else 0]`,
     helpGroup: RUN,
   }),
 }

@@ -1,3 +1,4 @@
+import {installAsciiLocaleCompare} from './ascii-collation.js'
 import {dropInName, dropInUsage, dropInVersionLine, translateGoArgs, type DropInSpec} from './drop-in.js'
 import {readPackage} from './fast-start.js'
 
@@ -15,6 +16,7 @@ export async function runDropIn(spec: DropInSpec, binUrl: string): Promise<void>
     process.stdout.write(`${dropInVersionLine(name, readPackage().version)}\n`)
     return
   }
+  installAsciiLocaleCompare()
   const {Config, execute} = await import('@oclif/core')
   if (argv.includes('--help')) {
     const config = await Config.load(binUrl)

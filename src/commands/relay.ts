@@ -25,6 +25,7 @@ import {RELAY_MODES, runRelay, type RelayLive, type RelayResult, type RelaySumma
 import {sourceDepth} from '../tools/relay/source-depth.js'
 import {describeWait} from '../tools/source/describe-wait.js'
 import {compileTopicPattern} from '../tools/tail/validate.js'
+import {formatCount} from '../tools/format-count.js'
 
 export default class Relay extends NsqCommand<typeof Relay> {
   static override summary = 'Copy topics from one NSQ cluster to another (drop-in: nsq_to_nsq)'
@@ -314,7 +315,7 @@ export default class Relay extends NsqCommand<typeof Relay> {
 
 /** The one-paragraph summary on stderr. */
 export function formatRelaySummary(summary: RelaySummary): string {
-  const n = (value: number): string => value.toLocaleString('en-US')
+  const n = formatCount
   const lines = [
     `relay: ${n(summary.relayed)} relayed, ${n(summary.filtered)} filtered, ${n(summary.invalid)} not JSON, ${n(summary.deadLettered)} to the errors file, ${n(summary.requeued)} requeued; ${n(summary.possibleDuplicates)} possible duplicates; ${(summary.elapsedMs / 1000).toFixed(1)}s`,
   ]
@@ -341,9 +342,9 @@ export class RelayStatus {
   render(live: RelayLive, now: number): string {
     const last = this.last ?? {at: now, received: 0, relayed: 0}
     const secs = (now - last.at) / 1000
-    const rate = (delta: number): string => (secs > 0 ? Math.round(delta / secs) : 0).toLocaleString('en-US')
+    const rate = (delta: number): string => formatCount(secs > 0 ? Math.round(delta / secs) : 0)
     this.last = {at: now, received: live.received, relayed: live.relayed}
-    const n = (value: number): string => value.toLocaleString('en-US')
+    const n = formatCount
     return `${n(live.relayed)} relayed · in ${rate(live.received - last.received)} msg/s · out ${rate(live.relayed - last.relayed)} msg/s · ${n(live.inFlight)} in flight · lag ${this.depth === undefined ? '?' : n(this.depth)} queued at the source`
   }
 }

@@ -23,6 +23,7 @@ import {NoSuchArchive} from '../tools/replay/local-files.js'
 import {runReplay, type ReplayResult} from '../tools/replay/run-replay.js'
 import {failedCount, formatSummary, type ReplayStats, type ReplaySummary} from '../tools/replay/summary.js'
 import {parseTimeBound, type TimeRange} from '../tools/replay/time-range.js'
+import {formatCount} from '../tools/format-count.js'
 
 const SOURCE = 'ARCHIVE'
 
@@ -263,7 +264,7 @@ export default class Replay extends NsqCommand<typeof Replay> {
           },
           torn: (torn) =>
             say(
-              `${torn.file}: gzip torn after ${torn.storedBytes.toLocaleString('en-US')} stored bytes (${torn.error}); every whole record before it is replayed${torn.remainderBytes > 0 ? `, the cut line (${torn.remainderBytes} bytes) is not` : ''}`,
+              `${torn.file}: gzip torn after ${formatCount(torn.storedBytes)} stored bytes (${torn.error}); every whole record before it is replayed${torn.remainderBytes > 0 ? `, the cut line (${torn.remainderBytes} bytes) is not` : ''}`,
             ),
           badFile: (file, problem) => say(`${file} failed --verify: ${problem}${flags['skip-bad'] ? ' (skipped)' : ''}`),
         },
@@ -279,7 +280,7 @@ export default class Replay extends NsqCommand<typeof Replay> {
     if (!this.jsonEnabled()) for (const line of formatSummary(summary)) this.status(line)
     if (summary.checkpoint !== undefined && !this.jsonEnabled())
       this.status(
-        `checkpoint ${summary.checkpoint.path}: ${summary.checkpoint.error === undefined ? 'written' : `FAILED (${summary.checkpoint.error})`}; a resumed run sends at most ${summary.checkpoint.maxDuplicates.toLocaleString('en-US')} records again (one in-flight window)`,
+        `checkpoint ${summary.checkpoint.path}: ${summary.checkpoint.error === undefined ? 'written' : `FAILED (${summary.checkpoint.error})`}; a resumed run sends at most ${formatCount(summary.checkpoint.maxDuplicates)} records again (one in-flight window)`,
       )
     if (refusal !== undefined) {
       process.stderr.write(
@@ -379,7 +380,7 @@ export default class Replay extends NsqCommand<typeof Replay> {
           stats.bytesTotal > 0
             ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatBytes(stats.bytesRead)} / ${formatBytes(stats.bytesTotal)} · `
             : ''
-        return `${bar}${stats.published.toLocaleString('en-US')} published · ${Math.round(stats.published / Math.max(secs, 0.001)).toLocaleString('en-US')} msg/s · ${failedCount(stats)} failed${eta}`
+        return `${bar}${formatCount(stats.published)} published · ${formatCount(Math.round(stats.published / Math.max(secs, 0.001)))} msg/s · ${failedCount(stats)} failed${eta}`
       },
     })
   }

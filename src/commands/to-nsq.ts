@@ -29,6 +29,7 @@ import {parseDelimiter} from '../tools/to-nsq/delimiter.js'
 import {runToNsq, type ToNsqResult} from '../tools/to-nsq/run-to-nsq.js'
 import {failedCount, formatSummary, type ToNsqStats, type ToNsqSummary} from '../tools/to-nsq/summary.js'
 import {plural} from '../tools/plural.js'
+import {formatCount} from '../tools/format-count.js'
 
 export default class ToNsq extends NsqCommand<typeof ToNsq> {
   static override summary = 'Publish stdin to a topic, one message per line (or per delimiter)'
@@ -285,7 +286,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
   private reportRefusal(refusal: Refusal, read: number): void {
     const where = refusal.nsqd === undefined ? 'nsqd' : `nsqd ${refusal.nsqd}`
     process.stderr.write(
-      `Error: ${where} refused publishing: ${refusal.error.message}; stopped reading after ${plural(read, 'record', {format: (c) => c.toLocaleString('en-US')})}\n`,
+      `Error: ${where} refused publishing: ${refusal.error.message}; stopped reading after ${plural(read, 'record', {format: formatCount})}\n`,
     )
     for (const hint of toCliError(refusal.error).suggestions ?? []) process.stderr.write(`hint: ${hint}\n`)
   }
@@ -302,7 +303,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
     const lost =
       unrecorded.count === 0
         ? 'every record not published is in it'
-        : `${unrecorded.count.toLocaleString('en-US')} record(s) neither published nor recorded: ${unrecorded.ranges}`
+        : `${formatCount(unrecorded.count)} record(s) neither published nor recorded: ${unrecorded.ranges}`
     process.stderr.write(`Error: errors file ${errorsFile.path} (--errors): ${broken.code} (${broken.message}); stopped reading; ${lost}\n`)
     for (const line of unrecorded.bodyLines()) process.stderr.write(`  ${line}\n`)
   }
@@ -346,7 +347,7 @@ export default class ToNsq extends NsqCommand<typeof ToNsq> {
       enabled: !this.flags.quiet && !this.jsonEnabled(),
       render: () => {
         const secs = (performance.now() - started) / 1000
-        return `${stats.published.toLocaleString('en-US')} published · ${Math.round(stats.published / secs).toLocaleString('en-US')} msg/s · ${failedCount(stats)} failed`
+        return `${formatCount(stats.published)} published · ${formatCount(Math.round(stats.published / secs))} msg/s · ${failedCount(stats)} failed`
       },
     })
   }

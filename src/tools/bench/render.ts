@@ -1,11 +1,9 @@
 /** Human and CSV renderings of a bench summary (the JSON form is the summary itself). */
 import type {BenchParams, BenchSummary, ClientResult, LatencySummary, SideSummary} from './types.js'
 import {plural} from '../plural.js'
+import {formatCount} from '../format-count.js'
 
-/** `1,234,567` */
-export function formatCount(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', {maximumFractionDigits: digits, minimumFractionDigits: digits})
-}
+export {formatCount}
 
 /** A latency in ms as `850µs`, `4.21ms` or `1.25s`. */
 export function formatMs(ms: number): string {
@@ -24,7 +22,7 @@ export function renderBanner(kind: BenchParams['kind'], params: Record<string, s
 
 function clientLine(c: ClientResult): string {
   return (
-    `  [${c.id}] ${plural(c.messages, 'msg', {format: (m) => formatCount(m)})} in ${c.seconds.toFixed(2)}s · ${formatCount(c.msgs_per_sec)} msgs/s · ${formatCount(c.mb_per_sec, 2)} MiB/s` +
+    `  [${c.id}] ${plural(c.messages, 'msg', {format: formatCount})} in ${c.seconds.toFixed(2)}s · ${formatCount(c.msgs_per_sec)} msgs/s · ${formatCount(c.mb_per_sec, 2)} MiB/s` +
     (c.latency === null ? '' : ` · p99 ${formatMs(c.latency.p99)}`)
   )
 }
@@ -39,7 +37,7 @@ function latencyLine(l: LatencySummary, label: string): string {
 function sideLines(title: string, s: SideSummary, latencyLabel: string): string[] {
   const lines = [title, ...s.clients.map(clientLine)]
   lines.push(
-    `  aggregate: ${plural(s.messages, 'msg', {format: (m) => formatCount(m)})} in ${s.seconds.toFixed(2)}s · ${formatCount(s.msgs_per_sec)} msgs/s · ${formatCount(s.mb_per_sec, 2)} MiB/s`,
+    `  aggregate: ${plural(s.messages, 'msg', {format: formatCount})} in ${s.seconds.toFixed(2)}s · ${formatCount(s.msgs_per_sec)} msgs/s · ${formatCount(s.mb_per_sec, 2)} MiB/s`,
   )
   if (s.clients.length > 1) {
     const r = s.client_rates

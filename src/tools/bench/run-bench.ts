@@ -12,6 +12,7 @@ import {splitEvenly} from './stats.js'
 import {BenchSubscriber, sharedQuota, type SubscriberSink} from './subscriber.js'
 import {ThreadedPublisher, ThreadedSubscriber} from './threaded-clients.js'
 import type {BenchParams} from './types.js'
+import {formatCount} from '../format-count.js'
 
 export interface BenchProgress {
   elapsedMs: number
@@ -84,7 +85,7 @@ export async function runBench(
   try {
     if (params.kind !== 'pub') made = await prepareTopic(params, httpClients, warn)
     if (params.fill > 0) {
-      events.status?.(`filling ${params.topic} with ${params.fill.toLocaleString('en-US')} messages of ${params.size} B…`)
+      events.status?.(`filling ${params.topic} with ${formatCount(params.fill)} messages of ${params.size} B…`)
       await fillTopic(params, settings, deps.signal)
       made = true
     }
@@ -124,7 +125,7 @@ export async function runBench(
     if (params.kind === 'pubsub') {
       progress.draining = true
       lost = await drainPublished(publishers, tally, interrupted ? 2000 : (deps.drainTimeoutMs ?? 10_000))
-      if (lost > 0) warn(`${lost.toLocaleString('en-US')} published messages were not received within the drain timeout`)
+      if (lost > 0) warn(`${formatCount(lost)} published messages were not received within the drain timeout`)
     } else if (params.kind === 'sub') {
       await tally.finished
     }

@@ -1,6 +1,7 @@
 import type {FailureReason} from '../publish/errors-file.js'
 import type {PublishMode} from '../publish/publisher.js'
 import {plural} from '../plural.js'
+import {formatCount} from '../format-count.js'
 
 /** Why a replay stopped reading: all files read, Ctrl-C, a file failed `--verify`, nsqd refused, the errors file or the checkpoint could not be written, a publish failed with `--checkpoint`. */
 export type ReplayStopCause = 'eof' | 'interrupted' | 'bad-file' | 'refused' | 'errors-file' | 'checkpoint' | 'publish-failed'
@@ -116,7 +117,7 @@ const STOP_TEXT: Record<ReplayStopCause, string> = {
 
 /** The stderr summary lines. */
 export function formatSummary(s: ReplaySummary): string[] {
-  const n = (value: number): string => value.toLocaleString('en-US')
+  const n = formatCount
   const f = s.files
   const filesLine = `files: ${n(f.found)} found, ${n(f.selected)} in range (${bytesText(s.bytes.selected)}), ${n(f.skipped)} skipped unread${f.resumed > 0 ? `, ${n(f.resumed)} done before (checkpoint)` : ''}${f.bad.length > 0 ? `, ${n(f.bad.length)} failed --verify` : ''}${f.torn.length > 0 ? `, ${n(f.torn.length)} torn` : ''}`
   const failedParts = Object.entries(s.failures)

@@ -23,8 +23,12 @@ export interface WallTime {
   yearDay: number
   /** Offset east of UTC, seconds. */
   offsetSeconds: number
-  /** Zone abbreviation (`UTC`, `CET`); empty when the zone has none. */
-  zoneName: string
+  /**
+   * Zone abbreviation (`UTC`, `CET`); empty when the zone has none. Local times work it out only
+   * when a layout asks for it (`%Z`): it needs an Intl formatter, whose ICU data costs ~6 MiB of
+   * resident memory for the rest of the run.
+   */
+  readonly zoneName: string
 }
 
 const CONVERSIONS: Readonly<Record<string, string>> = {
@@ -88,7 +92,9 @@ export function localWallTime(date: Date): WallTime {
     weekday: date.getDay(),
     yearDay,
     offsetSeconds: -date.getTimezoneOffset() * 60,
-    zoneName: zoneAbbreviation(date),
+    get zoneName(): string {
+      return zoneAbbreviation(date)
+    },
   }
 }
 

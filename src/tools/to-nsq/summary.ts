@@ -2,6 +2,7 @@ import type {FailureReason} from '../publish/errors-file.js'
 import type {PublishMode} from '../publish/publisher.js'
 import {formatBytes} from '../format-bytes.js'
 import {plural} from '../plural.js'
+import {formatCount} from '../format-count.js'
 
 /**
  * Why reading stopped: end of input, `--count`, a signal, bad input (`--on-oversize fail`,
@@ -65,7 +66,7 @@ export interface ToNsqSummary {
 
 /** The one-line stderr summary, e.g. `published 100,000 msgs (9.5 MiB) to t in 1.20s, 83,333 msg/s; 100,000 read, 0 failed`. */
 export function formatSummary(s: ToNsqSummary): string {
-  const n = (value: number): string => value.toLocaleString('en-US')
+  const n = formatCount
   const secs = (s.elapsedMs / 1000).toFixed(2)
   const failedParts = Object.entries(s.failures)
     .filter(([, count]) => count > 0)
