@@ -3,9 +3,11 @@
 // be (dist/cli/fast-start.js says when); everything else goes to oclif as before.
 import {installAsciiLocaleCompare} from '../dist/cli/ascii-collation.js'
 import {fastStart} from '../dist/cli/fast-start.js'
+import {smallYoungGeneration} from '../dist/cli/lean-heap.js'
 
 if (!fastStart(process.argv.slice(2))) {
   installAsciiLocaleCompare()
+  smallYoungGeneration(process.argv[2])
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

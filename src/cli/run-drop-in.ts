@@ -1,4 +1,5 @@
 import {installAsciiLocaleCompare} from './ascii-collation.js'
+import {smallYoungGeneration} from './lean-heap.js'
 import {dropInName, dropInUsage, dropInVersionLine, translateGoArgs, type DropInSpec} from './drop-in.js'
 import {readPackage} from './fast-start.js'
 
@@ -17,6 +18,7 @@ export async function runDropIn(spec: DropInSpec, binUrl: string): Promise<void>
     return
   }
   installAsciiLocaleCompare()
+  smallYoungGeneration(spec.command)
   const {Config, execute} = await import('@oclif/core')
   if (argv.includes('--help')) {
     const config = await Config.load(binUrl)

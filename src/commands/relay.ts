@@ -29,7 +29,7 @@ import {formatCount} from '../tools/format-count.js'
 
 export default class Relay extends NsqCommand<typeof Relay> {
   static override summary = 'Copy topics from one NSQ cluster to another (drop-in: nsq_to_nsq)'
-  static override leanHeap = true
+  static override leanHeap = 'throughput' as const
 
   static override description = [
     'Consumes --topic (repeatable) or every topic matching --topic-pattern from the source cluster on --channel and publishes',
