@@ -43,6 +43,26 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK's values come from src/tools/s3/aws-sdk.ts, which the build replaces with a bundle
+    // (scripts/bundle-aws-sdk.mjs): a direct import would load the whole packages beside it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/tools/s3/aws-sdk.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              allowTypeImports: true,
+              message: 'import AWS SDK values from src/tools/s3/aws-sdk.ts (bundled in the build); type imports may stay',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON output and use expect's asymmetric matchers, both typed `any`.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {'@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off'},

@@ -5,7 +5,7 @@
  * `--s3-bucket` is given, so other runs never pay for the SDK.
  */
 import {setMaxListeners} from 'node:events'
-import {GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3'
+import {GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig} from '../s3/aws-sdk.js'
 import type {ArchiveManifest} from '../to-file/manifest.js'
 import type {ArchiveFile} from './archive-file.js'
 

@@ -8,8 +8,7 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import {HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3'
-import {Upload} from '@aws-sdk/lib-storage'
+import {HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, Upload, type S3ClientConfig} from './aws-sdk.js'
 import type {BucketCheck, ObjectStore, PutRequest, StoredObject} from './object-store.js'
 
 /** S3 limits: parts are 5 MiB to 5 GiB, at most 10,000 of them. */
