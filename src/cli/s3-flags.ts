@@ -15,6 +15,7 @@ import {DEFAULT_DATETIME_FORMAT} from '../tools/to-file/naming.js'
 import {topicFromName} from '../tools/s3/topic-from-name.js'
 import {nameDepth} from '../tools/to-file/naming.js'
 import {durationFlag, sizeFlag} from './flags.js'
+import {leanHeapForSdk} from './lean-heap.js'
 
 const S3 = 'S3 UPLOAD'
 
@@ -159,6 +160,7 @@ export async function s3SinkFromFlags(flags: S3FlagValues, context: S3SinkContex
   if (flags['s3-part-size'] < 5 * 1024 * 1024) throw config('--s3-part-size must be at least 5MiB (the S3 minimum)')
   // The SDK warns on stderr about its future Node 22 requirement; users on Node 20 can do nothing about it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  leanHeapForSdk()
   const {openS3Sink} = await import('../tools/s3/open-s3-sink.js')
   const hostname = os.hostname()
   const shortHost = hostname.split('.')[0] ?? hostname
