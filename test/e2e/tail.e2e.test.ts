@@ -286,8 +286,13 @@ describe('nsq tail against real nsqd', () => {
     expect(result.code).toBe(130)
     expect(result.stderr).toMatch(/forced exit/)
     const printed = splitLines(Buffer.concat([first, result.stdout])).length
-    // nsqd gives back what was in flight when the connection dropped; FIN'd means written to the pipe.
-    expect(await settleLeft(topic, 'force', total - printed)).toBe(total - printed)
+    // nsqd gives back what was in flight when the connection dropped. On a durable channel into a
+    // pipe a message is FIN'd only once later output shows it was read (the unread window), so what
+    // sat in the pipe at the forced exit is both read by us afterwards and given back: duplicates,
+    // at most one window (--max-in-flight, 200). Nothing unprinted may be missing.
+    const left = await settleLeft(topic, 'force', total - printed)
+    expect(left).toBeGreaterThanOrEqual(total - printed)
+    expect(left - (total - printed)).toBeLessThanOrEqual(200)
   })
 
   it('--peek prints N and leaves them all on the channel', async () => {
