@@ -36,6 +36,7 @@ export interface RenderedHelp {
 interface PackageJson {
   name: string
   version: string
+  engines?: {node?: string}
 }
 
 function fastStartOff(): boolean {

@@ -2,6 +2,7 @@ import {installAsciiLocaleCompare} from './ascii-collation.js'
 import {smallYoungGeneration} from './lean-heap.js'
 import {dropInName, dropInUsage, dropInVersionLine, translateGoArgs, type DropInSpec} from './drop-in.js'
 import {readPackage} from './fast-start.js'
+import {loadOclif} from './load-oclif.js'
 
 /**
  * Entry point of a drop-in binary: translate Go-style flags, then run our command. `-version`
@@ -19,7 +20,7 @@ export async function runDropIn(spec: DropInSpec, binUrl: string): Promise<void>
   }
   installAsciiLocaleCompare()
   smallYoungGeneration(spec.command)
-  const {Config, execute} = await import('@oclif/core')
+  const {Config, execute} = await loadOclif()
   if (argv.includes('--help')) {
     const config = await Config.load(binUrl)
     const command = config.findCommand(spec.command)

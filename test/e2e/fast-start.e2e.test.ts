@@ -120,3 +120,40 @@ describe('start-up fast paths', () => {
     expect(run('bin/run.js', ['tail', '--help'], {XDG_CONFIG_HOME: config}).oclifLoaded).toBe(true)
   }, 60_000)
 })
+
+describe('loading oclif', () => {
+  // Preloaded into the CLI: on exit, whether semver was loaded and what oclif's engine-check
+  // switch is by then (it must not be left set for child processes).
+  const semverProbe = path.join(work, 'semver-probe.cjs')
+  fs.writeFileSync(
+    semverProbe,
+    `process.on('exit', () => {
+  const semver = Object.keys(require.cache).some((file) => file.includes('/node_modules/semver/'))
+  const oclif = Object.keys(require.cache).some((file) => file.includes('/node_modules/@oclif/core/'))
+  process.stderr.write('semver=' + semver + ' oclif=' + oclif + ' switch=' + (process.env.OCLIF_DISABLE_ENGINE_WARNING ?? 'unset') + '\\n')
+})
+`,
+  )
+
+  function probeRun(bin: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
+    const baseEnv = {...process.env}
+    delete baseEnv.OCLIF_DISABLE_ENGINE_WARNING
+    const result = spawnSync(process.execPath, ['-r', semverProbe, path.resolve(bin), ...args], {
+      env: {...baseEnv, NO_COLOR: '1', ...OCLIF, ...env},
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    })
+    expect(result.status, result.stderr).toBe(0)
+    return /semver=\S+ oclif=\S+ switch=\S+/.exec(result.stderr)?.[0] ?? `no probe line: ${result.stderr}`
+  }
+
+  it('skips oclif’s semver engine check in nsq and the drop-ins, and leaves no switch set behind', () => {
+    expect(probeRun('bin/run.js', ['stat', '--help'])).toBe('semver=false oclif=true switch=unset')
+    expect(probeRun('bin/nsq_to_nsq.js', ['-help'])).toBe('semver=false oclif=true switch=unset')
+  })
+
+  it('keeps a switch the user set', () => {
+    expect(probeRun('bin/run.js', ['stat', '--help'], {OCLIF_DISABLE_ENGINE_WARNING: 'yes'})).toBe('semver=false oclif=true switch=yes')
+  })
+})
