@@ -319,5 +319,8 @@ export const destinationFlags = {
 export function destinationValues(flags: Record<string, unknown>): SecurityFlagValues {
   const values: Record<string, unknown> = {}
   for (const name of DESTINATION_SECURITY) values[name] = flags[`destination-${name}`]
+  // The Authorization value for the destination's lookupd: from --destination-context, or its own
+  // variable; never the source's NSQ_HTTP_AUTH ('' = none, which httpOptions does not fall back from).
+  values['http-auth'] = flags['destination-http-auth'] ?? process.env.NSQ_DESTINATION_HTTP_AUTH ?? ''
   return values as unknown as SecurityFlagValues
 }

@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
-import {NsqCommand, toCliError} from '../cli/base-command.js'
+import {NsqCommand, flagInfos, toCliError} from '../cli/base-command.js'
 import type {DropInSpec} from '../cli/drop-in.js'
 import {relayDropIn} from '../cli/drop-in-specs.js'
 import {EXIT, exitCodesHelp} from '../cli/exit-codes.js'
+import {applyDestinationContext, destinationContextFlag} from '../cli/destination-context.js'
 import {forDestination} from '../cli/hints.js'
 import {
   addressMap,
@@ -52,7 +53,10 @@ export default class Relay extends NsqCommand<typeof Relay> {
     "from the original text (order, big numbers and escaping kept). Filtered messages are FIN'd and counted. A body that is not a",
     "JSON object: --on-invalid skip (count it, FIN), fail (stop, the message is REQ'd) or errors (into --errors, then FIN).",
     '',
-    'The destination has its own TLS, AUTH and compression flags (--destination-tls …, env NSQ_DESTINATION_*).',
+    'The destination has its own TLS, AUTH and compression flags (--destination-tls …, env NSQ_DESTINATION_*), and',
+    '--destination-context NAME takes them, and its addresses, from a named context (nsq context add); --destination-* flags and',
+    "their env vars win over it. --context (or the current context) applies to the source only. The destination lookupd's",
+    'HTTP Authorization comes from --destination-http-auth-file or NSQ_DESTINATION_HTTP_AUTH, never from NSQ_HTTP_AUTH.',
     "A destination that refuses for good (TLS required, AUTH denied) stops the run: exit 69 with nsqd's reason and a hint;",
     "what was not acknowledged is REQ'd. Ctrl-C drains (RDY 0, wait for outstanding publishes, FIN what was acknowledged,",
     'REQ the rest), prints the summary and exits 0.',
@@ -123,14 +127,19 @@ export default class Relay extends NsqCommand<typeof Relay> {
     ...securityFlags,
     ...liveness,
     ...destinationFlags,
+    ...destinationContextFlag,
     ...metricsFlags,
   }
 
   /** nsq_to_nsq's Go-style flags; `-producer-opt` / `-consumer-opt` carry over where we have a flag. */
   static dropIn: DropInSpec = relayDropIn
 
+  /** The context `--destination-context` applied to the --destination-* flags, if any. */
+  private destinationContext: ReturnType<typeof applyDestinationContext>
+
   async run(): Promise<RelaySummary> {
     const {flags} = this
+    this.destinationContext = applyDestinationContext(flags, this.argv, flagInfos(Relay.flags))
     const topics = flags.topic ?? []
     const nsqd = flags['nsqd-tcp-address'] ?? []
     const lookupd = flags['lookupd-http-address'] ?? []
@@ -308,6 +317,9 @@ export default class Relay extends NsqCommand<typeof Relay> {
       // A refusal came from the destination: its hints name the --destination-* flags.
       const hints = stopped instanceof NsqError ? (toCliError(stopped).suggestions ?? []) : []
       for (const hint of hints) process.stderr.write(`hint: ${result.refusal === undefined ? hint : forDestination(hint)}\n`)
+      const context = this.destinationContext?.stored.name
+      if (result.refusal !== undefined && context !== undefined)
+        process.stderr.write(`hint: destination settings came from context "${context}" (nsq context show ${context} lists them)\n`)
     }
     return this.complete(result)
   }

@@ -1,3 +1,6 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient, Producer} from '../../src/core/index.js'
 import {collect, runCli, spawnCli} from '../support/cli.js'
@@ -313,5 +316,52 @@ describe('nsq relay against real nsqd', () => {
     expect(channel).toBeDefined()
     expect(channel!.depth + channel!.in_flight_count + channel!.deferred_count).toBe(bodies.length)
     expect(await finished(src, name, 'nsq_to_nsq')).toBe(0)
+  }, 120_000)
+  it('--destination-context: the destination (TLS required, its own CA) comes from a named context; the source is not touched by it', async () => {
+    const pki = makeTestPki()
+    const [src, dst] = await Promise.all([
+      startNsqd(),
+      startNsqd({args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--tls-required=tcp-https']}),
+    ])
+    const xdg = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-relay-ctx-'))
+    try {
+      const env = {XDG_CONFIG_HOME: xdg, NSQ_CONTEXT: undefined, NSQ_DESTINATION_CONTEXT: undefined}
+      const added = await runCli(
+        ['context', 'add', 'dc2', '--nsqd-tcp-address', `localhost:${dst.tcpPort}`, '--tls', '--tls-ca', pki.caFile],
+        {env},
+      )
+      expect(added.code, added.stderr).toBe(0)
+      const name = topic()
+      const bodies = makeBodies(3000, 'c')
+      await publish([src], name, bodies)
+      const child = spawnCli(['relay', '--topic', name, '--nsqd-tcp-address', src.tcpAddress, '--destination-context', 'dc2', '--json'], {
+        env,
+      })
+      const done = collect(child, {timeoutMs: 60_000})
+      await waitFor(async () => (await topicCount(dst, name)) >= bodies.length, 30_000, 'all at the destination')
+      await waitFor(() => drained([src], name), 30_000, 'source drained')
+      await stopChild(child, 'SIGINT')
+      const result = await done
+      expect(result.code, result.stderr).toBe(0)
+      // Every message went to the TLS-only nsqd the context names (reading it back would need TLS too: counted over HTTP).
+      expect(await topicCount(dst, name)).toBe(bodies.length)
+      expect((JSON.parse(result.stdout.toString('utf8')) as {relayed: number}).relayed).toBe(bodies.length)
+      // Through NSQ_DESTINATION_CONTEXT, a context without TLS: refused for good, and the hint names the context.
+      const plain = await runCli(['context', 'add', 'plain', '--nsqd-tcp-address', dst.tcpAddress], {env})
+      expect(plain.code, plain.stderr).toBe(0)
+      await publish([src], name, makeBodies(100, 'p'))
+      const refused = await runCli(['relay', '--topic', name, '--nsqd-tcp-address', src.tcpAddress], {
+        env: {...env, NSQ_DESTINATION_CONTEXT: 'plain'},
+        timeoutMs: 60_000,
+      })
+      expect(refused.code).toBe(69)
+      expect(refused.stderr.replace(/\s+/g, ' ')).toMatch(/TLS required.*destination settings came from context "plain"/)
+      // An unknown destination context is a clear error before anything connects.
+      const unknown = await runCli(['relay', '--topic', name, '--nsqd-tcp-address', src.tcpAddress, '--destination-context', 'nope'], {env})
+      expect(unknown.code).not.toBe(0)
+      expect(unknown.stderr).toMatch(/nope/)
+    } finally {
+      fs.rmSync(xdg, {recursive: true, force: true})
+    }
   }, 120_000)
 })
