@@ -288,7 +288,9 @@ describe('nsq relay against real nsqd', () => {
     const pki = makeTestPki()
     const [src, dst] = await Promise.all([
       startNsqd(),
-      startNsqd({args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--tls-required=tcp-https']}),
+      startNsqd({
+        args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https'],
+      }),
     ])
     const name = topic()
     const bodies = makeBodies(2000, 't')
@@ -321,7 +323,9 @@ describe('nsq relay against real nsqd', () => {
     const pki = makeTestPki()
     const [src, dst] = await Promise.all([
       startNsqd(),
-      startNsqd({args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--tls-required=tcp-https']}),
+      startNsqd({
+        args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https'],
+      }),
     ])
     const xdg = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-relay-ctx-'))
     try {

@@ -130,6 +130,11 @@ export async function startNsqd(options: NsqdOptions = {}): Promise<NsqdProcess>
     `--data-path=${dataPath}`,
     `--broadcast-address=${HOST}`,
     ...(options.lookupd ?? []).map((l) => `--lookupd-tcp-address=${l.tcpAddress}`),
+    // With a certificate nsqd also serves HTTPS, by default on 0.0.0.0:4152: two such nsqd at
+    // once (tests run in parallel) would collide, and servers bind to 127.0.0.1 on free ports only.
+    ...(options.args?.some((a) => a.startsWith('--tls-cert')) === true && !options.args.some((a) => a.startsWith('--https-address'))
+      ? [`--https-address=${HOST}:0`]
+      : []),
     ...(options.args ?? []),
   ])
   return Object.assign(Object.create(service) as Service, {dataPath})
