@@ -184,13 +184,21 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   options.signal.addEventListener('abort', onAbort, {once: true})
   if (options.signal.aborted) wake()
 
+  /** Resolves once the destination topic's publisher is connected (or rejects: down, refusing). */
+  const connections = new Map<string, Promise<unknown>>()
   const destinationFor = (topic: string): Promise<Destination> => {
     let found = destinations.get(topic)
     if (found === undefined) {
-      found = openDestination(options, topic, events)
+      const opening = openDestination(options, topic, events)
+      found = opening.destination
       destinations.set(topic, found)
+      connections.set(topic, opening.connected)
     }
     return found
+  }
+  const connectedFor = (topic: string): Promise<unknown> => {
+    void destinationFor(topic).catch(() => undefined)
+    return connections.get(topic) as Promise<unknown>
   }
 
   const attach = async (topic: string, consumer: Consumer): Promise<void> => {
@@ -277,8 +285,9 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
     return {received, relayed, inFlight, topics: [...sinks.keys()]}
   })
   try {
-    // The named topics' destinations first: a destination that is down or refuses fails the run before anything is consumed.
-    await Promise.all(options.topics.map((topic) => destinationFor(destinationTopicFor(dest.topic, topic))))
+    // The named topics' destinations connect first: a destination that is down or refuses fails the run before
+    // anything is consumed. Their limits (nsqd's /info, which only caps batches) are read while the source starts.
+    await Promise.all(options.topics.map((topic) => connectedFor(destinationTopicFor(dest.topic, topic))))
     const {failed} = await source.start()
     const [failure] = failed.values()
     if (failure !== undefined) throw failure
@@ -316,38 +325,49 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   }
 }
 
-async function openDestination(options: RelayOptions, topic: string, events: RelayEvents): Promise<Destination> {
+/**
+ * Opens a destination topic's publisher: `connected` settles when its connections are up (or
+ * failed: down, refusing), `destination` once nsqd's limits are read too (in parallel; a failed
+ * read falls back to nsqd's defaults, so only `connected` can fail it).
+ */
+function openDestination(
+  options: RelayOptions,
+  topic: string,
+  events: RelayEvents,
+): {connected: Promise<unknown>; destination: Promise<Destination>} {
   const dest = options.destination
-  let nsqd = [...dest.nsqd]
-  let http = nsqd.map(guessHttpAddress)
-  if (dest.lookupd.length > 0) {
-    const found = await discoverNsqd(dest.lookupd, topic, dest.http, dest.addressMap, options.signal)
-    nsqd = found.map((n) => n.tcpAddress)
-    http = found.map((n) => n.httpAddress)
-  }
-  const publisher = new Publisher({
-    topic,
-    nsqd,
-    mode: dest.mode === 'fanout' ? 'fanout' : 'round-robin',
-    settings: dest.connection,
-    window: dest.window ?? 16,
-    // One try per submit: the relay sink sends a failed batch again itself (after a pause, holding the source), so it counts every resend as a possible duplicate.
-    maxAttempts: 1,
-    probeIntervalMs: 1000,
-    ...(options.publishObserver === undefined ? {} : {observer: options.publishObserver}),
-    onRefused: (refusal, remaining) => {
-      if (remaining > 0) events.leftOut?.(refusal, remaining)
-    },
-    events: {disconnected: (address, error) => events.destinationLost?.(address, error)},
+  const found = (async (): Promise<{nsqd: string[]; http: string[]}> => {
+    if (dest.lookupd.length === 0) return {nsqd: [...dest.nsqd], http: dest.nsqd.map(guessHttpAddress)}
+    const nodes = await discoverNsqd(dest.lookupd, topic, dest.http, dest.addressMap, options.signal)
+    return {nsqd: nodes.map((n) => n.tcpAddress), http: nodes.map((n) => n.httpAddress)}
+  })()
+  const limits = found.then(({http}) => resolveLimits(http, {}, {...dest.http, timeoutMs: 2000, signal: options.signal}))
+  const connected = found.then(async ({nsqd}) => {
+    const publisher = new Publisher({
+      topic,
+      nsqd,
+      mode: dest.mode === 'fanout' ? 'fanout' : 'round-robin',
+      settings: dest.connection,
+      window: dest.window ?? 16,
+      // One try per submit: the relay sink sends a failed batch again itself (after a pause, holding the source), so it counts every resend as a possible duplicate.
+      maxAttempts: 1,
+      probeIntervalMs: 1000,
+      ...(options.publishObserver === undefined ? {} : {observer: options.publishObserver}),
+      onRefused: (refusal, remaining) => {
+        if (remaining > 0) events.leftOut?.(refusal, remaining)
+      },
+      events: {disconnected: (address, error) => events.destinationLost?.(address, error)},
+    })
+    try {
+      await publisher.connect()
+    } catch (error) {
+      await publisher.close().catch(() => undefined)
+      throw error
+    }
+    return {publisher, nsqd}
   })
-  const [limits] = await Promise.all([
-    resolveLimits(http, {}, {...dest.http, timeoutMs: 2000, signal: options.signal}),
-    publisher.connect(),
-  ]).catch(async (error: unknown) => {
-    await publisher.close().catch(() => undefined)
-    throw error
-  })
-  return {publisher, nsqd, limits: limits.limits}
+  const destination = Promise.all([connected, limits]).then(([{publisher, nsqd}, read]) => ({publisher, nsqd, limits: read.limits}))
+  return {connected, destination}
 }
 
 async function buildSummary(
