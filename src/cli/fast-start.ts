@@ -12,6 +12,8 @@
  *   pre-rendered text is used only when oclif would use 80 columns too (stdout not a terminal, or
  *   a terminal 80 wide, or `OCLIF_COLUMNS=80`) and no user theme could colour it; any other width
  *   falls back to oclif. test/e2e/fast-start.e2e.test.ts checks both paths print the same bytes.
+ * - direct start (`directStartCommand`): `nsq relay …` runs its command without oclif's `run()`
+ *   around it (src/cli/direct-start.ts says what that skips), with the same parsing and errors.
  *
  * `NSQ_NO_FAST_START=1` turns the fast paths off (the tests compare against oclif with it).
  */
@@ -123,4 +125,20 @@ export function printVersion(): boolean {
   if (line === undefined) return false
   process.stdout.write(`${line}\n`)
   return true
+}
+
+/** The commands with a direct start (src/cli/direct-start.ts; built as dist/direct/<id>.js). */
+export const DIRECT_COMMANDS: ReadonlySet<string> = new Set(['relay'])
+
+/**
+ * The command to start directly for this argv (`relay …`), or undefined for oclif's own path:
+ * another command, a help flag anywhere in it (oclif renders help: looking past `--` too is
+ * only more careful than oclif), or NSQ_NO_FAST_START set.
+ */
+export function directStartCommand(argv: readonly string[]): string | undefined {
+  if (fastStartOff()) return undefined
+  const [id, ...rest] = argv
+  if (id === undefined || !DIRECT_COMMANDS.has(id)) return undefined
+  if (rest.some((arg) => HELP_FLAGS.has(arg))) return undefined
+  return id
 }

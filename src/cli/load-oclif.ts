@@ -11,13 +11,27 @@ import {readPackage} from './fast-start.js'
 const SKIP_OCLIF_ENGINE_CHECK = 'OCLIF_DISABLE_ENGINE_WARNING'
 
 /** Imports @oclif/core without its engine check, after checking ours. */
-export async function loadOclif(): Promise<typeof import('@oclif/core')> {
+export function loadOclif(): Promise<typeof import('@oclif/core')> {
+  return withoutOclifEngineCheck(() => import('@oclif/core'))
+}
+
+/** A command's direct start (src/cli/direct-start.ts), whose bundle has oclif's index inlined. */
+export interface DirectStart {
+  run: (argv: string[], binUrl: string) => Promise<void>
+}
+
+/** Imports dist/direct/<id>.js (oclif inlined: its engine check is skipped the same way). */
+export function loadDirectStart(id: string): Promise<DirectStart> {
+  return withoutOclifEngineCheck(() => import(`../direct/${id}.js`) as Promise<DirectStart>)
+}
+
+async function withoutOclifEngineCheck<T>(load: () => Promise<T>): Promise<T> {
   const warning = nodeEngineWarning(readPackage().engines?.node, process.versions.node)
   if (warning !== undefined) process.emitWarning(warning)
   const before = process.env[SKIP_OCLIF_ENGINE_CHECK]
   process.env[SKIP_OCLIF_ENGINE_CHECK] = '1'
   try {
-    return await import('@oclif/core')
+    return await load()
   } finally {
     if (before === undefined) delete process.env[SKIP_OCLIF_ENGINE_CHECK]
     else process.env[SKIP_OCLIF_ENGINE_CHECK] = before
