@@ -6,6 +6,8 @@
  * only while oclif loads, so no child process inherits it) and check ours here instead, without
  * semver, warning as oclif does.
  */
+import {fileURLToPath} from 'node:url'
+import {requireWithCodeCache} from './code-cache.js'
 import {readPackage} from './fast-start.js'
 
 const SKIP_OCLIF_ENGINE_CHECK = 'OCLIF_DISABLE_ENGINE_WARNING'
@@ -20,9 +22,13 @@ export interface DirectStart {
   run: (argv: string[], binUrl: string) => Promise<void>
 }
 
-/** Imports dist/direct/<id>.js (oclif inlined: its engine check is skipped the same way). */
+/**
+ * Loads dist/direct/<id>.cjs with its code cache (src/cli/code-cache.ts); oclif is inlined there,
+ * so its engine check is skipped the same way.
+ */
 export function loadDirectStart(id: string): Promise<DirectStart> {
-  return withoutOclifEngineCheck(() => import(`../direct/${id}.js`) as Promise<DirectStart>)
+  const file = fileURLToPath(new URL(`../direct/${id}.cjs`, import.meta.url))
+  return withoutOclifEngineCheck(() => Promise.resolve(requireWithCodeCache(file).exports as DirectStart))
 }
 
 async function withoutOclifEngineCheck<T>(load: () => Promise<T>): Promise<T> {
