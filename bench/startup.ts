@@ -7,7 +7,8 @@
  * drop-in's `-version`, and `nsq tail -n 1` against a running nsqd with one message waiting on
  * its channel (the time to the first real work: connect, receive, print, FIN, exit). The fast
  * paths (src/cli/fast-start.ts) are measured next to oclif's own path (NSQ_NO_FAST_START=1),
- * i.e. before / after in one run.
+ * i.e. before / after in one run; so is `nsq relay` to a refused connection (its direct start,
+ * with and without its code cache, and through oclif).
  *
  * INSTALLED=1 also packs the package (`npm pack`), installs it into a temp prefix
  * (`npm install -g --prefix`, needs the registry) and measures the installed `nsq` the same way.
@@ -15,6 +16,7 @@
  */
 import {execFileSync, spawn} from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {performance} from 'node:perf_hooks'
@@ -34,6 +36,8 @@ interface Case {
   before?: () => Promise<void>
   /** What stdout must be, checked on every run. */
   check?: (stdout: string) => boolean
+  /** The exit code expected (0 unless said). */
+  exitCode?: number
 }
 
 function timeOnce(c: Case): Promise<number> {
@@ -47,7 +51,7 @@ function timeOnce(c: Case): Promise<number> {
     child.on('error', reject)
     child.on('exit', (code) => {
       const elapsed = performance.now() - started
-      if (code !== 0) reject(new Error(`${c.name}: exit ${code}\n${stderr}`))
+      if (code !== (c.exitCode ?? 0)) reject(new Error(`${c.name}: exit ${code}\n${stderr}`))
       else if (c.check !== undefined && !c.check(stdout))
         reject(new Error(`${c.name}: unexpected output ${JSON.stringify(stdout.slice(0, 200))}`))
       else resolve(elapsed)
@@ -58,6 +62,18 @@ function timeOnce(c: Case): Promise<number> {
 async function publish(nsqd: NsqdProcess, body: string): Promise<void> {
   const response = await fetch(`http://${nsqd.httpAddress}/pub?topic=${TOPIC}`, {method: 'POST', body})
   if (!response.ok) throw new Error(`pub: HTTP ${response.status}`)
+}
+
+/** `127.0.0.1:<port>` of a port just closed: connecting is refused. */
+function closedPort(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as net.AddressInfo
+      server.close(() => resolve(`127.0.0.1:${port}`))
+    })
+  })
 }
 
 function packAndInstall(work: string): string {
@@ -94,6 +110,8 @@ async function main(): Promise<void> {
       before: () => publish(nsqd, 'startup'),
       check: (stdout) => stdout === 'startup\n',
     })
+    const refused = await closedPort()
+    const relayRefused = ['bin/run.js', 'relay', '--topic', TOPIC, '--nsqd-tcp-address', refused, '--destination-nsqd-tcp-address', refused]
     const cases: Case[] = [
       {name: "node -e ''", args: ['-e', '']},
       {name: 'nsq --version', args: ['bin/run.js', '--version'], check: isVersion},
@@ -102,6 +120,11 @@ async function main(): Promise<void> {
       {name: 'nsq tail --help (oclif)', args: ['bin/run.js', 'tail', '--help'], env: oclif, check: isTailHelp},
       ...DROP_INS.map((name) => ({name: `${name} -version`, args: [`bin/${name}.js`, '-version'], check: isDropInVersion})),
       {...tail('bin/run.js'), name: 'nsq tail -n 1 (1 msg waiting)'},
+      // The relay's direct start (src/cli/direct-start.ts) to its first connection, refused
+      // (exit 69): with its code cache, without it, and through oclif.
+      {name: 'nsq relay (refused)', args: relayRefused, exitCode: 69},
+      {name: 'nsq relay (refused, no code cache)', args: relayRefused, env: {NSQ_NO_CODE_CACHE: '1'}, exitCode: 69},
+      {name: 'nsq relay (refused, oclif)', args: relayRefused, env: oclif, exitCode: 69},
     ]
     if (process.env.INSTALLED === '1') {
       process.stderr.write('packing and installing into a temp prefix…\n')

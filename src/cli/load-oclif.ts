@@ -7,7 +7,6 @@
  * semver, warning as oclif does.
  */
 import {fileURLToPath} from 'node:url'
-import {requireWithCodeCache} from './code-cache.js'
 import {readPackage} from './fast-start.js'
 
 const SKIP_OCLIF_ENGINE_CHECK = 'OCLIF_DISABLE_ENGINE_WARNING'
@@ -26,8 +25,11 @@ export interface DirectStart {
  * Loads dist/direct/<id>.cjs with its code cache (src/cli/code-cache.ts); oclif is inlined there,
  * so its engine check is skipped the same way.
  */
-export function loadDirectStart(id: string): Promise<DirectStart> {
+export async function loadDirectStart(id: string): Promise<DirectStart> {
   const file = fileURLToPath(new URL(`../direct/${id}.cjs`, import.meta.url))
+  // Imported here, not at the top: the bins import this module on every start, also for
+  // `--version`, which must not pay for node:crypto and node:vm.
+  const {requireWithCodeCache} = await import('./code-cache.js')
   return withoutOclifEngineCheck(() => Promise.resolve(requireWithCodeCache(file).exports as DirectStart))
 }
 
