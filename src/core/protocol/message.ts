@@ -15,17 +15,41 @@ export interface RawMessage {
   readonly body: Buffer
 }
 
-/** Parses the data of a FrameTypeMessage frame. */
+/**
+ * A message frame's data read in place: what a field costs is paid when it is read. The
+ * timestamp (a BigInt) is decoded only if asked for, the id and body views are made on first use
+ * and then kept. On the consume path (200,000 messages relayed) nothing reads the timestamp and
+ * the id is read only to FIN, so a message in flight holds one view (its frame) instead of a
+ * BigInt and two views: fewer objects for each scavenge to copy while it waits for its answer.
+ */
+export class FrameMessage implements RawMessage {
+  readonly attempts: number
+  private idView: Buffer | undefined = undefined
+  private bodyView: Buffer | undefined = undefined
+
+  constructor(private readonly data: Buffer) {
+    if (data.length < MIN_MESSAGE_SIZE) {
+      throw new NsqError('PROTOCOL', `message frame of ${data.length} bytes is shorter than ${MIN_MESSAGE_SIZE}`)
+    }
+    this.attempts = data.readUInt16BE(8)
+  }
+
+  get timestamp(): bigint {
+    return this.data.readBigInt64BE(0)
+  }
+
+  get id(): Buffer {
+    return (this.idView ??= this.data.subarray(10, 26))
+  }
+
+  get body(): Buffer {
+    return (this.bodyView ??= this.data.subarray(26))
+  }
+}
+
+/** Parses the data of a FrameTypeMessage frame (a view of it: see FrameMessage). */
 export function parseMessage(data: Buffer): RawMessage {
-  if (data.length < MIN_MESSAGE_SIZE) {
-    throw new NsqError('PROTOCOL', `message frame of ${data.length} bytes is shorter than ${MIN_MESSAGE_SIZE}`)
-  }
-  return {
-    timestamp: data.readBigInt64BE(0),
-    attempts: data.readUInt16BE(8),
-    id: data.subarray(10, 26),
-    body: data.subarray(26),
-  }
+  return new FrameMessage(data)
 }
 
 /** Builds message frame data; the inverse of parseMessage (used by tests and fake servers). */
