@@ -18,6 +18,7 @@ import {NsqdHttpClient} from '../../src/core/index.js'
 import {CLI, collect} from '../support/cli.js'
 import {startNsqd, type NsqdProcess} from '../support/nsq.js'
 import {spawnTracked, stopChild} from '../support/processes.js'
+import {channelCounts} from '../support/read-back.js'
 import {startS3Server, type S3Server} from '../support/s3.js'
 import {until} from '../support/wait.js'
 
@@ -197,6 +198,16 @@ describe('the bundled AWS SDK (built CLI)', () => {
     )
     const result = collect(child, {timeoutMs: 120_000})
     await until('the rotated 6 MB file to be uploaded', async () => (await s3.keys(prefix)).length >= 1, {timeoutMs: 60_000, everyMs: 200})
+    // Every message FIN'd (written and synced) before the stop: a message still on its way when
+    // SIGTERM comes is REQ'd, rightly, and would be missing from the archive.
+    await until(
+      'every message to be archived and FIN’d',
+      async () => {
+        const counts = await channelCounts(nsqd.httpAddress, topic, 'nsq_to_file')
+        return counts.depth === 0 && counts.inFlight === 0
+      },
+      {timeoutMs: 60_000, everyMs: 100},
+    )
     await stopChild(child, 'SIGTERM', 60_000)
     const {code, stderr} = await result
     expect(code, withoutLoaded(stderr)).toBe(0)
