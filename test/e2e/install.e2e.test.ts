@@ -45,5 +45,28 @@ describe('npm pack + npm install -g', () => {
     }
     expect(failure?.status).toBe(2)
     expect(failure?.stderr).toMatch(/topic/i)
+    // The relay's direct start (dist/direct/relay.cjs and its code cache) from the installed
+    // package: a misspelled flag is our usage error, a refused source exit 69, as `nsq relay`
+    // and as the drop-in.
+    const exitOf = (name: string, args: string[]): {status: number | null; stderr: string} => {
+      try {
+        execFileSync(bin(name), args, {encoding: 'utf8', stdio: 'pipe'})
+        return {status: 0, stderr: ''}
+      } catch (error) {
+        return error as {status: number | null; stderr: string}
+      }
+    }
+    const typo = exitOf('nsq', ['relay', '--topic', 't', '--nsqd-tcp-adress', '127.0.0.1:1'])
+    expect(typo.status).toBe(2)
+    expect(typo.stderr).toContain('nsq relay --help')
+    const refused = ['--nsqd-tcp-address', '127.0.0.1:1', '--destination-nsqd-tcp-address', '127.0.0.1:1']
+    for (const [name, args] of [
+      ['nsq', ['relay', '--topic', 't', ...refused]],
+      ['nsq_to_nsq', ['-topic', 't', ...refused.map((arg) => arg.replace(/^--/, '-'))]],
+    ] as const) {
+      const run = exitOf(name, [...args])
+      expect(run.status, run.stderr).toBe(69)
+      expect(run.stderr).toContain('connection refused')
+    }
   }, 300_000)
 })
