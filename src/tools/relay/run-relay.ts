@@ -15,7 +15,7 @@ import type {Refusal} from '../publish/refusal.js'
 import {EXIT, stoppedExitCode, type ExitCode, type ToolResult} from '../result.js'
 import {Pump} from '../source/pump.js'
 import type {Delivery, MessageSource} from '../source/sink.js'
-import {TopicSource, type SourceTimers, type TopicSourceEvents} from '../source/topic-source.js'
+import {sourceSelection, TopicSource, type SourceSelection, type SourceTimers, type TopicSourceEvents} from '../source/topic-source.js'
 import {Pacer} from '../to-nsq/pacer.js'
 import {JsonFilter, type JsonFilterOptions} from './json-filter.js'
 import {RelaySink, RelayStopped, type InvalidPolicy, type RelaySinkStats} from './relay-sink.js'
@@ -48,18 +48,7 @@ export interface RelayEvents extends Omit<TopicSourceEvents, 'topicAdded'> {
   invalid?(topic: string, id: string, error: string): void
 }
 
-export interface RelayOptions {
-  topics: readonly string[]
-  topicPattern?: RegExp
-  topicRefreshMs?: number
-  channel: string
-  nsqd: readonly string[]
-  lookupd: readonly string[]
-  maxInFlight: number
-  connection: ConnectionSettings
-  lookupdHttp?: HttpOptions
-  lookupdPollIntervalMs?: number
-  addressMap?: AddressMap
+export interface RelayOptions extends SourceSelection {
   destination: {
     nsqd: readonly string[]
     lookupd: readonly string[]
@@ -255,19 +244,9 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   const {topicAdded: _announce, ...sourceEvents} = events
   void _announce
   const source = new TopicSource({
-    topics: options.topics,
-    ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
-    ...(options.topicRefreshMs === undefined ? {} : {topicRefreshMs: options.topicRefreshMs}),
-    channel: options.channel,
-    nsqd: options.nsqd,
-    lookupd: options.lookupd,
-    maxInFlight: options.maxInFlight,
+    ...sourceSelection(options),
     // A failed message is the end of the run (see RelaySink), never a reason to slow down.
     backoff: false,
-    connection: options.connection,
-    ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
-    ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
-    ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
     ...(options.timers === undefined ? {} : {timers: options.timers}),
     events: {...sourceEvents, topicAdded: (topic, consumer) => void attach(topic, consumer)},
   })

@@ -78,6 +78,42 @@ export interface TopicSourceOptions {
   events?: TopicSourceEvents
 }
 
+/**
+ * What a consume → sink command tells its TopicSource (which topics, on which channel, from where,
+ * how): the same fields for tail, relay and to-http, whose options extend this.
+ */
+export type SourceSelection = Pick<
+  TopicSourceOptions,
+  | 'topics'
+  | 'topicPattern'
+  | 'topicRefreshMs'
+  | 'channel'
+  | 'nsqd'
+  | 'lookupd'
+  | 'maxInFlight'
+  | 'connection'
+  | 'lookupdHttp'
+  | 'lookupdPollIntervalMs'
+  | 'addressMap'
+>
+
+/** The SourceSelection fields of a command's options, without the optional ones it left unset. */
+export function sourceSelection(options: SourceSelection): SourceSelection {
+  return {
+    topics: options.topics,
+    ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
+    ...(options.topicRefreshMs === undefined ? {} : {topicRefreshMs: options.topicRefreshMs}),
+    channel: options.channel,
+    nsqd: options.nsqd,
+    lookupd: options.lookupd,
+    maxInFlight: options.maxInFlight,
+    connection: options.connection,
+    ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
+    ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
+    ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
+  }
+}
+
 /** Delays of the polls while nothing is found: first, 2×, 4× … capped at `regular`. */
 export function waitingDelay(attempt: number, firstMs: number, regularMs: number): number {
   return backoffDelay({initialMs: firstMs, maxMs: regularMs, jitter: 0}, attempt + 1, 0)

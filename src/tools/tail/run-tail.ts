@@ -1,6 +1,6 @@
-import {isEphemeral, type AddressMap, type Consumer, type ConnectionSettings, type HttpOptions} from '../../core/index.js'
+import {isEphemeral, type Consumer} from '../../core/index.js'
 import {EXIT, stoppedExitCode, type ToolResult} from '../result.js'
-import {TopicSource, type SourceTimers, type TopicSourceEvents} from '../source/topic-source.js'
+import {sourceSelection, TopicSource, type SourceSelection, type SourceTimers, type TopicSourceEvents} from '../source/topic-source.js'
 import {TailSession, type TailSessionOptions, type TailSummary} from './tail-session.js'
 
 /** What `runTail` reports while it runs (the command turns these into stderr lines): the topic source's events. */
@@ -9,22 +9,8 @@ export type TailEvents = Omit<TopicSourceEvents, 'topicAdded'> & {
   topicAdded?: (topic: string, consumer: Consumer) => void
 }
 
-export interface TailOptions extends Omit<TailSessionOptions, 'stream'> {
+export interface TailOptions extends Omit<TailSessionOptions, 'stream'>, SourceSelection {
   stream: TailSessionOptions['stream']
-  /** Topics given by name (with a pattern: only those that match). */
-  topics: readonly string[]
-  /** With lookupd: also consume every topic lookupd lists whose name matches. */
-  topicPattern?: RegExp
-  /** How often lookupd's topic list is refreshed for --topic-pattern (ms, default 60000). */
-  topicRefreshMs?: number
-  channel: string
-  nsqd: readonly string[]
-  lookupd: readonly string[]
-  maxInFlight: number
-  connection: ConnectionSettings
-  lookupdHttp?: HttpOptions
-  lookupdPollIntervalMs?: number
-  addressMap?: AddressMap
   /** The topic source's poll timers (tests). */
   timers?: SourceTimers
   events?: TailEvents
@@ -78,18 +64,9 @@ export async function runTail(options: TailOptions): Promise<ToolResult<TailSumm
   const windowed = options.pipeOutput === true && channelIsDurable(options.channel) && options.peek !== true
   const session = new TailSession(windowed ? {...options, unreadWindow: pipeUnreadWindow(maxInFlight)} : options)
   const source = new TopicSource({
-    topics: options.topics,
-    ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
-    ...(options.topicRefreshMs === undefined ? {} : {topicRefreshMs: options.topicRefreshMs}),
-    channel: options.channel,
-    nsqd: options.nsqd,
-    lookupd: options.lookupd,
+    ...sourceSelection(options),
     maxInFlight,
     backoff: false,
-    connection: options.connection,
-    ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
-    ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
-    ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
     ...(options.timers === undefined ? {} : {timers: options.timers}),
     events: {
       ...events,

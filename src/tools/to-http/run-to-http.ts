@@ -4,27 +4,16 @@
  * requests and no further failover, waits for the requests in flight (FIN what an endpoint took,
  * REQ the rest), closes the pools and the errors file.
  */
-import type {AddressMap, ConnectionSettings, Consumer, HttpOptions} from '../../core/index.js'
+import type {Consumer} from '../../core/index.js'
 import {ErrorsFile} from '../publish/errors-file.js'
 import {EXIT, stoppedExitCode, type ToolResult} from '../result.js'
 import {Pump} from '../source/pump.js'
 import type {Delivery} from '../source/sink.js'
-import {TopicSource, type TopicSourceEvents} from '../source/topic-source.js'
+import {sourceSelection, TopicSource, type SourceSelection, type TopicSourceEvents} from '../source/topic-source.js'
 import type {HttpSinkStats, LatencyMs} from './delivery-stats.js'
 import {HttpSink, type HttpSinkOptions} from './http-sink.js'
 
-export interface ToHttpOptions extends Omit<HttpSinkOptions, 'errors'> {
-  topics: readonly string[]
-  topicPattern?: RegExp
-  topicRefreshMs?: number
-  channel: string
-  nsqd: readonly string[]
-  lookupd: readonly string[]
-  maxInFlight: number
-  connection: ConnectionSettings
-  lookupdHttp?: HttpOptions
-  lookupdPollIntervalMs?: number
-  addressMap?: AddressMap
+export interface ToHttpOptions extends Omit<HttpSinkOptions, 'errors'>, SourceSelection {
   /** `--errors FILE`: where 4xx-refused messages go (NDJSON, replayable with `to-nsq --input-format json`). */
   errorsPath?: string
   /** False: no consumer backoff at all (failed messages are only requeued with their delay). */
@@ -63,18 +52,8 @@ export async function runToHttp(options: ToHttpOptions): Promise<ToolResult<ToHt
   const pumps: Promise<unknown>[] = []
   const {topicAdded, ...events} = options.events ?? {}
   const source = new TopicSource({
-    topics: options.topics,
-    ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
-    ...(options.topicRefreshMs === undefined ? {} : {topicRefreshMs: options.topicRefreshMs}),
-    channel: options.channel,
-    nsqd: options.nsqd,
-    lookupd: options.lookupd,
-    maxInFlight: options.maxInFlight,
+    ...sourceSelection(options),
     ...(options.backoff === false ? {backoff: false} : {}),
-    connection: options.connection,
-    ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
-    ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
-    ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
     events: {
       ...events,
       topicAdded: (topic, consumer) => {
