@@ -158,7 +158,8 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   const dest = options.destination
   if (dest.nsqd.length === 0 && dest.lookupd.length === 0)
     throw new NsqError('CONFIG', '--destination-nsqd-tcp-address or --destination-lookupd-http-address required')
-  const destinations = new Map<string, Promise<Destination>>()
+  /** Per destination topic, opened on first use: its publisher once connected, and the connection itself. */
+  const openings = new Map<string, DestinationOpening>()
   const sinks = new Map<string, {sink: RelaySink; destinationTopic: string; consumer: Consumer}>()
   const pumps: Promise<unknown>[] = []
   const pacer = options.rate > 0 ? new Pacer(options.rate) : undefined
@@ -173,22 +174,19 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   options.signal.addEventListener('abort', onAbort, {once: true})
   if (options.signal.aborted) wake()
 
-  /** Resolves once the destination topic's publisher is connected (or rejects: down, refusing). */
-  const connections = new Map<string, Promise<unknown>>()
-  const destinationFor = (topic: string): Promise<Destination> => {
-    let found = destinations.get(topic)
-    if (found === undefined) {
-      const opening = openDestination(options, topic, events)
-      found = opening.destination
-      destinations.set(topic, found)
-      connections.set(topic, opening.connected)
+  const openingFor = (topic: string): DestinationOpening => {
+    let opening = openings.get(topic)
+    if (opening === undefined) {
+      opening = openDestination(options, topic, events)
+      // Whoever waits only for the connection must not leave a refused destination unhandled.
+      opening.destination.catch(() => undefined)
+      openings.set(topic, opening)
     }
-    return found
+    return opening
   }
-  const connectedFor = (topic: string): Promise<unknown> => {
-    void destinationFor(topic).catch(() => undefined)
-    return connections.get(topic) as Promise<unknown>
-  }
+  const destinationFor = (topic: string): Promise<Destination> => openingFor(topic).destination
+  /** Resolves once the destination topic's publisher is connected (or rejects: down, refusing). */
+  const connectedFor = (topic: string): Promise<unknown> => openingFor(topic).connected
 
   const attach = async (topic: string, consumer: Consumer): Promise<void> => {
     const destinationTopic = destinationTopicFor(dest.topic, topic)
@@ -285,8 +283,8 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   await Promise.all(consumers.map((consumer) => consumer.stop({timeoutMs: options.drainTimeoutMs})))
   await Promise.all(pumps)
   for (const {sink} of sinks.values()) sink.abandon(new Error('stopped before the destination answered'))
-  const names = [...destinations.keys()]
-  const settled = await Promise.allSettled(destinations.values())
+  const names = [...openings.keys()]
+  const settled = await Promise.allSettled([...openings.values()].map((opening) => opening.destination))
   const opened = new Map(names.map((name, i) => [name, settled[i] as PromiseSettledResult<Destination>]))
   await Promise.all(settled.map(async (o) => (o.status === 'fulfilled' ? o.value.publisher.close().catch(() => undefined) : undefined)))
   options.errorsFile?.close()
@@ -309,11 +307,12 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
  * failed: down, refusing), `destination` once nsqd's limits are read too (in parallel; a failed
  * read falls back to nsqd's defaults, so only `connected` can fail it).
  */
-function openDestination(
-  options: RelayOptions,
-  topic: string,
-  events: RelayEvents,
-): {connected: Promise<unknown>; destination: Promise<Destination>} {
+interface DestinationOpening {
+  connected: Promise<unknown>
+  destination: Promise<Destination>
+}
+
+function openDestination(options: RelayOptions, topic: string, events: RelayEvents): DestinationOpening {
   const dest = options.destination
   const found = (async (): Promise<{nsqd: string[]; http: string[]}> => {
     if (dest.lookupd.length === 0) return {nsqd: [...dest.nsqd], http: dest.nsqd.map(guessHttpAddress)}
