@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {NsqdHttpClient, Producer} from '../../src/core/index.js'
 import {collect, runCli, spawnCli} from '../support/cli.js'
-import {makeTestPki} from '../support/certs.js'
+import {makeTestPki, tlsRequiredNsqdArgs} from '../support/certs.js'
 import {startCluster, startNsqd, stopAllServices, type NsqdProcess} from '../support/nsq.js'
 import {multiset} from '../support/official.js'
 import {channelCounts, readBack, waitFor} from '../support/read-back.js'
@@ -289,7 +289,7 @@ describe('nsq relay against real nsqd', () => {
     const [src, dst] = await Promise.all([
       startNsqd(),
       startNsqd({
-        args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https'],
+        args: tlsRequiredNsqdArgs(pki),
       }),
     ])
     const name = topic()
@@ -324,7 +324,7 @@ describe('nsq relay against real nsqd', () => {
     const [src, dst] = await Promise.all([
       startNsqd(),
       startNsqd({
-        args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https'],
+        args: tlsRequiredNsqdArgs(pki),
       }),
     ])
     const xdg = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-relay-ctx-'))

@@ -131,3 +131,12 @@ export function makeTestPki(): TestPki {
     expiredKey: p('expired.key'),
   }
 }
+
+/**
+ * nsqd arguments for a TLS-only nsqd with `pki`'s server certificate: plain TCP refused (TLS
+ * required on TCP and HTTPS), HTTPS on a free loopback port (nsqd's default 0.0.0.0:4152 would
+ * collide when two run at once).
+ */
+export function tlsRequiredNsqdArgs(pki: TestPki): string[] {
+  return [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https']
+}

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {OutRecord} from '../../../src/tools/publish/batcher.js'
 import {Publisher, type PublishFailure} from '../../../src/tools/publish/publisher.js'
 import type {Refusal} from '../../../src/tools/publish/refusal.js'
-import {makeTestPki} from '../../support/certs.js'
+import {makeTestPki, tlsRequiredNsqdArgs} from '../../support/certs.js'
 import {startNsqd, type NsqdProcess} from '../../support/nsq.js'
 import {readBack} from '../../support/read-back.js'
 
@@ -53,7 +53,7 @@ describe('Publisher and an nsqd that refuses for good (TLS required)', () => {
     const pki = makeTestPki()
     ;[refusing, plain] = await Promise.all([
       startNsqd({
-        args: [`--tls-cert=${pki.serverCert}`, `--tls-key=${pki.serverKey}`, '--https-address=127.0.0.1:0', '--tls-required=tcp-https'],
+        args: tlsRequiredNsqdArgs(pki),
       }),
       startNsqd(),
     ])
