@@ -26,7 +26,12 @@ import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 
 export const BUNDLED_COMMANDS = ['relay']
-export const DIRECT_STARTS = ['relay']
+// Each direct start with the arguments of the run that writes its code cache: a refused
+// connection (exit 69) to the port in ADDRESS.
+export const DIRECT_STARTS = {
+  relay: ['--topic', 'code_cache', '--nsqd-tcp-address', 'ADDRESS', '--destination-nsqd-tcp-address', 'ADDRESS'],
+  tail: ['code_cache', '--nsqd-tcp-address', 'ADDRESS'],
+}
 // fdir (oclif's globbing) also tries require.resolve('picomatch') in a try; the bundle has the copy it uses.
 const OPTIONAL_REQUIRES = ['picomatch']
 const DIRECT_EXTERNAL = ['snappy', 'prom-client', 'undici', '@aws-sdk/*', 'semver', 'typescript']
@@ -66,7 +71,7 @@ for (const command of BUNDLED_COMMANDS) {
 }
 
 const directDir = fileURLToPath(new URL('../dist/direct/', import.meta.url))
-for (const command of DIRECT_STARTS) {
+for (const command of Object.keys(DIRECT_STARTS)) {
   const entry = path.join(directDir, `${command}.js`)
   const file = path.join(directDir, `${command}.cjs`)
   const result = await build({
@@ -120,12 +125,13 @@ async function writeCodeCache(command) {
   })
   const address = `127.0.0.1:${port}`
   const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url))
-  const args = [bin, command, '--topic', 'code_cache', '--nsqd-tcp-address', address, '--destination-nsqd-tcp-address', address]
-  // NSQ_LEAN_HEAP=0: V8 tags its data with the V8 flags in force when it is made, and rejects it
-  // under others. A run sets flags once the command starts (src/cli/lean-heap.ts), after the
-  // bundle is loaded; made without them, the data matches the flags at load, V8's defaults.
-  const env = {...process.env, NSQ_WRITE_CODE_CACHE: '1', NSQ_LEAN_HEAP: '0', NO_COLOR: '1'}
-  for (const name of ['NSQ_NO_FAST_START', 'NSQ_NO_CODE_CACHE', 'NODE_OPTIONS']) delete env[name]
+  const args = [bin, command, ...DIRECT_STARTS[command].map((arg) => (arg === 'ADDRESS' ? address : arg))]
+  // V8 tags its data with the V8 flags in force when it is made, and rejects it under others. The
+  // flags a command sets before its bundle loads (src/cli/lean-heap.ts: smallYoungGeneration) are
+  // set here too; those it sets once running (leanHeap) are not while NSQ_WRITE_CODE_CACHE is
+  // set, so the data matches the flags at load.
+  const env = {...process.env, NSQ_WRITE_CODE_CACHE: '1', NO_COLOR: '1'}
+  for (const name of ['NSQ_NO_FAST_START', 'NSQ_NO_CODE_CACHE', 'NSQ_LEAN_HEAP', 'NODE_OPTIONS']) delete env[name]
   const run = spawnSync(process.execPath, args, {env, encoding: 'utf8', timeout: 60_000})
   if (run.status !== 69) throw new Error(`writing the code cache: nsq ${command} exited ${run.status}, not 69 (refused)\n${run.stderr}`)
   const cache = path.join(directDir, `${command}.cjs.v8cache`)

@@ -54,6 +54,9 @@ export function smallYoungGeneration(command: string | undefined): void {
 
 export function leanHeap(wanted: LeanHeapMode = 'size'): void {
   if (applied || process.env.NSQ_LEAN_HEAP === '0') return
+  // The build's run that writes a direct start's code cache (scripts/bundle-commands.mjs): V8's
+  // flags must stay as they were when the bundle loaded, or V8 would reject the cache later.
+  if (process.env.NSQ_WRITE_CODE_CACHE !== undefined && process.env.NSQ_WRITE_CODE_CACHE !== '') return
   applied = true
   // NSQ_LEAN_HEAP=size / keep-compiler / throughput picks the mode for any command (to compare).
   const mode = forcedMode() ?? wanted

@@ -17,8 +17,15 @@ const loader = path.resolve('dist/cli/code-cache.js')
 const bundle = path.resolve('dist/direct/relay.cjs')
 
 /** Loads `file` with its cache in a new node; returns what the loader said and what it exports. */
-function load(file: string, options: {env?: NodeJS.ProcessEnv; nodeArgs?: string[]} = {}): {cache: string; run: string} {
-  const script = `import {requireWithCodeCache} from ${JSON.stringify(loader)}
+function load(file: string, options: {env?: NodeJS.ProcessEnv; nodeArgs?: string[]; command?: string} = {}): {cache: string; run: string} {
+  // As bin/run.js does before loading a command: its V8 flags for the young generation.
+  const before =
+    options.command === undefined
+      ? ''
+      : `import {smallYoungGeneration} from ${JSON.stringify(path.resolve('dist/cli/lean-heap.js'))}
+smallYoungGeneration(${JSON.stringify(options.command)})
+`
+  const script = `${before}import {requireWithCodeCache} from ${JSON.stringify(loader)}
 const loaded = requireWithCodeCache(${JSON.stringify(file)})
 console.log(JSON.stringify({cache: loaded.cache, run: typeof loaded.exports.run}))`
   const env = {...process.env, ...options.env}
@@ -38,6 +45,13 @@ describe('code cache of the direct start', () => {
     expect(fs.existsSync(`${bundle}.v8cache`)).toBe(true)
     expect(load(bundle)).toEqual({cache: 'used', run: 'function'})
     expect(load(bundle, {env: {NSQ_NO_CODE_CACHE: '1'}})).toEqual({cache: 'off', run: 'function'})
+  }, 60_000)
+
+  it('each direct start’s cache is taken under the V8 flags its command sets before loading (tail: a young generation that does not grow)', () => {
+    expect(load(path.resolve('dist/direct/tail.cjs'), {command: 'tail'})).toEqual({cache: 'used', run: 'function'})
+    expect(load(bundle, {command: 'relay'})).toEqual({cache: 'used', run: 'function'})
+    // Not under others: tail's cache in a node with V8's defaults.
+    expect(load(path.resolve('dist/direct/tail.cjs'))).toEqual({cache: 'rejected', run: 'function'})
   }, 60_000)
 
   it('under other V8 flags V8 refuses it and the bundle compiles as usual', () => {
