@@ -120,8 +120,6 @@ async function main(): Promise<void> {
       {name: 'nsq tail --help (oclif)', args: ['bin/run.js', 'tail', '--help'], env: oclif, check: isTailHelp},
       ...DROP_INS.map((name) => ({name: `${name} -version`, args: [`bin/${name}.js`, '-version'], check: isDropInVersion})),
       {...tail('bin/run.js'), name: 'nsq tail -n 1 (1 msg waiting)'},
-      {...tail('bin/run.js', {NSQ_NO_CODE_CACHE: '1'}), name: 'nsq tail -n 1 (no code cache)'},
-      {...tail('bin/run.js', oclif), name: 'nsq tail -n 1 (oclif)'},
       // The relay's direct start (src/cli/direct-start.ts) to its first connection, refused
       // (exit 69): with its code cache, without it, and through oclif.
       {name: 'nsq relay (refused)', args: relayRefused, exitCode: 69},

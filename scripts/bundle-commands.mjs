@@ -30,7 +30,6 @@ export const BUNDLED_COMMANDS = ['relay']
 // connection (exit 69) to the port in ADDRESS.
 export const DIRECT_STARTS = {
   relay: ['--topic', 'code_cache', '--nsqd-tcp-address', 'ADDRESS', '--destination-nsqd-tcp-address', 'ADDRESS'],
-  tail: ['code_cache', '--nsqd-tcp-address', 'ADDRESS'],
 }
 // fdir (oclif's globbing) also tries require.resolve('picomatch') in a try; the bundle has the copy it uses.
 const OPTIONAL_REQUIRES = ['picomatch']

@@ -128,7 +128,7 @@ export function printVersion(): boolean {
 }
 
 /** The commands with a direct start (src/cli/direct-start.ts; built as dist/direct/<id>.js). */
-export const DIRECT_COMMANDS: ReadonlySet<string> = new Set(['relay', 'tail'])
+export const DIRECT_COMMANDS: ReadonlySet<string> = new Set(['relay'])
 
 /**
  * The command to start directly for this argv (`relay …`), or undefined for oclif's own path:

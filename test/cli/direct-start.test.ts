@@ -8,10 +8,9 @@ describe('directStartCommand', () => {
     else process.env.NSQ_NO_FAST_START = before
   })
 
-  it('starts relay and tail directly, whatever their flags', () => {
+  it('starts relay directly, whatever its flags', () => {
     delete process.env.NSQ_NO_FAST_START
-    expect([...DIRECT_COMMANDS].sort()).toEqual(['relay', 'tail'])
-    expect(directStartCommand(['tail', 'events', '-n', '1', '--nsqd-tcp-address', 'h:4150'])).toBe('tail')
+    expect([...DIRECT_COMMANDS]).toEqual(['relay'])
     expect(directStartCommand(['relay'])).toBe('relay')
     expect(directStartCommand(['relay', '--topic', 't', '--destination-nsqd-tcp-address', 'h:4150', '--json'])).toBe('relay')
   })
@@ -22,7 +21,7 @@ describe('directStartCommand', () => {
     expect(directStartCommand(['relay', '--topic', 't', '-h'])).toBeUndefined()
     expect(directStartCommand(['relay', '--', '--help'])).toBeUndefined()
     expect(directStartCommand(['to-file', 't'])).toBeUndefined()
-    expect(directStartCommand(['tail', 't', '--help'])).toBeUndefined()
+    expect(directStartCommand(['tail', 't'])).toBeUndefined()
     expect(directStartCommand(['--topic', 'relay'])).toBeUndefined()
     expect(directStartCommand([])).toBeUndefined()
     process.env.NSQ_NO_FAST_START = '1'

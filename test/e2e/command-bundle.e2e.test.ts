@@ -2,7 +2,7 @@
  * The commands scripts/bundle-commands.mjs bundles (`relay`: its start-up counts in its speed
  * target) are one module each in the built CLI: dist/commands/relay.js imports Node's modules and
  * packages only, none of our files, and defines the command the source does. The direct start
- * (dist/direct/relay.cjs and tail.cjs, src/cli/direct-start.ts) has oclif inlined too: it requires neither our
+ * (dist/direct/relay.cjs, src/cli/direct-start.ts) has oclif inlined too: it requires neither our
  * files nor @oclif/core, only node's modules and the packages loaded lazily or never on its path.
  */
 import fs from 'node:fs'
@@ -44,7 +44,7 @@ describe('bundled commands', () => {
 describe('direct starts', () => {
   // Packages the direct bundle may leave as requires (scripts/bundle-commands.mjs says why).
   const lazy = ['snappy', 'prom-client', 'undici', 'semver', 'typescript', 'picomatch']
-  for (const id of ['relay', 'tail']) {
+  for (const id of ['relay']) {
     it(`dist/direct/${id}.cjs is one CommonJS bundle with oclif inlined, exporting run()`, () => {
       const text = fs.readFileSync(`dist/direct/${id}.cjs`, 'utf8')
       expect(text.startsWith('// direct start bundled by scripts/bundle-commands.mjs')).toBe(true)

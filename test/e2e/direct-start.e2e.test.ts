@@ -1,6 +1,6 @@
 /**
  * The direct start (src/cli/direct-start.ts): `nsq relay …` and `nsq_to_nsq …` run the relay
- * (and `nsq tail` / `nsq_tail` the tail) from one bundle with oclif inlined, without oclif's run() and its plugins. These tests check
+ * from one bundle with oclif inlined, without oclif's run() and its plugins. These tests check
  * that path is the one taken (no module of node_modules/@oclif/core is loaded), that it behaves
  * as oclif's path does (NSQ_NO_FAST_START=1, side by side: the same exit codes and the same
  * error text for a refused connection and a misspelled flag, the same summary for a real relay
@@ -91,21 +91,6 @@ describe('direct start of nsq relay', () => {
     expect(viaOclif.oclifLoaded).toBe(true)
     expect(direct.code).toBe(69)
     expect(direct.stderr).toBe(viaOclif.stderr)
-  }, 60_000)
-
-  it('nsq tail and nsq_tail start directly too: a refused nsqd is exit 69 with the same text as through oclif', async () => {
-    for (const [bin, args] of [
-      ['bin/run.js', ['tail', 't', '--nsqd-tcp-address', '127.0.0.1:1']],
-      ['bin/nsq_tail.js', ['-topic', 't', '-nsqd-tcp-address', '127.0.0.1:1']],
-    ] as const) {
-      const direct = await probed([...args], {bin})
-      const viaOclif = await probed([...args], {bin, env: OCLIF})
-      expect(direct.oclifLoaded).toBe(false)
-      expect(viaOclif.oclifLoaded).toBe(true)
-      expect(direct.code).toBe(69)
-      expect(viaOclif.code).toBe(69)
-      expect(direct.stderr).toBe(viaOclif.stderr)
-    }
   }, 60_000)
 
   it('a help flag anywhere goes to oclif, which prints the relay’s help', async () => {
