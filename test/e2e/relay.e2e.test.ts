@@ -284,6 +284,49 @@ describe('nsq relay against real nsqd', () => {
     expect(summary.relayed).toBeGreaterThan(bodies.length)
   }, 180_000)
 
+  it('Ctrl-C while the destination is stalled (SIGSTOP): after --drain-timeout what is unanswered is REQ’d before the source connection closes, so nothing is left in flight at the source', async () => {
+    const [src, dst] = await Promise.all([startNsqd(), startNsqd()])
+    const name = topic()
+    const bodies = makeBodies(20_000, 'stall')
+    await publish([src], name, bodies)
+    const child = spawnCli([
+      'relay',
+      '--topic',
+      name,
+      '--nsqd-tcp-address',
+      src.tcpAddress,
+      '--destination-nsqd-tcp-address',
+      dst.tcpAddress,
+      '--rate',
+      '2000',
+      '--drain-timeout',
+      '1s',
+      '--json',
+    ])
+    const done = collect(child, {timeoutMs: 60_000})
+    try {
+      await waitFor(async () => (await topicCount(dst, name)) > 1000, 30_000, 'some relayed')
+      dst.pause()
+      // The relay holds what it took: in flight at the source, unanswered at the destination.
+      await waitFor(async () => (await channelCounts(src.httpAddress, name, 'nsq_to_nsq')).inFlight > 0, 10_000, 'messages held')
+      const stopping = Date.now()
+      await stopChild(child, 'SIGINT', 30_000)
+      // --drain-timeout 1s, then the REQs, then at most 1 s for the stalled destination's connection.
+      expect(Date.now() - stopping).toBeLessThan(10_000)
+      const result = await done
+      expect(result.code, result.stderr).toBe(0)
+      // nsqd would keep a closed connection's in-flight messages for its --msg-timeout (60 s):
+      // zero at once means every one was REQ'd on the open connection.
+      const counts = await channelCounts(src.httpAddress, name, 'nsq_to_nsq')
+      expect(counts.inFlight).toBe(0)
+    } finally {
+      dst.resume()
+    }
+    // Nothing FIN'd that the destination did not take: what is not finished is still on the channel.
+    const summary = JSON.parse((await done).stdout.toString('utf8')) as {relayed: number}
+    expect(await finished(src, name, 'nsq_to_nsq')).toBe(summary.relayed)
+  }, 120_000)
+
   it("a destination that refuses for good (nsqd --tls-required, no --destination-tls): exit 69 with nsqd's reason and a hint, and nothing FIN'd at the source", async () => {
     const pki = makeTestPki()
     const [src, dst] = await Promise.all([

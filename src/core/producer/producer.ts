@@ -129,15 +129,20 @@ export class Producer {
     }
   }
 
-  /** Waits for every publish to settle, then closes the connections. */
-  async close(): Promise<void> {
+  /**
+   * Waits for every publish to settle, then closes the connections. With `timeoutMs`, waits that
+   * long at most (an nsqd that stopped answering): the connections then close and what was
+   * still awaiting nsqd's answer fails with them.
+   */
+  async close(options: {timeoutMs?: number} = {}): Promise<void> {
     this.closed = true
-    await this.window.idle()
+    if (options.timeoutMs === undefined) await this.window.idle()
+    else await withinMs(this.window.idle(), options.timeoutMs)
     await Promise.all(
       this.nodes.map(async (node) => {
         const connection = node.connection
         node.connection = undefined
-        await connection?.close()
+        await connection?.close(options.timeoutMs)
       }),
     )
   }
@@ -263,4 +268,16 @@ function isRetriable(error: NsqError): boolean {
     error.code === 'PEER_DEAD' ||
     error.code === 'TIMEOUT'
   )
+}
+
+/** Resolves when `promise` does or after `ms`, whichever is first. */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ])
+  clearTimeout(timer)
 }

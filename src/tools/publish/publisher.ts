@@ -216,10 +216,20 @@ export class Publisher implements BatchSink {
     await this.slots.idle()
   }
 
-  /** Drains, then closes the connections. */
-  async close(): Promise<void> {
-    await this.drain()
-    await Promise.all([...this.lanes.map(({producer}) => producer.close()), ...this.retired])
+  /**
+   * Drains, then closes the connections. With `timeoutMs`, drains that long at most: an nsqd that
+   * stopped answering (SIGSTOPped, black-holed) must not keep a stopping command from exiting.
+   */
+  async close(options: {timeoutMs?: number} = {}): Promise<void> {
+    const started = Date.now()
+    if (options.timeoutMs === undefined) await this.drain()
+    else {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([this.drain(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeoutMs)))])
+      clearTimeout(timer)
+    }
+    const left = options.timeoutMs === undefined ? {} : {timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - started))}
+    await Promise.all([...this.lanes.map(({producer}) => producer.close(left)), ...this.retired])
   }
 
   private async send(batch: readonly OutRecord[]): Promise<PublishFailure[]> {

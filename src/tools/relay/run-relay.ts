@@ -231,7 +231,8 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
           }
     const pump = new Pump(source, sink, {
       onFatal: (error) => {
-        fatal ??= error
+        // The drain's own give-up (REQ what the destination did not answer) is not a failure of the run.
+        if (error !== ABANDONED) fatal ??= error
         wake()
       },
     })
@@ -275,18 +276,30 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
     options.signal.removeEventListener('abort', onAbort)
   }
 
-  // Drain: RDY 0 and stop discovery; the batches on their way are answered; then REQ what is left.
+  // Drain: RDY 0 and stop discovery; the batches on their way get up to --drain-timeout to be
+  // answered; what is left is REQ'd, and only then do the source connections close. nsqd does not
+  // requeue a closed connection's in-flight messages before their msg-timeout (60 s by default), so
+  // a REQ must go out on the connection the message came on. The consumers' own drain wait is the
+  // upper bound on that: they close as soon as everything is answered.
   stopping = true
   source.stop()
   const consumers = [...source.consumers.values()]
-  for (const {sink} of sinks.values()) sink.flush()
-  await Promise.all(consumers.map((consumer) => consumer.stop({timeoutMs: options.drainTimeoutMs})))
+  const sinkList = [...sinks.values()].map(({sink}) => sink)
+  for (const sink of sinkList) sink.flush()
+  const closed = consumers.map((consumer) => consumer.stop({timeoutMs: options.drainTimeoutMs + REQUEUE_GRACE_MS}))
+  await answeredWithin(sinkList, options.drainTimeoutMs)
+  for (const sink of sinkList) sink.abandon(ABANDONED)
+  await Promise.all(closed)
   await Promise.all(pumps)
-  for (const {sink} of sinks.values()) sink.abandon(new Error('stopped before the destination answered'))
   const names = [...openings.keys()]
   const settled = await Promise.allSettled([...openings.values()].map((opening) => opening.destination))
   const opened = new Map(names.map((name, i) => [name, settled[i] as PromiseSettledResult<Destination>]))
-  await Promise.all(settled.map(async (o) => (o.status === 'fulfilled' ? o.value.publisher.close().catch(() => undefined) : undefined)))
+  // Everything is answered at the source by now; a destination that stopped answering delays the exit by 1 s at most.
+  await Promise.all(
+    settled.map(async (o) =>
+      o.status === 'fulfilled' ? o.value.publisher.close({timeoutMs: PUBLISHER_CLOSE_MS}).catch(() => undefined) : undefined,
+    ),
+  )
   options.errorsFile?.close()
 
   const refusal = settled.map((o) => (o.status === 'fulfilled' ? o.value.publisher.refusal : undefined)).find((r) => r !== undefined)
@@ -307,6 +320,26 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
  * failed: down, refusing), `destination` once nsqd's limits are read too (in parallel; a failed
  * read falls back to nsqd's defaults, so only `connected` can fail it).
  */
+/** Why the drain REQs what is still unanswered after --drain-timeout (a Ctrl-C with a stalled destination). */
+const ABANDONED = new Error('stopped before the destination answered')
+
+/** After the drain: how long the source connections stay open for the REQs of what was left. */
+const REQUEUE_GRACE_MS = 5000
+/** Then, how long a destination's publisher may take to close (its answers no longer matter). */
+const PUBLISHER_CLOSE_MS = 1000
+
+/** Resolves once every sink has been answered for all it took, or after `ms`. */
+async function answeredWithin(sinks: readonly RelaySink[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    Promise.all(sinks.map((sink) => sink.drain())),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ])
+  clearTimeout(timer)
+}
+
 interface DestinationOpening {
   connected: Promise<unknown>
   destination: Promise<Destination>
