@@ -70,6 +70,11 @@ for (const command of BUNDLED_COMMANDS) {
 }
 
 const directDir = fileURLToPath(new URL('../dist/direct/', import.meta.url))
+// The bins start directly what dist/cli/fast-start.js lists: the same commands must be built here.
+const {DIRECT_COMMANDS} = await import('../dist/cli/fast-start.js')
+const listed = [...DIRECT_COMMANDS].sort().join(', ')
+if (listed !== Object.keys(DIRECT_STARTS).sort().join(', '))
+  throw new Error(`DIRECT_STARTS (${Object.keys(DIRECT_STARTS).join(', ')}) is not DIRECT_COMMANDS of src/cli/fast-start.ts (${listed})`)
 for (const command of Object.keys(DIRECT_STARTS)) {
   const entry = path.join(directDir, `${command}.js`)
   const file = path.join(directDir, `${command}.cjs`)

@@ -16,23 +16,16 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import vm from 'node:vm'
+import {envSwitch} from './fast-start.js'
 
 const HASH_LENGTH = 32
 
 /** What loading reports (for tests and benchmarks). */
 export interface CodeCacheLoad {
   exports: unknown
-  /** 'used': V8 took the cache; 'rejected': V8 refused it; 'stale': made for another source; 'none': no cache file. */
+  /** 'used': V8 took the cache; 'rejected': V8 refused it; 'stale': made for another source; 'none': no cache file; 'off': NSQ_NO_CODE_CACHE. */
   cache: 'used' | 'rejected' | 'stale' | 'none' | 'off'
 }
-
-function off(name: string): boolean {
-  const value = process.env[name]
-  return value !== undefined && value !== '' && value !== '0'
-}
-
-/** The cache file of a bundle. */
-export const codeCacheFile = (file: string): string => `${file}.v8cache`
 
 /**
  * Requires the CommonJS file `file` (absolute) as node would, compiled with its code cache when
@@ -44,8 +37,8 @@ export function requireWithCodeCache(file: string): CodeCacheLoad {
   const hash = createHash('sha256').update(source).digest()
   let cache: CodeCacheLoad['cache'] = 'none'
   let cachedData: Buffer | undefined
-  const cacheFile = codeCacheFile(file)
-  if (off('NSQ_NO_CODE_CACHE')) cache = 'off'
+  const cacheFile = `${file}.v8cache`
+  if (envSwitch('NSQ_NO_CODE_CACHE')) cache = 'off'
   else if (existsSync(cacheFile)) {
     const data = readFileSync(cacheFile)
     if (data.length > HASH_LENGTH && data.subarray(0, HASH_LENGTH).equals(hash)) cachedData = data.subarray(HASH_LENGTH)
@@ -58,7 +51,7 @@ export function requireWithCodeCache(file: string): CodeCacheLoad {
   const module = {exports: {} as unknown}
   const run = script.runInThisContext() as (...args: unknown[]) => void
   run.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file))
-  if (off('NSQ_WRITE_CODE_CACHE')) {
+  if (envSwitch('NSQ_WRITE_CODE_CACHE')) {
     process.once('exit', () => writeFileSync(cacheFile, Buffer.concat([hash, script.createCachedData()])))
   }
   return {exports: module.exports, cache}

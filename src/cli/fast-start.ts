@@ -41,10 +41,13 @@ interface PackageJson {
   engines?: {node?: string}
 }
 
-function fastStartOff(): boolean {
-  const off = process.env.NSQ_NO_FAST_START
-  return off !== undefined && off !== '' && off !== '0'
+/** An on/off environment switch (NSQ_NO_FAST_START, NSQ_NO_CODE_CACHE …): on unless unset, '' or '0'. */
+export function envSwitch(name: string): boolean {
+  const value = process.env[name]
+  return value !== undefined && value !== '' && value !== '0'
 }
+
+const fastStartOff = (): boolean => envSwitch('NSQ_NO_FAST_START')
 
 export function readPackage(): PackageJson {
   return JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as PackageJson

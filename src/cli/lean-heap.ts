@@ -15,6 +15,7 @@
  */
 import v8 from 'node:v8'
 import vm from 'node:vm'
+import {envSwitch} from './fast-start.js'
 
 /**
  * `size`: `--optimize-for-size` (heap growth and compiler choices) and a young generation kept at
@@ -56,7 +57,7 @@ export function leanHeap(wanted: LeanHeapMode = 'size'): void {
   if (applied || process.env.NSQ_LEAN_HEAP === '0') return
   // The build's run that writes a direct start's code cache (scripts/bundle-commands.mjs): V8's
   // flags must stay as they were when the bundle loaded, or V8 would reject the cache later.
-  if (process.env.NSQ_WRITE_CODE_CACHE !== undefined && process.env.NSQ_WRITE_CODE_CACHE !== '') return
+  if (envSwitch('NSQ_WRITE_CODE_CACHE')) return
   applied = true
   // NSQ_LEAN_HEAP=size / keep-compiler / throughput picks the mode for any command (to compare).
   const mode = forcedMode() ?? wanted

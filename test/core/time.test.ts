@@ -1,5 +1,5 @@
-import {describe, expect, it} from 'vitest'
-import {NODE_TIMERS, sleep} from '../../src/core/util/time.js'
+import {afterEach, describe, expect, it, vi} from 'vitest'
+import {NODE_TIMERS, settledWithin, sleep} from '../../src/core/util/time.js'
 
 describe('sleep', () => {
   it('an abort cuts a long sleep short: it resolves, it does not reject', async () => {
@@ -26,5 +26,35 @@ describe('NODE_TIMERS', () => {
     }, 60_000)
     expect((handle as NodeJS.Timeout).hasRef()).toBe(true)
     NODE_TIMERS.clearTimeout(handle)
+  })
+})
+
+describe('settledWithin', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('resolves when the promise settles, before the time is up, and leaves no timer behind', async () => {
+    vi.useFakeTimers()
+    let settle!: () => void
+    const waited = settledWithin(new Promise<void>((resolve) => (settle = resolve)), 60_000).then(() => 'done')
+    settle()
+    await expect(waited).resolves.toBe('done')
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('resolves after the time for a promise that never settles', async () => {
+    vi.useFakeTimers()
+    let state = 'waiting'
+    const waited = settledWithin(new Promise<void>(() => undefined), 1000).then(() => (state = 'done'))
+    await vi.advanceTimersByTimeAsync(999)
+    expect(state).toBe('waiting')
+    await vi.advanceTimersByTimeAsync(1)
+    await waited
+    expect(state).toBe('done')
+  })
+
+  it('never rejects: a rejected promise ends the wait too', async () => {
+    await expect(settledWithin(Promise.reject(new Error('gone')), 60_000)).resolves.toBeUndefined()
   })
 })

@@ -6,6 +6,7 @@ import {describeInvalidName} from '../protocol/names.js'
 import {backoffDelay, DEFAULT_RECONNECT_BACKOFF, type BackoffPolicy} from '../util/backoff.js'
 import {formatHostPort, parseHostPort} from '../util/address.js'
 import {PendingWindow} from '../util/pending-window.js'
+import {settledWithin} from '../util/time.js'
 
 /** Connection settings shared by every nsqd the producer talks to. */
 export type ProducerConnectionOptions = ConnectionSettings
@@ -137,7 +138,7 @@ export class Producer {
   async close(options: {timeoutMs?: number} = {}): Promise<void> {
     this.closed = true
     if (options.timeoutMs === undefined) await this.window.idle()
-    else await withinMs(this.window.idle(), options.timeoutMs)
+    else await settledWithin(this.window.idle(), options.timeoutMs)
     await Promise.all(
       this.nodes.map(async (node) => {
         const connection = node.connection
@@ -268,16 +269,4 @@ function isRetriable(error: NsqError): boolean {
     error.code === 'PEER_DEAD' ||
     error.code === 'TIMEOUT'
   )
-}
-
-/** Resolves when `promise` does or after `ms`, whichever is first. */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    promise,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms)
-    }),
-  ])
-  clearTimeout(timer)
 }

@@ -80,3 +80,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The real monotonic clock with {@link sleep}. */
 export const monotonicSleepClock: SleepClock = {now: () => performance.now(), sleep}
+
+/**
+ * Resolves once `promise` settles or after `ms`, whichever comes first; never rejects, and leaves
+ * no timer behind. For bounded waits at a stop ("drain, but not forever").
+ */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  const done = new AbortController()
+  await Promise.race([promise.then(noop, noop), sleep(ms, done.signal)])
+  done.abort()
+}
+
+const noop = (): void => undefined

@@ -13,6 +13,7 @@ import {
   formatHostPort,
   isNsqError,
   parseHostPort,
+  settledWithin,
   type ConnectionSettings,
   type ProducerEvents,
   type ProducerOptions,
@@ -223,11 +224,7 @@ export class Publisher implements BatchSink {
   async close(options: {timeoutMs?: number} = {}): Promise<void> {
     const started = Date.now()
     if (options.timeoutMs === undefined) await this.drain()
-    else {
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([this.drain(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeoutMs)))])
-      clearTimeout(timer)
-    }
+    else await settledWithin(this.drain(), options.timeoutMs)
     const left = options.timeoutMs === undefined ? {} : {timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - started))}
     await Promise.all([...this.lanes.map(({producer}) => producer.close(left)), ...this.retired])
   }

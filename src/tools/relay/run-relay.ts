@@ -5,7 +5,7 @@
  * stopped (Ctrl-C) or until the destination refuses for good; then drains: RDY 0, the batches
  * on their way are answered, what was acknowledged is FIN'd and the rest is REQ'd.
  */
-import {NsqError, type AddressMap, type ConnectionSettings, type Consumer, type HttpOptions} from '../../core/index.js'
+import {NsqError, settledWithin, type AddressMap, type ConnectionSettings, type Consumer, type HttpOptions} from '../../core/index.js'
 import type {PublishObserver} from '../metrics/observers.js'
 import {discoverNsqd} from '../publish/discover.js'
 import type {ErrorsFile} from '../publish/errors-file.js'
@@ -287,7 +287,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   const sinkList = [...sinks.values()].map(({sink}) => sink)
   for (const sink of sinkList) sink.flush()
   const closed = consumers.map((consumer) => consumer.stop({timeoutMs: options.drainTimeoutMs + REQUEUE_GRACE_MS}))
-  await answeredWithin(sinkList, options.drainTimeoutMs)
+  await settledWithin(Promise.all(sinkList.map((sink) => sink.drain())), options.drainTimeoutMs)
   for (const sink of sinkList) sink.abandon(ABANDONED)
   await Promise.all(closed)
   await Promise.all(pumps)
@@ -327,18 +327,6 @@ const ABANDONED = new Error('stopped before the destination answered')
 const REQUEUE_GRACE_MS = 5000
 /** Then, how long a destination's publisher may take to close (its answers no longer matter). */
 const PUBLISHER_CLOSE_MS = 1000
-
-/** Resolves once every sink has been answered for all it took, or after `ms`. */
-async function answeredWithin(sinks: readonly RelaySink[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    Promise.all(sinks.map((sink) => sink.drain())),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms)
-    }),
-  ])
-  clearTimeout(timer)
-}
 
 interface DestinationOpening {
   connected: Promise<unknown>
