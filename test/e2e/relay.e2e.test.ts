@@ -35,6 +35,11 @@ async function publish(nsqd: readonly NsqdProcess[], name: string, bodies: reado
   )
 }
 
+/** `nsq relay` of topic `name` from one source nsqd to one destination nsqd, then `extra`. */
+function relayArgs(name: string, src: NsqdProcess, dst: NsqdProcess, ...extra: string[]): string[] {
+  return ['relay', '--topic', name, '--nsqd-tcp-address', src.tcpAddress, '--destination-nsqd-tcp-address', dst.tcpAddress, ...extra]
+}
+
 async function topicCount(nsqd: NsqdProcess, name: string): Promise<number> {
   const stats = await new NsqdHttpClient(nsqd.httpAddress).stats({topic: name})
   return stats.topics.find((t) => t.topic_name === name)?.message_count ?? 0
@@ -153,20 +158,7 @@ describe('nsq relay against real nsqd', () => {
     const name = topic()
     const bodies = makeBodies(20_000, 's')
     await publish([src], name, bodies)
-    const child = spawnCli([
-      'relay',
-      '--topic',
-      name,
-      '--nsqd-tcp-address',
-      src.tcpAddress,
-      '--destination-nsqd-tcp-address',
-      dst.tcpAddress,
-      '--heartbeat-interval',
-      '1s',
-      '--rate',
-      '2000',
-      '--json',
-    ])
+    const child = spawnCli(relayArgs(name, src, dst, '--heartbeat-interval', '1s', '--rate', '2000', '--json'))
     const done = collect(child, {timeoutMs: 120_000})
     await waitFor(async () => (await topicCount(dst, name)) > 1000, 30_000, 'some relayed')
     dst.pause()
@@ -251,18 +243,7 @@ describe('nsq relay against real nsqd', () => {
     await api.createChannel(name, 'nsq_to_nsq')
     await publish([src], name, bodies)
     await src.restart()
-    const child = spawnCli([
-      'relay',
-      '--topic',
-      name,
-      '--nsqd-tcp-address',
-      src.tcpAddress,
-      '--destination-nsqd-tcp-address',
-      dst.tcpAddress,
-      '--rate',
-      '2500',
-      '--json',
-    ])
+    const child = spawnCli(relayArgs(name, src, dst, '--rate', '2500', '--json'))
     const done = collect(child, {timeoutMs: 120_000})
     await waitFor(async () => (await topicCount(dst, name)) > 4000, 30_000, 'some relayed')
     await src.kill()
@@ -289,20 +270,7 @@ describe('nsq relay against real nsqd', () => {
     const name = topic()
     const bodies = makeBodies(20_000, 'stall')
     await publish([src], name, bodies)
-    const child = spawnCli([
-      'relay',
-      '--topic',
-      name,
-      '--nsqd-tcp-address',
-      src.tcpAddress,
-      '--destination-nsqd-tcp-address',
-      dst.tcpAddress,
-      '--rate',
-      '2000',
-      '--drain-timeout',
-      '1s',
-      '--json',
-    ])
+    const child = spawnCli(relayArgs(name, src, dst, '--rate', '2000', '--drain-timeout', '1s', '--json'))
     const done = collect(child, {timeoutMs: 60_000})
     try {
       await waitFor(async () => (await topicCount(dst, name)) > 1000, 30_000, 'some relayed')
@@ -338,12 +306,9 @@ describe('nsq relay against real nsqd', () => {
     const name = topic()
     const bodies = makeBodies(2000, 't')
     await publish([src], name, bodies)
-    const result = await runCli(
-      ['relay', '--topic', name, '--nsqd-tcp-address', src.tcpAddress, '--destination-nsqd-tcp-address', dst.tcpAddress],
-      {
-        timeoutMs: 60_000,
-      },
-    )
+    const result = await runCli(relayArgs(name, src, dst), {
+      timeoutMs: 60_000,
+    })
     expect(result.signal).toBeNull()
     expect(result.code).toBe(69)
     // oclif may wrap long lines; compare on one line.

@@ -6,7 +6,7 @@
 import path from 'node:path'
 import {NsqError, deadlineSignal, type AddressMap, type ConnectionSettings, type Consumer, type HttpOptions} from '../../core/index.js'
 import type {SyncObserver} from '../metrics/observers.js'
-import {TopicSource, type SourceTimers, type SourceWait} from '../source/topic-source.js'
+import {sourceSelection, TopicSource, type SourceTimers, type SourceWait} from '../source/topic-source.js'
 import type {ArchiveFileConfig} from './archive-file.js'
 import type {FileShipper, FinishedFile, ShipperLeftover} from './file-shipper.js'
 import {migrateLegacyManifests} from './manifest.js'
@@ -226,17 +226,7 @@ export class ToFile {
 
     const events = options.events ?? {}
     const source = new TopicSource({
-      topics: options.topics,
-      ...(options.topicPattern === undefined ? {} : {topicPattern: options.topicPattern}),
-      topicRefreshMs: options.topicRefreshMs,
-      channel: options.channel,
-      nsqd: options.nsqd,
-      lookupd: options.lookupd,
-      maxInFlight: options.maxInFlight,
-      connection: options.connection,
-      ...(options.lookupdHttp === undefined ? {} : {lookupdHttp: options.lookupdHttp}),
-      ...(options.addressMap === undefined ? {} : {addressMap: options.addressMap}),
-      ...(options.lookupdPollIntervalMs === undefined ? {} : {lookupdPollIntervalMs: options.lookupdPollIntervalMs}),
+      ...sourceSelection(options),
       ...(options.timers === undefined ? {} : {timers: options.timers}),
       events: {
         topicAdded: (topic, consumer) => this.addTopic(topic, consumer),
